@@ -154,6 +154,9 @@ pub enum AttributeValue {
     Text(String, #[serde(skip)] Dialect),
     Number(Decimal),
     Bool(bool),
+    /// Only after conversion by a contract that declares the attribute a
+    /// date; readers never produce it.
+    Date(NaiveDate),
 }
 
 /// The textual conventions a value was written in.
