@@ -5,6 +5,7 @@
 //! map of the code and its invariants.
 
 pub mod calendar;
+pub mod contract;
 pub mod diagnostic;
 pub mod money;
 pub mod records;

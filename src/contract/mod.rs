@@ -1,0 +1,292 @@
+//! Contracts: the outcome rules a procurement contract declares.
+//!
+//! Owns the contract file format (`contracts/**/*.toml`, documented in the
+//! README), its validation with diagnostics that point at file, line and
+//! column, and the validated model the payment engine evaluates. Rule texts
+//! stay text here; `scripting` compiles them.
+
+mod parse;
+mod read;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::money::Rounding;
+
+pub use parse::parse;
+
+/// A name in the contract's two languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Names {
+    pub fi: String,
+    pub en: String,
+}
+
+/// An inclusive date range; `to: None` = open-ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DateRange {
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+}
+
+impl DateRange {
+    pub fn contains(&self, d: NaiveDate) -> bool {
+        d >= self.from && self.to.is_none_or(|t| d <= t)
+    }
+}
+
+/// A value that may change by amendment (sopimusmuutos): each version is in
+/// force from its `from` date until the next version's `from` (or its own
+/// `to`). Versions never overlap; a date outside every version has no value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Timeline<T> {
+    pub versions: Vec<Version<T>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Version<T> {
+    pub period: DateRange,
+    pub value: T,
+    /// The contract clause the value comes from (e.g. "§ 6.2", "Muutos 1").
+    pub clause: Option<String>,
+}
+
+impl<T> Timeline<T> {
+    /// The version in force on `date`.
+    pub fn on(&self, date: NaiveDate) -> Option<&Version<T>> {
+        self.versions.iter().find(|v| v.period.contains(date))
+    }
+}
+
+/// Rule text embedded in the contract file, with where it starts there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleText {
+    pub text: String,
+    /// 1-based line and column in the contract file of the text's first
+    /// character (exact for literal strings `'…'` / `'''…'''`).
+    pub line: u64,
+    pub column: u64,
+    #[serde(skip)]
+    pub span: Range<usize>,
+}
+
+/// Type of a declared record attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttributeType {
+    Text,
+    Number,
+    Date,
+    Boolean,
+}
+
+/// Who a selection applies to: target groups, municipalities and an
+/// optional rule. Every part given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Selector {
+    /// In at least one of these groups.
+    pub groups_any: Vec<String>,
+    /// In all of these groups.
+    pub groups_all: Vec<String>,
+    /// In none of these groups.
+    pub groups_none: Vec<String>,
+    /// Home municipality is one of these.
+    pub municipalities: Vec<String>,
+    /// A rhai condition returning true or false.
+    pub condition: Option<RuleText>,
+}
+
+/// Who counts under the contract (kohderyhmä ja osallistumisehdot).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Eligibility {
+    pub service_start: Option<DateRange>,
+    /// Only participants who completed the service as planned.
+    pub completed_only: bool,
+    pub who: Selector,
+    pub clause: Option<String>,
+}
+
+/// What kind of payable item a line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    /// Attachment fee per participant (aloitusmaksu), due on service start.
+    StartFee,
+    /// A result or impact outcome (tulospalkkio).
+    Outcome,
+    /// A fee not tied to a participant (kiinteä maksu), e.g. monthly.
+    FixedFee,
+}
+
+/// When a participant item is achieved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Achievement {
+    /// On the first day of the service (start fee).
+    ServiceStart,
+    /// The rule returns a date, a list of dates (recurring) or nothing.
+    Rule(RuleText),
+}
+
+/// Where an item's tariff comes from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Tariff {
+    Fixed(Timeline<Decimal>),
+}
+
+/// A payable item of a participant: the start fee or an outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Item {
+    pub id: String,
+    pub kind: ItemKind,
+    pub name: Names,
+    pub clause: Option<String>,
+    /// Must hold for the item to be achieved.
+    pub condition: Option<RuleText>,
+    pub achieved_on: Achievement,
+    pub tariff: Tariff,
+    /// Outcomes that must have been achieved on or before this one.
+    pub requires: Vec<String>,
+    /// At most this many payments per participant (occurrences).
+    pub max_per_participant: u32,
+    /// Ceiling on this item's payments over all participants.
+    pub cap_total: Option<Decimal>,
+    /// Line of the item's header in the contract file, for traces.
+    pub line: u64,
+}
+
+/// How often a fixed fee falls due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Every {
+    /// Due on the last day of each calendar month of its period.
+    Month,
+    /// Due once, on the first day of its period.
+    Once,
+}
+
+/// A fee not tied to a participant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FixedFee {
+    pub id: String,
+    pub name: Names,
+    pub clause: Option<String>,
+    pub amount: Decimal,
+    pub every: Every,
+    pub period: DateRange,
+    pub line: u64,
+}
+
+/// A price multiplier for harder-to-help participants.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Multiplier {
+    pub id: String,
+    pub when: Selector,
+    pub factor: Decimal,
+    /// Items it applies to; empty = every outcome (never fees).
+    pub items: Vec<String>,
+    pub clause: Option<String>,
+}
+
+/// How several matching multipliers combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Combine {
+    /// Only the largest factor applies (default).
+    #[default]
+    Highest,
+    /// Factors multiply.
+    Product,
+}
+
+/// Mutually exclusive outcomes: only the one with the highest amount is
+/// paid (ties: the one listed first).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Exclusive {
+    pub items: Vec<String>,
+    pub clause: Option<String>,
+}
+
+/// Budget ceilings (enimmäismäärät). Order of application: documented in
+/// `payment`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Caps {
+    pub per_participant: Option<Decimal>,
+    pub contract_total: Option<Decimal>,
+}
+
+/// A validated contract.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contract {
+    pub file: PathBuf,
+    #[serde(skip)]
+    pub text: String,
+    pub id: String,
+    pub title: Names,
+    /// The employment area buying the service (työllisyysalue).
+    pub buyer: String,
+    pub provider: String,
+    /// Service type, e.g. `labour_market_training` (työvoimakoulutus).
+    pub service: String,
+    pub valid: DateRange,
+    pub currency: String,
+    /// Total contract value, for fees expressed as a share of it.
+    pub value: Option<Decimal>,
+    pub vat_percent: Decimal,
+    pub rounding: Rounding,
+    pub combine: Combine,
+    /// Rule libraries (`rules/*.rhai`) the contract's rules may call.
+    pub libraries: Vec<Library>,
+    /// Declared vocabulary of target groups; contract references are checked
+    /// against it.
+    pub groups: Vec<String>,
+    pub attributes: BTreeMap<String, AttributeType>,
+    pub parameters: BTreeMap<String, Timeline<Parameter>>,
+    pub eligibility: Eligibility,
+    /// Start fee first (if any), then outcomes in file order.
+    pub items: Vec<Item>,
+    pub fixed_fees: Vec<FixedFee>,
+    pub multipliers: Vec<Multiplier>,
+    pub exclusive: Vec<Exclusive>,
+    pub caps: Caps,
+}
+
+/// A rule library file read from `rules/` or the contract's folder.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Library {
+    /// As written in the contract (`rules/employment.rhai`).
+    pub name: String,
+    pub path: PathBuf,
+    #[serde(skip)]
+    pub text: String,
+}
+
+/// A contract parameter value rules read as `params.NAME`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Parameter {
+    Decimal(Decimal),
+    Integer(i64),
+    Text(String),
+    Bool(bool),
+    Date(NaiveDate),
+}
+
+impl Contract {
+    pub fn item(&self, id: &str) -> Option<&Item> {
+        self.items.iter().find(|i| i.id == id)
+    }
+}
+
+/// Read and validate a contract file.
+pub fn load(path: &Path) -> Result<Contract, Diagnostics> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostics(vec![Diagnostic::error(path, Location::File, format!("cannot read the contract file: {e}"))])
+    })?;
+    parse(path, &text)
+}

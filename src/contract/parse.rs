@@ -1,0 +1,655 @@
+//! Building a [`Contract`] from its TOML text, collecting every problem.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use toml::de::{DeTable, DeValue};
+
+use super::read::{closest, Reader, Table, Value};
+use super::*;
+use crate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::money::{Rounding, RoundingMode};
+
+const TOP_KEYS: &[&str] = &[
+    "contract", "attributes", "parameters", "eligibility", "start_fee", "outcome", "fixed_fee", "multiplier",
+    "exclusive", "caps",
+];
+const CONTRACT_KEYS: &[&str] = &[
+    "id", "title", "buyer", "provider", "service", "valid", "currency", "value", "vat_percent", "rounding",
+    "multipliers", "target_groups", "uses",
+];
+const SELECTOR_KEYS: &[&str] = &["groups_any", "groups_all", "groups_none", "municipalities", "condition"];
+const OUTCOME_KEYS: &[&str] = &[
+    "id", "name", "clause", "condition", "achieved_on", "tariff", "requires", "max_per_participant", "cap_total",
+];
+
+/// Parse and validate contract text read from `file`.
+pub fn parse(file: &Path, text: &str) -> Result<Contract, Diagnostics> {
+    let doc = match DeTable::parse(text) {
+        Ok(doc) => doc,
+        Err(e) => return Err(Diagnostics(vec![syntax_error(file, &e)])),
+    };
+    let mut r = Reader::new(file, text);
+    let root = Table::new(doc.get_ref(), 0..text.len(), "the contract file");
+    r.unknown_keys(root, TOP_KEYS);
+    let contract = build(&mut r, root);
+    if r.diags.iter().any(|d| d.severity == crate::diagnostic::Severity::Error) {
+        return Err(Diagnostics(r.diags));
+    }
+    contract.ok_or_else(|| Diagnostics(r.diags))
+}
+
+fn syntax_error(file: &Path, e: &toml::de::Error) -> Diagnostic {
+    let location = e.span().map_or(Location::File, Location::Span);
+    Diagnostic::error(file, location, format!("this is not valid TOML: {}", e.message().trim()))
+        .with_help("check quotes, brackets and `=` signs near the marked place")
+}
+
+fn build(r: &mut Reader, root: Table) -> Option<Contract> {
+    let head = r.required(root, "contract", "[contract]").and_then(|v| r.table(v, "[contract]"));
+    let head = head?;
+    r.unknown_keys(head, CONTRACT_KEYS);
+    let id = req_string(r, head, "id", "id = \"ESK-TVK-2026-01\"");
+    let title = r.required(head, "title", "title = { fi = \"…\", en = \"…\" }").and_then(|v| names(r, v, "title"));
+    let buyer = req_string(r, head, "buyer", "buyer = \"Eteläisen Keski-Suomen työllisyysalue\"");
+    let provider = req_string(r, head, "provider", "provider = \"Palveluntuottaja Oy\"");
+    let service = req_string(r, head, "service", "service = \"labour_market_training\"");
+    let valid = r.required(head, "valid", "valid = { from = 2026-01-01, to = 2026-12-31 }").and_then(|v| date_range(r, v, "valid"));
+    let currency = currency(r, head);
+    let value = head.get("value").and_then(|v| r.decimal(v, "contract `value`"));
+    let vat_percent = vat(r, head);
+    let rounding = head.get("rounding").map_or(Some(Rounding::default()), |v| rounding(r, v));
+    let combine = head.get("multipliers").map_or(Some(Combine::default()), |v| combine(r, v));
+    let groups = head.get("target_groups").map(|v| r.strings(v, "`target_groups`")).unwrap_or_default();
+    let libraries = head.get("uses").map(|v| libraries(r, v)).unwrap_or_default();
+
+    let attributes = root.get("attributes").map(|v| attributes(r, v)).unwrap_or_default();
+    let parameters = root.get("parameters").map(|v| parameters(r, v)).unwrap_or_default();
+    let eligibility = root.get("eligibility").map(|v| eligibility(r, v)).unwrap_or_default();
+    let mut items = Vec::new();
+    if let Some(v) = root.get("start_fee") {
+        items.extend(start_fee(r, v));
+    }
+    for (i, v) in array_of_tables(r, root, "outcome").into_iter().enumerate() {
+        items.extend(outcome(r, v, i + 1));
+    }
+    let fixed_fees = array_of_tables(r, root, "fixed_fee").into_iter().filter_map(|v| fixed_fee(r, v, valid?, value)).collect();
+    let multipliers = array_of_tables(r, root, "multiplier").into_iter().filter_map(|v| multiplier(r, v)).collect();
+    let exclusive = array_of_tables(r, root, "exclusive").into_iter().filter_map(|v| exclusive(r, v)).collect();
+    let caps = root.get("caps").map(|v| caps(r, v)).unwrap_or_default();
+
+    let contract = Contract {
+        file: r.file.clone(),
+        text: r.text.to_string(),
+        id: id?,
+        title: title?,
+        buyer: buyer?,
+        provider: provider?,
+        service: service?,
+        valid: valid?,
+        currency: currency?,
+        value,
+        vat_percent: vat_percent?,
+        rounding: rounding?,
+        combine: combine?,
+        libraries,
+        groups,
+        attributes,
+        parameters,
+        eligibility,
+        items,
+        fixed_fees,
+        multipliers,
+        exclusive,
+        caps,
+    };
+    cross_check(r, root, &contract);
+    Some(contract)
+}
+
+fn req_string(r: &mut Reader, t: Table, key: &str, example: &str) -> Option<String> {
+    let v = r.required(t, key, example)?;
+    r.string(v, &format!("`{key}` in {}", t.path))
+}
+
+fn currency(r: &mut Reader, head: Table) -> Option<String> {
+    let Some(v) = head.get("currency") else { return Some("EUR".into()) };
+    let c = r.string(v, "`currency`")?;
+    if c != "EUR" {
+        r.error(v.span(), format!("currency must be EUR, found \"{c}\"")).help =
+            Some("write currency = \"EUR\" (or leave it out)".into());
+        return None;
+    }
+    Some(c)
+}
+
+fn vat(r: &mut Reader, head: Table) -> Option<Decimal> {
+    let Some(v) = head.get("vat_percent") else { return Some(Decimal::ZERO) };
+    let p = r.decimal(v, "`vat_percent`")?;
+    if p < Decimal::ZERO || p > Decimal::ONE_HUNDRED {
+        r.error(v.span(), format!("`vat_percent` must be between 0 and 100, found {p}"))
+            .help = Some("write the rate in percent, e.g. vat_percent = \"25.5\"".into());
+        return None;
+    }
+    Some(p)
+}
+
+fn rounding(r: &mut Reader, v: &Value) -> Option<Rounding> {
+    let t = r.table(v, "`rounding`")?;
+    r.unknown_keys(t, &["scale", "mode"]);
+    let scale = match t.get("scale") {
+        Some(s) => u32::try_from(r.integer(s, "rounding `scale`", 0)?).ok().filter(|s| *s <= 10)?,
+        None => 2,
+    };
+    let mode = match t.get("mode") {
+        Some(m) => {
+            let name = r.string(m, "rounding `mode`")?;
+            let mode = RoundingMode::from_name(&name);
+            if mode.is_none() {
+                r.error(m.span(), format!("unknown rounding mode \"{name}\"")).help =
+                    Some(format!("write one of: {}", RoundingMode::NAMES.join(", ")));
+            }
+            mode?
+        }
+        None => RoundingMode::default(),
+    };
+    Some(Rounding { scale, mode })
+}
+
+fn combine(r: &mut Reader, v: &Value) -> Option<Combine> {
+    match r.string(v, "`multipliers`")?.as_str() {
+        "highest" => Some(Combine::Highest),
+        "product" => Some(Combine::Product),
+        other => {
+            r.error(v.span(), format!("`multipliers` must say how factors combine, found \"{other}\""))
+                .help = Some("write multipliers = \"highest\" (only the largest applies) or \"product\"".into());
+            None
+        }
+    }
+}
+
+fn names(r: &mut Reader, v: &Value, what: &str) -> Option<Names> {
+    let path = format!("`{what}`");
+    let t = r.table(v, &path);
+    let Some(t) = t else {
+        r.diags.last_mut()?.help = Some(format!("write {what} = {{ fi = \"suomeksi\", en = \"in English\" }}"));
+        return None;
+    };
+    r.unknown_keys(t, &["fi", "en"]);
+    let fi = req_string(r, t, "fi", "fi = \"nimi suomeksi\"");
+    let en = req_string(r, t, "en", "en = \"name in English\"");
+    Some(Names { fi: fi?, en: en? })
+}
+
+fn date_range(r: &mut Reader, v: &Value, what: &str) -> Option<DateRange> {
+    let path = format!("`{what}`");
+    let t = r.table(v, &path)?;
+    r.unknown_keys(t, &["from", "to"]);
+    let from = r.required(t, "from", "from = 2026-01-01").and_then(|d| r.date(d, &format!("{what} `from`")));
+    let to = t.get("to").and_then(|d| r.date(d, &format!("{what} `to`")));
+    let range = DateRange { from: from?, to };
+    if let Some(to) = to {
+        if to < range.from {
+            r.error(v.span(), format!("{what} ends ({to}) before it starts ({})", range.from));
+            return None;
+        }
+    }
+    Some(range)
+}
+
+fn identifier(r: &mut Reader, v: &Value, what: &str) -> Option<String> {
+    let id = r.string(v, what)?;
+    let ok = id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !ok {
+        r.error(v.span(), format!("{what} \"{id}\" is not a valid identifier"))
+            .help = Some("use lowercase letters a–z, digits and _, starting with a letter, e.g. employed_3m".into());
+        return None;
+    }
+    Some(id)
+}
+
+fn array_of_tables<'a, 'i>(r: &mut Reader, root: Table<'a, 'i>, key: &str) -> Vec<&'a Value<'i>> {
+    let Some(v) = root.get(key) else { return Vec::new() };
+    match v.get_ref() {
+        DeValue::Array(items) => items.iter().collect(),
+        _ => {
+            r.error(v.span(), format!("`{key}` must be written as [[{key}]] sections, one per {key}"));
+            Vec::new()
+        }
+    }
+}
+
+/// A rule script embedded as a TOML string, with its position in the file.
+fn rule(r: &mut Reader, v: &Value, what: &str) -> Option<RuleText> {
+    let text = r.string(v, what)?;
+    if text.trim().is_empty() {
+        r.error(v.span(), format!("{what} is empty")).help = Some("write a rhai expression, e.g. 'p.completed == true'".into());
+        return None;
+    }
+    let span = v.span();
+    let src = &r.text[span.clone()];
+    let mut start = span.start;
+    if src.starts_with("'''") || src.starts_with("\"\"\"") {
+        start += 3;
+        if r.text[start..].starts_with("\r\n") {
+            start += 2;
+        } else if r.text[start..].starts_with('\n') {
+            start += 1;
+        }
+    } else {
+        start += 1;
+    }
+    let (line, column) = Diagnostic::line_col(r.text, start);
+    Some(RuleText { text, line, column, span })
+}
+
+fn libraries(r: &mut Reader, v: &Value) -> Vec<Library> {
+    let Some(items) = r.array(v, "`uses`") else { return Vec::new() };
+    items.iter().filter_map(|item| library(r, item)).collect()
+}
+
+/// Resolve a library path. `rules/x.rhai` is looked up in the nearest
+/// ancestor folder of the contract that has a `rules/` folder; any other
+/// path is relative to the contract's folder. `..` is refused, so a
+/// contract cannot reach outside its folder and `rules/`.
+fn library(r: &mut Reader, v: &Value) -> Option<Library> {
+    let name = r.string(v, "a `uses` entry")?;
+    let rel = Path::new(&name);
+    let plain = rel.components().all(|c| matches!(c, Component::Normal(_)));
+    if !plain || !name.ends_with(".rhai") {
+        r.error(v.span(), format!("rule library \"{name}\" must be a .rhai file inside rules/ or the contract's folder"))
+            .help = Some("write e.g. uses = [\"rules/employment.rhai\"]; `..` and absolute paths are not allowed".into());
+        return None;
+    }
+    let dir = r.file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let path = if rel.starts_with("rules") {
+        dir.ancestors().map(|a| a.join(rel)).find(|p| p.is_file())
+    } else {
+        Some(dir.join(rel)).filter(|p| p.is_file())
+    };
+    let Some(path) = path else {
+        r.error(v.span(), format!("rule library \"{name}\" was not found"))
+            .help = Some("rules/… paths are looked up in the project's rules/ folder; others beside the contract".into());
+        return None;
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Some(Library { name, path, text }),
+        Err(e) => {
+            r.error(v.span(), format!("cannot read rule library \"{name}\": {e}"));
+            None
+        }
+    }
+}
+
+fn attributes(r: &mut Reader, v: &Value) -> BTreeMap<String, AttributeType> {
+    let Some(t) = r.table(v, "[attributes]") else { return BTreeMap::new() };
+    let mut out = BTreeMap::new();
+    for (key, value) in t.entries.iter() {
+        let Some(kind) = r.string(value, &format!("attribute `{}`", key.get_ref())) else { continue };
+        let ty = match kind.as_str() {
+            "text" => AttributeType::Text,
+            "number" => AttributeType::Number,
+            "date" => AttributeType::Date,
+            "boolean" => AttributeType::Boolean,
+            _ => {
+                r.error(value.span(), format!("unknown attribute type \"{kind}\""))
+                    .help = Some("write one of: \"text\", \"number\", \"date\", \"boolean\"".into());
+                continue;
+            }
+        };
+        out.insert(key.get_ref().to_string(), ty);
+    }
+    out
+}
+
+fn parameters(r: &mut Reader, v: &Value) -> BTreeMap<String, Timeline<Parameter>> {
+    let Some(t) = r.table(v, "[parameters]") else { return BTreeMap::new() };
+    let mut out = BTreeMap::new();
+    for (key, value) in t.entries.iter() {
+        let name = key.get_ref().to_string();
+        let what = format!("parameter `{name}`");
+        let timeline = timeline(r, value, &what, "value", None, |r, v| parameter(r, v, &what));
+        if let Some(tl) = timeline {
+            out.insert(name, tl);
+        }
+    }
+    out
+}
+
+fn parameter(r: &mut Reader, v: &Value, what: &str) -> Option<Parameter> {
+    match v.get_ref() {
+        DeValue::Integer(_) => r.integer(v, what, i64::MIN).map(Parameter::Integer),
+        DeValue::Boolean(b) => Some(Parameter::Bool(*b)),
+        DeValue::Datetime(_) => r.date(v, what).map(Parameter::Date),
+        DeValue::String(s) => Some(crate::money::parse_decimal(s).map_or_else(|| Parameter::Text(s.to_string()), Parameter::Decimal)),
+        DeValue::Float(_) => r.decimal(v, what).map(Parameter::Decimal),
+        other => {
+            r.type_error(v, what, "a number, text, date or true/false", other);
+            None
+        }
+    }
+}
+
+/// A value that may change by amendment. Written as a plain value (in force
+/// always), as `{ <key> = …, clause = "…" }`, or as a list of versions
+/// `[{ from = 2026-01-01, <key> = …, clause = "…" }, …]`.
+fn timeline<T>(
+    r: &mut Reader,
+    v: &Value,
+    what: &str,
+    key: &str,
+    default_clause: Option<&String>,
+    mut value: impl FnMut(&mut Reader, &Value) -> Option<T>,
+) -> Option<Timeline<T>> {
+    let always = DateRange { from: NaiveDate::MIN, to: None };
+    match v.get_ref() {
+        DeValue::Table(_) => {
+            let t = r.table(v, what)?;
+            r.unknown_keys(t, &[key, "clause"]);
+            let example = format!("{key} = \"…\"");
+            let x = r.required(t, key, &example).and_then(|x| value(r, x));
+            let clause = r.opt_string(t, "clause").or_else(|| default_clause.cloned());
+            Some(Timeline { versions: vec![Version { period: always, value: x?, clause }] })
+        }
+        DeValue::Array(items) => {
+            let mut versions = Vec::new();
+            let mut spans = Vec::new();
+            for item in items {
+                let Some(t) = r.table(item, what) else { continue };
+                r.unknown_keys(t, &["from", "to", key, "clause"]);
+                let from = r.required(t, "from", "from = 2026-01-01").and_then(|d| r.date(d, &format!("{what} `from`")));
+                let to = t.get("to").and_then(|d| r.date(d, &format!("{what} `to`")));
+                let example = format!("{key} = \"…\"");
+                let x = r.required(t, key, &example).and_then(|x| value(r, x));
+                let clause = r.opt_string(t, "clause").or_else(|| default_clause.cloned());
+                if let (Some(from), Some(x)) = (from, x) {
+                    versions.push(Version { period: DateRange { from, to }, value: x, clause });
+                    spans.push(item.span());
+                }
+            }
+            close_periods(r, what, &mut versions, &spans)?;
+            Some(Timeline { versions })
+        }
+        _ => value(r, v).map(|x| Timeline {
+            versions: vec![Version { period: always, value: x, clause: default_clause.cloned() }],
+        }),
+    }
+}
+
+/// Give each version without `to` the day before the next one's `from`, and
+/// refuse versions that are out of order or overlap.
+fn close_periods<T>(r: &mut Reader, what: &str, versions: &mut [Version<T>], spans: &[std::ops::Range<usize>]) -> Option<()> {
+    let mut ok = true;
+    for i in 1..versions.len() {
+        let (prev, next) = (versions[i - 1].period, versions[i].period);
+        let prev_end = prev.to.unwrap_or_else(|| next.from.pred_opt().unwrap_or(next.from));
+        if next.from <= prev.from || prev_end >= next.from {
+            let msg = format!(
+                "{what}: the version from {} overlaps the version from {} (each version must start after the previous one ends)",
+                next.from, prev.from
+            );
+            r.error(spans[i].clone(), msg).help =
+                Some("list versions in date order; give `to` only where a period ends before the next begins".into());
+            ok = false;
+        } else {
+            versions[i - 1].period.to = Some(prev_end);
+        }
+    }
+    ok.then_some(())
+}
+
+fn selector(r: &mut Reader, t: Table, extra: &[&str]) -> Selector {
+    let known: Vec<&str> = SELECTOR_KEYS.iter().chain(extra).copied().collect();
+    r.unknown_keys(t, &known);
+    let list = |r: &mut Reader, key: &str| t.get(key).map(|v| r.strings(v, &format!("`{key}`"))).unwrap_or_default();
+    Selector {
+        groups_any: list(r, "groups_any"),
+        groups_all: list(r, "groups_all"),
+        groups_none: list(r, "groups_none"),
+        municipalities: list(r, "municipalities"),
+        condition: t.get("condition").and_then(|v| rule(r, v, "`condition`")),
+    }
+}
+
+fn eligibility(r: &mut Reader, v: &Value) -> Eligibility {
+    let Some(t) = r.table(v, "[eligibility]") else { return Eligibility::default() };
+    let who = selector(r, t, &["service_start", "completed", "clause"]);
+    let service_start = t.get("service_start").and_then(|v| date_range(r, v, "eligibility `service_start`"));
+    let completed_only = t.get("completed").and_then(|v| r.boolean(v, "eligibility `completed`")).unwrap_or(false);
+    Eligibility { service_start, completed_only, who, clause: r.opt_string(t, "clause") }
+}
+
+fn money_timeline(r: &mut Reader, v: &Value, what: &str, clause: Option<&String>) -> Option<Timeline<Decimal>> {
+    let tl = timeline(r, v, what, "amount", clause, |r, x| r.decimal(x, what))?;
+    for version in &tl.versions {
+        if version.value < Decimal::ZERO {
+            r.error(v.span(), format!("{what} must not be negative, found {}", version.value));
+        }
+    }
+    Some(tl)
+}
+
+fn line_of(r: &Reader, span: std::ops::Range<usize>) -> u64 {
+    Diagnostic::line_col(r.text, span.start).0
+}
+
+fn start_fee(r: &mut Reader, v: &Value) -> Option<Item> {
+    let t = r.table(v, "[start_fee]")?;
+    r.unknown_keys(t, &["name", "clause", "tariff", "cap_total"]);
+    let name = r.required(t, "name", "name = { fi = \"Aloitusmaksu\", en = \"Start fee\" }").and_then(|v| names(r, v, "name"));
+    let clause = r.opt_string(t, "clause");
+    let tariff = r.required(t, "tariff", "tariff = \"200.00\"").and_then(|v| money_timeline(r, v, "start fee `tariff`", clause.as_ref()));
+    let cap_total = t.get("cap_total").and_then(|v| r.decimal(v, "`cap_total`"));
+    Some(Item {
+        id: "start_fee".into(),
+        kind: ItemKind::StartFee,
+        name: name?,
+        clause,
+        condition: None,
+        achieved_on: Achievement::ServiceStart,
+        tariff: Tariff::Fixed(tariff?),
+        requires: Vec::new(),
+        max_per_participant: 1,
+        cap_total,
+        line: line_of(r, v.span()),
+    })
+}
+
+fn outcome(r: &mut Reader, v: &Value, n: usize) -> Option<Item> {
+    let path = format!("[[outcome]] number {n}");
+    let t = r.table(v, &path)?;
+    r.unknown_keys(t, OUTCOME_KEYS);
+    let id = r.required(t, "id", "id = \"employed_3m\"").and_then(|v| identifier(r, v, "outcome `id`"));
+    let name = r.required(t, "name", "name = { fi = \"…\", en = \"…\" }").and_then(|v| names(r, v, "name"));
+    let clause = r.opt_string(t, "clause");
+    let condition = t.get("condition").and_then(|v| rule(r, v, "`condition`"));
+    let achieved_on = r
+        .required(t, "achieved_on", "achieved_on = 'p.service_end.add_months(3)'")
+        .and_then(|v| rule(r, v, "`achieved_on`"));
+    let tariff = r.required(t, "tariff", "tariff = \"1200.00\"").and_then(|v| money_timeline(r, v, "`tariff`", clause.as_ref()));
+    let requires = t.get("requires").map(|v| r.strings(v, "`requires`")).unwrap_or_default();
+    let max = match t.get("max_per_participant") {
+        Some(v) => u32::try_from(r.integer(v, "`max_per_participant`", 1)?).ok()?,
+        None => 1,
+    };
+    let cap_total = t.get("cap_total").and_then(|v| r.decimal(v, "`cap_total`"));
+    Some(Item {
+        id: id?,
+        kind: ItemKind::Outcome,
+        name: name?,
+        clause,
+        condition,
+        achieved_on: Achievement::Rule(achieved_on?),
+        tariff: Tariff::Fixed(tariff?),
+        requires,
+        max_per_participant: max,
+        cap_total,
+        line: line_of(r, v.span()),
+    })
+}
+
+fn fixed_fee(r: &mut Reader, v: &Value, valid: DateRange, contract_value: Option<Decimal>) -> Option<FixedFee> {
+    let t = r.table(v, "[[fixed_fee]]")?;
+    r.unknown_keys(t, &["id", "name", "clause", "amount", "percent_of_value", "every", "from", "to"]);
+    let id = r.required(t, "id", "id = \"delivery_fee\"").and_then(|v| identifier(r, v, "fixed fee `id`"));
+    let name = r.required(t, "name", "name = { fi = \"…\", en = \"…\" }").and_then(|v| names(r, v, "name"));
+    let amount = match (t.get("amount"), t.get("percent_of_value")) {
+        (Some(a), None) => r.decimal(a, "fixed fee `amount`"),
+        (None, Some(p)) => {
+            let pct = r.decimal(p, "`percent_of_value`")?;
+            match contract_value {
+                Some(total) => Some(total * pct / Decimal::ONE_HUNDRED),
+                None => {
+                    r.error(p.span(), "`percent_of_value` needs the contract's total value")
+                        .help = Some("add value = \"240000.00\" under [contract]".into());
+                    None
+                }
+            }
+        }
+        _ => {
+            r.error(t.header_span(r.text), "a fixed fee needs exactly one of `amount` or `percent_of_value`")
+                .help = Some("write amount = \"1500.00\" or percent_of_value = \"1.25\"".into());
+            None
+        }
+    };
+    let every = match t.get("every") {
+        None => Some(Every::Month),
+        Some(e) => match r.string(e, "`every`")?.as_str() {
+            "month" => Some(Every::Month),
+            "once" => Some(Every::Once),
+            other => {
+                r.error(e.span(), format!("`every` must be \"month\" or \"once\", found \"{other}\""));
+                None
+            }
+        },
+    };
+    let from = t.get("from").map_or(Some(valid.from), |d| r.date(d, "fixed fee `from`"));
+    let to = t.get("to").map_or(Some(valid.to), |d| r.date(d, "fixed fee `to`").map(Some));
+    Some(FixedFee {
+        id: id?,
+        name: name?,
+        clause: r.opt_string(t, "clause"),
+        amount: amount?,
+        every: every?,
+        period: DateRange { from: from?, to: to? },
+        line: line_of(r, v.span()),
+    })
+}
+
+fn multiplier(r: &mut Reader, v: &Value) -> Option<Multiplier> {
+    let t = r.table(v, "[[multiplier]]")?;
+    r.unknown_keys(t, &["id", "when", "factor", "outcomes", "clause"]);
+    let id = r.required(t, "id", "id = \"long_term_unemployed\"").and_then(|v| identifier(r, v, "multiplier `id`"));
+    let when = r
+        .required(t, "when", "when = { groups_any = [\"long_term_unemployed\"] }")
+        .and_then(|w| r.table(w, "multiplier `when`"))
+        .map(|w| selector(r, w, &[]));
+    let factor = r.required(t, "factor", "factor = \"1.5\"").and_then(|f| r.decimal(f, "`factor`"));
+    if let (Some(f), Some(span)) = (factor, t.get("factor").map(|f| f.span())) {
+        if f <= Decimal::ZERO {
+            r.error(span, format!("`factor` must be greater than zero, found {f}"));
+        }
+    }
+    Some(Multiplier {
+        id: id?,
+        when: when?,
+        factor: factor?,
+        items: t.get("outcomes").map(|v| r.strings(v, "`outcomes`")).unwrap_or_default(),
+        clause: r.opt_string(t, "clause"),
+    })
+}
+
+fn exclusive(r: &mut Reader, v: &Value) -> Option<Exclusive> {
+    let t = r.table(v, "[[exclusive]]")?;
+    r.unknown_keys(t, &["outcomes", "clause"]);
+    let items = r.required(t, "outcomes", "outcomes = [\"employed_6m\", \"education\"]").map(|v| r.strings(v, "`outcomes`"))?;
+    if items.len() < 2 {
+        r.error(v.span(), "an [[exclusive]] group needs at least two outcomes");
+    }
+    Some(Exclusive { items, clause: r.opt_string(t, "clause") })
+}
+
+fn caps(r: &mut Reader, v: &Value) -> Caps {
+    let Some(t) = r.table(v, "[caps]") else { return Caps::default() };
+    r.unknown_keys(t, &["per_participant", "contract_total"]);
+    Caps {
+        per_participant: t.get("per_participant").and_then(|v| r.decimal(v, "`per_participant`")),
+        contract_total: t.get("contract_total").and_then(|v| r.decimal(v, "`contract_total`")),
+    }
+}
+
+/// Checks across sections: references to outcomes, groups and ids.
+fn cross_check(r: &mut Reader, root: Table, c: &Contract) {
+    let mut seen = BTreeSet::new();
+    let outcome_ids: Vec<&str> = c.items.iter().filter(|i| i.kind == ItemKind::Outcome).map(|i| i.id.as_str()).collect();
+    for (n, item) in c.items.iter().enumerate() {
+        let span = section_span(root, "outcome", n.saturating_sub(usize::from(c.items[0].kind == ItemKind::StartFee)));
+        if !seen.insert(item.id.as_str()) {
+            r.error(span.clone(), format!("outcome id `{}` is used twice", item.id)).help =
+                Some("give every outcome its own id".into());
+        }
+        for req in &item.requires {
+            let earlier = c.items[..n].iter().any(|i| &i.id == req);
+            if !earlier {
+                let msg = format!("outcome `{}` requires `{req}`, which is not an outcome declared before it", item.id);
+                let help = hint(req, &outcome_ids, "list required outcomes above the outcome that requires them");
+                r.error(span.clone(), msg).help = Some(help);
+            }
+        }
+    }
+    for m in &c.multipliers {
+        check_refs(r, root, "multiplier", &m.items, &outcome_ids);
+        check_groups(r, root, c, &m.when);
+    }
+    for e in &c.exclusive {
+        check_refs(r, root, "exclusive", &e.items, &outcome_ids);
+    }
+    check_groups(r, root, c, &c.eligibility.who);
+}
+
+fn hint(word: &str, known: &[&str], otherwise: &str) -> String {
+    match closest(word, known) {
+        Some(k) => format!("did you mean `{k}`?"),
+        None => otherwise.to_string(),
+    }
+}
+
+fn section_span(root: Table, key: &str, index: usize) -> std::ops::Range<usize> {
+    match root.get(key).map(|v| v.get_ref()) {
+        Some(DeValue::Array(items)) => items.get(index).map_or(root.range(), |v| v.span()),
+        _ => root.get(key).map_or(0..1, |v| v.span()),
+    }
+}
+
+fn check_refs(r: &mut Reader, root: Table, section: &str, refs: &[String], outcome_ids: &[&str]) {
+    for id in refs.iter().filter(|id| !outcome_ids.contains(&id.as_str())) {
+        let span = find_string(r.text, id).unwrap_or_else(|| section_span(root, section, 0));
+        let help = hint(id, outcome_ids, &format!("the outcomes are: {}", outcome_ids.join(", ")));
+        r.error(span, format!("[[{section}]] names `{id}`, which is not an outcome of this contract")).help = Some(help);
+    }
+}
+
+fn check_groups(r: &mut Reader, root: Table, c: &Contract, s: &Selector) {
+    let known: Vec<&str> = c.groups.iter().map(String::as_str).collect();
+    for g in s.groups_any.iter().chain(&s.groups_all).chain(&s.groups_none) {
+        if known.contains(&g.as_str()) {
+            continue;
+        }
+        let span = find_string(r.text, g).unwrap_or_else(|| root.range());
+        let help = match closest(g, &known) {
+            Some(k) => format!("did you mean `{k}`?"),
+            None => "declare every target group used under [contract] target_groups = [\"…\"]".into(),
+        };
+        r.error(span, format!("target group `{g}` is not declared in `target_groups`")).help = Some(help);
+    }
+}
+
+/// The span of the first quoted occurrence of `s`, for references that are
+/// plain strings inside lists.
+fn find_string(text: &str, s: &str) -> Option<std::ops::Range<usize>> {
+    let quoted = format!("\"{s}\"");
+    text.find(&quoted).map(|i| i..i + quoted.len())
+}
