@@ -7,5 +7,9 @@
 pub mod calendar;
 pub mod contract;
 pub mod diagnostic;
+pub mod explain;
 pub mod money;
+pub mod payment;
 pub mod records;
+pub mod report;
+pub mod statement;

@@ -1,0 +1,123 @@
+//! Payment calculation: contract × records × as-of date → [`Statement`].
+//!
+//! Evaluation is a pure function of (contract text, rule texts, records,
+//! as-of date, billing period). It runs in two phases:
+//!
+//! 1. **Per record, streamed** ([`Evaluator::evaluate`]): eligibility, each
+//!    item (achieved? on which dates? requirements met? tariff in force?),
+//!    multipliers, rounding, exclusivity. The record is then dropped; only
+//!    candidate lines and reasons are kept.
+//! 2. **Over all candidates** ([`settle`]): fixed fees are added, lines are
+//!    ordered by achievement date, then participant id, then the item's
+//!    position in the contract, then occurrence — and caps are applied in
+//!    that order: the item's `cap_total`, then the participant's cap, then
+//!    the contract total. A cap withholds only what exceeds it and the
+//!    withheld amount stays on the line. VAT is computed per line from the
+//!    net. The billing period, if any, selects lines last, so a period's
+//!    caps account for everything achieved before it.
+//!
+//! Rounding: `amount = round(tariff × multiplier)` once per line with the
+//! contract's scale and mode; caps are exact amounts so `net` stays on the
+//! scale; `vat = round(net × vat% / 100)`; `gross = net + vat`. Totals are
+//! exact sums of lines.
+
+mod evaluate;
+mod settle;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use crate::contract::Contract;
+use crate::diagnostic::Diagnostic;
+use crate::records::Record;
+use crate::scripting::RuleError;
+use crate::statement::{Counts, Inputs, Period, Statement};
+
+pub use evaluate::{Evaluator, RecordOutcome, Step};
+pub use settle::settle;
+
+/// What a calculation was asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct Request {
+    pub as_of: NaiveDate,
+    pub period: Option<Period>,
+}
+
+/// Why a calculation stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum CalcError {
+    /// Bad records: every problem found (up to the reader's limit).
+    #[error("the records have {} error(s)", .0.len())]
+    Records(Vec<Diagnostic>),
+    /// A rule failed or returned something unusable for a participant.
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+}
+
+/// Most record errors collected before a run stops reading.
+pub const MAX_RECORD_ERRORS: usize = 100;
+
+/// Evaluate every record and settle the statement.
+pub fn calculate(
+    contract: &Contract,
+    evaluator: &Evaluator,
+    records: impl Iterator<Item = Result<Record, Diagnostic>>,
+    inputs: Inputs,
+    request: Request,
+) -> Result<Statement, CalcError> {
+    let mut counts = Counts::default();
+    let mut errors = Vec::new();
+    let mut evaluated = Vec::new();
+    for record in records {
+        let record = match record.and_then(|r| evaluator.bind(r)) {
+            Ok(r) => r,
+            Err(d) => {
+                errors.push(d);
+                if errors.len() >= MAX_RECORD_ERRORS {
+                    break;
+                }
+                continue;
+            }
+        };
+        counts.records_read += 1;
+        if errors.is_empty() {
+            evaluated.push(evaluator.evaluate(&record, request.as_of, None)?);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(CalcError::Records(errors));
+    }
+    Ok(settle(contract, evaluated, counts, inputs, request))
+}
+
+/// Fingerprints of the contract, its rule libraries and the record files.
+pub fn fingerprint(contract: &Contract, records: &Path) -> std::io::Result<Inputs> {
+    let mut files = BTreeMap::new();
+    if records.is_dir() {
+        let mut entries: Vec<_> = std::fs::read_dir(records)?.collect::<Result<_, _>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries.iter().filter(|e| e.path().extension().is_some_and(|x| x == "csv")) {
+            files.insert(display(&e.path()), sha256(&std::fs::read(e.path())?));
+        }
+    } else {
+        files.insert(display(records), sha256(&std::fs::read(records)?));
+    }
+    Ok(Inputs {
+        contract_file: display(&contract.file),
+        contract_sha256: sha256(contract.text.as_bytes()),
+        libraries: contract.libraries.iter().map(|l| (l.name.clone(), sha256(l.text.as_bytes()))).collect(),
+        records: files,
+    })
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string().replace('\\', "/")
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,95 @@
+//! Rendering statements for people and machines.
+//!
+//! Reports only *render* a [`Statement`]; they never compute amounts. The
+//! text form is for reading at a terminal, CSV for spreadsheets (with a
+//! Finnish-locale dialect: `;` separator and decimal comma), JSON for tools.
+
+mod text;
+
+use rust_decimal::Decimal;
+
+use crate::statement::{Line, Statement};
+
+pub use text::statement_text;
+
+/// Spreadsheet conventions for CSV output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsvDialect {
+    /// `,` separator, `.` decimals.
+    Standard,
+    /// `;` separator, decimal comma — opens correctly in a Finnish-locale
+    /// spreadsheet.
+    Finnish,
+}
+
+impl CsvDialect {
+    fn separator(self) -> u8 {
+        match self {
+            CsvDialect::Standard => b',',
+            CsvDialect::Finnish => b';',
+        }
+    }
+
+    fn number(self, d: Decimal) -> String {
+        match self {
+            CsvDialect::Standard => d.to_string(),
+            CsvDialect::Finnish => d.to_string().replace('.', ","),
+        }
+    }
+}
+
+const CSV_HEADER: [&str; 20] = [
+    "contract", "participant", "item", "occurrence", "kind", "achieved_on", "tariff", "clause", "multiplier",
+    "multipliers", "amount", "withheld", "withheld_by", "net", "vat", "gross", "municipality", "groups", "rule",
+    "currency",
+];
+
+/// The statement's lines as CSV, one row per line, header first.
+pub fn statement_csv(s: &Statement, dialect: CsvDialect) -> String {
+    let mut w = csv::WriterBuilder::new().delimiter(dialect.separator()).from_writer(Vec::new());
+    w.write_record(CSV_HEADER).expect("writing to memory");
+    for l in &s.lines {
+        w.write_record(csv_row(l, dialect, &s.currency)).expect("writing to memory");
+    }
+    String::from_utf8(w.into_inner().expect("writing to memory")).expect("CSV of UTF-8 text")
+}
+
+fn csv_row(l: &Line, d: CsvDialect, currency: &str) -> Vec<String> {
+    vec![
+        l.id.contract.clone(),
+        l.id.participant.clone(),
+        l.id.item.clone(),
+        l.id.occurrence.to_string(),
+        kind_name(l.kind).to_string(),
+        l.achieved_on.to_string(),
+        d.number(l.tariff),
+        l.clause.clone().unwrap_or_default(),
+        d.number(l.multiplier),
+        l.multipliers.join("|"),
+        d.number(l.amount),
+        d.number(l.withheld),
+        l.withheld_by.clone().unwrap_or_default(),
+        d.number(l.net),
+        d.number(l.vat),
+        d.number(l.gross),
+        l.municipality.clone().unwrap_or_default(),
+        l.groups.join("|"),
+        l.rule.clone(),
+        currency.to_string(),
+    ]
+}
+
+/// The whole statement as pretty-printed JSON (amounts as exact strings).
+pub fn statement_json(s: &Statement) -> String {
+    let mut out = serde_json::to_string_pretty(s).expect("statement serialises");
+    out.push('\n');
+    out
+}
+
+pub(crate) fn kind_name(kind: crate::contract::ItemKind) -> &'static str {
+    match kind {
+        crate::contract::ItemKind::StartFee => "start_fee",
+        crate::contract::ItemKind::Outcome => "outcome",
+        crate::contract::ItemKind::FixedFee => "fixed_fee",
+    }
+}

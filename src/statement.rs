@@ -1,0 +1,200 @@
+//! The payment statement (maksuerittely): the data every report renders.
+//!
+//! A statement is the complete, deterministic result of evaluating one
+//! contract over one set of records as of one date. Every line has a stable
+//! identity `(contract, participant, item, occurrence)`; every eligible
+//! participant who is not paid for an item has a coded reason; totals are
+//! sums of the lines, exact to the cent.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::contract::ItemKind;
+use crate::money::Rounding;
+
+/// Stable identity of a statement line, the key a ledger pays against.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct LineId {
+    pub contract: String,
+    /// Participant id; empty for fees not tied to a participant.
+    pub participant: String,
+    pub item: String,
+    /// 1-based occurrence of a recurring item (1 for one-off items).
+    pub occurrence: u32,
+}
+
+/// One payable (or fully capped) item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Line {
+    #[serde(flatten)]
+    pub id: LineId,
+    pub kind: ItemKind,
+    /// The day the outcome was achieved or the fee fell due; decides the
+    /// billing period and the tariff version.
+    pub achieved_on: NaiveDate,
+    /// Tariff in force on `achieved_on`.
+    pub tariff: Decimal,
+    /// Contract clause the tariff comes from.
+    pub clause: Option<String>,
+    /// Combined multiplier (1 when none applies).
+    pub multiplier: Decimal,
+    /// Ids of the multipliers that applied.
+    pub multipliers: Vec<String>,
+    /// `tariff × multiplier`, rounded: what the line would pay uncapped.
+    pub amount: Decimal,
+    /// Part of `amount` withheld by a cap.
+    pub withheld: Decimal,
+    /// Which cap withheld it: `outcome_total`, `per_participant`,
+    /// `contract_total`.
+    pub withheld_by: Option<String>,
+    /// `amount − withheld`.
+    pub net: Decimal,
+    pub vat: Decimal,
+    pub gross: Decimal,
+    /// Where the rule is: `contracts/x.toml:41 outcome employed_3m`.
+    pub rule: String,
+    pub municipality: Option<String>,
+    pub groups: Vec<String>,
+}
+
+/// Why an eligible participant is not paid for an item.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonCode {
+    /// The condition did not hold or the rule returned no date.
+    NotAchieved,
+    /// Achieved, but after the as-of date.
+    AchievedAfterAsOf,
+    /// A required earlier outcome was not achieved.
+    Requires,
+    /// A mutually exclusive outcome with a higher amount was paid instead.
+    ExcludedBy,
+    /// No tariff version is in force on the achievement date.
+    NoTariff,
+    /// More occurrences than `max_per_participant`.
+    MaxReached,
+}
+
+/// An item an eligible participant gets nothing for, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Unpaid {
+    pub participant: String,
+    pub item: String,
+    pub reason: ReasonCode,
+    /// Human-readable detail, e.g. "requires job_entry".
+    pub detail: String,
+}
+
+/// A participant record that did not meet the eligibility rules.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Ineligible {
+    pub participant: String,
+    pub reason: String,
+}
+
+/// Net, VAT and gross summed over lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Amounts {
+    pub lines: u64,
+    pub amount: Decimal,
+    pub withheld: Decimal,
+    pub net: Decimal,
+    pub vat: Decimal,
+    pub gross: Decimal,
+}
+
+impl Amounts {
+    pub fn add(&mut self, l: &Line) {
+        self.lines += 1;
+        self.amount += l.amount;
+        self.withheld += l.withheld;
+        self.net += l.net;
+        self.vat += l.vat;
+        self.gross += l.gross;
+    }
+}
+
+/// Totals of the statement's lines. A participant in several target groups
+/// counts in each of them, so group totals can add up to more than overall.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Totals {
+    pub overall: Amounts,
+    pub by_item: BTreeMap<String, Amounts>,
+    pub by_municipality: BTreeMap<String, Amounts>,
+    pub by_group: BTreeMap<String, Amounts>,
+}
+
+impl Totals {
+    pub fn of(lines: &[Line]) -> Self {
+        let mut t = Totals::default();
+        for l in lines {
+            t.overall.add(l);
+            t.by_item.entry(l.id.item.clone()).or_default().add(l);
+            if l.kind != ItemKind::FixedFee {
+                let m = l.municipality.clone().unwrap_or_else(|| "(unknown)".into());
+                t.by_municipality.entry(m).or_default().add(l);
+            }
+            for g in &l.groups {
+                t.by_group.entry(g.clone()).or_default().add(l);
+            }
+        }
+        t
+    }
+}
+
+/// How many records the run read and what became of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub records_read: u64,
+    pub participants: u64,
+    pub control: u64,
+    pub other_contract: u64,
+    pub eligible: u64,
+    pub ineligible: u64,
+    /// Eligible participants with at least one line in the statement.
+    pub paid: u64,
+}
+
+/// Fingerprints of everything the statement was computed from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Inputs {
+    pub contract_file: String,
+    pub contract_sha256: String,
+    /// Rule libraries by name → sha256.
+    pub libraries: BTreeMap<String, String>,
+    /// Record files by name → sha256.
+    pub records: BTreeMap<String, String>,
+}
+
+/// The billing period a statement lists, inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// The complete result of one payment calculation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Statement {
+    pub contract: String,
+    pub title_fi: String,
+    pub title_en: String,
+    pub buyer: String,
+    pub provider: String,
+    pub currency: String,
+    pub vat_percent: Decimal,
+    pub rounding: Rounding,
+    pub as_of: NaiveDate,
+    /// When set, `lines` holds only lines achieved within it; caps were
+    /// still applied in order over everything achieved up to `as_of`.
+    pub period: Option<Period>,
+    pub inputs: Inputs,
+    pub counts: Counts,
+    pub lines: Vec<Line>,
+    pub unpaid: Vec<Unpaid>,
+    pub ineligible: Vec<Ineligible>,
+    pub totals: Totals,
+}
