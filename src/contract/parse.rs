@@ -365,6 +365,12 @@ fn timeline<T>(
                 let example = format!("{key} = \"…\"");
                 let x = r.required(t, key, &example).and_then(|x| value(r, x));
                 let clause = r.opt_string(t, "clause").or_else(|| default_clause.cloned());
+                if let (Some(from), Some(to)) = (from, to) {
+                    if to < from {
+                        r.error(item.span(), format!("{what}: the version from {from} ends ({to}) before it starts"));
+                        continue;
+                    }
+                }
                 if let (Some(from), Some(x)) = (from, x) {
                     versions.push(Version { period: DateRange { from, to }, value: x, clause });
                     spans.push(item.span());
