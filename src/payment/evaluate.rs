@@ -125,21 +125,10 @@ impl<'c> Evaluator<'c> {
     pub fn bind(&self, mut record: Record) -> Result<Record, Diagnostic> {
         for (name, value) in record.attributes.iter_mut() {
             let Some(ty) = self.contract.attributes.get(name) else { continue };
-            *value = convert(value, *ty).ok_or_else(|| {
-                let found = match value {
-                    AttributeValue::Text(t, _) => format!("\"{}\"", crate::records::redact(t)),
-                    other => format!("{other:?}"),
-                };
-                Diagnostic::error(
-                    record.origin.file.as_path(),
-                    Location::Line { line: record.origin.line, column: Some(crate::diagnostic::Column::Named(name.clone())) },
-                    format!(
-                        "participant {}: attribute `{name}` is declared {} by the contract, found {found}",
-                        crate::records::redact(&record.id),
-                        type_word(*ty)
-                    ),
-                )
-            })?;
+            match convert(value, *ty) {
+                Some(converted) => *value = converted,
+                None => return Err(attribute_error(&record.id, &record.origin, name, *ty, value)),
+            }
         }
         Ok(record)
     }
@@ -182,7 +171,7 @@ impl<'c> Evaluator<'c> {
         let factors = self.factors(record, &mut |rule, line| run(rule, &BTreeMap::new(), None, line))?;
         let mut out = Eligible { candidates: Vec::new(), unpaid: Vec::new() };
         for (index, (item, compiled)) in c.items.iter().zip(&self.items).enumerate() {
-            let dates = self.dates(record, item, compiled, &mut |rule| run(rule, &achieved, item.clause.as_ref(), item.line))?;
+            let dates = self.dates(record, compiled, &mut |rule| run(rule, &achieved, item.clause.as_ref(), item.line))?;
             self.item_lines(record, index, item, dates, as_of, &factors, &mut achieved, &mut out);
         }
         self.apply_exclusivity(&mut out);
@@ -254,7 +243,6 @@ impl<'c> Evaluator<'c> {
     fn dates(
         &self,
         record: &Record,
-        item: &Item,
         compiled: &CompiledItem,
         run: &mut dyn FnMut(&CompiledRule) -> Result<RuleValue, RuleError>,
     ) -> Result<Vec<NaiveDate>, RuleError> {
@@ -459,6 +447,22 @@ fn type_word(ty: AttributeType) -> &'static str {
         AttributeType::Date => "a date",
         AttributeType::Boolean => "true/false",
     }
+}
+
+fn attribute_error(id: &str, origin: &crate::records::Origin, name: &str, ty: AttributeType, value: &AttributeValue) -> Diagnostic {
+    let found = match value {
+        AttributeValue::Text(t, _) => format!("\"{}\"", crate::records::redact(t)),
+        AttributeValue::Number(n) => n.to_string(),
+        AttributeValue::Bool(b) => b.to_string(),
+        AttributeValue::Date(d) => d.to_string(),
+    };
+    let location = Location::Line { line: origin.line, column: Some(crate::diagnostic::Column::Named(name.to_string())) };
+    let message = format!(
+        "participant {}: attribute `{name}` is declared {} by the contract, found {found}",
+        crate::records::redact(id),
+        type_word(ty)
+    );
+    Diagnostic::error(origin.file.as_path(), location, message)
 }
 
 /// Convert an attribute to its declared type; `None` if it does not fit.
