@@ -43,8 +43,13 @@ pub fn parse(file: &Path, text: &str) -> Result<Contract, Diagnostics> {
 
 fn syntax_error(file: &Path, e: &toml::de::Error) -> Diagnostic {
     let location = e.span().map_or(Location::File, Location::Span);
-    Diagnostic::error(file, location, format!("this is not valid TOML: {}", e.message().trim()))
-        .with_help("check quotes, brackets and `=` signs near the marked place")
+    let message = e.message().trim();
+    let help = if message.contains("date") || message.contains("month") || message.contains("day") {
+        "write dates as YYYY-MM-DD with a real month (01–12) and day"
+    } else {
+        "check quotes, brackets and `=` signs near the marked place"
+    };
+    Diagnostic::error(file, location, format!("this is not valid TOML: {message}")).with_help(help)
 }
 
 fn build(r: &mut Reader, root: Table) -> Option<Contract> {
@@ -465,7 +470,15 @@ fn start_fee(r: &mut Reader, v: &Value) -> Option<Item> {
 }
 
 fn outcome(r: &mut Reader, v: &Value, n: usize) -> Option<Item> {
-    let path = format!("[[outcome]] number {n}");
+    // Name the outcome by its id in messages when it has a readable one.
+    let id_text = match v.get_ref() {
+        DeValue::Table(t) => Table::new(t, v.span(), "").get("id").and_then(|i| match i.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            _ => None,
+        }),
+        _ => None,
+    };
+    let path = id_text.map_or(format!("[[outcome]] number {n}"), |id| format!("outcome `{id}`"));
     let t = r.table(v, &path)?;
     r.unknown_keys(t, OUTCOME_KEYS);
     let id = r.required(t, "id", "id = \"employed_3m\"").and_then(|v| identifier(r, v, "outcome `id`"));
