@@ -238,9 +238,15 @@ impl Table {
                     )]);
                 }
             }
-            let (line, start) = record
+            let (mut line, mut start) = record
                 .position()
                 .map_or((0, 0), |p| (p.line(), p.byte() as usize));
+            // The csv crate skips blank lines as part of the next record, so
+            // its position can be a blank line before the record.
+            while let Some(&b) = body.get(start).filter(|b| matches!(b, b'\r' | b'\n')) {
+                line += u64::from(b == b'\n');
+                start += 1;
+            }
             let row = table.split_row(&record, body, bom, line, start);
             if table.header.is_empty() && table.rows.is_empty() {
                 table.set_header(row, spec)?;

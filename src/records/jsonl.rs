@@ -248,7 +248,7 @@ fn read_service(f: &Fields<'_>) -> Result<Service, Problem> {
     f.only(&["start", "end", "completed"])?;
     let start = f.req("start", date)?;
     let end = f.opt("end", date)?;
-    check::end_not_before_start(&f.prefix, start, end)?;
+    check::end_not_before_start(f.path(), start, end)?;
     Ok(Service {
         start,
         end,
@@ -266,7 +266,7 @@ fn read_spell(f: &Fields<'_>) -> Result<Spell, Problem> {
     )?;
     let start = f.req("start", date)?;
     let end = f.opt("end", date)?;
-    check::end_not_before_start(&f.prefix, start, end)?;
+    check::end_not_before_start(f.path(), start, end)?;
     Ok(Spell {
         kind,
         sector,
@@ -387,6 +387,11 @@ struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
+    /// The object's own path (`spells[2]`).
+    fn path(&self) -> &str {
+        self.prefix.trim_end_matches('.')
+    }
+
     fn name(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
     }
