@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tulos::diagnostic::{Column, Diagnostic, Location, Severity};
+use tulos::records::summary::Summary;
 use tulos::records::{self, AttributeValue, Dialect, InputFormat, Origin, Record, Sector};
 
 fn fixture(name: &str) -> PathBuf {
@@ -590,5 +591,60 @@ fn read_all_stops_after_max_errors_with_a_note() {
         records::read_all(&path, 4).unwrap_err().len(),
         4,
         "no note when nothing was left out"
+    );
+}
+
+#[test]
+fn summary_describes_the_fixture() {
+    let mut summary = Summary::new();
+    for record in records::open(&fixture("good.jsonl")).unwrap() {
+        summary.add(&record.unwrap());
+    }
+    assert_eq!(
+        summary.render_text(),
+        "\
+records: 3 (control 1, participant 2)
+contracts: (none) 2, ESK-OTHER-2026 1
+municipalities: Jyväskylä 1, Jämsä 1, (none) 1
+groups: immigrant 1, long_term_unemployed 1, youth 1
+service: start 2026-01-12 … 2026-02-01; end 2026-04-30 … 2026-04-30; ongoing 2; completed 1, dropped out 0, unknown 2
+spells:
+  education: 1 (ongoing 1), start 2026-08-15 … 2026-08-15, end -
+  employment: 1 (ongoing 1), start 2026-05-18 … 2026-05-18, end -
+  subsidised_employment: 2 (ongoing 0), start 2026-03-01 … 2026-04-01, end 2026-05-31 … 2026-09-30
+  unemployment: 1 (ongoing 0), start 2026-01-01 … 2026-01-01, end 2026-03-31 … 2026-03-31
+earnings: 4 months, total 16696.07, 2026-04 … 2026-06
+events:
+  qualification: 1, 2026-06-01 … 2026-06-01
+measures:
+  change_meter: 3, 2026-01-12 … 2026-04-30
+feedback: 2, mean satisfaction 4.50
+"
+    );
+    let json = serde_json::to_value(&summary).unwrap();
+    assert_eq!(json["earnings"]["total"], "16696.07");
+    assert_eq!(json["feedback"]["mean_satisfaction"], "4.50");
+    assert_eq!(json["by_arm"]["control"], 1);
+}
+
+#[test]
+fn mean_satisfaction_is_exact_and_rounded() {
+    let dir = scratch("mean");
+    let feedback = |id: &str, s: &str| format!(r#"{{"id":"{id}",{PERSON},"feedback":[{s}]}}"#);
+    let text = [
+        feedback(
+            "P-1",
+            r#"{"date":"2026-01-12","satisfaction":5},{"date":"2026-01-13","satisfaction":4}"#,
+        ),
+        feedback("P-2", r#"{"date":"2026-01-12","satisfaction":4}"#),
+    ]
+    .join("\n");
+    let mut summary = Summary::new();
+    for r in read_ok(&write(&dir, "r.jsonl", text)) {
+        summary.add(&r);
+    }
+    assert_eq!(
+        summary.feedback.mean_satisfaction.unwrap().to_string(),
+        "4.33"
     );
 }
