@@ -1,0 +1,681 @@
+//! The JSON Lines reader: one record per physical line, streamed.
+//!
+//! Only the current line is in memory. Each line is parsed into a
+//! `serde_json::Value` (exact numbers: `arbitrary_precision` is on) and then
+//! converted field by field, so every refusal can say which field, what was
+//! expected and what was found. Unknown fields are errors, never dropped.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
+
+use super::check::{self, quote, Duplicates, Place, Problem};
+use super::model::{
+    AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell,
+};
+use super::value;
+use crate::diagnostic::{Column, Diagnostic, Location};
+use crate::money;
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Streams [`Record`]s out of a JSON Lines input.
+pub struct JsonLinesReader<R> {
+    input: R,
+    file: Arc<PathBuf>,
+    /// Physical number of the line read last.
+    line: u64,
+    /// Byte offset in the file of the next line.
+    offset: u64,
+    buf: Vec<u8>,
+    duplicates: Duplicates,
+    /// Set after an I/O error: nothing more can be read.
+    done: bool,
+}
+
+impl<R: BufRead> JsonLinesReader<R> {
+    pub fn new(input: R, file: Arc<PathBuf>) -> Self {
+        JsonLinesReader {
+            input,
+            file,
+            line: 0,
+            offset: 0,
+            buf: Vec::new(),
+            duplicates: Duplicates::default(),
+            done: false,
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for JsonLinesReader<R> {
+    type Item = Result<Record, Diagnostic>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            self.buf.clear();
+            let read = match self.input.read_until(b'\n', &mut self.buf) {
+                Ok(0) => return None,
+                Ok(n) => n,
+                Err(e) => {
+                    self.done = true;
+                    let location = Location::Line {
+                        line: self.line + 1,
+                        column: None,
+                    };
+                    return Some(Err(Diagnostic::error(
+                        &*self.file,
+                        location,
+                        format!("cannot read the file: {e}"),
+                    )));
+                }
+            };
+            self.line += 1;
+            let line_start = self.offset;
+            self.offset += read as u64;
+            let bytes = trim_line_end(&self.buf);
+            let bom = if self.line == 1 && bytes.starts_with(UTF8_BOM) {
+                UTF8_BOM.len()
+            } else {
+                0
+            };
+            let bytes = &bytes[bom..];
+            match std::str::from_utf8(bytes) {
+                Err(e) => {
+                    let bad = BadUtf8 {
+                        line_start,
+                        before: bom,
+                        bytes,
+                        error: e,
+                    };
+                    return Some(Err(bad.diagnostic(&self.file, self.line)));
+                }
+                Ok(text) if text.trim().is_empty() => continue,
+                Ok(text) => {
+                    return Some(read_line(text, self.line, &self.file, &mut self.duplicates))
+                }
+            }
+        }
+        None
+    }
+}
+
+fn trim_line_end(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// A line that is not UTF-8, located exactly.
+struct BadUtf8<'a> {
+    /// File offset of the line.
+    line_start: u64,
+    /// Bytes of the line before `bytes` (a byte-order mark).
+    before: usize,
+    bytes: &'a [u8],
+    error: std::str::Utf8Error,
+}
+
+impl BadUtf8<'_> {
+    fn diagnostic(&self, file: &Arc<PathBuf>, line: u64) -> Diagnostic {
+        let valid = self.error.valid_up_to();
+        let in_line = self.before + valid;
+        let valid_text = std::str::from_utf8(&self.bytes[..valid]).unwrap_or_default();
+        let column = valid_text.chars().count() as u64 + 1;
+        let message = format!(
+            "line {line} is not valid UTF-8: byte 0x{:02X} at byte offset {} of the file (byte {} of the line)",
+            self.bytes[valid],
+            self.line_start + in_line as u64,
+            in_line + 1,
+        );
+        Diagnostic::error(&**file, Location::Line { line, column: Some(Column::Char(column)) }, message).with_help(
+            "re-save the file as UTF-8 (bytes like 0xE4 for ä usually mean Latin-1 or Windows-1252); \
+             the other lines are still checked",
+        )
+    }
+}
+
+/// One non-blank line → a record, or the first problem found in it.
+fn read_line(
+    text: &str,
+    line: u64,
+    file: &Arc<PathBuf>,
+    duplicates: &mut Duplicates,
+) -> Result<Record, Diagnostic> {
+    let mut place = Place {
+        file,
+        line,
+        id: None,
+    };
+    let value: Value = serde_json::from_str(text).map_err(|e| syntax_error(&place, text, &e))?;
+    let Value::Object(map) = &value else {
+        let found = describe(&value);
+        return Err(place.diagnostic(
+            None,
+            Problem::new(format!("expected a JSON object, found {found}")),
+        ));
+    };
+    let top = Fields {
+        map,
+        prefix: String::new(),
+    };
+    let id = top
+        .req("id", string)
+        .and_then(|id| check::participant_id("id", id).map(|()| id))
+        .map_err(|p| place.diagnostic(None, p))?;
+    place.id = Some(id);
+    let origin = Origin {
+        file: Arc::clone(file),
+        line: place.line,
+    };
+    read_record(&top, id, origin, duplicates).map_err(|p| place.diagnostic(None, p))
+}
+
+fn syntax_error(place: &Place<'_>, text: &str, error: &serde_json::Error) -> Diagnostic {
+    let full = error.to_string();
+    // serde_json appends " at line 1 column N"; the location says that.
+    let message = full
+        .rsplit_once(" at line ")
+        .map_or(full.as_str(), |(m, _)| m);
+    let column = (error.column() > 0)
+        .then(|| Column::Char(Diagnostic::line_col(text, error.column() - 1).1));
+    let problem = Problem::new(format!("invalid JSON: {message}"))
+        .help("each line must hold one complete JSON object");
+    place.diagnostic(column, problem)
+}
+
+const RECORD_FIELDS: [&str; 14] = [
+    "id",
+    "contract",
+    "arm",
+    "weight",
+    "municipality",
+    "birth_date",
+    "groups",
+    "service",
+    "spells",
+    "earnings",
+    "events",
+    "measures",
+    "feedback",
+    "attributes",
+];
+
+fn read_record(
+    top: &Fields<'_>,
+    id: &str,
+    origin: Origin,
+    duplicates: &mut Duplicates,
+) -> Result<Record, Problem> {
+    top.only(&RECORD_FIELDS)?;
+    let contract = top.opt("contract", nonempty)?;
+    let arm = top
+        .opt("arm", |v, name| check::arm(name, string(v, name)?))?
+        .unwrap_or_default();
+    duplicates.check(id, arm, contract, origin.line)?;
+    let mut groups = Vec::new();
+    for (i, tag) in top.list("groups")?.iter().enumerate() {
+        let name = format!("groups[{i}]");
+        check::push_group(&mut groups, &name, string(tag, &name)?)?;
+    }
+    Ok(Record {
+        id: id.to_owned(),
+        contract: contract.map(str::to_owned),
+        arm,
+        weight: top
+            .opt("weight", |v, name| {
+                check::weight(name, decimal_string(v, name)?)
+            })?
+            .unwrap_or(Decimal::ONE),
+        municipality: top.opt("municipality", nonempty)?.map(str::to_owned),
+        birth_date: top.opt("birth_date", date)?,
+        groups,
+        service: read_service(&top.object("service")?)?,
+        spells: top.items("spells", read_spell)?,
+        earnings: top.items("earnings", read_earning)?,
+        events: top.items("events", read_event)?,
+        measures: top.items("measures", read_measure)?,
+        feedback: top.items("feedback", read_feedback)?,
+        attributes: read_attributes(top)?,
+        origin,
+    })
+}
+
+fn read_service(f: &Fields<'_>) -> Result<Service, Problem> {
+    f.only(&["start", "end", "completed"])?;
+    let start = f.req("start", date)?;
+    let end = f.opt("end", date)?;
+    check::end_not_before_start(f.path(), start, end)?;
+    Ok(Service {
+        start,
+        end,
+        completed: f.opt("completed", boolean)?,
+    })
+}
+
+fn read_spell(f: &Fields<'_>) -> Result<Spell, Problem> {
+    f.only(&["kind", "sector", "start", "end", "hours_per_week", "source"])?;
+    let (kind, sector) = check::spell_kind(
+        &f.name("kind"),
+        f.req("kind", nonempty)?,
+        &f.name("sector"),
+        f.opt("sector", string)?,
+    )?;
+    let start = f.req("start", date)?;
+    let end = f.opt("end", date)?;
+    check::end_not_before_start(f.path(), start, end)?;
+    Ok(Spell {
+        kind,
+        sector,
+        start,
+        end,
+        hours_per_week: f.opt("hours_per_week", decimal_string)?,
+        source: f.opt("source", nonempty)?.map(str::to_owned),
+    })
+}
+
+fn read_earning(f: &Fields<'_>) -> Result<Earning, Problem> {
+    f.only(&["month", "amount"])?;
+    Ok(Earning {
+        month: f.req("month", month)?,
+        amount: f.req("amount", decimal_string)?,
+    })
+}
+
+fn read_event(f: &Fields<'_>) -> Result<Event, Problem> {
+    f.only(&["kind", "date", "value", "source"])?;
+    Ok(Event {
+        kind: f.req("kind", nonempty)?.to_owned(),
+        date: f.req("date", date)?,
+        value: f.opt("value", string)?.map(str::to_owned),
+        source: f.opt("source", nonempty)?.map(str::to_owned),
+    })
+}
+
+fn read_measure(f: &Fields<'_>) -> Result<Measure, Problem> {
+    f.only(&["instrument", "date", "scores"])?;
+    let instrument = f.req("instrument", nonempty)?.to_owned();
+    let date = f.req("date", date)?;
+    let scores_field = f.name("scores");
+    let Value::Object(raw) = f.required("scores")? else {
+        return Err(Problem::expected(
+            &scores_field,
+            "an object of dimension → score",
+            describe(&f.map["scores"]),
+        ));
+    };
+    if raw.is_empty() {
+        return Err(Problem::new(format!("`{scores_field}` has no dimensions")));
+    }
+    let mut scores = BTreeMap::new();
+    for (dimension, v) in raw {
+        scores.insert(
+            dimension.clone(),
+            score(v, &format!("{scores_field}.{dimension}"))?,
+        );
+    }
+    Ok(Measure {
+        instrument,
+        date,
+        scores,
+    })
+}
+
+fn read_feedback(f: &Fields<'_>) -> Result<Feedback, Problem> {
+    f.only(&["date", "satisfaction"])?;
+    let satisfaction = f.req("satisfaction", |v, name| match v {
+        Value::Number(n) if n.as_i64().is_some() => {
+            check::satisfaction(name, n.as_i64().unwrap_or_default())
+        }
+        _ => Err(Problem::expected(
+            name,
+            check::SATISFACTION_EXPECTED,
+            describe(v),
+        )),
+    })?;
+    Ok(Feedback {
+        date: f.req("date", date)?,
+        satisfaction,
+    })
+}
+
+fn read_attributes(top: &Fields<'_>) -> Result<BTreeMap<String, AttributeValue>, Problem> {
+    let Some(v) = top.get("attributes") else {
+        return Ok(BTreeMap::new());
+    };
+    let Value::Object(raw) = v else {
+        return Err(Problem::expected(
+            "attributes",
+            "an object of name → value",
+            describe(v),
+        ));
+    };
+    let mut attributes = BTreeMap::new();
+    for (name, v) in raw {
+        let field = format!("attributes.{name}");
+        let value = match v {
+            // Null is a missing value, as an empty CSV cell is.
+            Value::Null => continue,
+            Value::String(s) => AttributeValue::Text(s.clone(), Dialect::Standard),
+            Value::Bool(b) => AttributeValue::Bool(*b),
+            Value::Number(n) => {
+                AttributeValue::Number(money::parse_decimal(&n.to_string()).ok_or_else(|| {
+                    Problem::expected(&field, "a number without exponent", describe(v))
+                })?)
+            }
+            _ => {
+                return Err(Problem::expected(
+                    &field,
+                    "a string, number or boolean",
+                    describe(v),
+                ))
+            }
+        };
+        attributes.insert(name.clone(), value);
+    }
+    Ok(attributes)
+}
+
+/// The fields of one JSON object, named by their path (`spells[2].end`).
+struct Fields<'a> {
+    map: &'a Map<String, Value>,
+    /// `""` at the top level, else the object's path with a trailing `.`.
+    prefix: String,
+}
+
+impl<'a> Fields<'a> {
+    /// The object's own path (`spells[2]`).
+    fn path(&self) -> &str {
+        self.prefix.trim_end_matches('.')
+    }
+
+    fn name(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    /// Refuses any field not in `known`, listing the known ones.
+    fn only(&self, known: &[&str]) -> Result<(), Problem> {
+        match self.map.keys().find(|k| !known.contains(&k.as_str())) {
+            None => Ok(()),
+            Some(unknown) => Err(
+                Problem::new(format!("unknown field `{}`", self.name(unknown))).help(format!(
+                    "known fields{}: {}; further data goes into `attributes`",
+                    if self.prefix.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" of `{}`", self.prefix.trim_end_matches('.'))
+                    },
+                    known.join(", ")
+                )),
+            ),
+        }
+    }
+
+    /// The value of `key`; absent and `null` are both missing.
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    fn required(&self, key: &str) -> Result<&'a Value, Problem> {
+        self.get(key)
+            .ok_or_else(|| Problem::missing(&self.name(key)))
+    }
+
+    fn req<T>(
+        &self,
+        key: &str,
+        convert: impl FnOnce(&'a Value, &str) -> Result<T, Problem>,
+    ) -> Result<T, Problem> {
+        convert(self.required(key)?, &self.name(key))
+    }
+
+    fn opt<T>(
+        &self,
+        key: &str,
+        convert: impl FnOnce(&'a Value, &str) -> Result<T, Problem>,
+    ) -> Result<Option<T>, Problem> {
+        self.get(key)
+            .map(|v| convert(v, &self.name(key)))
+            .transpose()
+    }
+
+    /// The required object `key`.
+    fn object(&self, key: &str) -> Result<Fields<'a>, Problem> {
+        let name = self.name(key);
+        nested(self.required(key)?, name)
+    }
+
+    /// An optional array; missing = empty.
+    fn list(&self, key: &str) -> Result<&'a [Value], Problem> {
+        match self.get(key) {
+            None => Ok(&[]),
+            Some(Value::Array(items)) => Ok(items),
+            Some(v) => Err(Problem::expected(&self.name(key), "an array", describe(v))),
+        }
+    }
+
+    /// Each object of the optional array `key`, converted by `read`.
+    fn items<T>(
+        &self,
+        key: &str,
+        read: impl Fn(&Fields<'a>) -> Result<T, Problem>,
+    ) -> Result<Vec<T>, Problem> {
+        let items = self.list(key)?;
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| read(&nested(v, format!("{}[{i}]", self.name(key)))?))
+            .collect()
+    }
+}
+
+fn nested(v: &Value, name: String) -> Result<Fields<'_>, Problem> {
+    match v {
+        Value::Object(map) => Ok(Fields {
+            map,
+            prefix: format!("{name}."),
+        }),
+        _ => Err(Problem::expected(&name, "an object", describe(v))),
+    }
+}
+
+/// How a found JSON value is shown in a message.
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => format!("the JSON boolean {b}"),
+        Value::Number(n) => format!("the JSON number {n}"),
+        Value::String(s) => format!("the string {}", quote(s)),
+        Value::Array(_) => "an array".to_owned(),
+        Value::Object(_) => "an object".to_owned(),
+    }
+}
+
+fn string<'a>(v: &'a Value, name: &str) -> Result<&'a str, Problem> {
+    v.as_str()
+        .ok_or_else(|| Problem::expected(name, "a string", describe(v)))
+}
+
+fn nonempty<'a>(v: &'a Value, name: &str) -> Result<&'a str, Problem> {
+    match string(v, name)? {
+        "" => Err(Problem::new(format!("`{name}` is empty"))),
+        s => Ok(s),
+    }
+}
+
+fn boolean(v: &Value, name: &str) -> Result<bool, Problem> {
+    v.as_bool()
+        .ok_or_else(|| Problem::expected(name, "true or false", describe(v)))
+}
+
+fn date(v: &Value, name: &str) -> Result<NaiveDate, Problem> {
+    let expected = value::date_expected(Dialect::Standard);
+    let text = v
+        .as_str()
+        .ok_or_else(|| Problem::expected(name, expected, describe(v)))?;
+    value::parse_date(text, Dialect::Standard)
+        .ok_or_else(|| Problem::expected(name, expected, describe(v)))
+}
+
+fn month(v: &Value, name: &str) -> Result<NaiveDate, Problem> {
+    let expected = value::month_expected(Dialect::Standard);
+    let text = v
+        .as_str()
+        .ok_or_else(|| Problem::expected(name, expected, describe(v)))?;
+    value::parse_month(text, Dialect::Standard)
+        .ok_or_else(|| Problem::expected(name, expected, describe(v)))
+}
+
+/// Exact quantities are decimal strings; a JSON number is refused because
+/// a producer that wrote one may already have lost digits through a float.
+fn decimal_string(v: &Value, name: &str) -> Result<Decimal, Problem> {
+    const EXPECTED: &str = "a decimal string like \"1820.40\"";
+    match v {
+        Value::String(s) => {
+            money::parse_decimal(s).ok_or_else(|| Problem::expected(name, EXPECTED, describe(v)))
+        }
+        Value::Number(n) => Err(Problem::expected(name, EXPECTED, describe(v)).help(format!(
+            "write exact quantities as strings, e.g. \"{n}\", so that no digit is lost"
+        ))),
+        _ => Err(Problem::expected(name, EXPECTED, describe(v))),
+    }
+}
+
+/// A score: a JSON integer or a decimal string.
+fn score(v: &Value, name: &str) -> Result<Decimal, Problem> {
+    const EXPECTED: &str = "an integer or a decimal string like \"3.5\"";
+    let parsed = match v {
+        Value::Number(n) => n.as_i64().map(Decimal::from),
+        Value::String(s) => money::parse_decimal(s),
+        _ => None,
+    };
+    parsed.ok_or_else(|| Problem::expected(name, EXPECTED, describe(v)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Vec<Result<Record, Diagnostic>> {
+        JsonLinesReader::new(text.as_bytes(), Arc::new(PathBuf::from("t.jsonl"))).collect()
+    }
+
+    fn error(text: &str) -> Diagnostic {
+        read(text)
+            .into_iter()
+            .find_map(Result::err)
+            .expect("an error")
+    }
+
+    const MINIMAL: &str = r#"{"id":"P-1","service":{"start":"2026-01-12"}}"#;
+
+    #[test]
+    fn minimal_record_gets_defaults() {
+        let r = read(MINIMAL).remove(0).unwrap();
+        assert_eq!(r.arm, super::super::Arm::Participant);
+        assert_eq!(r.weight, Decimal::ONE);
+        assert_eq!(r.service.end, None);
+        assert_eq!(r.origin.line, 1);
+    }
+
+    #[test]
+    fn blank_lines_are_skipped_but_counted_and_crlf_is_fine() {
+        let text = format!(
+            "\r\n   \n{MINIMAL}\r\n\n{}\n",
+            MINIMAL.replace("P-1", "P-2")
+        );
+        let lines: Vec<u64> = read(&text)
+            .into_iter()
+            .map(|r| r.unwrap().origin.line)
+            .collect();
+        assert_eq!(lines, [3, 5]);
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_character_column() {
+        let d = error(r#"{"id":"Jämsä", oops}"#);
+        assert_eq!(
+            d.location,
+            Location::Line {
+                line: 1,
+                column: Some(Column::Char(16))
+            }
+        );
+        assert!(
+            d.message
+                .starts_with("record: invalid JSON: key must be a string"),
+            "{}",
+            d.message
+        );
+    }
+
+    #[test]
+    fn nested_unknown_fields_name_their_path() {
+        let d = error(r#"{"id":"P-1","service":{"start":"2026-01-12","ende":"2026-02-01"}}"#);
+        assert!(
+            d.message.contains("unknown field `service.ende`"),
+            "{}",
+            d.message
+        );
+        assert!(d.help.unwrap().contains("start, end, completed"));
+    }
+
+    #[test]
+    fn scores_take_integers_and_decimal_strings_but_not_floats() {
+        let line = |scores: &str| {
+            format!(
+                r#"{{"id":"P-1","service":{{"start":"2026-01-12"}},"measures":[{{"instrument":"m","date":"2026-01-12","scores":{scores}}}]}}"#
+            )
+        };
+        let r = read(&line(r#"{"a":3,"b":"3.5"}"#)).remove(0).unwrap();
+        assert_eq!(r.measures[0].scores["b"].to_string(), "3.5");
+        let d = error(&line(r#"{"a":3.5}"#));
+        assert!(
+            d.message
+                .contains("`measures[0].scores.a`: expected an integer or a decimal string"),
+            "{}",
+            d.message
+        );
+    }
+
+    #[test]
+    fn satisfaction_must_be_an_integer_from_one_to_five() {
+        let line = |s: &str| {
+            format!(
+                r#"{{"id":"P-1","service":{{"start":"2026-01-12"}},"feedback":[{{"date":"2026-04-30","satisfaction":{s}}}]}}"#
+            )
+        };
+        assert!(read(&line("5")).remove(0).is_ok());
+        assert!(error(&line("6"))
+            .message
+            .contains("expected an integer from 1 to 5, found 6"));
+        assert!(error(&line("4.0"))
+            .message
+            .contains("found the JSON number 4.0"));
+        assert!(error(&line("\"4\""))
+            .message
+            .contains("found the string \"4\""));
+    }
+
+    #[test]
+    fn attributes_keep_exact_numbers_and_skip_nulls() {
+        let text = r#"{"id":"P-1","service":{"start":"2026-01-12"},"attributes":{"n":0.10,"b":true,"s":"x","z":null}}"#;
+        let r = read(text).remove(0).unwrap();
+        assert_eq!(
+            r.attributes["n"],
+            AttributeValue::Number("0.10".parse().unwrap())
+        );
+        assert_eq!(r.attributes["b"], AttributeValue::Bool(true));
+        assert!(!r.attributes.contains_key("z"));
+    }
+
+    #[test]
+    fn top_level_must_be_an_object() {
+        assert!(error("[1,2]")
+            .message
+            .contains("expected a JSON object, found an array"));
+    }
+}

@@ -1,0 +1,289 @@
+//! What a records file holds, for the data steward's `tulos records PATH`:
+//! counts and date ranges, built one record at a time so that a file of any
+//! size can be summarised while it streams. All maps are ordered, so the
+//! output (JSON or text) is deterministic.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+
+use super::model::Record;
+
+/// Earliest and latest date seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DateRange {
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
+fn widen(range: &mut Option<DateRange>, date: NaiveDate) {
+    match range {
+        Some(r) => {
+            r.first = r.first.min(date);
+            r.last = r.last.max(date);
+        }
+        None => {
+            *range = Some(DateRange {
+                first: date,
+                last: date,
+            })
+        }
+    }
+}
+
+/// Spells of one kind.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SpellStats {
+    pub count: u64,
+    /// Spells without an end (ongoing at the extraction date).
+    pub ongoing: u64,
+    pub starts: Option<DateRange>,
+    pub ends: Option<DateRange>,
+}
+
+/// Events or measures of one kind or instrument.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DatedCount {
+    pub count: u64,
+    pub dates: Option<DateRange>,
+}
+
+impl DatedCount {
+    fn add(&mut self, date: NaiveDate) {
+        self.count += 1;
+        widen(&mut self.dates, date);
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EarningStats {
+    pub count: u64,
+    pub total: Decimal,
+    /// First days of the earliest and latest payment month.
+    pub months: Option<DateRange>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FeedbackStats {
+    pub count: u64,
+    pub satisfaction_total: u64,
+    /// Exact mean, rounded half away from zero to 2 places.
+    pub mean_satisfaction: Option<Decimal>,
+}
+
+/// How many services are completed, dropped out, or unknown.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Completion {
+    pub completed: u64,
+    pub dropped_out: u64,
+    pub unknown: u64,
+}
+
+/// The summary of a records input.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub records: u64,
+    /// `participant` / `control` → count.
+    pub by_arm: BTreeMap<String, u64>,
+    /// Records that name a contract, by contract id. Whether a contract is
+    /// "other" depends on the contract being evaluated; records without a
+    /// contract belong to it.
+    pub by_contract: BTreeMap<String, u64>,
+    pub without_contract: u64,
+    pub by_municipality: BTreeMap<String, u64>,
+    pub without_municipality: u64,
+    pub by_group: BTreeMap<String, u64>,
+    pub service_starts: Option<DateRange>,
+    pub service_ends: Option<DateRange>,
+    /// Services without an end date.
+    pub service_ongoing: u64,
+    pub completion: Completion,
+    /// Spell kind (normalised) → statistics.
+    pub spells: BTreeMap<String, SpellStats>,
+    pub earnings: EarningStats,
+    /// Event kind → count and dates.
+    pub events: BTreeMap<String, DatedCount>,
+    /// Instrument → measurement count and dates.
+    pub measures: BTreeMap<String, DatedCount>,
+    pub feedback: FeedbackStats,
+}
+
+impl Summary {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Counts one record in.
+    pub fn add(&mut self, r: &Record) {
+        self.records += 1;
+        *self.by_arm.entry(r.arm.as_str().to_owned()).or_default() += 1;
+        match &r.contract {
+            Some(c) => *self.by_contract.entry(c.clone()).or_default() += 1,
+            None => self.without_contract += 1,
+        }
+        match &r.municipality {
+            Some(m) => *self.by_municipality.entry(m.clone()).or_default() += 1,
+            None => self.without_municipality += 1,
+        }
+        for g in &r.groups {
+            *self.by_group.entry(g.clone()).or_default() += 1;
+        }
+        self.add_service(r);
+        for s in &r.spells {
+            let stats = self.spells.entry(s.kind.clone()).or_default();
+            stats.count += 1;
+            widen(&mut stats.starts, s.start);
+            match s.end {
+                Some(end) => widen(&mut stats.ends, end),
+                None => stats.ongoing += 1,
+            }
+        }
+        for e in &r.earnings {
+            self.earnings.count += 1;
+            self.earnings.total += e.amount;
+            widen(&mut self.earnings.months, e.month);
+        }
+        for e in &r.events {
+            self.events.entry(e.kind.clone()).or_default().add(e.date);
+        }
+        for m in &r.measures {
+            self.measures
+                .entry(m.instrument.clone())
+                .or_default()
+                .add(m.date);
+        }
+        self.add_feedback(r);
+    }
+
+    fn add_service(&mut self, r: &Record) {
+        widen(&mut self.service_starts, r.service.start);
+        match r.service.end {
+            Some(end) => widen(&mut self.service_ends, end),
+            None => self.service_ongoing += 1,
+        }
+        match r.service.completed {
+            Some(true) => self.completion.completed += 1,
+            Some(false) => self.completion.dropped_out += 1,
+            None => self.completion.unknown += 1,
+        }
+    }
+
+    fn add_feedback(&mut self, r: &Record) {
+        if r.feedback.is_empty() {
+            return;
+        }
+        let f = &mut self.feedback;
+        f.count += r.feedback.len() as u64;
+        f.satisfaction_total += r
+            .feedback
+            .iter()
+            .map(|x| u64::from(x.satisfaction))
+            .sum::<u64>();
+        let mut mean = (Decimal::from(f.satisfaction_total) / Decimal::from(f.count))
+            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        mean.rescale(2); // always two places: 4.50, not 4.5
+        f.mean_satisfaction = Some(mean);
+    }
+
+    /// A compact, readable report with English labels.
+    pub fn render_text(&self) -> String {
+        let mut out = String::new();
+        let _ = self.write_text(&mut out);
+        out
+    }
+
+    fn write_text(&self, out: &mut String) -> std::fmt::Result {
+        writeln!(out, "records: {} ({})", self.records, counts(&self.by_arm))?;
+        let mut contracts = counts(&self.by_contract);
+        if self.without_contract > 0 {
+            contracts = join([format!("(none) {}", self.without_contract), contracts]);
+        }
+        writeln!(out, "contracts: {}", or_none(contracts))?;
+        let mut municipalities = counts(&self.by_municipality);
+        if self.without_municipality > 0 {
+            municipalities = join([
+                municipalities,
+                format!("(none) {}", self.without_municipality),
+            ]);
+        }
+        writeln!(out, "municipalities: {}", or_none(municipalities))?;
+        writeln!(out, "groups: {}", or_none(counts(&self.by_group)))?;
+        let c = &self.completion;
+        writeln!(
+            out,
+            "service: start {}; end {}; ongoing {}; completed {}, dropped out {}, unknown {}",
+            range(self.service_starts),
+            range(self.service_ends),
+            self.service_ongoing,
+            c.completed,
+            c.dropped_out,
+            c.unknown
+        )?;
+        writeln!(
+            out,
+            "spells:{}",
+            if self.spells.is_empty() { " none" } else { "" }
+        )?;
+        for (kind, s) in &self.spells {
+            writeln!(
+                out,
+                "  {kind}: {} (ongoing {}), start {}, end {}",
+                s.count,
+                s.ongoing,
+                range(s.starts),
+                range(s.ends)
+            )?;
+        }
+        let months = self.earnings.months.map_or_else(
+            || "-".to_owned(),
+            |r| format!("{} … {}", r.first.format("%Y-%m"), r.last.format("%Y-%m")),
+        );
+        writeln!(
+            out,
+            "earnings: {} months, total {}, {months}",
+            self.earnings.count, self.earnings.total
+        )?;
+        for (label, map) in [("events", &self.events), ("measures", &self.measures)] {
+            writeln!(out, "{label}:{}", if map.is_empty() { " none" } else { "" })?;
+            for (name, d) in map {
+                writeln!(out, "  {name}: {}, {}", d.count, range(d.dates))?;
+            }
+        }
+        let mean = self
+            .feedback
+            .mean_satisfaction
+            .map_or_else(|| "-".to_owned(), |m| m.to_string());
+        writeln!(
+            out,
+            "feedback: {}, mean satisfaction {mean}",
+            self.feedback.count
+        )
+    }
+}
+
+fn counts(map: &BTreeMap<String, u64>) -> String {
+    join(map.iter().map(|(k, n)| format!("{k} {n}")))
+}
+
+fn join(parts: impl IntoIterator<Item = String>) -> String {
+    parts
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn or_none(text: String) -> String {
+    if text.is_empty() {
+        "none".to_owned()
+    } else {
+        text
+    }
+}
+
+fn range(r: Option<DateRange>) -> String {
+    r.map_or_else(|| "-".to_owned(), |r| format!("{} … {}", r.first, r.last))
+}

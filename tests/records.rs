@@ -1,0 +1,650 @@
+//! Reading participant records end to end: the fixtures under
+//! `tests/fixtures/records/` (one JSON Lines file and the same people as a
+//! comma CSV folder and a Finnish `;` CSV folder), and one test per error
+//! rule of the interchange specification.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tulos::diagnostic::{Column, Diagnostic, Location, Severity};
+use tulos::records::summary::Summary;
+use tulos::records::{self, AttributeValue, Dialect, InputFormat, Origin, Record, Sector};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/records")
+        .join(name)
+}
+
+/// A fresh folder for one test's input files.
+fn scratch(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("records")
+        .join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, file: &str, content: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(file);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+fn read_ok(path: &Path) -> Vec<Record> {
+    records::read_all(path, 20).unwrap_or_else(|e| panic!("{path:?}: {e:#?}"))
+}
+
+fn read_errors(path: &Path) -> Vec<Diagnostic> {
+    records::read_all(path, 20).expect_err("the input must be refused")
+}
+
+/// The only error of an input.
+fn only_error(path: &Path) -> Diagnostic {
+    let mut errors = read_errors(path);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    errors.remove(0)
+}
+
+fn line(line: u64, column: Option<Column>) -> Location {
+    Location::Line { line, column }
+}
+
+fn named(column: &str) -> Option<Column> {
+    Some(Column::Named(column.to_owned()))
+}
+
+/// Records with the parts that legitimately differ between formats
+/// neutralised: where they came from, and the dialect a text attribute was
+/// written in (a Finnish CSV cell keeps `Dialect::Finnish` so that `1,5`
+/// converts correctly later).
+fn comparable(records: Vec<Record>) -> Vec<Record> {
+    let nowhere = Origin {
+        file: Arc::new(PathBuf::new()),
+        line: 0,
+    };
+    records
+        .into_iter()
+        .map(|mut r| {
+            r.origin = nowhere.clone();
+            for value in r.attributes.values_mut() {
+                if let AttributeValue::Text(_, dialect) = value {
+                    *dialect = Dialect::Standard;
+                }
+            }
+            r
+        })
+        .collect()
+}
+
+const PERSON: &str = r#""service":{"start":"2026-01-12"}"#;
+
+#[test]
+fn json_lines_and_both_csv_dialects_read_the_same_people() {
+    let json = read_ok(&fixture("good.jsonl"));
+    let comma = read_ok(&fixture("comma"));
+    let finnish = read_ok(&fixture("finnish"));
+    assert_eq!(json.len(), 3);
+    assert_eq!(comparable(comma), comparable(json.clone()));
+    assert_eq!(comparable(finnish), comparable(json));
+}
+
+#[test]
+fn json_lines_are_normalised() {
+    let records = read_ok(&fixture("good.jsonl"));
+    let lines: Vec<u64> = records.iter().map(|r| r.origin.line).collect();
+    assert_eq!(lines, [1, 3, 4], "the blank line 2 counts");
+    assert_eq!(*records[0].origin.file, fixture("good.jsonl"));
+
+    let [p123, p124, p125] = &records[..] else {
+        panic!()
+    };
+    assert_eq!(p123.groups, ["long_term_unemployed", "immigrant"]);
+    assert_eq!(
+        (p123.spells[0].kind.as_str(), p123.spells[0].sector),
+        ("employment", Some(Sector::Open))
+    );
+    assert_eq!(p123.earnings[0].amount.to_string(), "1820.40");
+    assert_eq!(p123.earnings[1].month.to_string(), "2026-06-01");
+    assert_eq!(p123.service.completed, Some(true));
+    assert_eq!(p124.arm, records::Arm::Control);
+    assert_eq!(p124.weight.to_string(), "0.85");
+    assert_eq!(p123.weight.to_string(), "1");
+    // `employment` + `subsidised` and `subsidised_employment` are one kind.
+    assert_eq!(p124.spells[1].kind, "subsidised_employment");
+    assert_eq!(
+        (p125.spells[0].kind.as_str(), p125.spells[0].sector),
+        ("subsidised_employment", Some(Sector::Subsidised))
+    );
+    assert_eq!(p125.spells[1].sector, None);
+    assert_eq!(p125.contract.as_deref(), Some("ESK-OTHER-2026"));
+    assert_eq!(p125.service.completed, None);
+    assert_eq!(p125.measures[0].scores["work_ability"].to_string(), "3.5");
+}
+
+#[test]
+fn csv_origins_are_physical_lines_of_participants_csv() {
+    let comma = read_ok(&fixture("comma"));
+    let lines: Vec<u64> = comma.iter().map(|r| r.origin.line).collect();
+    assert_eq!(lines, [2, 3, 5], "line 4 is blank");
+    assert_eq!(
+        *comma[0].origin.file,
+        fixture("comma").join("participants.csv")
+    );
+    assert_eq!(
+        comma[2].attributes["note"],
+        AttributeValue::Text("moved in March\nwants IT work".into(), Dialect::Standard)
+    );
+
+    let finnish = read_ok(&fixture("finnish"));
+    let lines: Vec<u64> = finnish.iter().map(|r| r.origin.line).collect();
+    assert_eq!(lines, [2, 3, 4]);
+    assert_eq!(
+        finnish[1].attributes["language"],
+        AttributeValue::Text("fi".into(), Dialect::Finnish)
+    );
+    assert!(
+        !finnish[1].attributes.contains_key("education_level"),
+        "an empty cell is a missing value"
+    );
+}
+
+#[test]
+fn long_format_measures_become_measurements_in_file_order() {
+    let records = read_ok(&fixture("finnish"));
+    let measures = &records[0].measures;
+    assert_eq!(measures.len(), 2);
+    assert_eq!(measures[0].date.to_string(), "2026-01-12");
+    let dims: Vec<&str> = measures[0].scores.keys().map(String::as_str).collect();
+    assert_eq!(
+        dims,
+        ["job_search", "life_management", "skills", "work_ability"]
+    );
+    assert_eq!(measures[1].scores["work_ability"].to_string(), "3");
+}
+
+#[test]
+fn open_reports_its_format() {
+    assert_eq!(
+        records::open(&fixture("good.jsonl")).unwrap().format(),
+        InputFormat::JsonLines
+    );
+    assert_eq!(
+        records::open(&fixture("comma")).unwrap().format(),
+        InputFormat::CsvFolder
+    );
+}
+
+#[test]
+fn open_refuses_what_it_cannot_read() {
+    let dir = scratch("open_refuses");
+    let csv = write(&dir, "participants.csv", "id,service_start\n");
+    let d = records::open(&csv).err().unwrap();
+    assert!(d
+        .help
+        .unwrap()
+        .contains("folder that holds participants.csv"));
+    let d = records::open(&write(&dir, "records.xlsx", ""))
+        .err()
+        .unwrap();
+    assert_eq!(d.message, "unknown records format");
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let d = records::open(&empty).err().unwrap();
+    assert_eq!(d.message, "the folder has no participants.csv");
+}
+
+// ---- error cases of the specification ----
+
+#[test]
+fn identity_code_id_is_refused_and_not_echoed() {
+    let dir = scratch("hetu_jsonl");
+    let path = write(
+        &dir,
+        "r.jsonl",
+        format!(r#"{{"id":"131052-308T",{PERSON}}}"#),
+    );
+    let d = only_error(&path);
+    assert_eq!(d.location, line(1, None));
+    assert!(
+        d.message
+            .contains("looks like a Finnish personal identity code"),
+        "{}",
+        d.message
+    );
+    let shown = format!("{d} {d:?}");
+    assert!(
+        !shown.contains("131052") && !shown.contains("308T"),
+        "{shown}"
+    );
+
+    let dir = scratch("hetu_csv");
+    write(
+        &dir,
+        "participants.csv",
+        "id,service_start\nX-010594Y9032,2026-01-12\n",
+    );
+    write(
+        &dir,
+        "feedback.csv",
+        "id,date,satisfaction\nX-010594Y9032,2026-04-30,9\n",
+    );
+    let errors = read_errors(&dir);
+    let shown = format!("{errors:?}");
+    assert!(
+        !shown.contains("010594") && !shown.contains("9032"),
+        "{shown}"
+    );
+    assert!(errors[0].message.contains("personal identity code"));
+    assert_eq!(errors[0].location, line(2, named("id")));
+}
+
+#[test]
+fn identity_codes_in_found_values_are_masked() {
+    let dir = scratch("hetu_found");
+    let path = write(
+        &dir,
+        "r.jsonl",
+        format!(r#"{{"id":"P-1","birth_date":"131052-308T",{PERSON}}}"#),
+    );
+    let d = only_error(&path);
+    assert_eq!(
+        d.message,
+        r#"participant "P-1": `birth_date`: expected a date like "2026-05-18" (YYYY-MM-DD), found the string "******-****""#
+    );
+}
+
+#[test]
+fn duplicate_record_names_both_lines() {
+    let dir = scratch("dup_jsonl");
+    let one = format!(r#"{{"id":"P-1","arm":"control",{PERSON}}}"#);
+    let other_arm = format!(r#"{{"id":"P-1",{PERSON}}}"#);
+    let path = write(&dir, "r.jsonl", format!("{one}\n{other_arm}\n\n{one}\n"));
+    let d = only_error(&path);
+    assert_eq!(d.location, line(4, None));
+    assert_eq!(
+        d.message,
+        r#"participant "P-1": duplicate record: line 4 repeats the id, arm (control) and no contract of line 1"#
+    );
+
+    let dir = scratch("dup_csv");
+    write(
+        &dir,
+        "participants.csv",
+        "id;contract;service_start\nP-1;K;1.2.2026\nP-1;;1.2.2026\nP-1;K;2.2.2026\n",
+    );
+    let d = only_error(&dir);
+    assert_eq!(d.location, line(4, named("id")));
+    assert!(
+        d.message
+            .contains("line 4 repeats the id, arm (participant) and contract \"K\" of line 2"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn child_row_without_participant_is_an_error() {
+    let dir = scratch("orphan");
+    write(
+        &dir,
+        "participants.csv",
+        "id,service_start\nP-1,2026-01-12\n",
+    );
+    write(&dir, "spells.csv", "id,arm,kind,start\nP-1,participant,education,2026-02-01\nP-9,control,education,2026-02-01\n");
+    let d = only_error(&dir);
+    assert_eq!(d.file, dir.join("spells.csv"));
+    assert_eq!(d.location, line(3, named("id")));
+    assert_eq!(
+        d.message,
+        r#"participant "P-9": no participant with this id with arm control in participants.csv"#
+    );
+}
+
+#[test]
+fn child_table_without_arm_needs_ids_unique_across_arms() {
+    let dir = scratch("ambiguous");
+    write(
+        &dir,
+        "participants.csv",
+        "id,arm,service_start\nP-1,participant,2026-01-12\nP-1,control,2026-01-12\n",
+    );
+    write(
+        &dir,
+        "earnings.csv",
+        "id,month,amount\nP-1,2026-05,10.00\nP-1,2026-06,10.00\n",
+    );
+    let d = only_error(&dir);
+    assert_eq!(d.location, line(2, named("id")));
+    assert!(
+        d.message
+            .contains("matches several participants (participants.csv lines 2, 3)"),
+        "{}",
+        d.message
+    );
+    assert!(d.help.unwrap().contains("add an `arm` column"));
+}
+
+#[test]
+fn missing_required_column_names_file_and_column() {
+    let dir = scratch("missing_column");
+    write(&dir, "participants.csv", "id,service_end\nP-1,2026-01-12\n");
+    let d = only_error(&dir);
+    assert_eq!(d.file, dir.join("participants.csv"));
+    assert_eq!(d.location, line(1, named("service_start")));
+    assert_eq!(d.message, "participants.csv has no column `service_start`");
+}
+
+#[test]
+fn unknown_column_of_a_child_table_is_an_error() {
+    let dir = scratch("unknown_column");
+    write(
+        &dir,
+        "participants.csv",
+        "id,service_start\nP-1,2026-01-12\n",
+    );
+    write(
+        &dir,
+        "feedback.csv",
+        "id,date,satisfaction,comment\nP-1,2026-04-30,4,ok\n",
+    );
+    let d = only_error(&dir);
+    assert_eq!(d.location, line(1, named("comment")));
+    assert_eq!(d.message, "unknown column `comment` in feedback.csv");
+    assert!(d
+        .help
+        .unwrap()
+        .contains("known columns: id, date, satisfaction, arm"));
+}
+
+#[test]
+fn money_as_a_json_number_is_refused() {
+    let dir = scratch("float_money");
+    let path = write(
+        &dir,
+        "r.jsonl",
+        format!(r#"{{"id":"P-1",{PERSON},"earnings":[{{"month":"2026-05","amount":1820.4}}]}}"#),
+    );
+    let d = only_error(&path);
+    assert_eq!(
+        d.message,
+        r#"participant "P-1": `earnings[0].amount`: expected a decimal string like "1820.40", found the JSON number 1820.4"#
+    );
+    assert!(d.help.unwrap().contains(r#""1820.4""#));
+}
+
+#[test]
+fn bad_dates_say_expected_and_found() {
+    let dir = scratch("bad_date_jsonl");
+    let path = write(
+        &dir,
+        "r.jsonl",
+        r#"{"id":"P-1","service":{"start":"18.5.2026"}}"#,
+    );
+    let d = only_error(&path);
+    assert_eq!(
+        d.message,
+        r#"participant "P-1": `service.start`: expected a date like "2026-05-18" (YYYY-MM-DD), found the string "18.5.2026""#
+    );
+
+    let dir = scratch("bad_date_csv");
+    write(&dir, "participants.csv", "id;service_start\nP-1;1.2.2026\n");
+    write(
+        &dir,
+        "spells.csv",
+        "id;kind;start;end\nP-1;education;1.2.2026;31.2.2026\n",
+    );
+    let d = only_error(&dir);
+    assert_eq!(d.file, dir.join("spells.csv"));
+    assert_eq!(d.location, line(2, named("end")));
+    assert_eq!(
+        d.message,
+        r#"participant "P-1": `end`: expected a date like "18.5.2026" (D.M.YYYY), found "31.2.2026""#
+    );
+}
+
+#[test]
+fn invalid_utf8_names_line_and_byte_offset_and_reading_goes_on() {
+    let dir = scratch("utf8_jsonl");
+    let good = format!(r#"{{"id":"P-1",{PERSON}}}"#);
+    let mut bytes = format!("{good}\n").into_bytes();
+    let line2_start = bytes.len();
+    bytes.extend_from_slice(br#"{"id":"P-2","municipality":"J"#);
+    bytes.push(0xE4); // 'ä' in Latin-1
+    bytes.extend_from_slice(format!(r#"ms",{PERSON}}}"#).as_bytes());
+    bytes.extend_from_slice(format!("\n{}\n", good.replace("P-1", "P-3")).as_bytes());
+    let path = write(&dir, "r.jsonl", &bytes);
+    let all: Vec<_> = records::open(&path).unwrap().collect();
+    assert_eq!(all.len(), 3);
+    let d = all[1].as_ref().unwrap_err();
+    let at = line2_start + 29;
+    assert_eq!(d.location, line(2, Some(Column::Char(30))));
+    assert_eq!(
+        d.message,
+        format!("line 2 is not valid UTF-8: byte 0xE4 at byte offset {at} of the file (byte 30 of the line)")
+    );
+    assert!(d
+        .help
+        .as_ref()
+        .unwrap()
+        .contains("re-save the file as UTF-8"));
+    assert_eq!(all[2].as_ref().unwrap().origin.line, 3);
+
+    let dir = scratch("utf8_csv");
+    let mut csv = b"id,municipality,service_start\nP-1,J".to_vec();
+    csv.push(0xE4);
+    csv.extend_from_slice(b"ms,2026-01-12\nP-2,Oulu,2026-13-01\n");
+    write(&dir, "participants.csv", &csv);
+    let errors = read_errors(&dir);
+    assert_eq!(
+        errors.len(),
+        2,
+        "the next line is still checked: {errors:#?}"
+    );
+    assert_eq!(errors[0].location, line(2, named("municipality")));
+    assert_eq!(
+        errors[0].message,
+        "line 2 is not valid UTF-8: byte 0xE4 at byte offset 35 of the file (byte 6 of the line)"
+    );
+    assert_eq!(errors[1].location, line(3, named("service_start")));
+}
+
+#[test]
+fn unknown_field_is_refused_with_the_known_fields() {
+    let dir = scratch("unknown_field");
+    let path = write(
+        &dir,
+        "r.jsonl",
+        format!(r#"{{"id":"P-1",{PERSON},"language":"fi"}}"#),
+    );
+    let d = only_error(&path);
+    assert_eq!(d.message, r#"participant "P-1": unknown field `language`"#);
+    let help = d.help.unwrap();
+    assert!(
+        help.contains("id, contract, arm, weight") && help.contains("attributes"),
+        "{help}"
+    );
+}
+
+#[test]
+fn invalid_json_has_a_column() {
+    let dir = scratch("syntax");
+    let path = write(&dir, "r.jsonl", "\n{\"id\":\"P-1\",}\n");
+    let d = only_error(&path);
+    assert_eq!(d.location, line(2, Some(Column::Char(13))));
+    assert!(
+        d.message.starts_with("record: invalid JSON:"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn spell_rules_are_checked_in_both_formats() {
+    let dir = scratch("spell_jsonl");
+    let path = write(
+        &dir,
+        "r.jsonl",
+        format!(
+            r#"{{"id":"P-1",{PERSON},"spells":[{{"kind":"employment","start":"2026-05-01","end":"2026-04-30"}}]}}"#
+        ),
+    );
+    assert_eq!(
+        only_error(&path).message,
+        r#"participant "P-1": `spells[0]`: end 2026-04-30 is before start 2026-05-01"#
+    );
+
+    let dir = scratch("spell_csv");
+    write(
+        &dir,
+        "participants.csv",
+        "id,service_start\nP-1,2026-01-12\n",
+    );
+    write(
+        &dir,
+        "spells.csv",
+        "id,kind,sector,start\nP-1,employment,public,2026-02-01\n",
+    );
+    let d = only_error(&dir);
+    assert_eq!(d.location, line(2, named("sector")));
+    assert_eq!(
+        d.message,
+        r#"participant "P-1": `sector`: expected "open" or "subsidised", found "public""#
+    );
+}
+
+#[test]
+fn csv_values_are_checked_per_dialect() {
+    let dir = scratch("csv_values");
+    write(&dir, "participants.csv", "id;arm;weight;completed;service_start\nP-1;verrokki;1;;1.1.2026\nP-2;;1.5;;1.1.2026\nP-3;;;ehkä;1.1.2026\n");
+    write(
+        &dir,
+        "feedback.csv",
+        "id;date;satisfaction\nP-1;1.2.2026;4\n",
+    );
+    let errors = read_errors(&dir);
+    let messages: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            r#"participant "P-1": `arm`: expected "participant" or "control", found "verrokki""#,
+            r#"participant "P-2": `weight`: expected a decimal like "1820,40" or "1 820,40", found "1.5""#,
+            r#"participant "P-3": `completed`: expected true/false, 1/0, yes/no, kyllä/ei or tosi/epätosi, found "ehkä""#,
+            // The arm was unreadable, so the feedback row (joined by id
+            // alone: the table has no `arm` column) belongs to no one.
+            r#"participant "P-1": no participant with this id in participants.csv"#,
+        ]
+    );
+}
+
+#[test]
+fn satisfaction_out_of_range_and_duplicate_dimension_in_csv() {
+    let dir = scratch("csv_children");
+    write(
+        &dir,
+        "participants.csv",
+        "id,service_start\nP-1,2026-01-12\n",
+    );
+    write(
+        &dir,
+        "feedback.csv",
+        "id,date,satisfaction\nP-1,2026-04-30,6\n",
+    );
+    write(&dir, "measures.csv", "id,instrument,date,dimension,score\nP-1,m,2026-01-12,skills,2\nP-1,m,2026-01-12,skills,3\n");
+    let errors = read_errors(&dir);
+    let messages: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            r#"participant "P-1": dimension "skills" of the "m" measurement on 2026-01-12 is given again on line 3 (first on line 2)"#,
+            r#"participant "P-1": `satisfaction`: expected an integer from 1 to 5, found 6"#,
+        ]
+    );
+}
+
+#[test]
+fn wrong_number_of_fields_is_an_error() {
+    let dir = scratch("field_count");
+    write(
+        &dir,
+        "participants.csv",
+        "id,service_start\nP-1,2026-01-12,extra\n",
+    );
+    let d = only_error(&dir);
+    assert_eq!(d.message, "line 2 has 3 fields but the header has 2");
+}
+
+#[test]
+fn read_all_stops_after_max_errors_with_a_note() {
+    let dir = scratch("max_errors");
+    let path = write(&dir, "r.jsonl", "x\ny\nz\nw\n");
+    let errors = records::read_all(&path, 2).unwrap_err();
+    assert_eq!(errors.len(), 3);
+    assert_eq!(errors[1].location, line(2, Some(Column::Char(1))));
+    assert_eq!(errors[2].severity, Severity::Warning);
+    assert_eq!(
+        errors[2].message,
+        "stopped after 2 errors; more errors were not shown"
+    );
+    assert_eq!(
+        records::read_all(&path, 4).unwrap_err().len(),
+        4,
+        "no note when nothing was left out"
+    );
+}
+
+#[test]
+fn summary_describes_the_fixture() {
+    let mut summary = Summary::new();
+    for record in records::open(&fixture("good.jsonl")).unwrap() {
+        summary.add(&record.unwrap());
+    }
+    assert_eq!(
+        summary.render_text(),
+        "\
+records: 3 (control 1, participant 2)
+contracts: (none) 2, ESK-OTHER-2026 1
+municipalities: Jyväskylä 1, Jämsä 1, (none) 1
+groups: immigrant 1, long_term_unemployed 1, youth 1
+service: start 2026-01-12 … 2026-02-01; end 2026-04-30 … 2026-04-30; ongoing 2; completed 1, dropped out 0, unknown 2
+spells:
+  education: 1 (ongoing 1), start 2026-08-15 … 2026-08-15, end -
+  employment: 1 (ongoing 1), start 2026-05-18 … 2026-05-18, end -
+  subsidised_employment: 2 (ongoing 0), start 2026-03-01 … 2026-04-01, end 2026-05-31 … 2026-09-30
+  unemployment: 1 (ongoing 0), start 2026-01-01 … 2026-01-01, end 2026-03-31 … 2026-03-31
+earnings: 4 months, total 16696.07, 2026-04 … 2026-06
+events:
+  qualification: 1, 2026-06-01 … 2026-06-01
+measures:
+  change_meter: 3, 2026-01-12 … 2026-04-30
+feedback: 2, mean satisfaction 4.50
+"
+    );
+    let json = serde_json::to_value(&summary).unwrap();
+    assert_eq!(json["earnings"]["total"], "16696.07");
+    assert_eq!(json["feedback"]["mean_satisfaction"], "4.50");
+    assert_eq!(json["by_arm"]["control"], 1);
+}
+
+#[test]
+fn mean_satisfaction_is_exact_and_rounded() {
+    let dir = scratch("mean");
+    let feedback = |id: &str, s: &str| format!(r#"{{"id":"{id}",{PERSON},"feedback":[{s}]}}"#);
+    let text = [
+        feedback(
+            "P-1",
+            r#"{"date":"2026-01-12","satisfaction":5},{"date":"2026-01-13","satisfaction":4}"#,
+        ),
+        feedback("P-2", r#"{"date":"2026-01-12","satisfaction":4}"#),
+    ]
+    .join("\n");
+    let mut summary = Summary::new();
+    for r in read_ok(&write(&dir, "r.jsonl", text)) {
+        summary.add(&r);
+    }
+    assert_eq!(
+        summary.feedback.mean_satisfaction.unwrap().to_string(),
+        "4.33"
+    );
+}
