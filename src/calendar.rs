@@ -2,8 +2,9 @@
 //!
 //! **Month-end rule:** adding months keeps the day of month where that day
 //! exists and otherwise clamps to the last day of the target month:
-//! 31 January + 1 month = 28 February (29 in a leap year); 29 February 2028
-//! + 12 months = 28 February 2029. Subtracting months clamps the same way.
+//! 31 January + 1 month = 28 February (29 in a leap year), and
+//! 29 February 2028 + 12 months = 28 February 2029. Subtracting months
+//! clamps the same way.
 //! This is how Finnish contracts usually read "three months after" and is
 //! the same rule as `chrono`'s `checked_add_months`.
 

@@ -451,7 +451,7 @@ fn type_word(ty: AttributeType) -> &'static str {
 
 fn attribute_error(id: &str, origin: &crate::records::Origin, name: &str, ty: AttributeType, value: &AttributeValue) -> Diagnostic {
     let found = match value {
-        AttributeValue::Text(t, _) => format!("\"{}\"", crate::records::redact(t)),
+        AttributeValue::Text(t, _) => format!("\"{}\"", crate::records::hetu::redact(t)),
         AttributeValue::Number(n) => n.to_string(),
         AttributeValue::Bool(b) => b.to_string(),
         AttributeValue::Date(d) => d.to_string(),
@@ -459,7 +459,7 @@ fn attribute_error(id: &str, origin: &crate::records::Origin, name: &str, ty: At
     let location = Location::Line { line: origin.line, column: Some(crate::diagnostic::Column::Named(name.to_string())) };
     let message = format!(
         "participant {}: attribute `{name}` is declared {} by the contract, found {found}",
-        crate::records::redact(id),
+        crate::records::hetu::redact(id),
         type_word(ty)
     );
     Diagnostic::error(origin.file.as_path(), location, message)
@@ -469,9 +469,9 @@ fn attribute_error(id: &str, origin: &crate::records::Origin, name: &str, ty: At
 fn convert(value: &AttributeValue, ty: AttributeType) -> Option<AttributeValue> {
     use AttributeValue as V;
     match (value, ty) {
-        (V::Text(t, d), AttributeType::Number) => crate::records::parse_decimal_in(t, *d).map(V::Number),
-        (V::Text(t, d), AttributeType::Date) => crate::records::parse_date_in(t, *d).map(V::Date),
-        (V::Text(t, _), AttributeType::Boolean) => crate::records::parse_bool(t).map(V::Bool),
+        (V::Text(t, d), AttributeType::Number) => crate::records::value::parse_decimal(t, *d).map(V::Number),
+        (V::Text(t, d), AttributeType::Date) => crate::records::value::parse_date(t, *d).map(V::Date),
+        (V::Text(t, _), AttributeType::Boolean) => crate::records::value::parse_bool(t).map(V::Bool),
         (V::Text(..), AttributeType::Text) | (V::Number(_), AttributeType::Number) | (V::Bool(_), AttributeType::Boolean) => {
             Some(value.clone())
         }

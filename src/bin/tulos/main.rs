@@ -193,7 +193,7 @@ fn calculate(path: &Path, run: &RunArgs, period: Option<(NaiveDate, NaiveDate)>,
 
 fn summarise(path: &Path, format: SummaryFormat) -> Result<(), Failed> {
     let reader = records::open(path).map_err(|d| report(&[d]))?;
-    let mut summary = records::Summary::default();
+    let mut summary = records::summary::Summary::default();
     let mut errors = Vec::new();
     for record in reader {
         match record {
@@ -220,7 +220,7 @@ fn explain_one(path: &Path, run: &RunArgs, participant: &str, format: SummaryFor
     let reader = records::open(&run.records).map_err(|d| report(&[d]))?;
     let record = reader.filter_map(Result::ok).find(|r| r.id == participant);
     let Some(record) = record.map(|r| ev.bind(r)).transpose().map_err(|d| report(&[d]))? else {
-        eprintln!("error: no participant with id \"{}\" in {}", records::redact(participant), run.records.display());
+        eprintln!("error: no participant with id \"{}\" in {}", records::hetu::redact(participant), run.records.display());
         return Err(Failed);
     };
     let explanation = explain(&c, &ev, &record, &statement, request).map_err(calc_failed)?;
