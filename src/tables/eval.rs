@@ -352,3 +352,279 @@ pub(super) fn parse_input(
     validate_input(col, &value)?;
     Ok(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tables::test_support::table;
+
+    fn num(s: &str) -> Value {
+        Value::Number(parse_decimal(s).unwrap())
+    }
+
+    fn inputs(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    /// A one-input (`age`), one-output (`tariff`) table with `policy` and rows.
+    fn age_table(policy: &str, extra: &str, rows: &str) -> DecisionTable {
+        table(&format!(
+            r#"
+[tables.t]
+hit_policy = "{policy}"
+{extra}
+inputs = [ {{ name = "age", from = "age", type = "number" }} ]
+outputs = [ {{ name = "tariff", type = "decimal", values = ["1500.00", "1200.00", "1000.00"] }} ]
+rows = [
+{rows}
+]
+"#
+        ))
+    }
+
+    fn at_age(t: &DecisionTable, age: &str) -> Result<TableResult, TableError> {
+        t.evaluate(&inputs(&[("age", num(age))]))
+    }
+
+    fn single_tariff(r: &TableResult) -> &Value {
+        match &r.output {
+            TableOutput::Single(m) => &m["tariff"],
+            other => panic!("not single: {other:?}"),
+        }
+    }
+
+    fn tariffs(r: &TableResult) -> Vec<String> {
+        match &r.output {
+            TableOutput::List(items) => items.iter().map(|m| m["tariff"].to_string()).collect(),
+            other => panic!("not a list: {other:?}"),
+        }
+    }
+
+    const OVERLAPPING: &str = r#"
+  [ "< 25",    "1200.00" ],
+  [ ">= 25",   "1000.00" ],
+  [ "[20..30]", "1500.00" ],
+"#;
+
+    #[test]
+    fn unique_returns_the_one_match_and_names_rows_on_violation() {
+        let t = age_table("unique", "", OVERLAPPING);
+        let r = at_age(&t, "18").unwrap();
+        assert_eq!(
+            (r.matched_rows.clone(), r.result_rows.clone()),
+            (vec![1], vec![1])
+        );
+        assert_eq!(single_tariff(&r), &num("1200.00"));
+        let err = at_age(&t, "25").unwrap_err();
+        assert_eq!(
+            err,
+            TableError::UniqueViolation {
+                table: "t".into(),
+                rows: vec![2, 3]
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            r#"table "t" has hit policy unique, but rows 2 and 3 all match"#
+        );
+    }
+
+    #[test]
+    fn no_match_in_a_single_hit_table_is_none() {
+        let t = age_table("unique", "", r#"[ "< 25", "1200.00" ],"#);
+        let r = at_age(&t, "30").unwrap();
+        assert_eq!(r.output, TableOutput::None);
+        assert!(r.matched_rows.is_empty() && r.result_rows.is_empty());
+    }
+
+    #[test]
+    fn any_accepts_agreeing_rows_and_refuses_disagreeing_ones() {
+        let t = age_table(
+            "any",
+            "",
+            r#"[ "< 25", "1200.00" ], [ "[18..30]", "1200.0" ], [ ">= 30", "1000.00" ], [ "> 29", "1500.00" ],"#,
+        );
+        let r = at_age(&t, "20").unwrap();
+        assert_eq!(
+            (r.matched_rows.clone(), r.result_rows.clone()),
+            (vec![1, 2], vec![1])
+        );
+        assert_eq!(single_tariff(&r).to_string(), "1200.00");
+        let err = at_age(&t, "30").unwrap_err();
+        assert_eq!(
+            err,
+            TableError::AnyConflict {
+                table: "t".into(),
+                rows: vec![2, 3, 4]
+            }
+        );
+        assert!(err
+            .to_string()
+            .contains("rows 2, 3 and 4 match with different outputs"));
+    }
+
+    #[test]
+    fn priority_takes_the_highest_output_in_values_order() {
+        let t = age_table("priority", "", OVERLAPPING);
+        let r = at_age(&t, "22").unwrap();
+        assert_eq!(
+            (r.matched_rows.clone(), r.result_rows.clone()),
+            (vec![1, 3], vec![3])
+        );
+        assert_eq!(single_tariff(&r), &num("1500.00"));
+        assert_eq!(single_tariff(&at_age(&t, "40").unwrap()), &num("1000.00"));
+    }
+
+    #[test]
+    fn first_takes_the_first_matching_row() {
+        let t = age_table("first", "", OVERLAPPING);
+        let r = at_age(&t, "22").unwrap();
+        assert_eq!(r.result_rows, [1]);
+        assert_eq!(single_tariff(&r), &num("1200.00"));
+    }
+
+    #[test]
+    fn multi_hit_policies_order_their_lists() {
+        let by_output = at_age(&age_table("output_order", "", OVERLAPPING), "22").unwrap();
+        assert_eq!(tariffs(&by_output), ["1500.00", "1200.00"]);
+        assert_eq!(by_output.result_rows, [3, 1]);
+        for policy in ["rule_order", "collect"] {
+            let r = at_age(&age_table(policy, "", OVERLAPPING), "22").unwrap();
+            assert_eq!(tariffs(&r), ["1200.00", "1500.00"], "{policy}");
+            assert_eq!(r.result_rows, [1, 3]);
+        }
+        let none = at_age(&age_table("collect", "", r#"[ "< 0", "1000.00" ],"#), "5").unwrap();
+        assert_eq!(none.output, TableOutput::List(Vec::new()));
+    }
+
+    #[test]
+    fn collect_aggregators_and_their_empty_results() {
+        let cases = [
+            ("sum", "2700.00", "null"),
+            ("min", "1200.00", "null"),
+            ("max", "1500.00", "null"),
+            ("count", "2", "0"),
+        ];
+        let rows = r#"[ "< 25", "1200.00" ], [ "[20..30]", "1500.00" ],"#;
+        for (agg, at_22, at_40) in cases {
+            let t = age_table("collect", &format!("aggregate = \"{agg}\""), rows);
+            let show = |age| match at_age(&t, age).unwrap().output {
+                TableOutput::Aggregate(v) => v.to_string(),
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(show("22"), at_22, "{agg} at 22");
+            assert_eq!(show("40"), at_40, "{agg} with no match");
+        }
+    }
+
+    const GROUPS: &str = r#"
+[tables.g]
+hit_policy = "first"
+inputs = [
+  { name = "outcome", from = "outcome", type = "text", values = ["job_entry", "employed_6m"] },
+  { name = "group", from = "groups", type = "text_set" },
+]
+outputs = [ { name = "tariff", type = "decimal" } ]
+rows = [
+  [ "job_entry", "long_term_unemployed, disabled", "1500.00" ],
+  [ "job_entry", "not(youth)",                     "1000.00" ],
+  [ "-",         "-",                              "0" ],
+]
+"#;
+
+    #[test]
+    fn text_sets_and_text_values() {
+        let t = table(GROUPS);
+        let run = |outcome: &str, groups: &str| {
+            let set = t.parse_input("group", groups).unwrap();
+            let r = t
+                .evaluate(&inputs(&[
+                    ("outcome", Value::Text(outcome.into())),
+                    ("group", set),
+                ]))
+                .unwrap();
+            r.result_rows[0]
+        };
+        assert_eq!(run("job_entry", "youth, disabled"), 1);
+        assert_eq!(run("job_entry", ""), 2);
+        assert_eq!(run("job_entry", "youth"), 3);
+        assert_eq!(run("employed_6m", "disabled"), 3);
+    }
+
+    #[test]
+    fn bad_inputs_are_errors() {
+        let t = table(GROUPS);
+        let ok_group = ("group", Value::text_set(["youth"]));
+        let err = |pairs: &[(&str, Value)]| t.evaluate(&inputs(pairs)).unwrap_err().to_string();
+        assert_eq!(
+            err(&[ok_group.clone()]),
+            r#"table "g": no value given for input "outcome""#
+        );
+        assert_eq!(
+            err(&[("outcome", num("1")), ok_group.clone()]),
+            r#"table "g", input "outcome": expected a text, found the number 1"#
+        );
+        assert_eq!(
+            err(&[("outcome", Value::Text("hired".into())), ok_group.clone()]),
+            r#"table "g", input "outcome": "hired" is not among the allowed values "job_entry", "employed_6m""#
+        );
+        assert_eq!(
+            err(&[
+                ("outcome", Value::Null),
+                ok_group.clone(),
+                ("age", num("3"))
+            ]),
+            r#"table "g" has no input column "age""#
+        );
+        let null = t
+            .evaluate(&inputs(&[("outcome", Value::Null), ok_group]))
+            .unwrap();
+        assert_eq!(null.result_rows, [3], "null matches only -");
+    }
+
+    #[test]
+    fn command_line_inputs_are_parsed_by_column_type() {
+        let t = table(GROUPS);
+        assert_eq!(
+            t.parse_input("group", " youth,immigrant ,youth"),
+            Ok(Value::text_set(["immigrant", "youth"]))
+        );
+        assert_eq!(
+            t.parse_input("outcome", "job_entry"),
+            Ok(Value::Text("job_entry".into()))
+        );
+        assert_eq!(
+            t.parse_input("outcome", "hired"),
+            Err(r#""hired" is not among the allowed values "job_entry", "employed_6m""#.into())
+        );
+        assert_eq!(
+            t.parse_input("age", "3"),
+            Err("table g has no input \"age\"; its inputs are outcome, group".into())
+        );
+        let a = age_table("first", "", r#"[ "-", "1000.00" ],"#);
+        assert_eq!(a.parse_input("age", "23"), Ok(num("23")));
+        assert_eq!(
+            a.parse_input("age", "23,5"),
+            Err(r#"expected a number such as 23 or 1200.50, found "23,5""#.into())
+        );
+    }
+
+    #[test]
+    fn results_render_for_people_and_serialize_exactly() {
+        let r = at_age(&age_table("priority", "", OVERLAPPING), "22").unwrap();
+        assert_eq!(
+            r.render_text(),
+            "table t (priority)\nmatched rows: 1 and 3\nresult from row 3: tariff = 1500.00\n"
+        );
+        let json = serde_json::to_string(&r.output).unwrap();
+        assert_eq!(json, r#"{"kind":"single","value":{"tariff":"1500.00"}}"#);
+        let list = at_age(&age_table("collect", "", OVERLAPPING), "22").unwrap();
+        assert_eq!(
+            list.render_text(),
+            "table t (collect)\nmatched rows: 1 and 3\nresult:\n  row 1: tariff = 1200.00\n  row 3: tariff = 1500.00\n"
+        );
+    }
+}

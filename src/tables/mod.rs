@@ -355,3 +355,40 @@ impl DecisionTable {
         self.inputs.iter().find(|c| c.name == name)
     }
 }
+
+/// Parsing from TOML text, for the tests of every file of this module.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::path::Path;
+
+    use super::{parse_tables, DecisionTable};
+    use crate::diagnostic::Diagnostic;
+
+    pub fn parse(text: &str) -> Result<Vec<DecisionTable>, Vec<Diagnostic>> {
+        let doc = toml::de::DeTable::parse(text).expect("valid TOML");
+        let tables = doc.get_ref().get("tables").expect("a [tables] section");
+        parse_tables(Path::new("contract.toml"), tables)
+    }
+
+    /// The only table of `text`, which must parse.
+    pub fn table(text: &str) -> DecisionTable {
+        match parse(text) {
+            Ok(mut tables) => tables.remove(0),
+            Err(diags) => panic!(
+                "{}",
+                diags
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+        }
+    }
+
+    /// The only error of `text`, which must fail to parse with exactly one.
+    pub fn error(text: &str) -> Diagnostic {
+        let mut diags = parse(text).expect_err("should not parse");
+        assert_eq!(diags.len(), 1, "{diags:#?}");
+        diags.remove(0)
+    }
+}
