@@ -685,3 +685,261 @@ impl GapSearch<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+    use crate::diagnostic::Severity;
+    use crate::tables::test_support::table;
+
+    fn check_text(text: &str) -> Vec<(Severity, String, Option<String>)> {
+        let t = table(text);
+        t.check(Path::new("contract.toml"))
+            .into_iter()
+            .map(|d| (d.severity, d.message, d.help))
+            .collect()
+    }
+
+    fn messages(text: &str) -> Vec<String> {
+        check_text(text).into_iter().map(|(_, m, _)| m).collect()
+    }
+
+    fn age_table(policy: &str, age_column_extra: &str, rows: &str) -> String {
+        format!(
+            r#"
+[tables.t]
+hit_policy = "{policy}"
+inputs = [
+  {{ name = "outcome", from = "outcome", type = "text", values = ["job_entry", "employed_6m"] }},
+  {{ name = "age", from = "age", type = "number" {age_column_extra} }},
+]
+outputs = [ {{ name = "tariff", type = "decimal", values = ["1500.00", "1200.00", "1000.00"] }} ]
+rows = [
+{rows}
+]
+"#
+        )
+    }
+
+    #[test]
+    fn gaps_are_reported_once_per_region_with_an_example() {
+        let text = age_table(
+            "unique",
+            "",
+            r#"[ "job_entry", "< 25", "1200.00" ], [ "job_entry", "> 25", "1000.00" ],"#,
+        );
+        let found = check_text(&text);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(found[0].0, Severity::Warning);
+        assert_eq!(
+            found[0].1,
+            r#"no row covers outcome = "job_entry", age = 25"#
+        );
+        assert_eq!(
+            found[0].2.as_deref(),
+            Some(
+                r#"for example outcome = "job_entry", age = 25; add a row for it, or the table has no result there"#
+            )
+        );
+        assert_eq!(found[1].1, r#"no row covers outcome = "employed_6m""#);
+        assert_eq!(
+            found[1].2.as_deref(),
+            Some(
+                r#"for example outcome = "employed_6m", age = 24; add a row for it, or the table has no result there"#
+            )
+        );
+    }
+
+    #[test]
+    fn gap_regions_merge_adjacent_stretches_and_respect_declared_values() {
+        let rows = r#"[ "-", "[18..24]", "1200.00" ],"#;
+        // The search goes column by column, so each outcome gets its own.
+        assert_eq!(
+            messages(&age_table("first", "", rows)),
+            [
+                r#"no row covers outcome = "job_entry", age < 18"#,
+                r#"no row covers outcome = "job_entry", age > 24"#,
+                r#"no row covers outcome = "employed_6m", age < 18"#,
+                r#"no row covers outcome = "employed_6m", age > 24"#,
+            ]
+        );
+        let bounded = age_table("first", r#", values = ["[16..67]"]"#, rows);
+        let found = messages(&bounded);
+        assert_eq!(
+            found[0],
+            r#"no row covers outcome = "job_entry", age in [16..18)"#
+        );
+        assert_eq!(
+            found[1],
+            r#"no row covers outcome = "job_entry", age in (24..67]"#
+        );
+    }
+
+    #[test]
+    fn complete_tables_have_no_findings() {
+        let rows = r#"[ "job_entry", "< 25", "1200.00" ], [ "job_entry", ">= 25", "1000.00" ], [ "employed_6m", "-", "1500.00" ],"#;
+        assert_eq!(
+            messages(&age_table("unique", "", rows)),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn unique_overlaps_are_errors_with_an_example() {
+        let rows = r#"[ "job_entry", "< 25", "1200.00" ], [ "-", "[20..30]", "1000.00" ], [ "-", "> 30", "1000.00" ],"#;
+        let found = check_text(&age_table("unique", "", rows));
+        let errors: Vec<_> = found.iter().filter(|f| f.0 == Severity::Error).collect();
+        assert_eq!(errors.len(), 1, "{found:#?}");
+        assert_eq!(
+            errors[0].1,
+            r#"hit policy unique, but rows 1 and 2 can both match, e.g. for outcome = "job_entry", age = 20"#
+        );
+    }
+
+    #[test]
+    fn any_overlaps_matter_only_when_outputs_differ() {
+        let rows = r#"[ "-", "< 25", "1000.00" ], [ "-", "[20..30]", "1000.00" ], [ "-", ">= 30", "1500.00" ], [ "-", "> 29", "1000.00" ],"#;
+        let errors: Vec<String> = check_text(&age_table("any", "", rows))
+            .into_iter()
+            .filter(|f| f.0 == Severity::Error)
+            .map(|f| f.1)
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                r#"hit policy any, but rows 2 and 3 can both match with different outputs, e.g. for outcome = "job_entry", age = 30"#,
+                r#"hit policy any, but rows 3 and 4 can both match with different outputs, e.g. for outcome = "job_entry", age = 30"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn first_reports_rows_hidden_by_earlier_rows() {
+        let rows = r#"[ "-", "< 25", "1200.00" ], [ "-", ">= 25", "1000.00" ], [ "job_entry", "[20..30]", "1500.00" ], [ "-", "> 18", "1000.00" ],"#;
+        let found = messages(&age_table("first", "", rows));
+        assert_eq!(
+            found,
+            [
+                "row 3 can never win: every input it matches is also matched by an earlier row (rows 1 and 2)",
+                "row 4 can never win: every input it matches is also matched by an earlier row (rows 1, 2 and 3)",
+            ]
+        );
+    }
+
+    #[test]
+    fn priority_reports_rows_hidden_by_higher_priority_rows() {
+        let rows = r#"[ "-", "< 25", "1000.00" ], [ "-", "[20..24]", "1200.00" ], [ "-", "-", "1500.00" ],"#;
+        let found = messages(&age_table("priority", "", rows));
+        assert_eq!(
+            found,
+            [
+                "row 1 can never win: every input it matches is also matched by a row with a higher-priority output (rows 2 and 3)",
+                "row 2 can never win: every input it matches is also matched by a row with a higher-priority output (rows 3)",
+            ]
+        );
+    }
+
+    #[test]
+    fn rows_that_can_never_match_are_reported() {
+        let rows = r#"[ "-", "> 70", "1000.00" ], [ "-", "-", "1500.00" ],"#;
+        let found = messages(&age_table("first", r#", values = ["[16..67]"]"#, rows));
+        assert_eq!(
+            found,
+            [r#"row 1 can never match: no allowed value of column "age" passes > 70"#]
+        );
+    }
+
+    const SETS: &str = r#"
+[tables.s]
+hit_policy = "unique"
+inputs = [
+  { name = "group", from = "groups", type = "text_set" },
+  { name = "municipality", from = "municipality", type = "text" },
+]
+outputs = [ { name = "bonus", type = "decimal" } ]
+rows = [
+  [ "youth",       "Helsinki", "100" ],
+  [ "immigrant",   "-",        "200" ],
+  [ "not(youth, immigrant)", "not(Helsinki)", "0" ],
+]
+"#;
+
+    #[test]
+    fn text_sets_overlap_through_multiple_tags_and_free_text_gaps_stay_unclaimed() {
+        let found = check_text(SETS);
+        let errors: Vec<&String> = found
+            .iter()
+            .filter(|f| f.0 == Severity::Error)
+            .map(|f| &f.1)
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                r#"hit policy unique, but rows 1 and 2 can both match, e.g. for group = ["immigrant", "youth"], municipality = "Helsinki""#
+            ]
+        );
+        let warnings: Vec<&String> = found
+            .iter()
+            .filter(|f| f.0 == Severity::Warning)
+            .map(|f| &f.1)
+            .collect();
+        // No group in Helsinki is a real gap. Youth outside Helsinki is one
+        // too, but municipality declares no values, so it is not claimed...
+        assert_eq!(
+            warnings,
+            [r#"no row covers group = [], municipality = "Helsinki""#]
+        );
+        // ...until it does.
+        let declared = SETS.replace(
+            r#"type = "text" }"#,
+            r#"type = "text", values = ["Helsinki", "Espoo"] }"#,
+        );
+        let warnings: Vec<String> = check_text(&declared)
+            .into_iter()
+            .filter(|f| f.0 == Severity::Warning)
+            .map(|f| f.1)
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                r#"no row covers group = [], municipality = "Helsinki""#,
+                r#"no row covers group = ["youth"], municipality = "Espoo""#,
+            ]
+        );
+    }
+
+    #[test]
+    fn huge_tables_stay_fast() {
+        let inputs: Vec<String> = (0..6)
+            .map(|i| format!(r#"{{ name = "x{i}", from = "x{i}", type = "number" }}"#))
+            .collect();
+        let rows: Vec<String> = (0..40)
+            .map(|r| {
+                let cells: Vec<String> = (0..6)
+                    .map(|c| format!("\"[{}..{}]\"", r * 3 + c, r * 3 + c + 2))
+                    .collect();
+                format!("[ {}, \"{r}\" ]", cells.join(", "))
+            })
+            .collect();
+        let text = format!(
+            "[tables.big]\nhit_policy = \"first\"\ninputs = [ {} ]\noutputs = [ {{ name = \"y\", type = \"number\" }} ]\nrows = [\n{}\n]\n",
+            inputs.join(", "),
+            rows.join(",\n")
+        );
+        let started = Instant::now();
+        let found = messages(&text);
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "took {:?}",
+            started.elapsed()
+        );
+        assert!(
+            found
+                .iter()
+                .any(|m| m.starts_with("gap search stopped after 50000 steps")),
+            "{found:#?}"
+        );
+    }
+}

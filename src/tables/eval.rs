@@ -560,7 +560,7 @@ rows = [
         let ok_group = ("group", Value::text_set(["youth"]));
         let err = |pairs: &[(&str, Value)]| t.evaluate(&inputs(pairs)).unwrap_err().to_string();
         assert_eq!(
-            err(&[ok_group.clone()]),
+            err(std::slice::from_ref(&ok_group)),
             r#"table "g": no value given for input "outcome""#
         );
         assert_eq!(

@@ -780,3 +780,228 @@ fn edit_distance(a: &str, b: &str) -> usize {
     }
     prev[b.len()]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tables::test_support::{error, parse, table};
+
+    const EXAMPLE: &str = r#"
+[tables.job_entry_tariff]
+title = "Tariff for job entry"
+clause = "Liite 2, taulukko 1"
+hit_policy = "first"
+inputs = [
+  { name = "outcome", from = "outcome", type = "text", values = ["job_entry", "employed_6m"] },
+  { name = "group",   from = "groups",  type = "text_set" },
+  { name = "age",     expr = 'age_at(start)', type = "number", values = ["[16..67]"] },
+  { name = "start",   from = "start",   type = "date" },
+]
+outputs = [ { name = "tariff", type = "decimal" } ]
+rows = [
+  #  outcome      group                       age      start                      tariff
+  [ "job_entry", "long_term_unemployed",     "-",     "-",                       "1500.00" ],
+  [ "job_entry", "-",                        25,      2026-01-01,                1200 ],
+  [ "job_entry", "not(long_term_unemployed)", ">= 25", ">= date(\"2026-01-01\")", "1000.00" ],
+]
+"#;
+
+    /// The text a diagnostic's span points at.
+    fn spanned(text: &str, d: &Diagnostic) -> String {
+        match &d.location {
+            Location::Span(r) => text[r.clone()].to_string(),
+            other => panic!("not a span: {other:?}"),
+        }
+    }
+
+    fn with(replace: &str, by: &str) -> String {
+        assert!(EXAMPLE.contains(replace), "{replace}");
+        EXAMPLE.replacen(replace, by, 1)
+    }
+
+    #[test]
+    fn a_full_table_parses() {
+        let t = table(EXAMPLE);
+        assert_eq!(
+            (t.name.as_str(), t.hit_policy),
+            ("job_entry_tariff", HitPolicy::First)
+        );
+        assert_eq!(t.clause.as_deref(), Some("Liite 2, taulukko 1"));
+        assert_eq!(t.inputs[0].source, InputSource::Field("outcome".into()));
+        let InputSource::Expression { text, span } = &t.inputs[2].source else {
+            panic!()
+        };
+        assert_eq!(
+            (text.as_str(), &EXAMPLE[span.clone()]),
+            ("age_at(start)", "'age_at(start)'")
+        );
+        assert_eq!(t.inputs[2].domain.as_ref().unwrap().to_string(), "[16..67]");
+        let cells: Vec<String> = t.rows[1]
+            .conditions
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            cells,
+            ["\"job_entry\"", "-", "25", "date(\"2026-01-01\")"],
+            "integers and TOML dates are cells"
+        );
+        assert_eq!(t.rows[1].outputs[0].to_string(), "1200");
+        assert_eq!(
+            t.rows.iter().map(|r| r.number).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        assert!(EXAMPLE[t.rows[2].span.clone()].starts_with("[ \"job_entry\", \"not("));
+    }
+
+    #[test]
+    fn malformed_cell_points_at_the_cell_with_row_and_column() {
+        let text = with(r#"">= 25""#, r#""<< 25""#);
+        let d = error(&text);
+        assert_eq!(
+            d.message,
+            r#"row 3, column "age": expected a unary test such as "< 25", "[18..24]" or "-", found "<< 25""#
+        );
+        assert_eq!(d.label.as_deref(), Some("expected a value, found '<'"));
+        assert_eq!(spanned(&text, &d), r#""<< 25""#);
+    }
+
+    #[test]
+    fn wrong_cell_count_names_the_columns() {
+        let text = with(r#"25,      2026-01-01,"#, "25,");
+        let d = error(&text);
+        assert_eq!(d.message, "row 2 has 4 cells, but the table has 5 columns");
+        assert_eq!(
+            d.help.as_deref(),
+            Some("write one cell per column, in order: outcome, group, age, start, tariff")
+        );
+        assert!(spanned(&text, &d).starts_with("[ \"job_entry\", \"-\""));
+    }
+
+    #[test]
+    fn float_output_cell_is_refused_with_quoting_help() {
+        let text = with("1200 ]", "1200.50 ]");
+        let d = error(&text);
+        assert_eq!(
+            d.message,
+            r#"row 2, column "tariff": 1200.50 is a TOML float, which can lose digits"#
+        );
+        assert_eq!(d.help.as_deref(), Some(r#"write it in quotes: "1200.50""#));
+        assert_eq!(spanned(&text, &d), "1200.50");
+    }
+
+    #[test]
+    fn unknown_keys_and_names_get_suggestions() {
+        let d = error(&with(
+            "hit_policy = \"first\"",
+            "hit_polcy = \"first\"\nhit_policy = \"first\"",
+        ));
+        assert_eq!(
+            d.message,
+            r#"unknown key "hit_polcy" in table job_entry_tariff"#
+        );
+        assert!(d
+            .help
+            .unwrap()
+            .starts_with("did you mean hit_policy? valid keys are: title, clause"));
+
+        let d = error(&with("\"first\"", "\"frist\""));
+        assert_eq!(d.message, r#"unknown hit policy "frist""#);
+        assert_eq!(
+            d.help.as_deref(),
+            Some("did you mean first? write one of: unique, any, priority, first, output_order, rule_order, collect")
+        );
+
+        let d = error(&with("type = \"number\"", "type = \"integer\""));
+        assert_eq!(d.message, r#"unknown column type "integer""#);
+    }
+
+    #[test]
+    fn cell_values_must_be_among_the_column_values() {
+        let text = with(r#"[ "job_entry", "-","#, r#"[ job_entyr, "-","#);
+        let text = text.replace(r#"[ job_entyr"#, r#"[ "job_entyr""#);
+        let d = error(&text);
+        assert_eq!(
+            d.message,
+            r#"row 2, column "outcome": "job_entyr" is not among the column's values"#
+        );
+        assert_eq!(
+            d.help.as_deref(),
+            Some(r#"did you mean "job_entry"? allowed: "job_entry", "employed_6m""#)
+        );
+    }
+
+    #[test]
+    fn every_error_of_a_file_is_reported() {
+        let text = with("\"1500.00\"", "1500.0")
+            .replace(r#"">= 25""#, r#""25..""#)
+            .replace("clause", "klausuuli");
+        let diags = parse(&text).unwrap_err();
+        let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages.len(), 3, "{messages:#?}");
+        assert!(messages[0].starts_with("unknown key \"klausuuli\""));
+        assert!(messages[1].starts_with("row 1, column \"tariff\": 1500.0 is a TOML float"));
+        assert!(messages[2].starts_with("row 3, column \"age\": expected a unary test"));
+    }
+
+    #[test]
+    fn column_definitions_are_checked() {
+        let d = error(&with(
+            "from = \"groups\",",
+            "from = \"groups\", expr = 'x',",
+        ));
+        assert_eq!(
+            d.message,
+            "a column takes its value from `from` or `expr`, not both"
+        );
+        let d = error(&with("from = \"groups\",", ""));
+        assert_eq!(
+            d.message,
+            "the column does not say where its value comes from"
+        );
+        let d = error(&with(r#"name = "start""#, r#"name = "age""#));
+        assert_eq!(d.message, r#"two columns are called "age""#);
+        let d = error(&with(
+            r#"name = "tariff", type = "decimal""#,
+            r#"name = "tariff", type = "text_set""#,
+        ));
+        assert_eq!(d.message, "text_set is only for input columns");
+    }
+
+    #[test]
+    fn policies_need_what_they_rank_or_fold_by() {
+        let d = error(&with("\"first\"", "\"priority\""));
+        assert!(d
+            .message
+            .contains("ranks rows by their outputs, but no output column lists its `values`"));
+        let d = error(&with("\"first\"", "\"first\"\naggregate = \"sum\""));
+        assert_eq!(
+            d.message,
+            "`aggregate` needs hit_policy = \"collect\", but this table is first"
+        );
+        let d = error(&with("\"first\"", "\"collect\"\naggregate = \"avg\""));
+        assert_eq!(d.message, r#"unknown aggregate "avg""#);
+        let text = with(r#"type = "decimal""#, r#"type = "text""#)
+            .replace("\"first\"", "\"collect\"\naggregate = \"sum\"");
+        assert_eq!(
+            error(&text).message,
+            "collect with sum cannot fold text values"
+        );
+    }
+
+    #[test]
+    fn output_values_give_priority_and_constrain_cells() {
+        let text = with(
+            r#"type = "decimal" }"#,
+            r#"type = "decimal", values = ["1500.00", "1000.00"] }"#,
+        );
+        let d = error(&text);
+        assert_eq!(
+            d.message,
+            r#"row 2, column "tariff": 1200 is not among the column's values"#
+        );
+        let fixed = text.replace("1200 ]", "\"1000\" ]");
+        let t = table(&fixed.replace("\"first\"", "\"priority\""));
+        assert_eq!(t.outputs[0].values.as_ref().unwrap().len(), 2);
+    }
+}
