@@ -99,10 +99,9 @@ impl Atom {
         }
     }
 
+    /// Number and date atoms are stretches of a line; others are values.
     fn ordered(&self) -> bool {
-        self.low.is_some()
-            || self.high.is_some()
-            || matches!(self.example, Value::Number(_) | Value::Date(_))
+        matches!(self.example, Value::Number(_) | Value::Date(_))
     }
 }
 
@@ -566,14 +565,15 @@ impl Analysis<'_> {
             }))
             .collect();
         // Any value completes the example: no row survives the prefix.
-        let example: Vec<Value> = (0..index.len())
-            .map(|c| {
-                let a = gap.prefix.get(c).copied().or(gap
-                    .atoms
-                    .first()
-                    .copied()
-                    .filter(|_| c == gap.prefix.len()));
-                index[c].atoms[a.unwrap_or(0)].example.clone()
+        let mut chosen = gap.prefix.clone();
+        chosen.push(gap.atoms[0]);
+        let example: Vec<Value> = index
+            .iter()
+            .enumerate()
+            .map(|(c, ix)| {
+                ix.atoms[chosen.get(c).copied().unwrap_or(0)]
+                    .example
+                    .clone()
             })
             .collect();
         let message = format!("no row covers {}", conditions.join(", "));

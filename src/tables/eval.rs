@@ -34,7 +34,7 @@ pub enum TableError {
         reason: String,
     },
     #[error(
-        "table {table:?} has hit policy unique, but rows {} all match",
+        "table {table:?} has hit policy unique, but rows {} match",
         rows_list(rows)
     )]
     UniqueViolation { table: String, rows: Vec<usize> },
@@ -428,7 +428,7 @@ rows = [
         );
         assert_eq!(
             err.to_string(),
-            r#"table "t" has hit policy unique, but rows 2 and 3 all match"#
+            r#"table "t" has hit policy unique, but rows 2 and 3 match"#
         );
     }
 

@@ -733,7 +733,10 @@ impl Parser<'_> {
         };
         match cell.get_ref() {
             DeValue::String(s) => Some(s.to_string()),
-            DeValue::Integer(i) if i.radix() == 10 => Some(i.as_str().to_string()),
+            // `+5` is valid TOML but not a cell number; the sign adds nothing.
+            DeValue::Integer(i) if i.radix() == 10 => {
+                Some(i.as_str().trim_start_matches('+').to_string())
+            }
             DeValue::Boolean(b) => Some(b.to_string()),
             DeValue::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => {
                 Some(dt.to_string())
