@@ -38,7 +38,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Contract, Diagnostics> {
     if r.diags.iter().any(|d| d.severity == crate::diagnostic::Severity::Error) {
         return Err(Diagnostics(r.diags));
     }
-    contract.ok_or_else(|| Diagnostics(r.diags))
+    contract.ok_or(Diagnostics(r.diags))
 }
 
 fn syntax_error(file: &Path, e: &toml::de::Error) -> Diagnostic {

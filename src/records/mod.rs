@@ -10,10 +10,6 @@
 //! [`hetu`] detects and masks identity codes; [`summary`] describes a file
 //! for a data steward.
 
-// Readers hand out `Result<_, Diagnostic>` by value, as every module of the
-// crate does; errors are the rare path, so boxing them would buy nothing.
-#![allow(clippy::result_large_err)]
-
 mod check;
 mod csv;
 pub mod hetu;
