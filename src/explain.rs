@@ -74,10 +74,11 @@ impl Explanation {
             out.push_str("Paid: nothing\n");
         }
         for l in &self.lines {
+            let tables = if l.tables.is_empty() { String::new() } else { format!(" [{}]", l.tables.join("; ")) };
             let capped = l.withheld_by.as_ref().map(|by| format!(", {} withheld by {by} cap", l.withheld)).unwrap_or_default();
             let _ = writeln!(
                 out,
-                "Paid: {} #{} achieved {}: tariff {} ({}) × {} = {}{capped}; net {} + VAT {} = {}",
+                "Paid: {} #{} achieved {}: tariff {} ({}){tables} × {} = {}{capped}; net {} + VAT {} = {}",
                 l.id.item,
                 l.id.occurrence,
                 l.achieved_on,

@@ -39,6 +39,9 @@ pub struct Line {
     pub tariff: Decimal,
     /// Contract clause the tariff comes from.
     pub clause: Option<String>,
+    /// Decision-table rows that gave the tariff or a factor, e.g.
+    /// `job_entry_tariff row 2`.
+    pub tables: Vec<String>,
     /// Combined multiplier (1 when none applies).
     pub multiplier: Decimal,
     /// Ids of the multipliers that applied.

@@ -109,6 +109,8 @@ pub struct Eligibility {
     /// Only participants who completed the service as planned.
     pub completed_only: bool,
     pub who: Selector,
+    /// A decision table with a boolean output that must be true.
+    pub table: Option<TableRef>,
     pub clause: Option<String>,
 }
 
@@ -136,7 +138,82 @@ pub enum Achievement {
 /// Where an item's tariff comes from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Tariff {
+    /// An amount, possibly changed by amendments.
     Fixed(Timeline<Decimal>),
+    /// Looked up in a decision table.
+    Table(TableRef),
+}
+
+/// A value looked up in one of the contract's decision tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableRef {
+    /// Name of the table (`[tables.NAME]`).
+    pub table: String,
+    /// The output column to read.
+    pub output: String,
+}
+
+/// A multiplier's factor: fixed, or from a decision table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Factor {
+    Fixed(Decimal),
+    Table(TableRef),
+}
+
+/// A record value a decision-table input column can name with `from`.
+/// Derived values are computed for the participant being evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// The id of the item being priced (tariff and multiplier tables).
+    Outcome,
+    /// Target groups (a set of tags).
+    Groups,
+    Municipality,
+    /// Age in whole years on the service start date.
+    Age,
+    ServiceStart,
+    ServiceEnd,
+    Completed,
+    /// Days of uninterrupted unemployment up to the day before the service
+    /// started (työttömyyden kesto palvelun alkaessa).
+    UnemploymentDaysBeforeStart,
+    /// A declared attribute: `attr.NAME`.
+    Attribute(String),
+}
+
+impl Field {
+    pub const NAMES: [&'static str; 8] = [
+        "outcome",
+        "groups",
+        "municipality",
+        "age",
+        "service_start",
+        "service_end",
+        "completed",
+        "unemployment_days_before_start",
+    ];
+
+    pub fn from_name(name: &str) -> Option<Field> {
+        Some(match name {
+            "outcome" => Field::Outcome,
+            "groups" => Field::Groups,
+            "municipality" => Field::Municipality,
+            "age" => Field::Age,
+            "service_start" => Field::ServiceStart,
+            "service_end" => Field::ServiceEnd,
+            "completed" => Field::Completed,
+            "unemployment_days_before_start" => Field::UnemploymentDaysBeforeStart,
+            _ => Field::Attribute(name.strip_prefix("attr.")?.to_string()),
+        })
+    }
+}
+
+/// How a decision table's input column gets its value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Input {
+    Field(Field),
+    Rule(RuleText),
 }
 
 /// A payable item of a participant: the start fee or an outcome.
@@ -187,7 +264,7 @@ pub struct FixedFee {
 pub struct Multiplier {
     pub id: String,
     pub when: Selector,
-    pub factor: Decimal,
+    pub factor: Factor,
     /// Items it applies to; empty = every outcome (never fees).
     pub items: Vec<String>,
     pub clause: Option<String>,
@@ -254,6 +331,11 @@ pub struct Contract {
     pub multipliers: Vec<Multiplier>,
     pub exclusive: Vec<Exclusive>,
     pub caps: Caps,
+    /// Decision tables (`[tables.NAME]`), in file order.
+    pub tables: Vec<crate::tables::DecisionTable>,
+    /// How each table's input columns get their values: table name →
+    /// one entry per input column, in column order.
+    pub table_inputs: BTreeMap<String, Vec<Input>>,
 }
 
 /// A rule library file read from `rules/` or the contract's folder.
@@ -280,6 +362,10 @@ pub enum Parameter {
 impl Contract {
     pub fn item(&self, id: &str) -> Option<&Item> {
         self.items.iter().find(|i| i.id == id)
+    }
+
+    pub fn table(&self, name: &str) -> Option<&crate::tables::DecisionTable> {
+        self.tables.iter().find(|t| t.name == name)
     }
 }
 

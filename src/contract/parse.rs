@@ -9,12 +9,13 @@ use toml::de::{DeTable, DeValue};
 
 use super::read::{closest, Reader, Table, Value};
 use super::*;
+use crate::tables::{DecisionTable, InputSource};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::money::{Rounding, RoundingMode};
 
 const TOP_KEYS: &[&str] = &[
     "contract", "attributes", "parameters", "eligibility", "start_fee", "outcome", "fixed_fee", "multiplier",
-    "exclusive", "caps",
+    "exclusive", "caps", "tables",
 ];
 const CONTRACT_KEYS: &[&str] = &[
     "id", "title", "buyer", "provider", "service", "valid", "currency", "value", "vat_percent", "rounding",
@@ -84,6 +85,15 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
     let multipliers = array_of_tables(r, root, "multiplier").into_iter().filter_map(|v| multiplier(r, v)).collect();
     let exclusive = array_of_tables(r, root, "exclusive").into_iter().filter_map(|v| exclusive(r, v)).collect();
     let caps = root.get("caps").map(|v| caps(r, v)).unwrap_or_default();
+    let tables = match root.get("tables").map(|v| crate::tables::parse_tables(&r.file.clone(), v)) {
+        Some(Ok(tables)) => tables,
+        Some(Err(diags)) => {
+            r.diags.extend(diags);
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    let table_inputs = tables.iter().map(|t| (t.name.clone(), table_inputs(r, t, &attributes))).collect();
 
     let contract = Contract {
         file: r.file.clone(),
@@ -109,7 +119,11 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
         multipliers,
         exclusive,
         caps,
+        tables,
+        table_inputs,
     };
+    let mut contract = contract;
+    resolve_table_refs(r, &mut contract);
     cross_check(r, root, &contract);
     Some(contract)
 }
@@ -234,21 +248,27 @@ fn rule(r: &mut Reader, v: &Value, what: &str) -> Option<RuleText> {
         r.error(v.span(), format!("{what} is empty")).help = Some("write a rhai expression, e.g. 'p.completed == true'".into());
         return None;
     }
-    let span = v.span();
-    let src = &r.text[span.clone()];
+    Some(rule_text(r.text, text, v.span()))
+}
+
+/// A rule whose TOML string (quotes included) spans `span` of `file_text`:
+/// its first character's line and column, skipping the opening quotes and
+/// the newline TOML drops after `'''`.
+fn rule_text(file_text: &str, text: String, span: std::ops::Range<usize>) -> RuleText {
+    let src = &file_text[span.clone()];
     let mut start = span.start;
     if src.starts_with("'''") || src.starts_with("\"\"\"") {
         start += 3;
-        if r.text[start..].starts_with("\r\n") {
+        if file_text[start..].starts_with("\r\n") {
             start += 2;
-        } else if r.text[start..].starts_with('\n') {
+        } else if file_text[start..].starts_with('\n') {
             start += 1;
         }
     } else {
         start += 1;
     }
-    let (line, column) = Diagnostic::line_col(r.text, start);
-    Some(RuleText { text, line, column, span })
+    let (line, column) = Diagnostic::line_col(file_text, start);
+    RuleText { text, line, column, span }
 }
 
 fn libraries(r: &mut Reader, v: &Value) -> Vec<Library> {
@@ -427,10 +447,14 @@ fn selector(r: &mut Reader, t: Table, extra: &[&str]) -> Selector {
 
 fn eligibility(r: &mut Reader, v: &Value) -> Eligibility {
     let Some(t) = r.table(v, "[eligibility]") else { return Eligibility::default() };
-    let who = selector(r, t, &["service_start", "completed", "clause"]);
+    let who = selector(r, t, &["service_start", "completed", "clause", "table"]);
+    let table = t.get("table").and_then(|v| match table_ref(r, v, "eligibility `table`") {
+        Some(reference) => reference,
+        None => r.string(v, "eligibility `table`").map(|table| TableRef { table, output: String::new() }),
+    });
     let service_start = t.get("service_start").and_then(|v| date_range(r, v, "eligibility `service_start`"));
     let completed_only = t.get("completed").and_then(|v| r.boolean(v, "eligibility `completed`")).unwrap_or(false);
-    Eligibility { service_start, completed_only, who, clause: r.opt_string(t, "clause") }
+    Eligibility { service_start, completed_only, who, table, clause: r.opt_string(t, "clause") }
 }
 
 fn money_timeline(r: &mut Reader, v: &Value, what: &str, clause: Option<&String>) -> Option<Timeline<Decimal>> {
@@ -441,6 +465,26 @@ fn money_timeline(r: &mut Reader, v: &Value, what: &str, clause: Option<&String>
         }
     }
     Some(tl)
+}
+
+/// `tariff = "…"`, dated versions, or `{ table = "…", output = "…" }`.
+fn tariff(r: &mut Reader, v: &Value, clause: Option<&String>) -> Option<Tariff> {
+    match table_ref(r, v, "`tariff`") {
+        Some(reference) => reference.map(Tariff::Table),
+        None => money_timeline(r, v, "`tariff`", clause).map(Tariff::Fixed),
+    }
+}
+
+/// `Some(…)` when `v` is a `{ table = "…" }` reference (its inner `None`
+/// when malformed); `None` when `v` is something else.
+fn table_ref(r: &mut Reader, v: &Value, what: &str) -> Option<Option<TableRef>> {
+    let DeValue::Table(entries) = v.get_ref() else { return None };
+    let t = Table::new(entries, v.span(), what);
+    let table = t.get("table")?;
+    r.unknown_keys(t, &["table", "output"]);
+    let name = r.string(table, &format!("{what} `table`"));
+    let output = r.opt_string(t, "output");
+    Some(name.map(|table| TableRef { table, output: output.unwrap_or_default() }))
 }
 
 fn line_of(r: &Reader, span: std::ops::Range<usize>) -> u64 {
@@ -488,7 +532,7 @@ fn outcome(r: &mut Reader, v: &Value, n: usize) -> Option<Item> {
     let achieved_on = r
         .required(t, "achieved_on", "achieved_on = 'p.service_end.add_months(3)'")
         .and_then(|v| rule(r, v, "`achieved_on`"));
-    let tariff = r.required(t, "tariff", "tariff = \"1200.00\"").and_then(|v| money_timeline(r, v, "`tariff`", clause.as_ref()));
+    let tariff = r.required(t, "tariff", "tariff = \"1200.00\"").and_then(|v| tariff(r, v, clause.as_ref()));
     let requires = t.get("requires").map(|v| r.strings(v, "`requires`")).unwrap_or_default();
     let max = match t.get("max_per_participant") {
         Some(v) => u32::try_from(r.integer(v, "`max_per_participant`", 1)?).ok()?,
@@ -502,7 +546,7 @@ fn outcome(r: &mut Reader, v: &Value, n: usize) -> Option<Item> {
         clause,
         condition,
         achieved_on: Achievement::Rule(achieved_on?),
-        tariff: Tariff::Fixed(tariff?),
+        tariff: tariff?,
         requires,
         max_per_participant: max,
         cap_total,
@@ -562,16 +606,16 @@ fn multiplier(r: &mut Reader, v: &Value) -> Option<Multiplier> {
     let t = r.table(v, "[[multiplier]]")?;
     r.unknown_keys(t, &["id", "when", "factor", "outcomes", "clause"]);
     let id = r.required(t, "id", "id = \"long_term_unemployed\"").and_then(|v| identifier(r, v, "multiplier `id`"));
-    let when = r
-        .required(t, "when", "when = { groups_any = [\"long_term_unemployed\"] }")
-        .and_then(|w| r.table(w, "multiplier `when`"))
-        .map(|w| selector(r, w, &[]));
-    let factor = r.required(t, "factor", "factor = \"1.5\"").and_then(|f| r.decimal(f, "`factor`"));
-    if let (Some(f), Some(span)) = (factor, t.get("factor").map(|f| f.span())) {
-        if f <= Decimal::ZERO {
-            r.error(span, format!("`factor` must be greater than zero, found {f}"));
+    // Without `when` the multiplier applies to every eligible participant
+    // (a table factor then decides who gets what).
+    let when = match t.get("when") {
+        Some(w) => {
+            let w = r.table(w, "multiplier `when`")?;
+            Some(selector(r, w, &[]))
         }
-    }
+        None => Some(Selector::default()),
+    };
+    let factor = r.required(t, "factor", "factor = \"1.5\"").and_then(|f| factor(r, f));
     Some(Multiplier {
         id: id?,
         when: when?,
@@ -579,6 +623,18 @@ fn multiplier(r: &mut Reader, v: &Value) -> Option<Multiplier> {
         items: t.get("outcomes").map(|v| r.strings(v, "`outcomes`")).unwrap_or_default(),
         clause: r.opt_string(t, "clause"),
     })
+}
+
+fn factor(r: &mut Reader, v: &Value) -> Option<Factor> {
+    if let Some(reference) = table_ref(r, v, "`factor`") {
+        return reference.map(Factor::Table);
+    }
+    let f = r.decimal(v, "`factor`")?;
+    if f <= Decimal::ZERO {
+        r.error(v.span(), format!("`factor` must be greater than zero, found {f}"));
+        return None;
+    }
+    Some(Factor::Fixed(f))
 }
 
 fn exclusive(r: &mut Reader, v: &Value) -> Option<Exclusive> {
@@ -597,6 +653,123 @@ fn caps(r: &mut Reader, v: &Value) -> Caps {
     Caps {
         per_participant: t.get("per_participant").and_then(|v| r.decimal(v, "`per_participant`")),
         contract_total: t.get("contract_total").and_then(|v| r.decimal(v, "`contract_total`")),
+    }
+}
+
+/// How each input column of `table` gets its value, checked against the
+/// fields the engine knows and the attributes the contract declares.
+fn table_inputs(r: &mut Reader, table: &DecisionTable, attributes: &BTreeMap<String, AttributeType>) -> Vec<Input> {
+    let mut out = Vec::new();
+    for column in &table.inputs {
+        let input = match &column.source {
+            InputSource::Expression { text, span } => Input::Rule(rule_text(r.text, text.clone(), span.clone())),
+            InputSource::Field(name) => match Field::from_name(name) {
+                Some(field) => {
+                    check_field_type(r, table, column, &field, attributes);
+                    Input::Field(field)
+                }
+                None => {
+                    let msg = format!("table `{}`, input `{}`: unknown field \"{name}\"", table.name, column.name);
+                    let help = hint(name, &Field::NAMES, &format!(
+                        "name one of: {}, or attr.NAME for a declared attribute; or write expr = '…' instead of from",
+                        Field::NAMES.join(", ")
+                    ));
+                    r.error(column.span.clone(), msg).help = Some(help);
+                    continue;
+                }
+            },
+        };
+        out.push(input);
+    }
+    out
+}
+
+fn check_field_type(
+    r: &mut Reader,
+    table: &DecisionTable,
+    column: &crate::tables::InputColumn,
+    field: &Field,
+    attributes: &BTreeMap<String, AttributeType>,
+) {
+    use crate::tables::ColumnType as C;
+    let natural = match field {
+        Field::Outcome | Field::Municipality => C::Text,
+        Field::Groups => C::TextSet,
+        Field::Age | Field::UnemploymentDaysBeforeStart => C::Number,
+        Field::ServiceStart | Field::ServiceEnd => C::Date,
+        Field::Completed => C::Boolean,
+        Field::Attribute(name) => match attributes.get(name) {
+            Some(AttributeType::Text) => C::Text,
+            Some(AttributeType::Number) => C::Number,
+            Some(AttributeType::Date) => C::Date,
+            Some(AttributeType::Boolean) => C::Boolean,
+            None => {
+                let msg = format!("table `{}`, input `{}`: attribute `{name}` is not declared", table.name, column.name);
+                r.error(column.span.clone(), msg).help = Some(format!("declare it under [attributes], e.g. {name} = \"number\""));
+                return;
+            }
+        },
+    };
+    if natural != column.column_type {
+        let msg = format!(
+            "table `{}`, input `{}`: the field is of type {}, but the column says {}",
+            table.name,
+            column.name,
+            natural.name(),
+            column.column_type.name()
+        );
+        r.error(column.span.clone(), msg).help = Some(format!("write type = \"{}\"", natural.name()));
+    }
+}
+
+/// Check a `{ table = … }` reference: the table exists and has the output,
+/// of the expected type. Fills in the output when the table has only one.
+fn check_table_ref(r: &mut Reader, c: &Contract, reference: &mut TableRef, expected: crate::tables::ColumnType, what: &str) {
+    let span = find_string(r.text, &reference.table).unwrap_or(0..1);
+    let Some(table) = c.table(&reference.table) else {
+        let names: Vec<&str> = c.tables.iter().map(|t| t.name.as_str()).collect();
+        let help = hint(&reference.table, &names, "declare it as [tables.NAME] in this contract");
+        r.error(span, format!("{what} names table `{}`, which this contract does not have", reference.table)).help = Some(help);
+        return;
+    };
+    if reference.output.is_empty() {
+        match table.outputs.as_slice() {
+            [only] => reference.output = only.name.clone(),
+            _ => {
+                r.error(span, format!("table `{}` has several outputs; say which one {what} reads", table.name)).help =
+                    Some("add output = \"NAME\" beside table = \"…\"".into());
+                return;
+            }
+        }
+    }
+    match table.outputs.iter().find(|o| o.name == reference.output) {
+        Some(o) if o.column_type == expected => {}
+        Some(o) => {
+            let msg = format!("{what} needs a {} output, but `{}` of table `{}` is {}", expected.name(), o.name, table.name, o.column_type.name());
+            r.error(span, msg);
+        }
+        None => {
+            r.error(span, format!("table `{}` has no output `{}`", table.name, reference.output));
+        }
+    }
+}
+
+/// Resolve the outputs of every table reference (see [`check_table_ref`]).
+fn resolve_table_refs(r: &mut Reader, c: &mut Contract) {
+    use crate::tables::ColumnType as C;
+    let snapshot = c.clone();
+    for item in &mut c.items {
+        if let Tariff::Table(reference) = &mut item.tariff {
+            check_table_ref(r, &snapshot, reference, C::Number, &format!("the tariff of `{}`", item.id));
+        }
+    }
+    for m in &mut c.multipliers {
+        if let Factor::Table(reference) = &mut m.factor {
+            check_table_ref(r, &snapshot, reference, C::Number, &format!("the factor of multiplier `{}`", m.id));
+        }
+    }
+    if let Some(reference) = &mut c.eligibility.table {
+        check_table_ref(r, &snapshot, reference, C::Boolean, "eligibility");
     }
 }
 

@@ -5,11 +5,15 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::contract::{Achievement, AttributeType, Combine, Contract, Item, ItemKind, Parameter, RuleText, Selector, Tariff};
+use super::lookup::{describe_inputs, field_value, rule_value, Found};
+use crate::contract::{
+    Achievement, AttributeType, Combine, Contract, Factor, Input, Item, ItemKind, Parameter, RuleText, Selector, TableRef, Tariff,
+};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::records::{Arm, AttributeValue, Record};
 use crate::scripting::{CompiledRule, EvalContext, Library, Limits, ParamValue, RuleEngine, RuleError, RuleSource, RuleValue};
 use crate::statement::{Ineligible, LineId, ReasonCode, Unpaid};
+use crate::tables::{TableOutput, Value};
 
 /// A contract compiled for one run: one rule engine, every rule compiled
 /// once, never per record.
@@ -19,6 +23,8 @@ pub struct Evaluator<'c> {
     eligibility: Option<CompiledRule>,
     items: Vec<CompiledItem>,
     multipliers: Vec<Option<CompiledRule>>,
+    /// Table name → compiled rule of each `expr` input column.
+    table_rules: BTreeMap<String, Vec<Option<CompiledRule>>>,
 }
 
 struct CompiledItem {
@@ -52,6 +58,8 @@ pub struct Candidate {
     pub achieved_on: NaiveDate,
     pub tariff: Decimal,
     pub clause: Option<String>,
+    /// The decision-table rows the tariff and factors came from.
+    pub tables: Vec<String>,
     pub multiplier: Decimal,
     pub multipliers: Vec<String>,
     /// `round(tariff × multiplier)`.
@@ -61,10 +69,10 @@ pub struct Candidate {
     pub groups: Vec<String>,
 }
 
-/// One evaluated rule, for `tulos explain`.
+/// One evaluated rule or table, for `tulos explain`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Step {
-    /// What was evaluated, e.g. "outcome employed_3m: condition".
+    /// What was evaluated, e.g. "outcome `employed_3m`, condition".
     pub rule: String,
     /// Where: `contracts/x.toml:41`.
     pub at: String,
@@ -84,40 +92,53 @@ impl<'c> Evaluator<'c> {
             .iter()
             .filter_map(|l| engine.compile_library(&l.path, &l.text).map_err(|d| diags.push(d)).ok())
             .collect();
-        let mut compile = |name: String, rule: &Option<RuleText>| -> Option<CompiledRule> {
-            let rule = rule.as_ref()?;
-            let source = RuleSource {
-                name,
-                file: contract.file.clone(),
-                text: rule.text.clone(),
-                line: rule.line,
-                column: rule.column,
-            };
+        let mut compile = |name: String, rule: Option<&RuleText>| -> Option<CompiledRule> {
+            let rule = rule?;
+            let source =
+                RuleSource { name, file: contract.file.clone(), text: rule.text.clone(), line: rule.line, column: rule.column };
             engine.compile_rule(&source, &libraries).map_err(|d| diags.push(d)).ok()
         };
-        let eligibility = compile("eligibility condition".into(), &contract.eligibility.who.condition);
+        let eligibility = compile("eligibility condition".into(), contract.eligibility.who.condition.as_ref());
         let items = contract
             .items
             .iter()
-            .map(|item| CompiledItem {
-                condition: compile(format!("{} `{}`, condition", kind_word(item.kind), item.id), &item.condition),
-                achieved_on: match &item.achieved_on {
-                    Achievement::ServiceStart => None,
-                    Achievement::Rule(r) => {
-                        compile(format!("{} `{}`, achieved_on", kind_word(item.kind), item.id), &Some(r.clone()))
-                    }
-                },
+            .map(|item| {
+                let what = format!("{} `{}`", kind_word(item.kind), item.id);
+                CompiledItem {
+                    condition: compile(format!("{what}, condition"), item.condition.as_ref()),
+                    achieved_on: match &item.achieved_on {
+                        Achievement::ServiceStart => None,
+                        Achievement::Rule(r) => compile(format!("{what}, achieved_on"), Some(r)),
+                    },
+                }
             })
             .collect();
         let multipliers = contract
             .multipliers
             .iter()
-            .map(|m| compile(format!("multiplier `{}`, condition", m.id), &m.when.condition))
+            .map(|m| compile(format!("multiplier `{}`, condition", m.id), m.when.condition.as_ref()))
+            .collect();
+        let table_rules = contract
+            .tables
+            .iter()
+            .map(|t| {
+                let inputs = &contract.table_inputs[&t.name];
+                let rules = t
+                    .inputs
+                    .iter()
+                    .zip(inputs)
+                    .map(|(column, input)| match input {
+                        Input::Rule(r) => compile(format!("table `{}`, input `{}`", t.name, column.name), Some(r)),
+                        Input::Field(_) => None,
+                    })
+                    .collect();
+                (t.name.clone(), rules)
+            })
             .collect();
         if !diags.is_empty() {
             return Err(Diagnostics(diags));
         }
-        Ok(Evaluator { contract, engine, eligibility, items, multipliers })
+        Ok(Evaluator { contract, engine, eligibility, items, multipliers, table_rules })
     }
 
     /// Convert the record's attributes to the types the contract declares,
@@ -133,9 +154,9 @@ impl<'c> Evaluator<'c> {
         Ok(record)
     }
 
-    /// Evaluate one record as of `as_of`. With `trace`, every rule evaluated
-    /// is recorded with what it read.
-    pub fn evaluate(&self, record: &Record, as_of: NaiveDate, mut trace: Option<&mut Vec<Step>>) -> Result<RecordOutcome, RuleError> {
+    /// Evaluate one record as of `as_of`. With `trace`, every rule and table
+    /// evaluated is recorded with what it read.
+    pub fn evaluate(&self, record: &Record, as_of: NaiveDate, trace: Option<&mut Vec<Step>>) -> Result<RecordOutcome, RuleError> {
         let c = self.contract;
         if record.contract.as_deref().is_some_and(|id| id != c.id) {
             return Ok(RecordOutcome::OtherContract);
@@ -143,36 +164,15 @@ impl<'c> Evaluator<'c> {
         if record.arm == Arm::Control {
             return Ok(RecordOutcome::Control);
         }
-        let params = self.params(record.service.start);
-        let mut achieved = BTreeMap::new();
-        let mut run = |rule: &CompiledRule, achieved: &BTreeMap<String, NaiveDate>, clause: Option<&String>, line: u64| {
-            let cx = EvalContext { record, as_of, achieved, params: &params };
-            match trace.as_deref_mut() {
-                None => rule.eval(&self.engine, &cx),
-                Some(steps) => {
-                    let (result, reads) = rule.eval_traced(&self.engine, &cx);
-                    steps.push(Step {
-                        rule: rule.name().to_string(),
-                        at: format!("{}:{line}", c.file.display()),
-                        clause: clause.cloned(),
-                        reads,
-                        result: result.as_ref().map_or_else(|e| format!("error: {}", e.message), describe),
-                    });
-                    result
-                }
-            }
-        };
-        if let Some(reason) = self.ineligibility(record, &mut |rule| {
-            let line = c.eligibility.who.condition.as_ref().map_or(0, |r| r.line);
-            run(rule, &BTreeMap::new(), c.eligibility.clause.as_ref(), line)
-        })? {
+        let mut run = Run { ev: self, record, as_of, params: self.params(record.service.start), trace };
+        if let Some(reason) = run.ineligibility()? {
             return Ok(RecordOutcome::Ineligible(Ineligible { participant: record.id.clone(), reason }));
         }
-        let factors = self.factors(record, &mut |rule, line| run(rule, &BTreeMap::new(), None, line))?;
         let mut out = Eligible { candidates: Vec::new(), unpaid: Vec::new() };
+        let mut achieved = BTreeMap::new();
         for (index, (item, compiled)) in c.items.iter().zip(&self.items).enumerate() {
-            let dates = self.dates(record, compiled, &mut |rule| run(rule, &achieved, item.clause.as_ref(), item.line))?;
-            self.item_lines(record, index, item, dates, as_of, &factors, &mut achieved, &mut out);
+            let dates = run.dates(item, compiled, &achieved)?;
+            run.item_lines(index, item, dates, &mut achieved, &mut out)?;
         }
         self.apply_exclusivity(&mut out);
         Ok(RecordOutcome::Eligible(out))
@@ -191,170 +191,13 @@ impl<'c> Evaluator<'c> {
         params.iter().filter_map(|(k, tl)| tl.on(on).map(|v| (k.clone(), value(&v.value)))).collect()
     }
 
-    /// `Some(reason)` when the record is not eligible.
-    fn ineligibility(
-        &self,
-        record: &Record,
-        run: &mut dyn FnMut(&CompiledRule) -> Result<RuleValue, RuleError>,
-    ) -> Result<Option<String>, RuleError> {
-        let e = &self.contract.eligibility;
-        if let Some(range) = e.service_start {
-            if !range.contains(record.service.start) {
-                return Ok(Some(format!("service started {} outside the eligible period", record.service.start)));
-            }
-        }
-        if e.completed_only && record.service.completed != Some(true) {
-            return Ok(Some("service not completed as planned".into()));
-        }
-        if let Some(why) = selector_mismatch(&e.who, record) {
-            return Ok(Some(why));
-        }
-        if let Some(rule) = &self.eligibility {
-            if !expect_bool(rule, record, run(rule)?)? {
-                return Ok(Some("eligibility condition is false".into()));
-            }
-        }
-        Ok(None)
-    }
-
-    /// The multipliers that apply to this participant: (id, factor, items).
-    fn factors(
-        &self,
-        record: &Record,
-        run: &mut dyn FnMut(&CompiledRule, u64) -> Result<RuleValue, RuleError>,
-    ) -> Result<Vec<(usize, Decimal)>, RuleError> {
-        let mut out = Vec::new();
-        for (i, (m, rule)) in self.contract.multipliers.iter().zip(&self.multipliers).enumerate() {
-            if selector_mismatch(&m.when, record).is_some() {
-                continue;
-            }
-            if let Some(rule) = rule {
-                let line = m.when.condition.as_ref().map_or(0, |r| r.line);
-                if !expect_bool(rule, record, run(rule, line)?)? {
-                    continue;
-                }
-            }
-            out.push((i, m.factor));
-        }
-        Ok(out)
-    }
-
-    /// Dates on which `item` was achieved (empty = not achieved), sorted.
-    fn dates(
-        &self,
-        record: &Record,
-        compiled: &CompiledItem,
-        run: &mut dyn FnMut(&CompiledRule) -> Result<RuleValue, RuleError>,
-    ) -> Result<Vec<NaiveDate>, RuleError> {
-        if let Some(rule) = &compiled.condition {
-            if !expect_bool(rule, record, run(rule)?)? {
-                return Ok(Vec::new());
-            }
-        }
-        let mut dates = match &compiled.achieved_on {
-            None => vec![record.service.start],
-            Some(rule) => match run(rule)? {
-                RuleValue::Date(d) => vec![d],
-                RuleValue::Dates(ds) => ds,
-                RuleValue::Nothing | RuleValue::Bool(false) => Vec::new(),
-                other => return Err(wrong_type(rule, record, "a date, a list of dates or nothing ()", &other)),
-            },
-        };
-        dates.sort_unstable();
-        dates.dedup();
-        Ok(dates)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn item_lines(
-        &self,
-        record: &Record,
-        index: usize,
-        item: &Item,
-        dates: Vec<NaiveDate>,
-        as_of: NaiveDate,
-        factors: &[(usize, Decimal)],
-        achieved: &mut BTreeMap<String, NaiveDate>,
-        out: &mut Eligible,
-    ) {
-        let unpaid = |reason, detail: String| Unpaid { participant: record.id.clone(), item: item.id.clone(), reason, detail };
-        let Some(first) = dates.first().copied() else {
-            out.unpaid.push(unpaid(ReasonCode::NotAchieved, "not achieved".into()));
-            return;
-        };
-        if first > as_of {
-            out.unpaid.push(unpaid(ReasonCode::AchievedAfterAsOf, format!("achieved on {first}, after the as-of date {as_of}")));
-            return;
-        }
-        for req in &item.requires {
-            if !achieved.get(req).is_some_and(|d| *d <= first) {
-                out.unpaid.push(unpaid(ReasonCode::Requires, format!("requires {req} achieved by {first}")));
-                return;
-            }
-        }
-        achieved.insert(item.id.clone(), first);
-        let due: Vec<NaiveDate> = dates.into_iter().filter(|d| *d <= as_of).collect();
-        let max = item.max_per_participant as usize;
-        if due.len() > max {
-            let detail = format!("{} occurrences, at most {max} paid", due.len());
-            out.unpaid.push(unpaid(ReasonCode::MaxReached, detail));
-        }
-        let (multiplier, applied) = self.combined(factors, item);
-        for (n, date) in due.into_iter().take(max).enumerate() {
-            let Tariff::Fixed(timeline) = &item.tariff;
-            let Some(version) = timeline.on(date) else {
-                out.unpaid.push(unpaid(ReasonCode::NoTariff, format!("no tariff in force on {date}")));
-                continue;
-            };
-            out.candidates.push(Candidate {
-                id: LineId {
-                    contract: self.contract.id.clone(),
-                    participant: record.id.clone(),
-                    item: item.id.clone(),
-                    occurrence: n as u32 + 1,
-                },
-                item_index: index,
-                kind: item.kind,
-                achieved_on: date,
-                tariff: version.value,
-                clause: version.clause.clone(),
-                multiplier,
-                multipliers: applied.clone(),
-                amount: self.contract.rounding.apply(version.value * multiplier),
-                rule: format!("{}:{} {} {}", self.contract.file.display(), item.line, kind_word(item.kind), item.id),
-                municipality: record.municipality.clone(),
-                groups: record.groups.clone(),
-            });
-        }
-    }
-
-    /// The factor for `item` from the participant's matching multipliers.
-    fn combined(&self, factors: &[(usize, Decimal)], item: &Item) -> (Decimal, Vec<String>) {
-        if item.kind != ItemKind::Outcome {
-            return (Decimal::ONE, Vec::new());
-        }
-        let ms = &self.contract.multipliers;
-        let applying: Vec<&(usize, Decimal)> =
-            factors.iter().filter(|(i, _)| ms[*i].items.is_empty() || ms[*i].items.contains(&item.id)).collect();
-        match self.contract.combine {
-            Combine::Product => {
-                let f = applying.iter().map(|(_, f)| *f).product();
-                (f, applying.iter().map(|(i, _)| ms[*i].id.clone()).collect())
-            }
-            Combine::Highest => match applying.iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0))) {
-                Some((i, f)) => (*f, vec![ms[*i].id.clone()]),
-                None => (Decimal::ONE, Vec::new()),
-            },
-        }
-    }
-
     /// Within each exclusive group keep only the item with the highest
     /// total amount (ties: the one listed first in the group).
     fn apply_exclusivity(&self, out: &mut Eligible) {
         for group in &self.contract.exclusive {
             let total = |id: &str| -> Option<Decimal> {
-                let lines: Vec<_> = out.candidates.iter().filter(|c| c.id.item == id).collect();
-                (!lines.is_empty()).then(|| lines.iter().map(|c| c.amount).sum())
+                let amounts: Vec<Decimal> = out.candidates.iter().filter(|c| c.id.item == id).map(|c| c.amount).collect();
+                (!amounts.is_empty()).then(|| amounts.iter().sum())
             };
             let mut best: Option<(&String, Decimal)> = None;
             for id in &group.items {
@@ -366,10 +209,9 @@ impl<'c> Evaluator<'c> {
             }
             let Some((winner, _)) = best else { continue };
             let winner = winner.clone();
-            let losers: Vec<&String> = group.items.iter().filter(|id| **id != winner).collect();
-            let mut excluded = Vec::new();
+            let mut excluded: Vec<(String, String)> = Vec::new();
             out.candidates.retain(|c| {
-                let lose = losers.contains(&&c.id.item);
+                let lose = c.id.item != winner && group.items.contains(&c.id.item);
                 if lose {
                     excluded.push((c.id.participant.clone(), c.id.item.clone()));
                 }
@@ -381,6 +223,264 @@ impl<'c> Evaluator<'c> {
                 out.unpaid.push(Unpaid { participant, item, reason: ReasonCode::ExcludedBy, detail });
             }
         }
+    }
+}
+
+/// Evaluating one record: the rules and tables it runs, and their trace.
+struct Run<'a, 'c> {
+    ev: &'a Evaluator<'c>,
+    record: &'a Record,
+    as_of: NaiveDate,
+    params: BTreeMap<String, ParamValue>,
+    trace: Option<&'a mut Vec<Step>>,
+}
+
+impl Run<'_, '_> {
+    fn rule(
+        &mut self,
+        rule: &CompiledRule,
+        achieved: &BTreeMap<String, NaiveDate>,
+        clause: Option<&String>,
+        line: u64,
+    ) -> Result<RuleValue, RuleError> {
+        let cx = EvalContext { record: self.record, as_of: self.as_of, achieved, params: &self.params };
+        let Some(steps) = self.trace.as_deref_mut() else { return rule.eval(&self.ev.engine, &cx) };
+        let (result, reads) = rule.eval_traced(&self.ev.engine, &cx);
+        steps.push(Step {
+            rule: rule.name().to_string(),
+            at: format!("{}:{line}", self.ev.contract.file.display()),
+            clause: clause.cloned(),
+            reads,
+            result: result.as_ref().map_or_else(|e| format!("error: {}", e.message), describe),
+        });
+        result
+    }
+
+    fn condition(&mut self, rule: &CompiledRule, clause: Option<&String>, line: u64) -> Result<bool, RuleError> {
+        let v = self.rule(rule, &BTreeMap::new(), clause, line)?;
+        expect_bool(rule, self.record, v)
+    }
+
+    /// Look `reference` up for this participant (pricing `item`, if any).
+    /// `None` when no row matches.
+    fn lookup(&mut self, reference: &TableRef, item: Option<&str>) -> Result<Option<Found>, RuleError> {
+        let c = self.ev.contract;
+        let table = c.table(&reference.table).expect("table references are checked when the contract is read");
+        let mut inputs = BTreeMap::new();
+        let rules = &self.ev.table_rules[&table.name];
+        for ((column, input), rule) in table.inputs.iter().zip(&c.table_inputs[&table.name]).zip(rules) {
+            let value = match (input, rule) {
+                (Input::Rule(text), Some(rule)) => {
+                    let v = self.rule(rule, &BTreeMap::new(), table.clause.as_ref(), text.line)?;
+                    rule_value(v).ok_or_else(|| table_error(&table.name, self.record, "an input rule returned a list of dates"))?
+                }
+                (Input::Field(field), _) => field_value(field, self.record, item),
+                (Input::Rule(_), None) => unreachable!("every expr input is compiled"),
+            };
+            inputs.insert(column.name.clone(), value);
+        }
+        let result = table.evaluate(&inputs).map_err(|e| table_error(&table.name, self.record, &e.to_string()))?;
+        let rows = result.result_rows.clone();
+        let value = match result.output {
+            TableOutput::Single(mut outputs) => outputs.remove(&reference.output),
+            TableOutput::None => None,
+            TableOutput::List(_) | TableOutput::Aggregate(_) => {
+                return Err(table_error(&table.name, self.record, "a multi-hit table cannot give a single value here; use a single-hit policy"));
+            }
+        };
+        let found = value.filter(|v| *v != Value::Null).map(|value| Found { value, trace: Found::describe(reference, &rows) });
+        if let Some(steps) = self.trace.as_deref_mut() {
+            steps.push(Step {
+                rule: format!("table `{}`{}", table.name, item.map(|i| format!(" for `{i}`")).unwrap_or_default()),
+                at: format!("{}", c.file.display()),
+                clause: table.clause.clone(),
+                reads: describe_inputs(&inputs),
+                result: found.as_ref().map_or("no row matches".into(), |f| format!("{} = {} ({})", reference.output, f.value, f.trace)),
+            });
+        }
+        Ok(found)
+    }
+
+    /// `Some(reason)` when the record is not eligible.
+    fn ineligibility(&mut self) -> Result<Option<String>, RuleError> {
+        let e = &self.ev.contract.eligibility;
+        let record = self.record;
+        if let Some(range) = e.service_start {
+            if !range.contains(record.service.start) {
+                return Ok(Some(format!("service started {} outside the eligible period", record.service.start)));
+            }
+        }
+        if e.completed_only && record.service.completed != Some(true) {
+            return Ok(Some("service not completed as planned".into()));
+        }
+        if let Some(why) = selector_mismatch(&e.who, record) {
+            return Ok(Some(why));
+        }
+        if let Some(rule) = &self.ev.eligibility {
+            let line = e.who.condition.as_ref().map_or(0, |r| r.line);
+            if !self.condition(rule, e.clause.as_ref(), line)? {
+                return Ok(Some("eligibility condition is false".into()));
+            }
+        }
+        if let Some(reference) = &e.table {
+            match self.lookup(reference, None)? {
+                Some(Found { value: Value::Bool(true), .. }) => {}
+                Some(found) => return Ok(Some(format!("eligibility table {}: {}", found.trace, found.value))),
+                None => return Ok(Some(format!("no row of eligibility table {} matches", reference.table))),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Dates on which `item` was achieved (empty = not achieved), sorted.
+    fn dates(
+        &mut self,
+        item: &Item,
+        compiled: &CompiledItem,
+        achieved: &BTreeMap<String, NaiveDate>,
+    ) -> Result<Vec<NaiveDate>, RuleError> {
+        if let Some(rule) = &compiled.condition {
+            let v = self.rule(rule, achieved, item.clause.as_ref(), item.line)?;
+            if !expect_bool(rule, self.record, v)? {
+                return Ok(Vec::new());
+            }
+        }
+        let mut dates = match &compiled.achieved_on {
+            None => vec![self.record.service.start],
+            Some(rule) => match self.rule(rule, achieved, item.clause.as_ref(), item.line)? {
+                RuleValue::Date(d) => vec![d],
+                RuleValue::Dates(ds) => ds,
+                RuleValue::Nothing | RuleValue::Bool(false) => Vec::new(),
+                other => return Err(wrong_type(rule, self.record, "a date, a list of dates or nothing ()", &other)),
+            },
+        };
+        dates.sort_unstable();
+        dates.dedup();
+        Ok(dates)
+    }
+
+    fn item_lines(
+        &mut self,
+        index: usize,
+        item: &Item,
+        dates: Vec<NaiveDate>,
+        achieved: &mut BTreeMap<String, NaiveDate>,
+        out: &mut Eligible,
+    ) -> Result<(), RuleError> {
+        let record = self.record;
+        let unpaid = |reason, detail: String| Unpaid { participant: record.id.clone(), item: item.id.clone(), reason, detail };
+        let Some(first) = dates.first().copied() else {
+            out.unpaid.push(unpaid(ReasonCode::NotAchieved, "not achieved".into()));
+            return Ok(());
+        };
+        if first > self.as_of {
+            let detail = format!("achieved on {first}, after the as-of date {}", self.as_of);
+            out.unpaid.push(unpaid(ReasonCode::AchievedAfterAsOf, detail));
+            return Ok(());
+        }
+        if let Some(req) = item.requires.iter().find(|req| achieved.get(*req).is_none_or(|d| *d > first)) {
+            out.unpaid.push(unpaid(ReasonCode::Requires, format!("requires {req} achieved by {first}")));
+            return Ok(());
+        }
+        achieved.insert(item.id.clone(), first);
+        let due: Vec<NaiveDate> = dates.into_iter().filter(|d| *d <= self.as_of).collect();
+        let max = item.max_per_participant as usize;
+        if due.len() > max {
+            out.unpaid.push(unpaid(ReasonCode::MaxReached, format!("{} occurrences, at most {max} paid", due.len())));
+        }
+        let (multiplier, applied, tables) = self.multiplier(item)?;
+        let c = self.ev.contract;
+        for (n, date) in due.into_iter().take(max).enumerate() {
+            let (tariff, clause, table) = match &item.tariff {
+                Tariff::Fixed(timeline) => match timeline.on(date) {
+                    Some(v) => (v.value, v.clause.clone(), None),
+                    None => {
+                        out.unpaid.push(unpaid(ReasonCode::NoTariff, format!("no tariff in force on {date}")));
+                        continue;
+                    }
+                },
+                Tariff::Table(reference) => match self.lookup(reference, Some(&item.id))? {
+                    Some(Found { value: Value::Number(t), trace }) => {
+                        let clause = c.table(&reference.table).and_then(|t| t.clause.clone()).or_else(|| item.clause.clone());
+                        (t, clause, Some(trace))
+                    }
+                    _ => {
+                        let detail = format!("no row of tariff table {} matches", reference.table);
+                        out.unpaid.push(unpaid(ReasonCode::NoTariff, detail));
+                        continue;
+                    }
+                },
+            };
+            let mut line_tables = tables.clone();
+            line_tables.extend(table);
+            out.candidates.push(Candidate {
+                id: LineId { contract: c.id.clone(), participant: record.id.clone(), item: item.id.clone(), occurrence: n as u32 + 1 },
+                item_index: index,
+                kind: item.kind,
+                achieved_on: date,
+                tariff,
+                clause,
+                tables: line_tables,
+                multiplier,
+                multipliers: applied.clone(),
+                amount: c.rounding.apply(tariff * multiplier),
+                rule: format!("{}:{} {} {}", c.file.display(), item.line, kind_word(item.kind), item.id),
+                municipality: record.municipality.clone(),
+                groups: record.groups.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The combined factor for `item` from the participant's matching
+    /// multipliers, their ids, and the table rows that gave factors.
+    fn multiplier(&mut self, item: &Item) -> Result<(Decimal, Vec<String>, Vec<String>), RuleError> {
+        let c = self.ev.contract;
+        if item.kind != ItemKind::Outcome {
+            return Ok((Decimal::ONE, Vec::new(), Vec::new()));
+        }
+        let mut factors: Vec<(&str, Decimal)> = Vec::new();
+        let mut tables = Vec::new();
+        for (m, rule) in c.multipliers.iter().zip(&self.ev.multipliers) {
+            if !(m.items.is_empty() || m.items.contains(&item.id)) || selector_mismatch(&m.when, self.record).is_some() {
+                continue;
+            }
+            if let Some(rule) = rule {
+                let line = m.when.condition.as_ref().map_or(0, |r| r.line);
+                if !self.condition(rule, m.clause.as_ref(), line)? {
+                    continue;
+                }
+            }
+            match &m.factor {
+                Factor::Fixed(f) => factors.push((&m.id, *f)),
+                Factor::Table(reference) => {
+                    if let Some(Found { value: Value::Number(f), trace }) = self.lookup(reference, Some(&item.id))? {
+                        factors.push((&m.id, f));
+                        tables.push(trace);
+                    }
+                }
+            }
+        }
+        let ids = |fs: &[(&str, Decimal)]| fs.iter().map(|(id, _)| id.to_string()).collect();
+        Ok(match c.combine {
+            Combine::Product => (factors.iter().map(|(_, f)| *f).product(), ids(&factors), tables),
+            // The first of equal factors wins, so the choice is stable.
+            Combine::Highest => match factors.iter().rev().max_by(|a, b| a.1.cmp(&b.1)) {
+                Some(best) => (best.1, ids(&[*best]), tables),
+                None => (Decimal::ONE, Vec::new(), tables),
+            },
+        })
+    }
+}
+
+fn table_error(table: &str, record: &Record, message: &str) -> RuleError {
+    RuleError {
+        rule: format!("table `{table}`"),
+        participant: record.id.clone(),
+        file: record.origin.file.as_ref().clone(),
+        line: None,
+        column: None,
+        message: message.to_string(),
     }
 }
 

@@ -22,6 +22,7 @@
 //! exact sums of lines.
 
 mod evaluate;
+mod lookup;
 mod settle;
 
 use std::collections::BTreeMap;

@@ -38,8 +38,8 @@ impl CsvDialect {
     }
 }
 
-const CSV_HEADER: [&str; 20] = [
-    "contract", "participant", "item", "occurrence", "kind", "achieved_on", "tariff", "clause", "multiplier",
+const CSV_HEADER: [&str; 21] = [
+    "contract", "participant", "item", "occurrence", "kind", "achieved_on", "tariff", "clause", "tables", "multiplier",
     "multipliers", "amount", "withheld", "withheld_by", "net", "vat", "gross", "municipality", "groups", "rule",
     "currency",
 ];
@@ -64,6 +64,7 @@ fn csv_row(l: &Line, d: CsvDialect, currency: &str) -> Vec<String> {
         l.achieved_on.to_string(),
         d.number(l.tariff),
         l.clause.clone().unwrap_or_default(),
+        l.tables.join("; "),
         d.number(l.multiplier),
         l.multipliers.join("|"),
         d.number(l.amount),

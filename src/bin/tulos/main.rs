@@ -3,6 +3,9 @@
 //! Results go to stdout, diagnostics to stderr. Exit codes: 0 success,
 //! 1 invalid input (contract, rules or records), 2 usage error.
 
+// Errors travel by value, as in the library.
+#![allow(clippy::result_large_err)]
+
 mod render;
 
 use std::path::{Path, PathBuf};
@@ -11,7 +14,7 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use tulos::contract::{self, Contract};
-use tulos::diagnostic::Diagnostic;
+use tulos::diagnostic::{Diagnostic, Severity};
 use tulos::explain::explain;
 use tulos::payment::{self, CalcError, Evaluator, Request};
 use tulos::records;
@@ -49,6 +52,20 @@ enum Command {
     /// Validate a records file or folder on its own and summarise it.
     Records {
         path: PathBuf,
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Evaluate one decision table of a contract with inputs given by hand.
+    Table {
+        contract: PathBuf,
+        /// The table's name (`[tables.NAME]`).
+        table: String,
+        /// An input value: `--set age=23 --set group=youth,immigrant`.
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+        /// All inputs as one JSON object: `--inputs '{"age": 23, "group": ["youth"]}'`.
+        #[arg(long)]
+        inputs: Option<String>,
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
@@ -103,6 +120,7 @@ fn main() -> ExitCode {
         Command::Calculate { contract, run, from, to, format } => calculate(&contract, &run, from.zip(to), format),
         Command::Records { path, format } => summarise(&path, format),
         Command::Explain { contract, run, participant, format } => explain_one(&contract, &run, &participant, format),
+        Command::Table { contract, table, set, inputs, format } => try_table(&contract, &table, &set, inputs.as_deref(), format),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -126,15 +144,8 @@ fn load(path: &Path) -> Result<Contract, Failed> {
 fn check(paths: &[PathBuf]) -> Result<(), Failed> {
     let mut failed = false;
     for path in paths {
-        let compiled = load(path).and_then(|c| Evaluator::new(&c).map(|_| c.clone()).map_err(|d| report(&d.0)));
-        match compiled {
-            Ok(c) => println!(
-                "ok: {} — {} ({} items, {} fixed fees)",
-                path.display(),
-                c.id,
-                c.items.len(),
-                c.fixed_fees.len()
-            ),
+        match load(path).and_then(|c| check_one(&c)) {
+            Ok(()) => {}
             Err(Failed) => failed = true,
         }
     }
@@ -143,6 +154,29 @@ fn check(paths: &[PathBuf]) -> Result<(), Failed> {
     } else {
         Ok(())
     }
+}
+
+/// Compile the rules and analyse the tables of a loaded contract.
+fn check_one(c: &Contract) -> Result<(), Failed> {
+    Evaluator::new(c).map_err(|d| report(&d.0))?;
+    let findings: Vec<Diagnostic> = c.tables.iter().flat_map(|t| t.check(&c.file)).collect();
+    if !findings.is_empty() {
+        eprint!("{}", render::diagnostics(&findings));
+    }
+    if findings.iter().any(|d| d.severity == Severity::Error) {
+        return Err(Failed);
+    }
+    let warnings = findings.len();
+    println!(
+        "ok: {} — {} ({} items, {} fixed fees, {} tables{})",
+        c.file.display(),
+        c.id,
+        c.items.len(),
+        c.fixed_fees.len(),
+        c.tables.len(),
+        if warnings > 0 { format!(", {warnings} warnings") } else { String::new() }
+    );
+    Ok(())
 }
 
 fn as_of(run: &RunArgs, period: Option<(NaiveDate, NaiveDate)>) -> Result<NaiveDate, Failed> {
@@ -229,4 +263,80 @@ fn explain_one(path: &Path, run: &RunArgs, participant: &str, format: SummaryFor
         SummaryFormat::Json => println!("{}", serde_json::to_string_pretty(&explanation).expect("serialises")),
     }
     Ok(())
+}
+
+fn try_table(path: &Path, name: &str, set: &[String], json: Option<&str>, format: SummaryFormat) -> Result<(), Failed> {
+    let c = load(path)?;
+    let Some(table) = c.table(name) else {
+        let names: Vec<&str> = c.tables.iter().map(|t| t.name.as_str()).collect();
+        eprintln!("error: {} has no table `{name}`; its tables are: {}", path.display(), names.join(", "));
+        return Err(Failed);
+    };
+    let mut given: Vec<(String, String)> = Vec::new();
+    if let Some(json) = json {
+        given.extend(json_inputs(json)?);
+    }
+    for pair in set {
+        let Some((k, v)) = pair.split_once('=') else {
+            eprintln!("error: --set takes NAME=VALUE, found \"{pair}\"");
+            std::process::exit(2);
+        };
+        given.push((k.trim().to_string(), v.trim().to_string()));
+    }
+    let mut inputs = std::collections::BTreeMap::new();
+    for (k, v) in given {
+        match table.parse_input(&k, &v) {
+            Ok(value) => inputs.insert(k, value),
+            Err(e) => {
+                eprintln!("error: input `{k}`: {e}");
+                return Err(Failed);
+            }
+        };
+    }
+    match (table.evaluate(&inputs), format) {
+        (Ok(result), SummaryFormat::Text) => print!("{}", result.render_text()),
+        (Ok(result), SummaryFormat::Json) => println!("{}", serde_json::to_string_pretty(&result).expect("serialises")),
+        (Err(e), SummaryFormat::Text) => {
+            eprintln!("error: {e}");
+            return Err(Failed);
+        }
+        (Err(e), SummaryFormat::Json) => {
+            println!("{}", serde_json::json!({ "error": e.to_string(), "kind": error_kind(&e) }));
+            eprintln!("error: {e}");
+            return Err(Failed);
+        }
+    }
+    Ok(())
+}
+
+fn error_kind(e: &tulos::tables::TableError) -> &'static str {
+    use tulos::tables::TableError as E;
+    match e {
+        E::MissingInput { .. } => "missing_input",
+        E::UnknownInput { .. } => "unknown_input",
+        E::InvalidInput { .. } => "invalid_input",
+        E::UniqueViolation { .. } => "unique_violation",
+        E::AnyConflict { .. } => "any_conflict",
+    }
+}
+
+/// `{"age": 23, "group": ["youth", "immigrant"]}` as (name, text) pairs;
+/// lists become comma-separated text, as `--set` takes them.
+fn json_inputs(json: &str) -> Result<Vec<(String, String)>, Failed> {
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+        eprintln!("error: --inputs is not a JSON object: {e}");
+        Failed
+    })?;
+    let Some(object) = value.as_object() else {
+        eprintln!("error: --inputs must be a JSON object of input name to value");
+        return Err(Failed);
+    };
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => {
+            items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), String::from)).collect::<Vec<_>>().join(",")
+        }
+        other => other.to_string(),
+    };
+    Ok(object.iter().map(|(k, v)| (k.clone(), text(v))).collect())
 }
