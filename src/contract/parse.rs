@@ -85,10 +85,12 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
     let multipliers = array_of_tables(r, root, "multiplier").into_iter().filter_map(|v| multiplier(r, v)).collect();
     let exclusive = array_of_tables(r, root, "exclusive").into_iter().filter_map(|v| exclusive(r, v)).collect();
     let caps = root.get("caps").map(|v| caps(r, v)).unwrap_or_default();
+    let mut tables_broken = false;
     let tables = match root.get("tables").map(|v| crate::tables::parse_tables(&r.file.clone(), v)) {
         Some(Ok(tables)) => tables,
         Some(Err(diags)) => {
             r.diags.extend(diags);
+            tables_broken = true;
             Vec::new()
         }
         None => Vec::new(),
@@ -123,7 +125,11 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
         table_inputs,
     };
     let mut contract = contract;
-    resolve_table_refs(r, &mut contract);
+    // References into tables that did not parse would only repeat the
+    // tables' own errors.
+    if !tables_broken {
+        resolve_table_refs(r, &mut contract);
+    }
     cross_check(r, root, &contract);
     Some(contract)
 }
