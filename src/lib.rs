@@ -8,3 +8,4 @@ pub mod calendar;
 pub mod diagnostic;
 pub mod money;
 pub mod records;
+pub mod scripting;
