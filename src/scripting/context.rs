@@ -80,6 +80,12 @@ pub fn with_frame<R>(f: impl FnOnce(&Frame<'_>) -> R) -> Result<R, Box<EvalAltRe
     Ok(f(frame))
 }
 
+/// A value's type as rules know it: `Date`, `Decimal`, `string`, `()`, …
+/// (rhai names custom types by their Rust path).
+pub fn type_label(value: &Dynamic) -> &'static str {
+    value.type_name().rsplit("::").next().unwrap_or("value")
+}
+
 /// A value as an explanation shows it: dates ISO, strings quoted, `()`.
 pub fn show(value: &Dynamic) -> String {
     if let Some(d) = value.read_lock::<Date>() {

@@ -11,6 +11,7 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate};
 use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, INT};
 
+use super::context::type_label;
 use crate::calendar;
 
 /// A calendar day as rules see it; `to_string` is ISO `YYYY-MM-DD`.
@@ -58,7 +59,7 @@ fn mismatch(op: &str, left: &Dynamic, right: &Dynamic) -> Box<EvalAltResult> {
         if v.is_unit() {
             "() (a missing value)".to_string()
         } else {
-            format!("a {}", v.type_name())
+            format!("a {}", type_label(v))
         }
     };
     let hint = if left.is_unit() || right.is_unit() {

@@ -144,6 +144,11 @@
 //! kind, `()` for a date) stops the rule with a [`RuleError`] naming the
 //! rule, participant, file position and the helper's usage.
 
+// The API returns the crate's shared `Diagnostic` and a `RuleError` by
+// value, like every other module; errors are the rare path, so their size
+// costs nothing worth boxing for.
+#![allow(clippy::result_large_err)]
+
 mod api;
 mod context;
 mod dates;
@@ -244,7 +249,7 @@ pub enum RuleValue {
 
 impl RuleValue {
     fn from_dynamic(value: Dynamic) -> Result<Self, String> {
-        let type_name = value.type_name();
+        let type_name = context::type_label(&value);
         let unexpected = || {
             format!(
                 "the rule returned a value of type {type_name}; \
