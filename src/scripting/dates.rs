@@ -2,9 +2,11 @@
 //!
 //! A thin wrapper over [`NaiveDate`] registered as a rhai custom type, with
 //! the month-end rule of [`crate::calendar`] (31 January + 1 month =
-//! 28/29 February). Comparing a `Date` with anything else — typically `()`
-//! from a missing `p.service_end` — is a runtime error rather than a
-//! silent `false`, so a missing date can never quietly decide a payment.
+//! 28/29 February). Ordering a `Date` against `()` — typically a missing
+//! `p.service_end` — or comparing it with any other type is a runtime
+//! error rather than a silent `false`, so a missing date can never quietly
+//! decide a payment; only `d == ()` / `d != ()` (the test for a missing
+//! date) is allowed.
 
 use std::fmt;
 
@@ -110,4 +112,10 @@ pub fn register(engine: &mut Engine) {
         .register_fn("to_string", |d: Date| d.to_string())
         .register_fn("to_debug", |d: Date| d.to_string());
     register_comparisons!(engine, ==, !=, <, <=, >, >=);
+    // `d == ()` / `d != ()` is how a rule asks whether a date is missing.
+    engine
+        .register_fn("==", |_: Date, _: ()| false)
+        .register_fn("==", |_: (), _: Date| false)
+        .register_fn("!=", |_: Date, _: ()| true)
+        .register_fn("!=", |_: (), _: Date| true);
 }

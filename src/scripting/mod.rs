@@ -52,9 +52,10 @@
 //! - `d.year`, `d.month`, `d.day` — integers.
 //! - `days_between(a, b)` — `b − a` in days (negative when `b` is earlier).
 //! - `min_date(a, b)`, `max_date(a, b)`.
-//! - `== != < <= > >=` between dates. Comparing a `Date` with anything
-//!   else, notably `()` from a missing date, is a runtime error, never a
-//!   silent `false`.
+//! - `== != < <= > >=` between dates. `< <= > >=` between a `Date` and
+//!   `()` (a missing date), and any comparison of a `Date` with another
+//!   type, is a runtime error, never a silent `false`; `d == ()` and
+//!   `d != ()` test whether a date is missing.
 //! - `d.to_string()` / string interpolation — ISO `YYYY-MM-DD`.
 //!
 //! ## Numbers

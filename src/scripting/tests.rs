@@ -209,7 +209,7 @@ fn bad_dates_and_comparing_with_unit_are_errors() {
             .contains("cannot compare () (a missing value) with a Date using `<`"),
         "{e}"
     );
-    let e = h.error("as_of == p.service_end");
+    let e = h.error("as_of > p.service_end");
     assert!(e.message.contains("test for `()` first"), "{e}");
     let e = h.error(r#"as_of == "2026-12-31""#);
     assert!(
@@ -218,8 +218,11 @@ fn bad_dates_and_comparing_with_unit_are_errors() {
     );
     let e = h.error(r#"date("2026-02-30")"#);
     assert!(e.message.contains("expected an ISO date YYYY-MM-DD"), "{e}");
-    // `()` is still comparable with `()` the usual way.
-    h.assert_true("p.service_end == ()");
+    // Equality with `()` is how a rule tests for a missing date.
+    h.assert_true("p.service_end == () && !(p.service_end != ())");
+    h.assert_true("as_of != () && !(as_of == ()) && () != as_of");
+    let e = h.error("p.service_start >= ()");
+    assert!(e.message.contains("cannot compare a Date with () (a missing value) using `>=`"), "{e}");
 }
 
 // ---- the participant ---------------------------------------------------
