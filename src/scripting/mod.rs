@@ -12,7 +12,7 @@
 //! - `queries.rs` — the semantics of every record query, in plain Rust.
 //! - `dates.rs` — the `Date` type and calendar functions.
 //! - `context.rs` — the current evaluation (scoped thread-local) and tracing.
-//! - `errors.rs` — compile errors → [`Diagnostic`], runtime → [`RuleError`].
+//! - `errors.rs` — compile errors → [`Diagnostic`](crate::diagnostic::Diagnostic), runtime → [`RuleError`].
 //!
 //! # The sandbox
 //! Only pure computation: arithmetic, logic, strings, arrays, maps and
@@ -69,6 +69,12 @@
 //!   logic packages.
 //! - No `round`: rounding of money happens in Rust with the contract's
 //!   declared scale and mode.
+//!
+//! Beware: rhai compares a number with `()` as `false` (its fast built-in
+//! operators decide before any registered function could object), so
+//! `p.satisfaction_last() >= 4` is `false` without feedback — but
+//! `!(p.satisfaction_last() < 4)` is `true`. Test for `()` first where it
+//! matters. Dates are stricter (above).
 //!
 //! ## The participant `p`
 //! - `p.id` — pseudonymous id (string).

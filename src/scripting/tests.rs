@@ -222,7 +222,11 @@ fn bad_dates_and_comparing_with_unit_are_errors() {
     h.assert_true("p.service_end == () && !(p.service_end != ())");
     h.assert_true("as_of != () && !(as_of == ()) && () != as_of");
     let e = h.error("p.service_start >= ()");
-    assert!(e.message.contains("cannot compare a Date with () (a missing value) using `>=`"), "{e}");
+    assert!(
+        e.message
+            .contains("cannot compare a Date with () (a missing value) using `>=`"),
+        "{e}"
+    );
 }
 
 // ---- the participant ---------------------------------------------------
