@@ -67,11 +67,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(
-        file: impl Into<PathBuf>,
-        location: Location,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn warning(file: impl Into<PathBuf>, location: Location, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(file, location, message)
