@@ -7,7 +7,6 @@
 // Errors travel by value (`Diagnostic`, `RuleError`): they are the rare path
 // and carry what a user needs to fix the input; boxing buys nothing here.
 #![allow(clippy::result_large_err)]
-
 pub mod calendar;
 pub mod contract;
 pub mod diagnostic;
@@ -16,5 +15,6 @@ pub mod money;
 pub mod payment;
 pub mod records;
 pub mod report;
+pub mod scripting;
 pub mod statement;
 pub mod tables;

@@ -1,0 +1,479 @@
+//! What rules see: the participant `p`, `achieved`, `params` and `dec`.
+//!
+//! `p`, `achieved` and `params` are empty marker values whose getters and
+//! methods read the current [`EvalContext`](super::EvalContext) (see
+//! `context.rs`), so no record is copied into rhai. Every read is answered
+//! by [`View`] (as of `as_of`) and, when explaining, traced as
+//! `call = result`.
+//!
+//! [`USAGE`] lists every function and property with its parameters; it is
+//! also used to explain a call with wrong argument types.
+
+use chrono::{Datelike, NaiveDate};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, INT};
+use rust_decimal::Decimal;
+
+use super::context::{show, with_frame};
+use super::dates::{date_or_unit, Date};
+use super::queries::View;
+use super::ParamValue;
+use crate::calendar;
+use crate::money::parse_decimal;
+use crate::records::AttributeValue;
+
+/// The participant (`p`): a handle on the record being evaluated.
+#[derive(Debug, Clone, Copy)]
+pub struct Participant;
+
+/// `achieved`: outcome id → first achievement date of outcomes declared
+/// earlier in the contract; a read-only map (`achieved["employed_3m"]`,
+/// `achieved.employed_3m`, `"employed_3m" in achieved`); `()` when not
+/// achieved.
+#[derive(Debug, Clone, Copy)]
+pub struct Achieved;
+
+/// `params`: the contract's parameters; a read-only map (`params.min_hours`,
+/// `params["min_hours"]`, `"min_hours" in params`). Reading an undeclared
+/// parameter is an error, so a typo cannot read as `()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Params;
+
+/// Every function and property rules can use, as `(name, usage)`.
+pub const USAGE: &[(&str, &str)] = &[
+    ("date", "date(\"YYYY-MM-DD\") -> Date"),
+    ("add_months", "d.add_months(n: integer) -> Date (month-end clamp)"),
+    ("add_days", "d.add_days(n: integer) -> Date"),
+    ("month_end", "d.month_end() -> Date"),
+    ("month_start", "d.month_start() -> Date"),
+    ("days_between", "days_between(a: Date, b: Date) -> integer (b - a)"),
+    ("min_date", "min_date(a: Date, b: Date) -> Date"),
+    ("max_date", "max_date(a: Date, b: Date) -> Date"),
+    ("dec", "dec(\"12.50\") or dec(integer) -> Decimal"),
+    ("in_group", "p.in_group(tag: string) -> bool"),
+    ("attr", "p.attr(name: string) -> string, Decimal, bool, Date or ()"),
+    ("age_on", "p.age_on(date: Date) -> integer or ()"),
+    ("in_spell_on", "p.in_spell_on(kind: string, date: Date) -> bool"),
+    ("employed_on", "p.employed_on(date: Date) -> bool"),
+    ("days_in", "p.days_in(kind: string, from: Date, to: Date) -> integer"),
+    ("first_day_in", "p.first_day_in(kind: string, from: Date, to: Date) -> Date or ()"),
+    ("continuous_days", "p.continuous_days(kind: string, from: Date) -> integer"),
+    ("nth_day_in", "p.nth_day_in(kind: string, from: Date, to: Date, n: integer) -> Date or ()"),
+    (
+        "continuous_milestones",
+        "p.continuous_milestones(kind: string, from: Date, step_days: integer, max: integer) -> array of Date",
+    ),
+    ("hours_on", "p.hours_on(kind: string, date: Date) -> Decimal"),
+    ("earnings_sum", "p.earnings_sum(from: Date, to: Date) -> Decimal"),
+    (
+        "earnings_threshold_date",
+        "p.earnings_threshold_date(from: Date, to: Date, amount: Decimal or integer) -> Date or ()",
+    ),
+    ("has_event", "p.has_event(kind: string, from: Date, to: Date) -> bool"),
+    ("first_event", "p.first_event(kind: string, from: Date, to: Date) -> Date or ()"),
+    ("event_value", "p.event_value(kind: string, from: Date, to: Date) -> string or ()"),
+    ("events_count", "p.events_count(kind: string, from: Date, to: Date) -> integer"),
+    ("measure_first", "p.measure_first(instrument: string, dimension: string) -> Decimal or ()"),
+    ("measure_last", "p.measure_last(instrument: string, dimension: string) -> Decimal or ()"),
+    ("measure_change", "p.measure_change(instrument: string, dimension: string) -> Decimal or ()"),
+    ("measure_change_sum", "p.measure_change_sum(instrument: string) -> Decimal or ()"),
+    ("measure_last_date", "p.measure_last_date(instrument: string) -> Date or ()"),
+    ("satisfaction_last", "p.satisfaction_last() -> integer or ()"),
+    ("feedback_count", "p.feedback_count() -> integer"),
+];
+
+type Fallible<T> = Result<T, Box<EvalAltResult>>;
+
+/// Answer one read of the record, tracing it as `call = result`.
+fn read<T: Clone + Send + Sync + 'static>(
+    call: impl Fn() -> String,
+    answer: impl FnOnce(View<'_>) -> Result<T, String>,
+) -> Fallible<T> {
+    with_frame(|frame| {
+        let value = answer(frame.view()).map_err(|e| format!("{}: {e}", call()))?;
+        frame.record(|| format!("{} = {}", call(), show(&Dynamic::from(value.clone()))));
+        Ok(value)
+    })?
+}
+
+fn opt<T: Clone + Send + Sync + 'static>(value: Option<T>) -> Dynamic {
+    value.map_or(Dynamic::UNIT, Dynamic::from)
+}
+
+/// Service dates after `as_of` are not yet known on `as_of`.
+fn known(date: Option<NaiveDate>, as_of: NaiveDate) -> Option<NaiveDate> {
+    date.filter(|d| *d <= as_of)
+}
+
+fn attribute(value: Option<&AttributeValue>) -> Dynamic {
+    match value {
+        None => Dynamic::UNIT,
+        Some(AttributeValue::Text(s, _)) => s.clone().into(),
+        Some(AttributeValue::Number(n)) => Dynamic::from_decimal(*n),
+        Some(AttributeValue::Bool(b)) => (*b).into(),
+        Some(AttributeValue::Date(d)) => Dynamic::from(Date(*d)),
+    }
+}
+
+/// Whole years on `on`: the birthday counts by the month-end rule, so a
+/// person born on 29 February turns a year older on 28 February.
+fn age_on(birth: NaiveDate, on: NaiveDate) -> INT {
+    let years = INT::from(on.year() - birth.year());
+    let birthday = calendar::add_months(birth, years * 12);
+    if birthday.is_some_and(|b| b > on) {
+        years - 1
+    } else {
+        years
+    }
+}
+
+fn register_properties(engine: &mut Engine) {
+    engine
+        .register_get("id", |_: &mut Participant| {
+            read(
+                || "p.id".into(),
+                |v| Ok(ImmutableString::from(v.record.id.as_str())),
+            )
+        })
+        .register_get("municipality", |_: &mut Participant| {
+            read(
+                || "p.municipality".into(),
+                |v| Ok(opt(v.record.municipality.clone())),
+            )
+        })
+        .register_get("birth_date", |_: &mut Participant| {
+            read(
+                || "p.birth_date".into(),
+                |v| Ok(date_or_unit(v.record.birth_date)),
+            )
+        })
+        .register_get("groups", |_: &mut Participant| {
+            read(
+                || "p.groups".into(),
+                |v| {
+                    Ok(v.record
+                        .groups
+                        .iter()
+                        .map(|g| Dynamic::from(g.clone()))
+                        .collect::<Array>())
+                },
+            )
+        })
+        .register_get("service_start", |_: &mut Participant| {
+            read(
+                || "p.service_start".into(),
+                |v| Ok(Date(v.record.service.start)),
+            )
+        })
+        .register_get("service_end", |_: &mut Participant| {
+            read(
+                || "p.service_end".into(),
+                |v| Ok(date_or_unit(known(v.record.service.end, v.as_of))),
+            )
+        })
+        .register_get("completed", |_: &mut Participant| {
+            read(
+                || "p.completed".into(),
+                |v| {
+                    Ok(opt(v.record.service.completed.filter(|_| {
+                        known(v.record.service.end, v.as_of).is_some()
+                    })))
+                },
+            )
+        });
+}
+
+fn register_person(engine: &mut Engine) {
+    engine
+        .register_fn("in_group", |_: Participant, tag: ImmutableString| {
+            read(
+                || format!("p.in_group({tag:?})"),
+                |v| Ok(v.record.groups.iter().any(|g| *g == tag)),
+            )
+        })
+        .register_fn("attr", |_: Participant, name: ImmutableString| {
+            read(
+                || format!("p.attr({name:?})"),
+                |v| Ok(attribute(v.record.attributes.get(name.as_str()))),
+            )
+        })
+        .register_fn("age_on", |_: Participant, on: Date| {
+            read(
+                || format!("p.age_on({on})"),
+                |v| Ok(opt(v.record.birth_date.map(|b| age_on(b, on.0)))),
+            )
+        });
+}
+
+fn register_spells(engine: &mut Engine) {
+    engine
+        .register_fn(
+            "in_spell_on",
+            |_: Participant, kind: ImmutableString, on: Date| {
+                read(
+                    || format!("p.in_spell_on({kind:?}, {on})"),
+                    |v| Ok(v.in_spell_on(&kind, on.0)),
+                )
+            },
+        )
+        .register_fn("employed_on", |_: Participant, on: Date| {
+            read(
+                || format!("p.employed_on({on})"),
+                |v| Ok(v.in_spell_on("employment", on.0)),
+            )
+        })
+        .register_fn(
+            "days_in",
+            |_: Participant, kind: ImmutableString, from: Date, to: Date| {
+                read(
+                    || format!("p.days_in({kind:?}, {from}, {to})"),
+                    |v| v.days_in(&kind, from.0, to.0),
+                )
+            },
+        )
+        .register_fn(
+            "first_day_in",
+            |_: Participant, kind: ImmutableString, from: Date, to: Date| {
+                read(
+                    || format!("p.first_day_in({kind:?}, {from}, {to})"),
+                    |v| v.first_day_in(&kind, from.0, to.0).map(date_or_unit),
+                )
+            },
+        )
+        .register_fn(
+            "continuous_days",
+            |_: Participant, kind: ImmutableString, from: Date| {
+                read(
+                    || format!("p.continuous_days({kind:?}, {from})"),
+                    |v| Ok(v.continuous_days(&kind, from.0)),
+                )
+            },
+        )
+        .register_fn(
+            "nth_day_in",
+            |_: Participant, kind: ImmutableString, from: Date, to: Date, n: INT| {
+                read(
+                    || format!("p.nth_day_in({kind:?}, {from}, {to}, {n})"),
+                    |v| v.nth_day_in(&kind, from.0, to.0, n).map(date_or_unit),
+                )
+            },
+        )
+        .register_fn(
+            "continuous_milestones",
+            |_: Participant, kind: ImmutableString, from: Date, step: INT, max: INT| {
+                read(
+                    || format!("p.continuous_milestones({kind:?}, {from}, {step}, {max})"),
+                    |v| {
+                        let days = v.continuous_milestones(&kind, from.0, step, max)?;
+                        Ok(days
+                            .into_iter()
+                            .map(|d| Dynamic::from(Date(d)))
+                            .collect::<Array>())
+                    },
+                )
+            },
+        )
+        .register_fn(
+            "hours_on",
+            |_: Participant, kind: ImmutableString, on: Date| {
+                read(
+                    || format!("p.hours_on({kind:?}, {on})"),
+                    |v| Ok(v.hours_on(&kind, on.0)),
+                )
+            },
+        );
+}
+
+fn threshold_date(from: Date, to: Date, amount: Decimal) -> Fallible<Dynamic> {
+    read(
+        || format!("p.earnings_threshold_date({from}, {to}, {amount})"),
+        |v| {
+            v.earnings_threshold_date(from.0, to.0, amount)
+                .map(date_or_unit)
+        },
+    )
+}
+
+fn register_earnings_and_events(engine: &mut Engine) {
+    engine
+        .register_fn("earnings_sum", |_: Participant, from: Date, to: Date| {
+            read(
+                || format!("p.earnings_sum({from}, {to})"),
+                |v| v.earnings_sum(from.0, to.0),
+            )
+        })
+        .register_fn(
+            "earnings_threshold_date",
+            |_: Participant, from: Date, to: Date, amount: Decimal| {
+                threshold_date(from, to, amount)
+            },
+        )
+        .register_fn(
+            "earnings_threshold_date",
+            |_: Participant, from: Date, to: Date, amount: INT| {
+                threshold_date(from, to, Decimal::from(amount))
+            },
+        )
+        .register_fn(
+            "has_event",
+            |_: Participant, kind: ImmutableString, from: Date, to: Date| {
+                read(
+                    || format!("p.has_event({kind:?}, {from}, {to})"),
+                    |v| v.has_event(&kind, from.0, to.0),
+                )
+            },
+        )
+        .register_fn(
+            "first_event",
+            |_: Participant, kind: ImmutableString, from: Date, to: Date| {
+                read(
+                    || format!("p.first_event({kind:?}, {from}, {to})"),
+                    |v| v.first_event(&kind, from.0, to.0).map(date_or_unit),
+                )
+            },
+        )
+        .register_fn(
+            "event_value",
+            |_: Participant, kind: ImmutableString, from: Date, to: Date| {
+                read(
+                    || format!("p.event_value({kind:?}, {from}, {to})"),
+                    |v| v.event_value(&kind, from.0, to.0).map(opt),
+                )
+            },
+        )
+        .register_fn(
+            "events_count",
+            |_: Participant, kind: ImmutableString, from: Date, to: Date| {
+                read(
+                    || format!("p.events_count({kind:?}, {from}, {to})"),
+                    |v| v.events_count(&kind, from.0, to.0),
+                )
+            },
+        );
+}
+
+fn register_measures_and_feedback(engine: &mut Engine) {
+    engine
+        .register_fn(
+            "measure_first",
+            |_: Participant, ins: ImmutableString, dim: ImmutableString| {
+                read(
+                    || format!("p.measure_first({ins:?}, {dim:?})"),
+                    |v| Ok(opt(v.measure_first(&ins, &dim))),
+                )
+            },
+        )
+        .register_fn(
+            "measure_last",
+            |_: Participant, ins: ImmutableString, dim: ImmutableString| {
+                read(
+                    || format!("p.measure_last({ins:?}, {dim:?})"),
+                    |v| Ok(opt(v.measure_last(&ins, &dim))),
+                )
+            },
+        )
+        .register_fn(
+            "measure_change",
+            |_: Participant, ins: ImmutableString, dim: ImmutableString| {
+                read(
+                    || format!("p.measure_change({ins:?}, {dim:?})"),
+                    |v| Ok(opt(v.measure_change(&ins, &dim))),
+                )
+            },
+        )
+        .register_fn(
+            "measure_change_sum",
+            |_: Participant, ins: ImmutableString| {
+                read(
+                    || format!("p.measure_change_sum({ins:?})"),
+                    |v| Ok(opt(v.measure_change_sum(&ins))),
+                )
+            },
+        )
+        .register_fn(
+            "measure_last_date",
+            |_: Participant, ins: ImmutableString| {
+                read(
+                    || format!("p.measure_last_date({ins:?})"),
+                    |v| Ok(date_or_unit(v.measure_last_date(&ins))),
+                )
+            },
+        )
+        .register_fn("satisfaction_last", |_: Participant| {
+            read(
+                || "p.satisfaction_last()".into(),
+                |v| Ok(opt(v.satisfaction_last())),
+            )
+        })
+        .register_fn("feedback_count", |_: Participant| {
+            read(|| "p.feedback_count()".into(), |v| Ok(v.feedback_count()))
+        });
+}
+
+/// The value of a contract parameter as rules see it.
+pub fn param_value(value: &ParamValue) -> Dynamic {
+    match value {
+        ParamValue::Decimal(d) => Dynamic::from_decimal(*d),
+        ParamValue::Integer(i) => (*i).into(),
+        ParamValue::Text(s) => s.clone().into(),
+        ParamValue::Date(d) => Dynamic::from(Date(*d)),
+        ParamValue::Bool(b) => (*b).into(),
+    }
+}
+
+fn param(name: &str) -> Fallible<Dynamic> {
+    with_frame(|frame| {
+        let Some(value) = frame.cx.params.get(name) else {
+            let declared: Vec<&str> = frame.cx.params.keys().map(String::as_str).collect();
+            return Err(format!(
+                "unknown parameter `{name}`; the contract declares: {}",
+                declared.join(", ")
+            )
+            .into());
+        };
+        let value = param_value(value);
+        frame.record(|| format!("params.{name} = {}", show(&value)));
+        Ok(value)
+    })?
+}
+
+fn register_maps(engine: &mut Engine) {
+    engine
+        .register_type_with_name::<Achieved>("Achieved")
+        .register_indexer_get(|_: &mut Achieved, id: ImmutableString| {
+            with_frame(|frame| {
+                let value = date_or_unit(frame.cx.achieved.get(id.as_str()).copied());
+                frame.record(|| format!("achieved[{id:?}] = {}", show(&value)));
+                value
+            })
+        })
+        .register_fn("contains", |_: Achieved, id: ImmutableString| {
+            with_frame(|frame| frame.cx.achieved.contains_key(id.as_str()))
+        })
+        .register_type_with_name::<Params>("Params")
+        .register_indexer_get(|_: &mut Params, name: ImmutableString| param(&name))
+        .register_fn("contains", |_: Params, name: ImmutableString| {
+            with_frame(|frame| frame.cx.params.contains_key(name.as_str()))
+        });
+}
+
+fn register_decimals(engine: &mut Engine) {
+    engine
+        .register_fn("dec", |text: ImmutableString| -> Fallible<Decimal> {
+            parse_decimal(&text)
+                .ok_or_else(|| format!("dec(\"{text}\"): expected a decimal like \"12.50\"").into())
+        })
+        .register_fn("dec", |n: INT| Decimal::from(n));
+}
+
+/// Register `p`'s type and everything it offers, plus `achieved`, `params`
+/// and `dec`.
+pub fn register(engine: &mut Engine) {
+    engine.register_type_with_name::<Participant>("Participant");
+    register_properties(engine);
+    register_person(engine);
+    register_spells(engine);
+    register_earnings_and_events(engine);
+    register_measures_and_feedback(engine);
+    register_maps(engine);
+    register_decimals(engine);
+}

@@ -1,0 +1,241 @@
+//! The configured rhai engine, compiled libraries and rules, evaluation.
+//!
+//! One [`RuleEngine`] per contract per run: building an engine costs far
+//! more than evaluating a rule, and every script is compiled exactly once
+//! into an AST that all threads share. Evaluation sets up a four-variable
+//! scope and runs the AST; nothing is parsed per record.
+
+use std::path::Path;
+
+use rhai::packages::{
+    ArithmeticPackage, BasicArrayPackage, BasicIteratorPackage, BasicMapPackage,
+    BasicStringPackage, LogicPackage, MoreStringPackage, Package,
+};
+use rhai::{Dynamic, Engine, Position, Scope, AST};
+
+use super::api::{self, Achieved, Params, Participant};
+use super::context::{self, Frame};
+use super::dates::{self, Date};
+use super::errors::{self, FunctionFiles, Origin};
+use super::{EvalContext, Limits, RuleError, RuleSource, RuleValue};
+use crate::diagnostic::Diagnostic;
+
+/// One per contract per run; holds the configured rhai engine.
+///
+/// `Send + Sync`: share `&RuleEngine` and `&CompiledRule` across threads.
+pub struct RuleEngine {
+    engine: Engine,
+    /// Stops at the first operation: tells whether a library has
+    /// statements outside functions, and where.
+    statement_probe: Engine,
+}
+
+/// A compiled `rules/*.rhai` library: function definitions only.
+#[derive(Debug, Clone)]
+pub struct Library {
+    origin: Origin,
+    ast: AST,
+}
+
+impl Library {
+    pub fn file(&self) -> &Path {
+        &self.origin.file
+    }
+
+    /// Names of the functions the library defines.
+    pub fn functions(&self) -> impl Iterator<Item = &str> {
+        self.ast.iter_functions().map(|f| f.name)
+    }
+}
+
+/// A rule compiled together with the libraries it may call.
+#[derive(Debug, Clone)]
+pub struct CompiledRule {
+    name: String,
+    origin: Origin,
+    ast: AST,
+    functions: FunctionFiles,
+}
+
+/// The variables every rule sees.
+const SCOPE_VARIABLES: [&str; 4] = ["p", "as_of", "achieved", "params"];
+
+fn sandboxed(limits: &Limits) -> Engine {
+    let mut engine = Engine::new_raw();
+    // Pure computation only: no file access, clock (`timestamp`),
+    // randomness, `sleep`, or rounding of money (that is Rust's job).
+    ArithmeticPackage::new().register_into_engine(&mut engine);
+    LogicPackage::new().register_into_engine(&mut engine);
+    BasicStringPackage::new().register_into_engine(&mut engine);
+    MoreStringPackage::new().register_into_engine(&mut engine);
+    BasicArrayPackage::new().register_into_engine(&mut engine);
+    BasicMapPackage::new().register_into_engine(&mut engine);
+    BasicIteratorPackage::new().register_into_engine(&mut engine);
+    engine
+        .disable_symbol("eval")
+        .disable_symbol("import")
+        .on_print(|_| {})
+        .on_debug(|_, _, _| {})
+        .set_strict_variables(true)
+        .set_fail_on_invalid_map_property(true)
+        .set_max_operations(limits.max_operations)
+        .set_max_call_levels(limits.max_call_levels)
+        .set_max_string_size(limits.max_string_size)
+        .set_max_array_size(limits.max_array_size)
+        .set_max_map_size(limits.max_map_size)
+        .set_max_expr_depths(limits.max_expr_depth, limits.max_expr_depth);
+    dates::register(&mut engine);
+    api::register(&mut engine);
+    engine
+}
+
+fn statement_probe() -> Engine {
+    let mut engine = Engine::new_raw();
+    engine.on_progress(|_| Some(Dynamic::UNIT));
+    engine
+}
+
+impl RuleEngine {
+    pub fn new(limits: Limits) -> Self {
+        RuleEngine {
+            engine: sandboxed(&limits),
+            statement_probe: statement_probe(),
+        }
+    }
+
+    /// Compile a library file (`rules/*.rhai`): function definitions only.
+    /// Errors are diagnostics at the library's line and column.
+    pub fn compile_library(&self, file: &Path, text: &str) -> Result<Library, Diagnostic> {
+        let origin = Origin::file_start(file);
+        let ast = self
+            .engine
+            .compile(text)
+            .map_err(|e| errors::parse_diagnostic(&e, &origin))?;
+        if let Some(pos) = self.first_statement(&ast) {
+            return Err(errors::stray_statement(&origin, pos));
+        }
+        let mut ast = ast.clone_functions_only();
+        ast.set_source(file.display().to_string());
+        Ok(Library { origin, ast })
+    }
+
+    /// Position of the first top-level statement, found by letting the
+    /// probe engine stop on its first operation (rhai exposes statements
+    /// only with its `internals` feature).
+    fn first_statement(&self, ast: &AST) -> Option<Position> {
+        let statements = ast.clone_statements_only();
+        self.statement_probe
+            .eval_ast::<Dynamic>(&statements)
+            .err()
+            .map(|e| e.position())
+    }
+
+    /// Compile one rule expression embedded in a contract file, with the
+    /// libraries it may call. Errors are diagnostics at the contract's
+    /// line and column.
+    pub fn compile_rule(
+        &self,
+        source: &RuleSource,
+        libraries: &[Library],
+    ) -> Result<CompiledRule, Diagnostic> {
+        let origin = Origin {
+            file: source.file.clone(),
+            line: source.line,
+            column: source.column,
+        };
+        // Placeholders, not constants: strict variables needs the names at
+        // compile time, but the optimizer must not fold their values in.
+        let mut scope = Scope::new();
+        for name in SCOPE_VARIABLES {
+            scope.push_dynamic(name, Dynamic::UNIT);
+        }
+        let rule = self
+            .engine
+            .compile_with_scope(&scope, &source.text)
+            .map_err(|e| errors::parse_diagnostic(&e, &origin))?;
+        let mut functions = FunctionFiles::new();
+        for library in libraries {
+            for name in library.functions() {
+                functions.insert(name.to_string(), library.origin.clone());
+            }
+        }
+        for f in rule.iter_functions() {
+            functions.insert(f.name.to_string(), origin.clone());
+        }
+        let ast = libraries
+            .iter()
+            .fold(AST::empty(), |ast, library| ast.merge(&library.ast))
+            .merge(&rule);
+        Ok(CompiledRule {
+            name: source.name.clone(),
+            origin,
+            ast,
+            functions,
+        })
+    }
+}
+
+impl CompiledRule {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Evaluate the rule for one participant.
+    pub fn eval(&self, engine: &RuleEngine, cx: &EvalContext) -> Result<RuleValue, RuleError> {
+        self.run(engine, cx, false).0
+    }
+
+    /// Evaluate, also returning what the rule read, in call order, as
+    /// `p.service_end = 2026-04-30` or
+    /// `p.days_in("employment", 2026-05-01, 2026-10-31) = 120` (for
+    /// `tulos explain`).
+    pub fn eval_traced(
+        &self,
+        engine: &RuleEngine,
+        cx: &EvalContext,
+    ) -> (Result<RuleValue, RuleError>, Vec<String>) {
+        self.run(engine, cx, true)
+    }
+
+    fn run(
+        &self,
+        engine: &RuleEngine,
+        cx: &EvalContext,
+        traced: bool,
+    ) -> (Result<RuleValue, RuleError>, Vec<String>) {
+        let frame = Frame::new(cx, traced);
+        let outcome = context::enter(&frame, || {
+            let mut scope = Scope::new();
+            scope.push_constant("p", Participant);
+            scope.push_constant("as_of", Date(cx.as_of));
+            scope.push_constant("achieved", Achieved);
+            scope.push_constant("params", Params);
+            engine
+                .engine
+                .eval_ast_with_scope::<Dynamic>(&mut scope, &self.ast)
+        });
+        let result = match outcome {
+            Ok(value) => RuleValue::from_dynamic(value).map_err(|message| self.error(cx, message)),
+            Err(err) => Err(errors::rule_error(
+                &self.name,
+                &cx.record.id,
+                &self.origin,
+                &self.functions,
+                &err,
+            )),
+        };
+        (result, frame.into_trace())
+    }
+
+    /// An error about the rule as a whole (e.g. what it returned).
+    fn error(&self, cx: &EvalContext, message: String) -> RuleError {
+        RuleError {
+            rule: self.name.clone(),
+            participant: cx.record.id.clone(),
+            file: self.origin.file.clone(),
+            line: Some(self.origin.line),
+            column: Some(self.origin.column),
+            message,
+        }
+    }
+}

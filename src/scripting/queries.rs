@@ -1,0 +1,402 @@
+//! The record queries behind the rule helpers, in plain Rust.
+//!
+//! A [`View`] is a record seen from one `as_of` date: everything dated after
+//! `as_of` is invisible, and an ongoing spell (`end: None`) runs up to
+//! `as_of`, never beyond. Every helper that rules call on `p` is answered
+//! here, so the semantics can be tested without a script engine and the
+//! evaluation stays a pure function of (record, as_of).
+//!
+//! Errors are plain `String`s; the rhai layer turns them into runtime errors.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::calendar::{add_days, days_between, month_end, month_start};
+use crate::records::{Measure, Record, Spell};
+
+/// Pseudo-kind: any paid work (employment ∪ subsidised employment ∪
+/// apprenticeship ∪ entrepreneurship).
+pub const ANY_EMPLOYMENT: &str = "any_employment";
+const ANY_EMPLOYMENT_KINDS: [&str; 4] = [
+    "employment",
+    "subsidised_employment",
+    "apprenticeship",
+    "entrepreneurship",
+];
+
+/// An inclusive run of days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Interval {
+    start: NaiveDate,
+    end: NaiveDate,
+}
+
+impl Interval {
+    fn days(self) -> i64 {
+        days_between(self.start, self.end) + 1
+    }
+
+    /// The part of `self` inside `[from, to]`, if any.
+    fn clip(self, from: NaiveDate, to: NaiveDate) -> Option<Interval> {
+        let start = self.start.max(from);
+        let end = self.end.min(to);
+        (start <= end).then_some(Interval { start, end })
+    }
+}
+
+/// A record as visible on `as_of`.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    pub record: &'a Record,
+    pub as_of: NaiveDate,
+}
+
+type QueryResult<T> = Result<T, String>;
+
+fn check_window(from: NaiveDate, to: NaiveDate) -> QueryResult<()> {
+    if from > to {
+        return Err(format!("the window is empty: from {from} is after to {to}"));
+    }
+    Ok(())
+}
+
+fn kind_matches(wanted: &str, spell_kind: &str) -> bool {
+    if wanted == ANY_EMPLOYMENT {
+        ANY_EMPLOYMENT_KINDS.contains(&spell_kind)
+    } else {
+        wanted == spell_kind
+    }
+}
+
+impl<'a> View<'a> {
+    pub fn new(record: &'a Record, as_of: NaiveDate) -> Self {
+        View { record, as_of }
+    }
+
+    // ---- spells -------------------------------------------------------
+
+    /// A spell's visible days: ongoing spells end at `as_of`, later days
+    /// are cut off, and spells starting after `as_of` vanish.
+    fn visible(&self, spell: &Spell) -> Option<Interval> {
+        let end = spell.end.unwrap_or(self.as_of).min(self.as_of);
+        (spell.start <= end).then_some(Interval {
+            start: spell.start,
+            end,
+        })
+    }
+
+    fn spells_of<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = (&'a Spell, Interval)> + 's {
+        self.record
+            .spells
+            .iter()
+            .filter(move |s| kind_matches(kind, &s.kind))
+            .filter_map(|s| self.visible(s).map(|i| (s, i)))
+    }
+
+    /// Days covered by spells of `kind`, overlapping and adjacent spells
+    /// merged, in date order — so a day is never counted twice.
+    fn coverage(&self, kind: &str) -> Vec<Interval> {
+        let mut runs: Vec<Interval> = self.spells_of(kind).map(|(_, i)| i).collect();
+        runs.sort_by_key(|i| i.start);
+        let mut merged: Vec<Interval> = Vec::with_capacity(runs.len());
+        for run in runs {
+            match merged.last_mut() {
+                Some(last) if add_days(last.end, 1).is_some_and(|next| run.start <= next) => {
+                    last.end = last.end.max(run.end);
+                }
+                _ => merged.push(run),
+            }
+        }
+        merged
+    }
+
+    fn coverage_in(
+        &self,
+        kind: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> QueryResult<Vec<Interval>> {
+        check_window(from, to)?;
+        Ok(self
+            .coverage(kind)
+            .into_iter()
+            .filter_map(|i| i.clip(from, to))
+            .collect())
+    }
+
+    pub fn in_spell_on(&self, kind: &str, date: NaiveDate) -> bool {
+        self.spells_of(kind)
+            .any(|(_, i)| i.start <= date && date <= i.end)
+    }
+
+    pub fn days_in(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<i64> {
+        Ok(self
+            .coverage_in(kind, from, to)?
+            .iter()
+            .map(|i| i.days())
+            .sum())
+    }
+
+    pub fn first_day_in(
+        &self,
+        kind: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> QueryResult<Option<NaiveDate>> {
+        Ok(self.coverage_in(kind, from, to)?.first().map(|i| i.start))
+    }
+
+    pub fn continuous_days(&self, kind: &str, from: NaiveDate) -> i64 {
+        self.coverage(kind)
+            .iter()
+            .find(|i| i.start <= from && from <= i.end)
+            .map_or(0, |i| days_between(from, i.end) + 1)
+    }
+
+    pub fn nth_day_in(
+        &self,
+        kind: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        n: i64,
+    ) -> QueryResult<Option<NaiveDate>> {
+        if n < 1 {
+            return Err(format!("n must be at least 1, got {n}"));
+        }
+        let mut left = n;
+        for run in self.coverage_in(kind, from, to)? {
+            if left <= run.days() {
+                return Ok(add_days(run.start, left - 1));
+            }
+            left -= run.days();
+        }
+        Ok(None)
+    }
+
+    pub fn continuous_milestones(
+        &self,
+        kind: &str,
+        from: NaiveDate,
+        step_days: i64,
+        max: i64,
+    ) -> QueryResult<Vec<NaiveDate>> {
+        if step_days < 1 {
+            return Err(format!("step_days must be at least 1, got {step_days}"));
+        }
+        if max < 0 {
+            return Err(format!("max must not be negative, got {max}"));
+        }
+        let blocks = (self.continuous_days(kind, from) / step_days).min(max);
+        Ok((1..=blocks)
+            .filter_map(|k| add_days(from, k * step_days - 1))
+            .collect())
+    }
+
+    pub fn hours_on(&self, kind: &str, date: NaiveDate) -> Decimal {
+        self.spells_of(kind)
+            .filter(|(_, i)| i.start <= date && date <= i.end)
+            .filter_map(|(s, _)| s.hours_per_week)
+            .sum()
+    }
+
+    // ---- earnings (tulorekisteri) -------------------------------------
+
+    /// Monthly totals visible on `as_of` for payment months whose first
+    /// day lies in `[month_start(from), to]`, in month order.
+    fn monthly_earnings(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> QueryResult<Vec<(NaiveDate, Decimal)>> {
+        check_window(from, to)?;
+        let (first, last) = (month_start(from), to.min(self.as_of));
+        let mut months: Vec<(NaiveDate, Decimal)> = Vec::new();
+        for e in &self.record.earnings {
+            let m = month_start(e.month);
+            if first <= m && m <= last {
+                match months.iter_mut().find(|(month, _)| *month == m) {
+                    Some((_, total)) => *total += e.amount,
+                    None => months.push((m, e.amount)),
+                }
+            }
+        }
+        months.sort_by_key(|(m, _)| *m);
+        Ok(months)
+    }
+
+    pub fn earnings_sum(&self, from: NaiveDate, to: NaiveDate) -> QueryResult<Decimal> {
+        Ok(self
+            .monthly_earnings(from, to)?
+            .iter()
+            .map(|(_, a)| *a)
+            .sum())
+    }
+
+    pub fn earnings_threshold_date(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        amount: Decimal,
+    ) -> QueryResult<Option<NaiveDate>> {
+        if amount <= Decimal::ZERO {
+            return Err(format!(
+                "the earnings threshold must be positive, got {amount}"
+            ));
+        }
+        let mut total = Decimal::ZERO;
+        for (month, earned) in self.monthly_earnings(from, to)? {
+            total += earned;
+            if total >= amount {
+                return Ok(Some(month_end(month)));
+            }
+        }
+        Ok(None)
+    }
+
+    // ---- events -------------------------------------------------------
+
+    fn events<'s>(
+        &'s self,
+        kind: &'s str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> QueryResult<impl Iterator<Item = &'a crate::records::Event> + 's> {
+        check_window(from, to)?;
+        let last = to.min(self.as_of);
+        Ok(self
+            .record
+            .events
+            .iter()
+            .filter(move |e| e.kind == kind && from <= e.date && e.date <= last))
+    }
+
+    /// The earliest matching event; among events on one day, the first in
+    /// input order.
+    fn first_event_of(
+        &self,
+        kind: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> QueryResult<Option<&'a crate::records::Event>> {
+        Ok(self
+            .events(kind, from, to)?
+            .fold(None, |best, e| match best {
+                Some(b) if b.date <= e.date => Some(b),
+                _ => Some(e),
+            }))
+    }
+
+    pub fn has_event(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<bool> {
+        Ok(self.events(kind, from, to)?.next().is_some())
+    }
+
+    pub fn first_event(
+        &self,
+        kind: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> QueryResult<Option<NaiveDate>> {
+        Ok(self.first_event_of(kind, from, to)?.map(|e| e.date))
+    }
+
+    pub fn event_value(
+        &self,
+        kind: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> QueryResult<Option<String>> {
+        Ok(self
+            .first_event_of(kind, from, to)?
+            .and_then(|e| e.value.clone()))
+    }
+
+    pub fn events_count(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<i64> {
+        Ok(self.events(kind, from, to)?.count() as i64)
+    }
+
+    // ---- measures (asiakasmuutosmittari and other instruments) --------
+
+    /// Measurements with `instrument` visible on `as_of`, in date order
+    /// (stable: same-day measurements keep input order).
+    fn measurements(&self, instrument: &str) -> Vec<&'a Measure> {
+        let mut found: Vec<&Measure> = self
+            .record
+            .measures
+            .iter()
+            .filter(|m| m.instrument == instrument && m.date <= self.as_of)
+            .collect();
+        found.sort_by_key(|m| m.date);
+        found
+    }
+
+    fn with_dimension(&self, instrument: &str, dimension: &str) -> Vec<(NaiveDate, Decimal)> {
+        self.measurements(instrument)
+            .into_iter()
+            .filter_map(|m| m.scores.get(dimension).map(|s| (m.date, *s)))
+            .collect()
+    }
+
+    pub fn measure_first(&self, instrument: &str, dimension: &str) -> Option<Decimal> {
+        self.with_dimension(instrument, dimension)
+            .first()
+            .map(|(_, s)| *s)
+    }
+
+    pub fn measure_last(&self, instrument: &str, dimension: &str) -> Option<Decimal> {
+        self.with_dimension(instrument, dimension)
+            .last()
+            .map(|(_, s)| *s)
+    }
+
+    pub fn measure_change(&self, instrument: &str, dimension: &str) -> Option<Decimal> {
+        let scores = self.with_dimension(instrument, dimension);
+        let (first, last) = (scores.first()?, scores.last()?);
+        (first.0 != last.0).then(|| last.1 - first.1)
+    }
+
+    /// Sum of last − first over the dimensions both the first and the last
+    /// measurement have; `None` without two dated measurements or without
+    /// a shared dimension (a zero would claim "no change").
+    pub fn measure_change_sum(&self, instrument: &str) -> Option<Decimal> {
+        let found = self.measurements(instrument);
+        let (first, last) = (found.first()?, found.last()?);
+        if first.date == last.date {
+            return None;
+        }
+        let changes: Vec<Decimal> = last
+            .scores
+            .iter()
+            .filter_map(|(dim, score)| first.scores.get(dim).map(|before| score - before))
+            .collect();
+        (!changes.is_empty()).then(|| changes.into_iter().sum())
+    }
+
+    pub fn measure_last_date(&self, instrument: &str) -> Option<NaiveDate> {
+        self.measurements(instrument).last().map(|m| m.date)
+    }
+
+    // ---- feedback -----------------------------------------------------
+
+    pub fn satisfaction_last(&self) -> Option<i64> {
+        self.record
+            .feedback
+            .iter()
+            .filter(|f| f.date <= self.as_of)
+            .fold(
+                None,
+                |best: Option<&crate::records::Feedback>, f| match best {
+                    Some(b) if b.date > f.date => Some(b),
+                    _ => Some(f),
+                },
+            )
+            .map(|f| i64::from(f.satisfaction))
+    }
+
+    pub fn feedback_count(&self) -> i64 {
+        self.record
+            .feedback
+            .iter()
+            .filter(|f| f.date <= self.as_of)
+            .count() as i64
+    }
+}

@@ -1,0 +1,931 @@
+//! Tests of the scripting module: each helper through real scripts, the
+//! sandbox, error positions and tracing. Records are built in Rust.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::*;
+use crate::diagnostic::{Column, Location};
+use crate::records::{
+    Arm, AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Sector,
+    Service, Spell,
+};
+
+fn d(s: &str) -> NaiveDate {
+    crate::calendar::parse_iso_date(s).unwrap()
+}
+
+fn dec(s: &str) -> Decimal {
+    crate::money::parse_decimal(s).unwrap()
+}
+
+fn spell(kind: &str, start: &str, end: Option<&str>) -> Spell {
+    Spell {
+        kind: kind.into(),
+        sector: (kind == "employment").then_some(Sector::Open),
+        start: d(start),
+        end: end.map(d),
+        hours_per_week: None,
+        source: None,
+    }
+}
+
+fn event(kind: &str, date: &str, value: Option<&str>) -> Event {
+    Event {
+        kind: kind.into(),
+        date: d(date),
+        value: value.map(Into::into),
+        source: None,
+    }
+}
+
+fn measure(date: &str, scores: &[(&str, &str)]) -> Measure {
+    Measure {
+        instrument: "change_meter".into(),
+        date: d(date),
+        scores: scores
+            .iter()
+            .map(|(k, v)| (k.to_string(), dec(v)))
+            .collect(),
+    }
+}
+
+fn record() -> Record {
+    Record {
+        id: "P-1".into(),
+        contract: None,
+        arm: Arm::Participant,
+        weight: Decimal::ONE,
+        municipality: Some("Jämsä".into()),
+        birth_date: Some(d("2000-02-29")),
+        groups: vec!["youth".into(), "immigrant".into()],
+        service: Service {
+            start: d("2026-01-12"),
+            end: Some(d("2026-04-30")),
+            completed: Some(true),
+        },
+        spells: vec![],
+        earnings: vec![],
+        events: vec![],
+        measures: vec![],
+        feedback: vec![],
+        attributes: BTreeMap::new(),
+        origin: Origin {
+            file: Arc::new(PathBuf::from("records.jsonl")),
+            line: 1,
+        },
+    }
+}
+
+/// Compiles and evaluates rules against one record as of one date.
+struct Harness {
+    engine: RuleEngine,
+    record: Record,
+    as_of: NaiveDate,
+    achieved: BTreeMap<String, NaiveDate>,
+    params: BTreeMap<String, ParamValue>,
+    libraries: Vec<Library>,
+}
+
+impl Harness {
+    fn new(record: Record, as_of: &str) -> Self {
+        Harness {
+            engine: RuleEngine::new(Limits::default()),
+            record,
+            as_of: d(as_of),
+            achieved: BTreeMap::new(),
+            params: BTreeMap::new(),
+            libraries: vec![],
+        }
+    }
+
+    fn source(text: &str) -> RuleSource {
+        RuleSource {
+            name: "outcome `t`, achieved_on".into(),
+            file: PathBuf::from("contracts/x.toml"),
+            text: text.into(),
+            line: 12,
+            column: 13,
+        }
+    }
+
+    fn compile(&self, text: &str) -> Result<CompiledRule, crate::diagnostic::Diagnostic> {
+        self.engine
+            .compile_rule(&Self::source(text), &self.libraries)
+    }
+
+    fn cx(&self) -> EvalContext<'_> {
+        EvalContext {
+            record: &self.record,
+            as_of: self.as_of,
+            achieved: &self.achieved,
+            params: &self.params,
+        }
+    }
+
+    fn try_eval(&self, text: &str) -> Result<RuleValue, RuleError> {
+        let rule = self.compile(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        rule.eval(&self.engine, &self.cx())
+    }
+
+    fn eval(&self, text: &str) -> RuleValue {
+        self.try_eval(text)
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    fn assert_true(&self, text: &str) {
+        assert_eq!(self.eval(text), RuleValue::Bool(true), "{text}");
+    }
+
+    fn error(&self, text: &str) -> RuleError {
+        match self.try_eval(text) {
+            Err(e) => e,
+            Ok(v) => panic!("{text} should fail, gave {v:?}"),
+        }
+    }
+}
+
+fn date_value(s: &str) -> RuleValue {
+    RuleValue::Date(d(s))
+}
+
+// ---- dates -------------------------------------------------------------
+
+#[test]
+fn month_end_arithmetic_from_scripts() {
+    let h = Harness::new(record(), "2026-12-31");
+    h.assert_true(r#"date("2026-01-31").add_months(1) == date("2026-02-28")"#);
+    h.assert_true(r#"date("2028-01-31").add_months(1) == date("2028-02-29")"#);
+    h.assert_true(r#"date("2026-03-31").add_months(-1) == date("2026-02-28")"#);
+    h.assert_true(r#"date("2026-08-31").add_months(3) == date("2026-11-30")"#);
+    assert_eq!(
+        h.eval(r#"date("2026-02-10").month_end()"#),
+        date_value("2026-02-28")
+    );
+    assert_eq!(
+        h.eval(r#"date("2026-02-10").month_start()"#),
+        date_value("2026-02-01")
+    );
+    assert_eq!(
+        h.eval(r#"date("2026-12-31").add_days(1)"#),
+        date_value("2027-01-01")
+    );
+    assert_eq!(
+        h.eval(r#"days_between(date("2026-01-01"), date("2026-03-01"))"#),
+        RuleValue::Integer(59)
+    );
+    assert_eq!(
+        h.eval(r#"let x = date("2026-05-07"); x.year * 10000 + x.month * 100 + x.day"#),
+        RuleValue::Integer(20260507)
+    );
+    assert_eq!(
+        h.eval(r#"min_date(date("2026-05-07"), as_of)"#),
+        date_value("2026-05-07")
+    );
+    assert_eq!(
+        h.eval(r#"max_date(date("2026-05-07"), as_of)"#),
+        date_value("2026-12-31")
+    );
+    assert_eq!(
+        h.eval(r#"`due ${date("2026-05-07")}` + " / " + as_of.to_string()"#),
+        RuleValue::Text("due 2026-05-07 / 2026-12-31".into())
+    );
+    h.assert_true(r#"let a = date("2026-01-01"); let b = date("2026-01-02"); a < b && a <= b && b > a && b >= a && a != b && a == a"#);
+}
+
+#[test]
+fn bad_dates_and_comparing_with_unit_are_errors() {
+    let mut r = record();
+    r.service.end = None;
+    let h = Harness::new(r, "2026-12-31");
+    let e = h.error("p.service_end < as_of");
+    assert!(
+        e.message
+            .contains("cannot compare () (a missing value) with a Date using `<`"),
+        "{e}"
+    );
+    let e = h.error("as_of > p.service_end");
+    assert!(e.message.contains("test for `()` first"), "{e}");
+    let e = h.error(r#"as_of == "2026-12-31""#);
+    assert!(
+        e.message.contains("cannot compare a Date with a string"),
+        "{e}"
+    );
+    let e = h.error(r#"date("2026-02-30")"#);
+    assert!(e.message.contains("expected an ISO date YYYY-MM-DD"), "{e}");
+    // Equality with `()` is how a rule tests for a missing date.
+    h.assert_true("p.service_end == () && !(p.service_end != ())");
+    h.assert_true("as_of != () && !(as_of == ()) && () != as_of");
+    let e = h.error("p.service_start >= ()");
+    assert!(
+        e.message
+            .contains("cannot compare a Date with () (a missing value) using `>=`"),
+        "{e}"
+    );
+}
+
+// ---- the participant ---------------------------------------------------
+
+#[test]
+fn participant_properties() {
+    let mut r = record();
+    r.attributes.insert(
+        "language".into(),
+        AttributeValue::Text("ar".into(), Dialect::Standard),
+    );
+    r.attributes
+        .insert("score".into(), AttributeValue::Number(dec("1.5")));
+    r.attributes
+        .insert("eligible".into(), AttributeValue::Bool(true));
+    r.attributes
+        .insert("referred".into(), AttributeValue::Date(d("2025-12-01")));
+    let h = Harness::new(r, "2026-12-31");
+    assert_eq!(h.eval("p.id"), RuleValue::Text("P-1".into()));
+    assert_eq!(h.eval("p.municipality"), RuleValue::Text("Jämsä".into()));
+    assert_eq!(h.eval("p.birth_date"), date_value("2000-02-29"));
+    h.assert_true(r#"p.groups == ["youth", "immigrant"] && "youth" in p.groups"#);
+    h.assert_true(r#"p.in_group("youth") && !p.in_group("disabled")"#);
+    assert_eq!(h.eval("p.service_start"), date_value("2026-01-12"));
+    assert_eq!(h.eval("p.service_end"), date_value("2026-04-30"));
+    assert_eq!(h.eval("p.completed"), RuleValue::Bool(true));
+    assert_eq!(
+        h.eval(r#"p.attr("language")"#),
+        RuleValue::Text("ar".into())
+    );
+    assert_eq!(
+        h.eval(r#"p.attr("score") + 1"#),
+        RuleValue::Decimal(dec("2.5"))
+    );
+    assert_eq!(h.eval(r#"p.attr("eligible")"#), RuleValue::Bool(true));
+    assert_eq!(h.eval(r#"p.attr("referred")"#), date_value("2025-12-01"));
+    assert_eq!(h.eval(r#"p.attr("undeclared")"#), RuleValue::Nothing);
+}
+
+#[test]
+fn age_is_whole_years_with_the_month_end_rule() {
+    let h = Harness::new(record(), "2030-12-31");
+    assert_eq!(
+        h.eval(r#"p.age_on(date("2026-02-27"))"#),
+        RuleValue::Integer(25)
+    );
+    // Born 29 February: a year older on 28 February of a common year.
+    assert_eq!(
+        h.eval(r#"p.age_on(date("2026-02-28"))"#),
+        RuleValue::Integer(26)
+    );
+    assert_eq!(
+        h.eval(r#"p.age_on(date("2028-02-28"))"#),
+        RuleValue::Integer(27)
+    );
+    assert_eq!(
+        h.eval(r#"p.age_on(date("2028-02-29"))"#),
+        RuleValue::Integer(28)
+    );
+    let mut r = record();
+    r.birth_date = None;
+    assert_eq!(
+        Harness::new(r, "2030-12-31").eval("p.age_on(as_of)"),
+        RuleValue::Nothing
+    );
+}
+
+#[test]
+fn service_end_after_as_of_is_not_yet_known() {
+    let h = Harness::new(record(), "2026-04-29");
+    assert_eq!(h.eval("p.service_end"), RuleValue::Nothing);
+    assert_eq!(h.eval("p.completed"), RuleValue::Nothing);
+    let h = Harness::new(record(), "2026-04-30");
+    assert_eq!(h.eval("p.service_end"), date_value("2026-04-30"));
+}
+
+// ---- spells ------------------------------------------------------------
+
+fn working_record() -> Record {
+    let mut r = record();
+    r.spells = vec![
+        // Overlapping open-employment spells: 1.5.–31.5. and 20.5.–10.6.
+        spell("employment", "2026-05-01", Some("2026-05-31")),
+        spell("employment", "2026-05-20", Some("2026-06-10")),
+        // Adjacent: continues on 11.6. up to 30.6.
+        spell("employment", "2026-06-11", Some("2026-06-30")),
+        // A gap, then an ongoing job from 1.8.
+        spell("employment", "2026-08-01", None),
+        spell("education", "2026-02-01", Some("2026-02-28")),
+        spell("subsidised_employment", "2026-07-01", Some("2026-07-15")),
+    ];
+    r.spells[0].hours_per_week = Some(dec("20"));
+    r.spells[1].hours_per_week = Some(dec("17.5"));
+    r
+}
+
+#[test]
+fn spell_queries_merge_overlaps_and_clip_at_as_of() {
+    let h = Harness::new(working_record(), "2026-08-31");
+    // May (31) + June (30), each day once despite the overlap.
+    assert_eq!(
+        h.eval(r#"p.days_in("employment", date("2026-05-01"), date("2026-06-30"))"#),
+        RuleValue::Integer(61)
+    );
+    // The ongoing spell counts only up to as_of (31 days of August).
+    assert_eq!(
+        h.eval(r#"p.days_in("employment", date("2026-08-01"), date("2026-12-31"))"#),
+        RuleValue::Integer(31)
+    );
+    h.assert_true(r#"p.employed_on(date("2026-08-31")) && !p.employed_on(date("2026-09-01"))"#);
+    h.assert_true(r#"p.in_spell_on("education", date("2026-02-15")) && !p.in_spell_on("education", date("2026-03-01"))"#);
+    // Overlap and adjacency merged: 1.5.–30.6. is one run of 61 days.
+    assert_eq!(
+        h.eval(r#"p.continuous_days("employment", date("2026-05-01"))"#),
+        RuleValue::Integer(61)
+    );
+    assert_eq!(
+        h.eval(r#"p.continuous_days("employment", date("2026-06-30"))"#),
+        RuleValue::Integer(1)
+    );
+    assert_eq!(
+        h.eval(r#"p.continuous_days("employment", date("2026-07-01"))"#),
+        RuleValue::Integer(0)
+    );
+    assert_eq!(
+        h.eval(r#"p.first_day_in("employment", date("2026-07-01"), date("2026-12-31"))"#),
+        date_value("2026-08-01")
+    );
+    assert_eq!(
+        h.eval(r#"p.first_day_in("employment", date("2026-05-15"), date("2026-12-31"))"#),
+        date_value("2026-05-15")
+    );
+    assert_eq!(
+        h.eval(r#"p.first_day_in("employment", date("2026-07-01"), date("2026-07-31"))"#),
+        RuleValue::Nothing
+    );
+    // 61 days in May–June, so day 62 is the first of August.
+    assert_eq!(
+        h.eval(r#"p.nth_day_in("employment", date("2026-05-01"), date("2026-10-31"), 61)"#),
+        date_value("2026-06-30")
+    );
+    assert_eq!(
+        h.eval(r#"p.nth_day_in("employment", date("2026-05-01"), date("2026-10-31"), 62)"#),
+        date_value("2026-08-01")
+    );
+    // Only 92 days are visible by as_of.
+    assert_eq!(
+        h.eval(r#"p.nth_day_in("employment", date("2026-05-01"), date("2026-10-31"), 93)"#),
+        RuleValue::Nothing
+    );
+    assert_eq!(
+        h.eval(r#"p.hours_on("employment", date("2026-05-25"))"#),
+        RuleValue::Decimal(dec("37.5"))
+    );
+    assert_eq!(
+        h.eval(r#"p.hours_on("employment", date("2026-08-25"))"#),
+        RuleValue::Decimal(Decimal::ZERO)
+    );
+}
+
+#[test]
+fn any_employment_joins_the_kinds_of_paid_work() {
+    let h = Harness::new(working_record(), "2026-08-31");
+    // Open work 1.5.–30.6., subsidised 1.7.–15.7.: one run of 76 days.
+    assert_eq!(
+        h.eval(r#"p.continuous_days("any_employment", date("2026-05-01"))"#),
+        RuleValue::Integer(76)
+    );
+    assert_eq!(
+        h.eval(r#"p.days_in("any_employment", date("2026-01-01"), date("2026-12-31"))"#),
+        RuleValue::Integer(61 + 15 + 31)
+    );
+    h.assert_true(r#"!p.employed_on(date("2026-07-05")) && p.in_spell_on("any_employment", date("2026-07-05"))"#);
+}
+
+#[test]
+fn spells_after_as_of_are_invisible() {
+    let h = Harness::new(working_record(), "2026-05-10");
+    assert_eq!(
+        h.eval(r#"p.days_in("employment", date("2026-01-01"), date("2026-12-31"))"#),
+        RuleValue::Integer(10)
+    );
+    assert_eq!(
+        h.eval(r#"p.continuous_days("employment", date("2026-05-01"))"#),
+        RuleValue::Integer(10)
+    );
+    assert_eq!(
+        h.eval(r#"p.first_day_in("any_employment", date("2026-05-11"), date("2026-12-31"))"#),
+        RuleValue::Nothing
+    );
+    h.assert_true(r#"!p.in_spell_on("employment", date("2026-05-20"))"#);
+}
+
+#[test]
+fn milestones_are_ends_of_complete_blocks() {
+    let h = Harness::new(working_record(), "2026-08-31");
+    let rule = r#"p.continuous_milestones("employment", date("2026-05-01"), 28, 10)"#;
+    assert_eq!(
+        h.eval(rule),
+        RuleValue::Dates(vec![d("2026-05-28"), d("2026-06-25")])
+    );
+    let capped = r#"p.continuous_milestones("employment", date("2026-05-01"), 28, 1)"#;
+    assert_eq!(h.eval(capped), RuleValue::Dates(vec![d("2026-05-28")]));
+    let none = r#"p.continuous_milestones("employment", date("2026-07-01"), 28, 10)"#;
+    assert_eq!(h.eval(none), RuleValue::Dates(vec![]));
+    // The ongoing spell from 1.8. has one complete block by 31.8.
+    let ongoing = r#"p.continuous_milestones("employment", date("2026-08-01"), 28, 10).len()"#;
+    assert_eq!(h.eval(ongoing), RuleValue::Integer(1));
+}
+
+#[test]
+fn helper_argument_errors_are_clear() {
+    let h = Harness::new(working_record(), "2026-08-31");
+    let e = h.error(r#"p.days_in("employment", date("2026-06-01"), date("2026-05-01"))"#);
+    assert!(
+        e.message
+            .contains("p.days_in(\"employment\", 2026-06-01, 2026-05-01): the window is empty"),
+        "{e}"
+    );
+    let e = h.error(r#"p.nth_day_in("employment", date("2026-05-01"), date("2026-06-01"), 0)"#);
+    assert!(e.message.contains("n must be at least 1"), "{e}");
+    let e = h.error(r#"p.continuous_milestones("employment", as_of, 28, -1)"#);
+    assert!(e.message.contains("max must not be negative"), "{e}");
+    let e = h.error("p.days_in(1, as_of, as_of)");
+    assert!(
+        e.message
+            .contains("usage: p.days_in(kind: string, from: Date, to: Date)"),
+        "{e}"
+    );
+    let e = h.error(r#"p.days_in("employment", p.service_end.add_days(1), ())"#);
+    assert!(e.message.contains("an argument is `()`"), "{e}");
+    assert_eq!(e.line, Some(12));
+}
+
+// ---- earnings, events, measures, feedback ------------------------------
+
+fn earning(month: &str, amount: &str) -> Earning {
+    Earning {
+        month: d(month),
+        amount: dec(amount),
+    }
+}
+
+#[test]
+fn earnings_sum_and_threshold() {
+    let mut r = record();
+    r.earnings = vec![
+        earning("2026-06-01", "2650.00"),
+        earning("2026-04-01", "100.00"),
+        earning("2026-05-01", "1820.40"),
+        earning("2026-05-01", "0.60"),
+        earning("2026-09-01", "5000.00"),
+    ];
+    let h = Harness::new(r, "2026-08-31");
+    // The window starts at the month of `from`; September is after as_of.
+    assert_eq!(
+        h.eval(r#"p.earnings_sum(date("2026-05-18"), date("2026-12-31"))"#),
+        RuleValue::Decimal(dec("4471.00"))
+    );
+    assert_eq!(
+        h.eval(r#"p.earnings_sum(date("2026-01-01"), date("2026-05-31"))"#),
+        RuleValue::Decimal(dec("1921.00"))
+    );
+    // Cumulative from May: 1821.00 in May, 4471.00 in June.
+    let rule = r#"p.earnings_threshold_date(date("2026-05-18"), date("2026-12-31"), dec("3000"))"#;
+    assert_eq!(h.eval(rule), date_value("2026-06-30"));
+    let exact = r#"p.earnings_threshold_date(date("2026-05-01"), date("2026-12-31"), 1821)"#;
+    assert_eq!(h.eval(exact), date_value("2026-05-31"));
+    let never = r#"p.earnings_threshold_date(date("2026-05-01"), date("2026-12-31"), 6000)"#;
+    assert_eq!(h.eval(never), RuleValue::Nothing);
+    let e = h.error(r#"p.earnings_threshold_date(date("2026-05-01"), date("2026-12-31"), 0)"#);
+    assert!(e.message.contains("must be positive"), "{e}");
+}
+
+#[test]
+fn event_queries() {
+    let mut r = record();
+    r.events = vec![
+        event("qualification", "2026-06-15", Some("L2")),
+        event("qualification", "2026-03-01", None),
+        event("work_trial_start", "2026-02-01", None),
+        event("qualification", "2026-10-01", Some("L3")),
+    ];
+    let h = Harness::new(r, "2026-08-31");
+    let (from, to) = (r#"date("2026-01-01")"#, r#"date("2026-12-31")"#);
+    let call = |f: &str| format!(r#"p.{f}("qualification", {from}, {to})"#);
+    assert_eq!(h.eval(&call("has_event")), RuleValue::Bool(true));
+    assert_eq!(h.eval(&call("first_event")), date_value("2026-03-01"));
+    assert_eq!(h.eval(&call("events_count")), RuleValue::Integer(2));
+    // The first event has no value.
+    assert_eq!(h.eval(&call("event_value")), RuleValue::Nothing);
+    let later = r#"p.event_value("qualification", date("2026-04-01"), date("2026-12-31"))"#;
+    assert_eq!(h.eval(later), RuleValue::Text("L2".into()));
+    let after_as_of = r#"p.has_event("qualification", date("2026-09-01"), date("2026-12-31"))"#;
+    assert_eq!(h.eval(after_as_of), RuleValue::Bool(false));
+}
+
+#[test]
+fn change_meter_queries() {
+    let mut r = record();
+    r.measures = vec![
+        measure(
+            "2026-04-30",
+            &[
+                ("work_ability", "3"),
+                ("job_search", "3"),
+                ("skills", "3.5"),
+            ],
+        ),
+        measure(
+            "2026-01-12",
+            &[
+                ("work_ability", "2"),
+                ("job_search", "1"),
+                ("life_management", "2"),
+            ],
+        ),
+        measure("2026-10-01", &[("work_ability", "5"), ("job_search", "5")]),
+    ];
+    let h = Harness::new(r, "2026-08-31");
+    assert_eq!(
+        h.eval(r#"p.measure_first("change_meter", "work_ability")"#),
+        RuleValue::Decimal(dec("2"))
+    );
+    assert_eq!(
+        h.eval(r#"p.measure_last("change_meter", "work_ability")"#),
+        RuleValue::Decimal(dec("3"))
+    );
+    assert_eq!(
+        h.eval(r#"p.measure_change("change_meter", "job_search")"#),
+        RuleValue::Decimal(dec("2"))
+    );
+    // Only measured once: no change can be computed.
+    assert_eq!(
+        h.eval(r#"p.measure_change("change_meter", "skills")"#),
+        RuleValue::Nothing
+    );
+    // work_ability +1, job_search +2 (dimensions in both measurements).
+    assert_eq!(
+        h.eval(r#"p.measure_change_sum("change_meter")"#),
+        RuleValue::Decimal(dec("3"))
+    );
+    assert_eq!(
+        h.eval(r#"p.measure_last_date("change_meter")"#),
+        date_value("2026-04-30")
+    );
+    assert_eq!(
+        h.eval(r#"p.measure_last_date("other")"#),
+        RuleValue::Nothing
+    );
+    h.assert_true(r#"p.measure_change("change_meter", "job_search") >= 2"#);
+}
+
+#[test]
+fn feedback_queries() {
+    let mut r = record();
+    r.feedback = vec![
+        Feedback {
+            date: d("2026-04-30"),
+            satisfaction: 4,
+        },
+        Feedback {
+            date: d("2026-03-01"),
+            satisfaction: 2,
+        },
+        Feedback {
+            date: d("2026-09-30"),
+            satisfaction: 1,
+        },
+    ];
+    let h = Harness::new(r, "2026-08-31");
+    assert_eq!(h.eval("p.satisfaction_last()"), RuleValue::Integer(4));
+    assert_eq!(h.eval("p.feedback_count()"), RuleValue::Integer(2));
+    assert_eq!(
+        Harness::new(record(), "2026-08-31").eval("p.satisfaction_last()"),
+        RuleValue::Nothing
+    );
+}
+
+// ---- achieved, params, numbers ----------------------------------------
+
+#[test]
+fn achieved_and_params_are_read_only_maps() {
+    let mut h = Harness::new(record(), "2026-08-31");
+    h.achieved.insert("employed_3m".into(), d("2026-08-17"));
+    h.params
+        .insert("min_hours".into(), ParamValue::Decimal(dec("18.5")));
+    h.params.insert("months".into(), ParamValue::Integer(3));
+    h.params
+        .insert("region".into(), ParamValue::Text("Keski-Suomi".into()));
+    h.params
+        .insert("cutoff".into(), ParamValue::Date(d("2026-12-31")));
+    h.params.insert("strict".into(), ParamValue::Bool(false));
+    assert_eq!(h.eval("achieved.employed_3m"), date_value("2026-08-17"));
+    assert_eq!(
+        h.eval(r#"achieved["employed_3m"].add_months(1)"#),
+        date_value("2026-09-17")
+    );
+    assert_eq!(h.eval("achieved.education"), RuleValue::Nothing);
+    h.assert_true(r#""employed_3m" in achieved && !("education" in achieved)"#);
+    assert_eq!(
+        h.eval("params.min_hours * 2"),
+        RuleValue::Decimal(dec("37.0"))
+    );
+    assert_eq!(
+        h.eval("p.service_start.add_months(params.months)"),
+        date_value("2026-04-12")
+    );
+    assert_eq!(
+        h.eval(r#"params["region"]"#),
+        RuleValue::Text("Keski-Suomi".into())
+    );
+    assert_eq!(h.eval("params.cutoff"), date_value("2026-12-31"));
+    h.assert_true(r#"!params.strict && "strict" in params && !("nope" in params)"#);
+    let e = h.error("params.min_hour");
+    assert!(
+        e.message
+            .contains("unknown parameter `min_hour`; the contract declares: cutoff, min_hours"),
+        "{e}"
+    );
+    // The scope variables are constants.
+    assert!(h.try_eval("as_of = date(\"2020-01-01\"); as_of").is_err());
+}
+
+#[test]
+fn decimals_and_integers_mix_exactly() {
+    let h = Harness::new(record(), "2026-08-31");
+    h.assert_true(r#"dec("0.1") + dec("0.2") == dec("0.3")"#);
+    h.assert_true("0.1 + 0.2 == 0.3");
+    assert_eq!(h.eval(r#"dec("2.5") * 2"#), RuleValue::Decimal(dec("5.0")));
+    assert_eq!(h.eval("1 + 1.5"), RuleValue::Decimal(dec("2.5")));
+    assert_eq!(h.eval(r#"dec(3) / 4"#), RuleValue::Decimal(dec("0.75")));
+    h.assert_true(r#"dec("1.0") == 1 && 2 > dec("1.99") && dec("12.50") >= 12"#);
+    assert_eq!(
+        h.eval(r#"max(dec("1.5"), 2)"#),
+        RuleValue::Decimal(dec("2"))
+    );
+    assert!(h
+        .error(r#"dec("1,5")"#)
+        .message
+        .contains("expected a decimal"));
+    assert!(h
+        .error("dec(1) / 0")
+        .message
+        .to_lowercase()
+        .contains("division by zero"));
+    // Money is rounded in Rust, never in scripts.
+    assert!(h
+        .error(r#"dec("2.345").round(2)"#)
+        .message
+        .contains("round"));
+}
+
+#[test]
+fn rule_values_convert_or_fail_clearly() {
+    let h = Harness::new(record(), "2026-08-31");
+    assert_eq!(h.eval(r#""ok""#), RuleValue::Text("ok".into()));
+    assert_eq!(h.eval("()"), RuleValue::Nothing);
+    assert_eq!(h.eval("[as_of]"), RuleValue::Dates(vec![d("2026-08-31")]));
+    let e = h.error("#{ a: 1 }");
+    assert!(e.message.contains("returned a value of type map"), "{e}");
+    assert!(h.error("[1, 2]").message.contains("array"));
+    assert!(h.error("p").message.contains("Participant"));
+}
+
+// ---- sandbox -----------------------------------------------------------
+
+#[test]
+fn endless_loop_stops_quickly_with_the_rule_and_participant() {
+    let h = Harness::new(record(), "2026-08-31");
+    let started = Instant::now();
+    let e = h.error("let x = 0;\nloop { x += 1; }");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        e.message.contains(
+            "operation limit exceeded (the script ran too long — is there an endless loop?)"
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "rule `outcome `t`, achieved_on` failed for participant P-1 at contracts/x.toml:13:8: \
+         operation limit exceeded (the script ran too long — is there an endless loop?)"
+    );
+}
+
+#[test]
+fn deep_recursion_is_stopped() {
+    let h = Harness::new(record(), "2026-08-31");
+    let e = h.error("fn down(n) { down(n + 1) }\ndown(0)");
+    assert!(e.message.contains("call depth limit exceeded"), "{e}");
+}
+
+#[test]
+fn huge_strings_and_arrays_are_stopped() {
+    let h = Harness::new(record(), "2026-08-31");
+    let e = h.error(r#"let s = "x"; loop { s += s; }"#);
+    assert!(e.message.contains("size limit exceeded"), "{e}");
+    let e = h.error("let a = []; a.pad(1000000, 0); a.len()");
+    assert!(e.message.contains("size limit exceeded"), "{e}");
+}
+
+#[test]
+fn nothing_outside_pure_computation_is_available() {
+    let h = Harness::new(record(), "2026-08-31");
+    let d = h.compile(r#"eval("1")"#).unwrap_err();
+    assert!(d.message.contains("eval"), "{d}");
+    for call in ["timestamp()", "sleep(1)", "parse_json(\"{}\")", "rand()"] {
+        let e = h.error(call);
+        assert!(e.message.contains("unknown function"), "{call}: {e}");
+    }
+    assert!(h.compile(r#"import "x" as y; 1"#).is_err());
+    // print and debug are accepted and do nothing.
+    assert_eq!(h.eval(r#"print("hi"); debug(1); 7"#), RuleValue::Integer(7));
+}
+
+// ---- compile errors and libraries -------------------------------------
+
+#[test]
+fn unknown_variable_is_a_compile_error_at_the_contract_position() {
+    let h = Harness::new(record(), "2026-08-31");
+    let diagnostic = h
+        .compile("p.employed_on(as_of)\n  && employed_on_day")
+        .unwrap_err();
+    assert_eq!(diagnostic.file, Path::new("contracts/x.toml"));
+    assert_eq!(
+        diagnostic.location,
+        Location::Line {
+            line: 13,
+            column: Some(Column::Char(6))
+        }
+    );
+    assert!(
+        diagnostic
+            .message
+            .contains("unknown variable `employed_on_day`"),
+        "{diagnostic}"
+    );
+    assert!(diagnostic.help.is_some());
+    // On the first line the column is shifted by the rule's start column.
+    let first_line = h.compile("1 +").unwrap_err();
+    match first_line.location {
+        Location::Line {
+            line: 12,
+            column: Some(Column::Char(c)),
+        } => assert!(c > 13, "{first_line}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+const LIBRARY: &str = "\
+// Shared helpers.
+fn employed_after(p, day, months) {
+    p.days_in(\"employment\", day, day.add_months(months))
+}
+
+fn broken(p) {
+    p.days_in(\"employment\", p.service_start, date(\"2000-01-01\"))
+}
+";
+
+#[test]
+fn rules_call_library_functions() {
+    let mut h = Harness::new(working_record(), "2026-08-31");
+    let library = h
+        .engine
+        .compile_library(Path::new("rules/common.rhai"), LIBRARY)
+        .unwrap();
+    let mut functions: Vec<&str> = library.functions().collect();
+    functions.sort_unstable();
+    assert_eq!(functions, ["broken", "employed_after"]);
+    h.libraries.push(library);
+    assert_eq!(
+        h.eval(r#"employed_after(p, date("2026-05-01"), 1)"#),
+        RuleValue::Integer(32)
+    );
+    // A failure inside a library function points into the library.
+    let e = h.error("\nbroken(p)");
+    assert_eq!(
+        (e.file.as_path(), e.line),
+        (Path::new("rules/common.rhai"), Some(7))
+    );
+    assert!(e.message.contains("the window is empty"), "{e}");
+    assert!(
+        e.message
+            .contains("in `broken` called at contracts/x.toml:13:1"),
+        "{e}"
+    );
+}
+
+#[test]
+fn libraries_hold_functions_only() {
+    let engine = RuleEngine::new(Limits::default());
+    let text = "fn a() { 1 }\n\nlet x = 2;\nfn b() { 2 }";
+    let diagnostic = engine
+        .compile_library(Path::new("rules/bad.rhai"), text)
+        .unwrap_err();
+    assert_eq!(
+        diagnostic.location,
+        Location::Line {
+            line: 3,
+            column: Some(Column::Char(1))
+        }
+    );
+    assert!(
+        diagnostic.message.contains("only define functions"),
+        "{diagnostic}"
+    );
+    // Functions cannot see the rule's variables; the error says how to pass them.
+    let diagnostic = engine
+        .compile_library(Path::new("rules/bad.rhai"), "fn c() {\n  as_of\n}")
+        .unwrap_err();
+    assert_eq!(
+        diagnostic.location,
+        Location::Line {
+            line: 2,
+            column: Some(Column::Char(3))
+        }
+    );
+    assert!(diagnostic.help.unwrap().contains("as parameters"));
+}
+
+// ---- tracing and threads ----------------------------------------------
+
+#[test]
+fn eval_traced_lists_every_read_in_order() {
+    let mut h = Harness::new(working_record(), "2026-10-31");
+    h.params.insert("months".into(), ParamValue::Integer(6));
+    let rule = h
+        .compile(
+            "let start = p.service_end.add_days(1);\n\
+             p.days_in(\"employment\", start, start.add_months(params.months).add_days(-1)) >= 90",
+        )
+        .unwrap();
+    let (value, trace) = rule.eval_traced(&h.engine, &h.cx());
+    assert_eq!(value, Ok(RuleValue::Bool(true)));
+    assert_eq!(
+        trace,
+        [
+            "p.service_end = 2026-04-30",
+            "params.months = 6",
+            "p.days_in(\"employment\", 2026-05-01, 2026-10-31) = 153",
+        ]
+    );
+    // Untraced evaluation gives the same value and records nothing.
+    assert_eq!(rule.eval(&h.engine, &h.cx()), Ok(RuleValue::Bool(true)));
+}
+
+#[test]
+fn engine_and_rules_are_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<RuleEngine>();
+    assert_send_sync::<CompiledRule>();
+    let h = Harness::new(working_record(), "2026-08-31");
+    let rule = h
+        .compile(r#"p.days_in("any_employment", date("2026-01-01"), as_of)"#)
+        .unwrap();
+    let records: Vec<Record> = (0..4)
+        .map(|i| {
+            let mut r = working_record();
+            r.id = format!("P-{i}");
+            r.spells.truncate(i + 1);
+            r
+        })
+        .collect();
+    let expected: Vec<_> = records
+        .iter()
+        .map(|r| {
+            rule.eval(
+                &h.engine,
+                &EvalContext {
+                    record: r,
+                    ..h.cx()
+                },
+            )
+            .unwrap()
+        })
+        .collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = records
+            .iter()
+            .map(|r| {
+                s.spawn(|| {
+                    rule.eval(
+                        &h.engine,
+                        &EvalContext {
+                            record: r,
+                            ..h.cx()
+                        },
+                    )
+                    .unwrap()
+                })
+            })
+            .collect();
+        let got: Vec<_> = handles.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(got, expected);
+    });
+}
