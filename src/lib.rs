@@ -7,6 +7,7 @@
 // Errors travel by value (`Diagnostic`, `RuleError`): they are the rare path
 // and carry what a user needs to fix the input; boxing buys nothing here.
 #![allow(clippy::result_large_err)]
+
 pub mod calendar;
 pub mod contract;
 pub mod diagnostic;

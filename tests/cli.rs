@@ -47,3 +47,82 @@ fn usage_errors_exit_with_2() {
     assert_eq!(no_as_of.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&no_as_of.stderr).contains("--as-of"));
 }
+
+const REHAB: &str = "contracts/rehabilitative-work-activity/contract.toml";
+
+#[test]
+fn a_table_is_tried_by_hand_with_set_or_json_inputs() {
+    let out = tulos(&["table", REHAB, "progress_tariff", "--set", "outcome=education", "--set", "group=partial_work_ability,youth"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("matched rows: 3 and 4") && text.contains("tariff = 850.00"), "{text}");
+
+    let out = tulos(&["table", REHAB, "age_factor", "--inputs", r#"{"age": 30}"#, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(json["matched_rows"], serde_json::json!([2]));
+    assert_eq!(json["output"]["value"]["factor"], "1.00");
+}
+
+#[test]
+fn a_table_input_outside_its_values_is_an_error_not_a_miss() {
+    let out = tulos(&["table", REHAB, "age_factor", "--set", "age=17", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("age"), "{stderr}");
+}
+
+#[test]
+fn a_unique_violation_names_the_rows() {
+    let out = tulos(&["table", "tests/fixtures/tables.toml", "overlapping", "--set", "age=20", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON error object on stdout");
+    assert_eq!(json["kind"], "unique_violation");
+    assert!(json["error"].as_str().unwrap().contains("1 and 2"), "{json}");
+}
+
+#[test]
+fn bad_records_are_all_reported_and_identity_codes_never_echoed() {
+    let out = tulos(&["records", "tests/fixtures/records-bad/mixed.jsonl"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("131052"), "identity code echoed: {stderr}");
+    assert!(stderr.contains("mixed.jsonl:2"), "identity-code line reported: {stderr}");
+    assert!(stderr.contains("mixed.jsonl:3"), "bad date and float money reported: {stderr}");
+    assert!(stderr.contains("mixed.jsonl:4") && stderr.contains("line 1"), "duplicate names both lines: {stderr}");
+}
+
+#[test]
+fn the_finnish_csv_dialect_uses_semicolons_and_decimal_commas() {
+    let out = tulos(&[
+        "calculate",
+        "contracts/career-coaching/contract.toml",
+        "--records",
+        "contracts/career-coaching/records.jsonl",
+        "--as-of",
+        "2026-12-31",
+        "--format",
+        "csv-fi",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let csv = String::from_utf8_lossy(&out.stdout);
+    let header = csv.lines().next().unwrap();
+    assert!(header.starts_with("contract;participant;item;occurrence"), "{header}");
+    let fee = csv.lines().find(|l| l.contains(";delivery;1;")).expect("the first monthly fee line");
+    assert!(fee.contains(";1440,00;") && fee.contains(";367,20;") && fee.contains(";1807,20;"), "{fee}");
+}
+
+#[test]
+fn explain_shows_each_rule_what_it_read_and_why() {
+    let out = tulos(&[
+        "explain",
+        "contracts/labour-market-training/contract.toml",
+        "--records",
+        "contracts/labour-market-training/records.jsonl",
+        "--as-of",
+        "2027-06-30",
+        "--participant",
+        "T-008",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}

@@ -236,9 +236,11 @@ fn describe(v: &DeValue) -> &'static str {
 
 /// The known word closest to `word`, if it is plausibly a typo of it.
 pub(crate) fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
+    // A truncated key (`achieved` for `achieved_on`) is as likely as a typo.
+    let distance = |k: &str| if word.len() >= 4 && k.starts_with(word) { 1 } else { edit_distance(word, k) };
     known
         .iter()
-        .map(|k| (edit_distance(word, k), *k))
+        .map(|k| (distance(k), *k))
         .filter(|(d, k)| *d <= 2.max(k.len() / 4))
         .min()
         .map(|(_, k)| k)
