@@ -166,11 +166,22 @@ impl<'c> Evaluator<'c> {
         }
         let mut run = Run { ev: self, record, as_of, params: self.params(record.service.start), trace };
         if let Some(reason) = run.ineligibility()? {
+            let reason = match &c.eligibility.clause {
+                Some(clause) => format!("{clause}: {reason}"),
+                None => reason,
+            };
             return Ok(RecordOutcome::Ineligible(Ineligible { participant: record.id.clone(), reason }));
         }
         let mut out = Eligible { candidates: Vec::new(), unpaid: Vec::new() };
         let mut achieved = BTreeMap::new();
         for (index, (item, compiled)) in c.items.iter().zip(&self.items).enumerate() {
+            // An outcome whose prerequisite was not achieved is not evaluated:
+            // its rules may rely on `achieved.<prerequisite>` being a date.
+            if let Some(req) = item.requires.iter().find(|r| !achieved.contains_key(*r)) {
+                let detail = format!("requires {req}, which was not achieved");
+                out.unpaid.push(Unpaid { participant: record.id.clone(), item: item.id.clone(), reason: ReasonCode::Requires, detail });
+                continue;
+            }
             let dates = run.dates(item, compiled, &achieved)?;
             run.item_lines(index, item, dates, &mut achieved, &mut out)?;
         }
@@ -433,14 +444,15 @@ impl Run<'_, '_> {
     }
 
     /// The combined factor for `item` from the participant's matching
-    /// multipliers, their ids, and the table rows that gave factors.
+    /// multipliers, the ids of those that applied, and the table rows that
+    /// gave the applied factors.
     fn multiplier(&mut self, item: &Item) -> Result<(Decimal, Vec<String>, Vec<String>), RuleError> {
         let c = self.ev.contract;
         if item.kind != ItemKind::Outcome {
             return Ok((Decimal::ONE, Vec::new(), Vec::new()));
         }
-        let mut factors: Vec<(&str, Decimal)> = Vec::new();
-        let mut tables = Vec::new();
+        // (multiplier id, factor, table row that gave it)
+        let mut factors: Vec<(&str, Decimal, Option<String>)> = Vec::new();
         for (m, rule) in c.multipliers.iter().zip(&self.ev.multipliers) {
             if !(m.items.is_empty() || m.items.contains(&item.id)) || selector_mismatch(&m.when, self.record).is_some() {
                 continue;
@@ -452,24 +464,23 @@ impl Run<'_, '_> {
                 }
             }
             match &m.factor {
-                Factor::Fixed(f) => factors.push((&m.id, *f)),
+                Factor::Fixed(f) => factors.push((&m.id, *f, None)),
                 Factor::Table(reference) => {
                     if let Some(Found { value: Value::Number(f), trace }) = self.lookup(reference, Some(&item.id))? {
-                        factors.push((&m.id, f));
-                        tables.push(trace);
+                        factors.push((&m.id, f, Some(trace)));
                     }
                 }
             }
         }
-        let ids = |fs: &[(&str, Decimal)]| fs.iter().map(|(id, _)| id.to_string()).collect();
-        Ok(match c.combine {
-            Combine::Product => (factors.iter().map(|(_, f)| *f).product(), ids(&factors), tables),
+        let applied: Vec<&(&str, Decimal, Option<String>)> = match c.combine {
+            Combine::Product => factors.iter().collect(),
             // The first of equal factors wins, so the choice is stable.
-            Combine::Highest => match factors.iter().rev().max_by(|a, b| a.1.cmp(&b.1)) {
-                Some(best) => (best.1, ids(&[*best]), tables),
-                None => (Decimal::ONE, Vec::new(), tables),
-            },
-        })
+            Combine::Highest => factors.iter().rev().max_by(|a, b| a.1.cmp(&b.1)).into_iter().collect(),
+        };
+        let factor = if applied.is_empty() { Decimal::ONE } else { applied.iter().map(|f| f.1).product() };
+        let ids = applied.iter().map(|f| f.0.to_string()).collect();
+        let tables = applied.iter().filter_map(|f| f.2.clone()).collect();
+        Ok((factor, ids, tables))
     }
 }
 

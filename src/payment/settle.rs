@@ -98,7 +98,7 @@ fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Vec<Candidate> {
                 item_index: contract.items.len() + n,
                 kind: ItemKind::FixedFee,
                 achieved_on: date,
-                tariff: fee.amount,
+                tariff: contract.rounding.apply(fee.amount),
                 clause: fee.clause.clone(),
                 tables: Vec::new(),
                 multiplier: Decimal::ONE,

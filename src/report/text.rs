@@ -59,7 +59,7 @@ fn lines(out: &mut String, s: &Statement) {
             l.net.to_string(),
             l.vat.to_string(),
             l.gross.to_string(),
-            l.clause.clone().unwrap_or_default(),
+            clause_with_tables(l),
         ]);
     }
     if s.lines.is_empty() {
@@ -68,6 +68,16 @@ fn lines(out: &mut String, s: &Statement) {
     }
     table(out, &rows, &[4, 5, 6, 7, 8, 9, 10, 2]);
     out.push('\n');
+}
+
+/// The clause, followed by the decision-table rows behind the line.
+fn clause_with_tables(l: &crate::statement::Line) -> String {
+    let clause = l.clause.clone().unwrap_or_default();
+    if l.tables.is_empty() {
+        clause
+    } else {
+        format!("{clause} [{}]", l.tables.join("; "))
+    }
 }
 
 fn totals(out: &mut String, title: &str, by: &BTreeMap<String, Amounts>) {
