@@ -67,15 +67,8 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(
-        file: impl Into<PathBuf>,
-        location: Location,
-        message: impl Into<String>,
-    ) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(file, location, message)
-        }
+    pub fn warning(file: impl Into<PathBuf>, location: Location, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(file, location, message) }
     }
 
     pub fn with_label(mut self, label: impl Into<String>) -> Self {

@@ -37,7 +37,9 @@ pub fn explain(
     let mut steps = Vec::new();
     let outcome = evaluator.evaluate(record, request.as_of, Some(&mut steps))?;
     let status = match outcome {
-        RecordOutcome::OtherContract => format!("belongs to another contract ({})", record.contract.as_deref().unwrap_or("")),
+        RecordOutcome::OtherContract => {
+            format!("belongs to another contract ({})", record.contract.as_deref().unwrap_or(""))
+        }
         RecordOutcome::Control => "control group: never paid".into(),
         RecordOutcome::Ineligible(i) => format!("not eligible: {}", i.reason),
         RecordOutcome::Eligible(_) => "eligible".into(),
@@ -59,7 +61,8 @@ impl Explanation {
     /// what is paid and what is not.
     pub fn render_text(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "Participant {} under contract {}, as of {}", self.participant, self.contract, self.as_of);
+        let _ =
+            writeln!(out, "Participant {} under contract {}, as of {}", self.participant, self.contract, self.as_of);
         let _ = writeln!(out, "Status: {}\n", self.status);
         for s in &self.steps {
             let clause = s.clause.as_ref().map(|c| format!(" ({c})")).unwrap_or_default();
@@ -75,7 +78,8 @@ impl Explanation {
         }
         for l in &self.lines {
             let tables = if l.tables.is_empty() { String::new() } else { format!(" [{}]", l.tables.join("; ")) };
-            let capped = l.withheld_by.as_ref().map(|by| format!(", {} withheld by {by} cap", l.withheld)).unwrap_or_default();
+            let capped =
+                l.withheld_by.as_ref().map(|by| format!(", {} withheld by {by} cap", l.withheld)).unwrap_or_default();
             let _ = writeln!(
                 out,
                 "Paid: {} #{} achieved {}: tariff {} ({}){tables} × {} = {}{capped}; net {} + VAT {} = {}",
@@ -92,7 +96,8 @@ impl Explanation {
             );
         }
         for u in &self.unpaid {
-            let reason = serde_json::to_value(&u.reason).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+            let reason =
+                serde_json::to_value(&u.reason).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
             let _ = writeln!(out, "Not paid: {} — {reason}: {}", u.item, u.detail);
         }
         out

@@ -53,10 +53,7 @@ pub struct Rounding {
 
 impl Default for Rounding {
     fn default() -> Self {
-        Rounding {
-            scale: 2,
-            mode: RoundingMode::HalfAwayFromZero,
-        }
+        Rounding { scale: 2, mode: RoundingMode::HalfAwayFromZero }
     }
 }
 
@@ -87,9 +84,7 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
     if !all_digits(int) || frac.is_some_and(|f| !all_digits(f)) {
         return None;
     }
-    Decimal::from_str_exact(text)
-        .or_else(|_| Decimal::from_str(text))
-        .ok()
+    Decimal::from_str_exact(text).or_else(|_| Decimal::from_str(text)).ok()
 }
 
 #[cfg(test)]
@@ -102,28 +97,16 @@ mod tests {
 
     #[test]
     fn rounding_modes_differ_on_midpoints() {
-        let away = Rounding {
-            scale: 2,
-            mode: RoundingMode::HalfAwayFromZero,
-        };
-        let even = Rounding {
-            scale: 2,
-            mode: RoundingMode::HalfEven,
-        };
-        let down = Rounding {
-            scale: 2,
-            mode: RoundingMode::Down,
-        };
+        let away = Rounding { scale: 2, mode: RoundingMode::HalfAwayFromZero };
+        let even = Rounding { scale: 2, mode: RoundingMode::HalfEven };
+        let down = Rounding { scale: 2, mode: RoundingMode::Down };
         assert_eq!(away.apply(dec("0.125")).to_string(), "0.13");
         assert_eq!(even.apply(dec("0.125")).to_string(), "0.12");
         assert_eq!(even.apply(dec("0.135")).to_string(), "0.14");
         assert_eq!(away.apply(dec("-0.125")).to_string(), "-0.13");
         assert_eq!(down.apply(dec("0.129")).to_string(), "0.12");
         assert_eq!(away.apply(dec("12.5")).to_string(), "12.50");
-        let whole = Rounding {
-            scale: 0,
-            mode: RoundingMode::HalfAwayFromZero,
-        };
+        let whole = Rounding { scale: 0, mode: RoundingMode::HalfAwayFromZero };
         assert_eq!(whole.apply(dec("2.5")).to_string(), "3");
     }
 
@@ -131,10 +114,7 @@ mod tests {
     fn decimal_strings_are_strict() {
         assert_eq!(dec("1820.40").to_string(), "1820.40");
         assert_eq!(dec("-3").to_string(), "-3");
-        assert_eq!(
-            dec("99999999999999999.99").to_string(),
-            "99999999999999999.99"
-        );
+        assert_eq!(dec("99999999999999999.99").to_string(), "99999999999999999.99");
         for bad in ["", "1e3", "+1", "1.", ".5", "1 000", "1,5", "abc", "-"] {
             assert!(parse_decimal(bad).is_none(), "{bad:?} must be refused");
         }

@@ -42,8 +42,12 @@ fn shipped_contracts_check_clean() {
 fn usage_errors_exit_with_2() {
     assert_eq!(tulos(&["calculate"]).status.code(), Some(2));
     assert_eq!(tulos(&["frobnicate"]).status.code(), Some(2));
-    let no_as_of =
-        tulos(&["calculate", "contracts/career-coaching/contract.toml", "--records", "contracts/career-coaching/records.jsonl"]);
+    let no_as_of = tulos(&[
+        "calculate",
+        "contracts/career-coaching/contract.toml",
+        "--records",
+        "contracts/career-coaching/records.jsonl",
+    ]);
     assert_eq!(no_as_of.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&no_as_of.stderr).contains("--as-of"));
 }
@@ -52,7 +56,15 @@ const REHAB: &str = "contracts/rehabilitative-work-activity/contract.toml";
 
 #[test]
 fn a_table_is_tried_by_hand_with_set_or_json_inputs() {
-    let out = tulos(&["table", REHAB, "progress_tariff", "--set", "outcome=education", "--set", "group=partial_work_ability,youth"]);
+    let out = tulos(&[
+        "table",
+        REHAB,
+        "progress_tariff",
+        "--set",
+        "outcome=education",
+        "--set",
+        "group=partial_work_ability,youth",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("matched rows: 3 and 4") && text.contains("tariff = 850.00"), "{text}");

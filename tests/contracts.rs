@@ -34,8 +34,9 @@ fn contracts() -> Vec<PathBuf> {
 }
 
 fn run(dir: &Path) -> Statement {
-    let setup: TestRun = toml::from_str(&std::fs::read_to_string(dir.join("test.toml")).expect("test.toml beside the contract"))
-        .expect("test.toml is valid");
+    let setup: TestRun =
+        toml::from_str(&std::fs::read_to_string(dir.join("test.toml")).expect("test.toml beside the contract"))
+            .expect("test.toml is valid");
     let c = contract::load(&dir.join("contract.toml")).unwrap_or_else(|d| panic!("{:?}", d.0));
     let ev = Evaluator::new(&c).unwrap_or_else(|d| panic!("{:?}", d.0));
     let records_path = dir.join(&setup.records);
@@ -86,9 +87,14 @@ fn a_billing_period_lists_its_lines_with_caps_counted_from_the_start() {
     let c = contract::load(&dir.join("contract.toml")).unwrap();
     let ev = Evaluator::new(&c).unwrap();
     let path = dir.join("records.jsonl");
-    let period = Period { from: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(), to: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap() };
+    let period = Period {
+        from: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        to: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+    };
     let request = Request { as_of: whole.as_of, period: Some(period) };
-    let q4 = payment::calculate(&c, &ev, records::open(&path).unwrap(), payment::fingerprint(&c, &path).unwrap(), request).unwrap();
+    let q4 =
+        payment::calculate(&c, &ev, records::open(&path).unwrap(), payment::fingerprint(&c, &path).unwrap(), request)
+            .unwrap();
     let expected: Vec<_> =
         whole.lines.iter().filter(|l| l.achieved_on >= period.from && l.achieved_on <= period.to).cloned().collect();
     assert!(!expected.is_empty(), "the test data has lines in Q4 2026");

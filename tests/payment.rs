@@ -96,7 +96,9 @@ fn ok(body: &str, records: Vec<Record>, as_of: &str) -> Statement {
 fn lines(s: &Statement) -> Vec<(String, String, u32, String, String)> {
     s.lines
         .iter()
-        .map(|l| (l.id.participant.clone(), l.id.item.clone(), l.id.occurrence, l.net.to_string(), l.withheld.to_string()))
+        .map(|l| {
+            (l.id.participant.clone(), l.id.item.clone(), l.id.occurrence, l.net.to_string(), l.withheld.to_string())
+        })
         .collect()
 }
 
@@ -128,7 +130,11 @@ fn contract_cap_pays_in_achievement_order_then_participant_id() {
     let s = ok(&body, records, "2026-12-31");
     assert_eq!(
         lines(&s),
-        vec![row("P-1", "job", 1, "1000.00", "0.00"), row("P-2", "job", 1, "1000.00", "0.00"), row("P-3", "job", 1, "500.00", "500.00")]
+        vec![
+            row("P-1", "job", 1, "1000.00", "0.00"),
+            row("P-2", "job", 1, "1000.00", "0.00"),
+            row("P-3", "job", 1, "500.00", "500.00")
+        ]
     );
     assert_eq!(s.lines[2].withheld_by.as_deref(), Some("contract_total"));
     assert_eq!(s.totals.overall.net, dec("2500.00"));
@@ -174,7 +180,8 @@ contract_total = "2000.00"
 #[test]
 fn a_fully_capped_line_stays_on_the_statement() {
     let body = format!("{ONE_OUTCOME}\n[caps]\ncontract_total = \"1000.00\"\n");
-    let s = ok(&body, vec![person("P-1", Some("2026-02-01"), None), person("P-2", Some("2026-03-01"), None)], "2026-12-31");
+    let s =
+        ok(&body, vec![person("P-1", Some("2026-02-01"), None), person("P-2", Some("2026-03-01"), None)], "2026-12-31");
     assert_eq!(lines(&s)[1], row("P-2", "job", 1, "0.00", "1000.00"));
     assert_eq!(s.counts.paid, 1);
 }
@@ -203,7 +210,11 @@ tariff = "500.00"
     let s = ok(body, records, "2026-12-31");
     assert_eq!(
         lines(&s),
-        vec![row("P-1", "entry", 1, "1000.00", "0.00"), row("P-1", "sustained", 1, "500.00", "0.00"), row("P-3", "entry", 1, "1000.00", "0.00")]
+        vec![
+            row("P-1", "entry", 1, "1000.00", "0.00"),
+            row("P-1", "sustained", 1, "500.00", "0.00"),
+            row("P-3", "entry", 1, "1000.00", "0.00")
+        ]
     );
     assert_eq!(
         reasons(&s),
@@ -233,10 +244,17 @@ tariff = [{ from = 2026-01-01, amount = "700.00" }, { from = 2026-07-01, amount 
 [[exclusive]]
 outcomes = ["education", "trial"]
 "#;
-    let records = vec![person("P-1", Some("2026-03-01"), Some("2026-04-01")), person("P-2", Some("2026-03-01"), Some("2026-08-01"))];
+    let records = vec![
+        person("P-1", Some("2026-03-01"), Some("2026-04-01")),
+        person("P-2", Some("2026-03-01"), Some("2026-08-01")),
+    ];
     let s = ok(body, records, "2026-12-31");
-    assert_eq!(lines(&s), vec![row("P-1", "education", 1, "700.00", "0.00"), row("P-2", "education", 1, "400.00", "0.00")]);
-    let excluded: Vec<_> = s.unpaid.iter().filter(|u| u.reason == ReasonCode::ExcludedBy).map(|u| &u.participant).collect();
+    assert_eq!(
+        lines(&s),
+        vec![row("P-1", "education", 1, "700.00", "0.00"), row("P-2", "education", 1, "400.00", "0.00")]
+    );
+    let excluded: Vec<_> =
+        s.unpaid.iter().filter(|u| u.reason == ReasonCode::ExcludedBy).map(|u| &u.participant).collect();
     assert_eq!(excluded, ["P-1", "P-2"]);
 }
 
@@ -260,20 +278,30 @@ tariff = [
         person("P-4", Some("2026-01-15"), None),
     ];
     let s = ok(body, records, "2026-12-31");
-    let got: Vec<_> = s.lines.iter().map(|l| (l.id.participant.as_str(), l.tariff.to_string(), l.clause.clone().unwrap())).collect();
+    let got: Vec<_> =
+        s.lines.iter().map(|l| (l.id.participant.as_str(), l.tariff.to_string(), l.clause.clone().unwrap())).collect();
     assert_eq!(got, [("P-1", "1000.00".to_string(), "§ 6".to_string()), ("P-2", "1100.00".into(), "Muutos 1".into())]);
-    let no_tariff: Vec<_> = s.unpaid.iter().filter(|u| u.reason == ReasonCode::NoTariff).map(|u| u.participant.as_str()).collect();
+    let no_tariff: Vec<_> =
+        s.unpaid.iter().filter(|u| u.reason == ReasonCode::NoTariff).map(|u| u.participant.as_str()).collect();
     assert_eq!(no_tariff, ["P-3", "P-4"]);
 }
 
 #[test]
 fn vat_is_rounded_per_line_and_gross_is_net_plus_vat() {
     let body = ONE_OUTCOME.replace("1000.00", "150.62");
-    let s = calculate_with(&head_with("vat_percent = \"25.5\""), &body, vec![person("P-1", Some("2026-02-01"), None)], "2026-12-31")
-        .unwrap();
+    let s = calculate_with(
+        &head_with("vat_percent = \"25.5\""),
+        &body,
+        vec![person("P-1", Some("2026-02-01"), None)],
+        "2026-12-31",
+    )
+    .unwrap();
     // 150.62 × 25.5 % = 38.4081 → 38.41
     let l = &s.lines[0];
-    assert_eq!((l.net.to_string(), l.vat.to_string(), l.gross.to_string()), ("150.62".into(), "38.41".into(), "189.03".into()));
+    assert_eq!(
+        (l.net.to_string(), l.vat.to_string(), l.gross.to_string()),
+        ("150.62".into(), "38.41".into(), "189.03".into())
+    );
     assert_eq!(s.totals.overall.vat, dec("38.41"));
 }
 

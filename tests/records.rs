@@ -11,16 +11,12 @@ use tulos::records::summary::Summary;
 use tulos::records::{self, AttributeValue, Dialect, InputFormat, Origin, Record, Sector};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/records")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/records").join(name)
 }
 
 /// A fresh folder for one test's input files.
 fn scratch(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("records")
-        .join(test);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("records").join(test);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -60,10 +56,7 @@ fn named(column: &str) -> Option<Column> {
 /// written in (a Finnish CSV cell keeps `Dialect::Finnish` so that `1,5`
 /// converts correctly later).
 fn comparable(records: Vec<Record>) -> Vec<Record> {
-    let nowhere = Origin {
-        file: Arc::new(PathBuf::new()),
-        line: 0,
-    };
+    let nowhere = Origin { file: Arc::new(PathBuf::new()), line: 0 };
     records
         .into_iter()
         .map(|mut r| {
@@ -97,14 +90,9 @@ fn json_lines_are_normalised() {
     assert_eq!(lines, [1, 3, 4], "the blank line 2 counts");
     assert_eq!(*records[0].origin.file, fixture("good.jsonl"));
 
-    let [p123, p124, p125] = &records[..] else {
-        panic!()
-    };
+    let [p123, p124, p125] = &records[..] else { panic!() };
     assert_eq!(p123.groups, ["long_term_unemployed", "immigrant"]);
-    assert_eq!(
-        (p123.spells[0].kind.as_str(), p123.spells[0].sector),
-        ("employment", Some(Sector::Open))
-    );
+    assert_eq!((p123.spells[0].kind.as_str(), p123.spells[0].sector), ("employment", Some(Sector::Open)));
     assert_eq!(p123.earnings[0].amount.to_string(), "1820.40");
     assert_eq!(p123.earnings[1].month.to_string(), "2026-06-01");
     assert_eq!(p123.service.completed, Some(true));
@@ -128,10 +116,7 @@ fn csv_origins_are_physical_lines_of_participants_csv() {
     let comma = read_ok(&fixture("comma"));
     let lines: Vec<u64> = comma.iter().map(|r| r.origin.line).collect();
     assert_eq!(lines, [2, 3, 5], "line 4 is blank");
-    assert_eq!(
-        *comma[0].origin.file,
-        fixture("comma").join("participants.csv")
-    );
+    assert_eq!(*comma[0].origin.file, fixture("comma").join("participants.csv"));
     assert_eq!(
         comma[2].attributes["note"],
         AttributeValue::Text("moved in March\nwants IT work".into(), Dialect::Standard)
@@ -140,14 +125,8 @@ fn csv_origins_are_physical_lines_of_participants_csv() {
     let finnish = read_ok(&fixture("finnish"));
     let lines: Vec<u64> = finnish.iter().map(|r| r.origin.line).collect();
     assert_eq!(lines, [2, 3, 4]);
-    assert_eq!(
-        finnish[1].attributes["language"],
-        AttributeValue::Text("fi".into(), Dialect::Finnish)
-    );
-    assert!(
-        !finnish[1].attributes.contains_key("education_level"),
-        "an empty cell is a missing value"
-    );
+    assert_eq!(finnish[1].attributes["language"], AttributeValue::Text("fi".into(), Dialect::Finnish));
+    assert!(!finnish[1].attributes.contains_key("education_level"), "an empty cell is a missing value");
 }
 
 #[test]
@@ -157,23 +136,14 @@ fn long_format_measures_become_measurements_in_file_order() {
     assert_eq!(measures.len(), 2);
     assert_eq!(measures[0].date.to_string(), "2026-01-12");
     let dims: Vec<&str> = measures[0].scores.keys().map(String::as_str).collect();
-    assert_eq!(
-        dims,
-        ["job_search", "life_management", "skills", "work_ability"]
-    );
+    assert_eq!(dims, ["job_search", "life_management", "skills", "work_ability"]);
     assert_eq!(measures[1].scores["work_ability"].to_string(), "3");
 }
 
 #[test]
 fn open_reports_its_format() {
-    assert_eq!(
-        records::open(&fixture("good.jsonl")).unwrap().format(),
-        InputFormat::JsonLines
-    );
-    assert_eq!(
-        records::open(&fixture("comma")).unwrap().format(),
-        InputFormat::CsvFolder
-    );
+    assert_eq!(records::open(&fixture("good.jsonl")).unwrap().format(), InputFormat::JsonLines);
+    assert_eq!(records::open(&fixture("comma")).unwrap().format(), InputFormat::CsvFolder);
 }
 
 #[test]
@@ -181,13 +151,8 @@ fn open_refuses_what_it_cannot_read() {
     let dir = scratch("open_refuses");
     let csv = write(&dir, "participants.csv", "id,service_start\n");
     let d = records::open(&csv).err().unwrap();
-    assert!(d
-        .help
-        .unwrap()
-        .contains("folder that holds participants.csv"));
-    let d = records::open(&write(&dir, "records.xlsx", ""))
-        .err()
-        .unwrap();
+    assert!(d.help.unwrap().contains("folder that holds participants.csv"));
+    let d = records::open(&write(&dir, "records.xlsx", "")).err().unwrap();
     assert_eq!(d.message, "unknown records format");
     let empty = dir.join("empty");
     std::fs::create_dir_all(&empty).unwrap();
@@ -200,42 +165,19 @@ fn open_refuses_what_it_cannot_read() {
 #[test]
 fn identity_code_id_is_refused_and_not_echoed() {
     let dir = scratch("hetu_jsonl");
-    let path = write(
-        &dir,
-        "r.jsonl",
-        format!(r#"{{"id":"131052-308T",{PERSON}}}"#),
-    );
+    let path = write(&dir, "r.jsonl", format!(r#"{{"id":"131052-308T",{PERSON}}}"#));
     let d = only_error(&path);
     assert_eq!(d.location, line(1, None));
-    assert!(
-        d.message
-            .contains("looks like a Finnish personal identity code"),
-        "{}",
-        d.message
-    );
+    assert!(d.message.contains("looks like a Finnish personal identity code"), "{}", d.message);
     let shown = format!("{d} {d:?}");
-    assert!(
-        !shown.contains("131052") && !shown.contains("308T"),
-        "{shown}"
-    );
+    assert!(!shown.contains("131052") && !shown.contains("308T"), "{shown}");
 
     let dir = scratch("hetu_csv");
-    write(
-        &dir,
-        "participants.csv",
-        "id,service_start\nX-010594Y9032,2026-01-12\n",
-    );
-    write(
-        &dir,
-        "feedback.csv",
-        "id,date,satisfaction\nX-010594Y9032,2026-04-30,9\n",
-    );
+    write(&dir, "participants.csv", "id,service_start\nX-010594Y9032,2026-01-12\n");
+    write(&dir, "feedback.csv", "id,date,satisfaction\nX-010594Y9032,2026-04-30,9\n");
     let errors = read_errors(&dir);
     let shown = format!("{errors:?}");
-    assert!(
-        !shown.contains("010594") && !shown.contains("9032"),
-        "{shown}"
-    );
+    assert!(!shown.contains("010594") && !shown.contains("9032"), "{shown}");
     assert!(errors[0].message.contains("personal identity code"));
     assert_eq!(errors[0].location, line(2, named("id")));
 }
@@ -243,11 +185,7 @@ fn identity_code_id_is_refused_and_not_echoed() {
 #[test]
 fn identity_codes_in_found_values_are_masked() {
     let dir = scratch("hetu_found");
-    let path = write(
-        &dir,
-        "r.jsonl",
-        format!(r#"{{"id":"P-1","birth_date":"131052-308T",{PERSON}}}"#),
-    );
+    let path = write(&dir, "r.jsonl", format!(r#"{{"id":"P-1","birth_date":"131052-308T",{PERSON}}}"#));
     let d = only_error(&path);
     assert_eq!(
         d.message,
@@ -269,16 +207,11 @@ fn duplicate_record_names_both_lines() {
     );
 
     let dir = scratch("dup_csv");
-    write(
-        &dir,
-        "participants.csv",
-        "id;contract;service_start\nP-1;K;1.2.2026\nP-1;;1.2.2026\nP-1;K;2.2.2026\n",
-    );
+    write(&dir, "participants.csv", "id;contract;service_start\nP-1;K;1.2.2026\nP-1;;1.2.2026\nP-1;K;2.2.2026\n");
     let d = only_error(&dir);
     assert_eq!(d.location, line(4, named("id")));
     assert!(
-        d.message
-            .contains("line 4 repeats the id, arm (participant) and contract \"K\" of line 2"),
+        d.message.contains("line 4 repeats the id, arm (participant) and contract \"K\" of line 2"),
         "{}",
         d.message
     );
@@ -287,42 +220,26 @@ fn duplicate_record_names_both_lines() {
 #[test]
 fn child_row_without_participant_is_an_error() {
     let dir = scratch("orphan");
+    write(&dir, "participants.csv", "id,service_start\nP-1,2026-01-12\n");
     write(
         &dir,
-        "participants.csv",
-        "id,service_start\nP-1,2026-01-12\n",
+        "spells.csv",
+        "id,arm,kind,start\nP-1,participant,education,2026-02-01\nP-9,control,education,2026-02-01\n",
     );
-    write(&dir, "spells.csv", "id,arm,kind,start\nP-1,participant,education,2026-02-01\nP-9,control,education,2026-02-01\n");
     let d = only_error(&dir);
     assert_eq!(d.file, dir.join("spells.csv"));
     assert_eq!(d.location, line(3, named("id")));
-    assert_eq!(
-        d.message,
-        r#"participant "P-9": no participant with this id with arm control in participants.csv"#
-    );
+    assert_eq!(d.message, r#"participant "P-9": no participant with this id with arm control in participants.csv"#);
 }
 
 #[test]
 fn child_table_without_arm_needs_ids_unique_across_arms() {
     let dir = scratch("ambiguous");
-    write(
-        &dir,
-        "participants.csv",
-        "id,arm,service_start\nP-1,participant,2026-01-12\nP-1,control,2026-01-12\n",
-    );
-    write(
-        &dir,
-        "earnings.csv",
-        "id,month,amount\nP-1,2026-05,10.00\nP-1,2026-06,10.00\n",
-    );
+    write(&dir, "participants.csv", "id,arm,service_start\nP-1,participant,2026-01-12\nP-1,control,2026-01-12\n");
+    write(&dir, "earnings.csv", "id,month,amount\nP-1,2026-05,10.00\nP-1,2026-06,10.00\n");
     let d = only_error(&dir);
     assert_eq!(d.location, line(2, named("id")));
-    assert!(
-        d.message
-            .contains("matches several participants (participants.csv lines 2, 3)"),
-        "{}",
-        d.message
-    );
+    assert!(d.message.contains("matches several participants (participants.csv lines 2, 3)"), "{}", d.message);
     assert!(d.help.unwrap().contains("add an `arm` column"));
 }
 
@@ -339,23 +256,12 @@ fn missing_required_column_names_file_and_column() {
 #[test]
 fn unknown_column_of_a_child_table_is_an_error() {
     let dir = scratch("unknown_column");
-    write(
-        &dir,
-        "participants.csv",
-        "id,service_start\nP-1,2026-01-12\n",
-    );
-    write(
-        &dir,
-        "feedback.csv",
-        "id,date,satisfaction,comment\nP-1,2026-04-30,4,ok\n",
-    );
+    write(&dir, "participants.csv", "id,service_start\nP-1,2026-01-12\n");
+    write(&dir, "feedback.csv", "id,date,satisfaction,comment\nP-1,2026-04-30,4,ok\n");
     let d = only_error(&dir);
     assert_eq!(d.location, line(1, named("comment")));
     assert_eq!(d.message, "unknown column `comment` in feedback.csv");
-    assert!(d
-        .help
-        .unwrap()
-        .contains("known columns: id, date, satisfaction, arm"));
+    assert!(d.help.unwrap().contains("known columns: id, date, satisfaction, arm"));
 }
 
 #[test]
@@ -377,11 +283,7 @@ fn money_as_a_json_number_is_refused() {
 #[test]
 fn bad_dates_say_expected_and_found() {
     let dir = scratch("bad_date_jsonl");
-    let path = write(
-        &dir,
-        "r.jsonl",
-        r#"{"id":"P-1","service":{"start":"18.5.2026"}}"#,
-    );
+    let path = write(&dir, "r.jsonl", r#"{"id":"P-1","service":{"start":"18.5.2026"}}"#);
     let d = only_error(&path);
     assert_eq!(
         d.message,
@@ -390,11 +292,7 @@ fn bad_dates_say_expected_and_found() {
 
     let dir = scratch("bad_date_csv");
     write(&dir, "participants.csv", "id;service_start\nP-1;1.2.2026\n");
-    write(
-        &dir,
-        "spells.csv",
-        "id;kind;start;end\nP-1;education;1.2.2026;31.2.2026\n",
-    );
+    write(&dir, "spells.csv", "id;kind;start;end\nP-1;education;1.2.2026;31.2.2026\n");
     let d = only_error(&dir);
     assert_eq!(d.file, dir.join("spells.csv"));
     assert_eq!(d.location, line(2, named("end")));
@@ -424,11 +322,7 @@ fn invalid_utf8_names_line_and_byte_offset_and_reading_goes_on() {
         d.message,
         format!("line 2 is not valid UTF-8: byte 0xE4 at byte offset {at} of the file (byte 30 of the line)")
     );
-    assert!(d
-        .help
-        .as_ref()
-        .unwrap()
-        .contains("re-save the file as UTF-8"));
+    assert!(d.help.as_ref().unwrap().contains("re-save the file as UTF-8"));
     assert_eq!(all[2].as_ref().unwrap().origin.line, 3);
 
     let dir = scratch("utf8_csv");
@@ -437,11 +331,7 @@ fn invalid_utf8_names_line_and_byte_offset_and_reading_goes_on() {
     csv.extend_from_slice(b"ms,2026-01-12\nP-2,Oulu,2026-13-01\n");
     write(&dir, "participants.csv", &csv);
     let errors = read_errors(&dir);
-    assert_eq!(
-        errors.len(),
-        2,
-        "the next line is still checked: {errors:#?}"
-    );
+    assert_eq!(errors.len(), 2, "the next line is still checked: {errors:#?}");
     assert_eq!(errors[0].location, line(2, named("municipality")));
     assert_eq!(
         errors[0].message,
@@ -453,18 +343,11 @@ fn invalid_utf8_names_line_and_byte_offset_and_reading_goes_on() {
 #[test]
 fn unknown_field_is_refused_with_the_known_fields() {
     let dir = scratch("unknown_field");
-    let path = write(
-        &dir,
-        "r.jsonl",
-        format!(r#"{{"id":"P-1",{PERSON},"language":"fi"}}"#),
-    );
+    let path = write(&dir, "r.jsonl", format!(r#"{{"id":"P-1",{PERSON},"language":"fi"}}"#));
     let d = only_error(&path);
     assert_eq!(d.message, r#"participant "P-1": unknown field `language`"#);
     let help = d.help.unwrap();
-    assert!(
-        help.contains("id, contract, arm, weight") && help.contains("attributes"),
-        "{help}"
-    );
+    assert!(help.contains("id, contract, arm, weight") && help.contains("attributes"), "{help}");
 }
 
 #[test]
@@ -473,11 +356,7 @@ fn invalid_json_has_a_column() {
     let path = write(&dir, "r.jsonl", "\n{\"id\":\"P-1\",}\n");
     let d = only_error(&path);
     assert_eq!(d.location, line(2, Some(Column::Char(13))));
-    assert!(
-        d.message.starts_with("record: invalid JSON:"),
-        "{}",
-        d.message
-    );
+    assert!(d.message.starts_with("record: invalid JSON:"), "{}", d.message);
 }
 
 #[test]
@@ -496,33 +375,22 @@ fn spell_rules_are_checked_in_both_formats() {
     );
 
     let dir = scratch("spell_csv");
-    write(
-        &dir,
-        "participants.csv",
-        "id,service_start\nP-1,2026-01-12\n",
-    );
-    write(
-        &dir,
-        "spells.csv",
-        "id,kind,sector,start\nP-1,employment,public,2026-02-01\n",
-    );
+    write(&dir, "participants.csv", "id,service_start\nP-1,2026-01-12\n");
+    write(&dir, "spells.csv", "id,kind,sector,start\nP-1,employment,public,2026-02-01\n");
     let d = only_error(&dir);
     assert_eq!(d.location, line(2, named("sector")));
-    assert_eq!(
-        d.message,
-        r#"participant "P-1": `sector`: expected "open" or "subsidised", found "public""#
-    );
+    assert_eq!(d.message, r#"participant "P-1": `sector`: expected "open" or "subsidised", found "public""#);
 }
 
 #[test]
 fn csv_values_are_checked_per_dialect() {
     let dir = scratch("csv_values");
-    write(&dir, "participants.csv", "id;arm;weight;completed;service_start\nP-1;verrokki;1;;1.1.2026\nP-2;;1.5;;1.1.2026\nP-3;;;ehkä;1.1.2026\n");
     write(
         &dir,
-        "feedback.csv",
-        "id;date;satisfaction\nP-1;1.2.2026;4\n",
+        "participants.csv",
+        "id;arm;weight;completed;service_start\nP-1;verrokki;1;;1.1.2026\nP-2;;1.5;;1.1.2026\nP-3;;;ehkä;1.1.2026\n",
     );
+    write(&dir, "feedback.csv", "id;date;satisfaction\nP-1;1.2.2026;4\n");
     let errors = read_errors(&dir);
     let messages: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
     assert_eq!(
@@ -541,17 +409,13 @@ fn csv_values_are_checked_per_dialect() {
 #[test]
 fn satisfaction_out_of_range_and_duplicate_dimension_in_csv() {
     let dir = scratch("csv_children");
+    write(&dir, "participants.csv", "id,service_start\nP-1,2026-01-12\n");
+    write(&dir, "feedback.csv", "id,date,satisfaction\nP-1,2026-04-30,6\n");
     write(
         &dir,
-        "participants.csv",
-        "id,service_start\nP-1,2026-01-12\n",
+        "measures.csv",
+        "id,instrument,date,dimension,score\nP-1,m,2026-01-12,skills,2\nP-1,m,2026-01-12,skills,3\n",
     );
-    write(
-        &dir,
-        "feedback.csv",
-        "id,date,satisfaction\nP-1,2026-04-30,6\n",
-    );
-    write(&dir, "measures.csv", "id,instrument,date,dimension,score\nP-1,m,2026-01-12,skills,2\nP-1,m,2026-01-12,skills,3\n");
     let errors = read_errors(&dir);
     let messages: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
     assert_eq!(
@@ -566,11 +430,7 @@ fn satisfaction_out_of_range_and_duplicate_dimension_in_csv() {
 #[test]
 fn wrong_number_of_fields_is_an_error() {
     let dir = scratch("field_count");
-    write(
-        &dir,
-        "participants.csv",
-        "id,service_start\nP-1,2026-01-12,extra\n",
-    );
+    write(&dir, "participants.csv", "id,service_start\nP-1,2026-01-12,extra\n");
     let d = only_error(&dir);
     assert_eq!(d.message, "line 2 has 3 fields but the header has 2");
 }
@@ -583,15 +443,8 @@ fn read_all_stops_after_max_errors_with_a_note() {
     assert_eq!(errors.len(), 3);
     assert_eq!(errors[1].location, line(2, Some(Column::Char(1))));
     assert_eq!(errors[2].severity, Severity::Warning);
-    assert_eq!(
-        errors[2].message,
-        "stopped after 2 errors; more errors were not shown"
-    );
-    assert_eq!(
-        records::read_all(&path, 4).unwrap_err().len(),
-        4,
-        "no note when nothing was left out"
-    );
+    assert_eq!(errors[2].message, "stopped after 2 errors; more errors were not shown");
+    assert_eq!(records::read_all(&path, 4).unwrap_err().len(), 4, "no note when nothing was left out");
 }
 
 #[test]
@@ -632,10 +485,7 @@ fn mean_satisfaction_is_exact_and_rounded() {
     let dir = scratch("mean");
     let feedback = |id: &str, s: &str| format!(r#"{{"id":"{id}",{PERSON},"feedback":[{s}]}}"#);
     let text = [
-        feedback(
-            "P-1",
-            r#"{"date":"2026-01-12","satisfaction":5},{"date":"2026-01-13","satisfaction":4}"#,
-        ),
+        feedback("P-1", r#"{"date":"2026-01-12","satisfaction":5},{"date":"2026-01-13","satisfaction":4}"#),
         feedback("P-2", r#"{"date":"2026-01-12","satisfaction":4}"#),
     ]
     .join("\n");
@@ -643,8 +493,5 @@ fn mean_satisfaction_is_exact_and_rounded() {
     for r in read_ok(&write(&dir, "r.jsonl", text)) {
         summary.add(&r);
     }
-    assert_eq!(
-        summary.feedback.mean_satisfaction.unwrap().to_string(),
-        "4.33"
-    );
+    assert_eq!(summary.feedback.mean_satisfaction.unwrap().to_string(), "4.33");
 }

@@ -9,22 +9,41 @@ use toml::de::{DeTable, DeValue};
 
 use super::read::{closest, Reader, Table, Value};
 use super::*;
-use crate::tables::{DecisionTable, InputSource};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::money::{Rounding, RoundingMode};
+use crate::tables::{DecisionTable, InputSource};
 
 const TOP_KEYS: &[&str] = &[
-    "contract", "attributes", "parameters", "eligibility", "start_fee", "outcome", "fixed_fee", "multiplier",
-    "exclusive", "caps", "tables",
+    "contract",
+    "attributes",
+    "parameters",
+    "eligibility",
+    "start_fee",
+    "outcome",
+    "fixed_fee",
+    "multiplier",
+    "exclusive",
+    "caps",
+    "tables",
 ];
 const CONTRACT_KEYS: &[&str] = &[
-    "id", "title", "buyer", "provider", "service", "valid", "currency", "value", "vat_percent", "rounding",
-    "multipliers", "target_groups", "uses",
+    "id",
+    "title",
+    "buyer",
+    "provider",
+    "service",
+    "valid",
+    "currency",
+    "value",
+    "vat_percent",
+    "rounding",
+    "multipliers",
+    "target_groups",
+    "uses",
 ];
 const SELECTOR_KEYS: &[&str] = &["groups_any", "groups_all", "groups_none", "municipalities", "condition"];
-const OUTCOME_KEYS: &[&str] = &[
-    "id", "name", "clause", "condition", "achieved_on", "tariff", "requires", "max_per_participant", "cap_total",
-];
+const OUTCOME_KEYS: &[&str] =
+    &["id", "name", "clause", "condition", "achieved_on", "tariff", "requires", "max_per_participant", "cap_total"];
 
 /// Parse and validate contract text read from `file`.
 pub fn parse(file: &Path, text: &str) -> Result<Contract, Diagnostics> {
@@ -62,7 +81,9 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
     let buyer = req_string(r, head, "buyer", "buyer = \"Eteläisen Keski-Suomen työllisyysalue\"");
     let provider = req_string(r, head, "provider", "provider = \"Palveluntuottaja Oy\"");
     let service = req_string(r, head, "service", "service = \"labour_market_training\"");
-    let valid = r.required(head, "valid", "valid = { from = 2026-01-01, to = 2026-12-31 }").and_then(|v| date_range(r, v, "valid"));
+    let valid = r
+        .required(head, "valid", "valid = { from = 2026-01-01, to = 2026-12-31 }")
+        .and_then(|v| date_range(r, v, "valid"));
     let currency = currency(r, head);
     let value = head.get("value").and_then(|v| r.decimal(v, "contract `value`"));
     let vat_percent = vat(r, head);
@@ -81,7 +102,8 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
     for (i, v) in array_of_tables(r, root, "outcome").into_iter().enumerate() {
         items.extend(outcome(r, v, i + 1));
     }
-    let fixed_fees = array_of_tables(r, root, "fixed_fee").into_iter().filter_map(|v| fixed_fee(r, v, valid?, value)).collect();
+    let fixed_fees =
+        array_of_tables(r, root, "fixed_fee").into_iter().filter_map(|v| fixed_fee(r, v, valid?, value)).collect();
     let multipliers = array_of_tables(r, root, "multiplier").into_iter().filter_map(|v| multiplier(r, v)).collect();
     let exclusive = array_of_tables(r, root, "exclusive").into_iter().filter_map(|v| exclusive(r, v)).collect();
     let caps = root.get("caps").map(|v| caps(r, v)).unwrap_or_default();
@@ -154,8 +176,8 @@ fn vat(r: &mut Reader, head: Table) -> Option<Decimal> {
     let Some(v) = head.get("vat_percent") else { return Some(Decimal::ZERO) };
     let p = r.decimal(v, "`vat_percent`")?;
     if p < Decimal::ZERO || p > Decimal::ONE_HUNDRED {
-        r.error(v.span(), format!("`vat_percent` must be between 0 and 100, found {p}"))
-            .help = Some("write the rate in percent, e.g. vat_percent = \"25.5\"".into());
+        r.error(v.span(), format!("`vat_percent` must be between 0 and 100, found {p}")).help =
+            Some("write the rate in percent, e.g. vat_percent = \"25.5\"".into());
         return None;
     }
     Some(p)
@@ -188,8 +210,8 @@ fn combine(r: &mut Reader, v: &Value) -> Option<Combine> {
         "highest" => Some(Combine::Highest),
         "product" => Some(Combine::Product),
         other => {
-            r.error(v.span(), format!("`multipliers` must say how factors combine, found \"{other}\""))
-                .help = Some("write multipliers = \"highest\" (only the largest applies) or \"product\"".into());
+            r.error(v.span(), format!("`multipliers` must say how factors combine, found \"{other}\"")).help =
+                Some("write multipliers = \"highest\" (only the largest applies) or \"product\"".into());
             None
         }
     }
@@ -229,8 +251,8 @@ fn identifier(r: &mut Reader, v: &Value, what: &str) -> Option<String> {
     let ok = id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !ok {
-        r.error(v.span(), format!("{what} \"{id}\" is not a valid identifier"))
-            .help = Some("use lowercase letters a–z, digits and _, starting with a letter, e.g. employed_3m".into());
+        r.error(v.span(), format!("{what} \"{id}\" is not a valid identifier")).help =
+            Some("use lowercase letters a–z, digits and _, starting with a letter, e.g. employed_3m".into());
         return None;
     }
     Some(id)
@@ -251,7 +273,8 @@ fn array_of_tables<'a, 'i>(r: &mut Reader, root: Table<'a, 'i>, key: &str) -> Ve
 fn rule(r: &mut Reader, v: &Value, what: &str) -> Option<RuleText> {
     let text = r.string(v, what)?;
     if text.trim().is_empty() {
-        r.error(v.span(), format!("{what} is empty")).help = Some("write a rhai expression, e.g. 'p.completed == true'".into());
+        r.error(v.span(), format!("{what} is empty")).help =
+            Some("write a rhai expression, e.g. 'p.completed == true'".into());
         return None;
     }
     Some(rule_text(r.text, text, v.span()))
@@ -291,8 +314,11 @@ fn library(r: &mut Reader, v: &Value) -> Option<Library> {
     let rel = Path::new(&name);
     let plain = rel.components().all(|c| matches!(c, Component::Normal(_)));
     if !plain || !name.ends_with(".rhai") {
-        r.error(v.span(), format!("rule library \"{name}\" must be a .rhai file inside rules/ or the contract's folder"))
-            .help = Some("write e.g. uses = [\"rules/employment.rhai\"]; `..` and absolute paths are not allowed".into());
+        r.error(
+            v.span(),
+            format!("rule library \"{name}\" must be a .rhai file inside rules/ or the contract's folder"),
+        )
+        .help = Some("write e.g. uses = [\"rules/employment.rhai\"]; `..` and absolute paths are not allowed".into());
         return None;
     }
     let dir = r.file.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -302,8 +328,8 @@ fn library(r: &mut Reader, v: &Value) -> Option<Library> {
         Some(dir.join(rel)).filter(|p| p.is_file())
     };
     let Some(path) = path else {
-        r.error(v.span(), format!("rule library \"{name}\" was not found"))
-            .help = Some("rules/… paths are looked up in the project's rules/ folder; others beside the contract".into());
+        r.error(v.span(), format!("rule library \"{name}\" was not found")).help =
+            Some("rules/… paths are looked up in the project's rules/ folder; others beside the contract".into());
         return None;
     };
     match std::fs::read_to_string(&path) {
@@ -326,8 +352,8 @@ fn attributes(r: &mut Reader, v: &Value) -> BTreeMap<String, AttributeType> {
             "date" => AttributeType::Date,
             "boolean" => AttributeType::Boolean,
             _ => {
-                r.error(value.span(), format!("unknown attribute type \"{kind}\""))
-                    .help = Some("write one of: \"text\", \"number\", \"date\", \"boolean\"".into());
+                r.error(value.span(), format!("unknown attribute type \"{kind}\"")).help =
+                    Some("write one of: \"text\", \"number\", \"date\", \"boolean\"".into());
                 continue;
             }
         };
@@ -355,7 +381,9 @@ fn parameter(r: &mut Reader, v: &Value, what: &str) -> Option<Parameter> {
         DeValue::Integer(_) => r.integer(v, what, i64::MIN).map(Parameter::Integer),
         DeValue::Boolean(b) => Some(Parameter::Bool(*b)),
         DeValue::Datetime(_) => r.date(v, what).map(Parameter::Date),
-        DeValue::String(s) => Some(crate::money::parse_decimal(s).map_or_else(|| Parameter::Text(s.to_string()), Parameter::Decimal)),
+        DeValue::String(s) => {
+            Some(crate::money::parse_decimal(s).map_or_else(|| Parameter::Text(s.to_string()), Parameter::Decimal))
+        }
         DeValue::Float(_) => r.decimal(v, what).map(Parameter::Decimal),
         other => {
             r.type_error(v, what, "a number, text, date or true/false", other);
@@ -391,7 +419,8 @@ fn timeline<T>(
             for item in items {
                 let Some(t) = r.table(item, what) else { continue };
                 r.unknown_keys(t, &["from", "to", key, "clause"]);
-                let from = r.required(t, "from", "from = 2026-01-01").and_then(|d| r.date(d, &format!("{what} `from`")));
+                let from =
+                    r.required(t, "from", "from = 2026-01-01").and_then(|d| r.date(d, &format!("{what} `from`")));
                 let to = t.get("to").and_then(|d| r.date(d, &format!("{what} `to`")));
                 let example = format!("{key} = \"…\"");
                 let x = r.required(t, key, &example).and_then(|x| value(r, x));
@@ -418,7 +447,12 @@ fn timeline<T>(
 
 /// Give each version without `to` the day before the next one's `from`, and
 /// refuse versions that are out of order or overlap.
-fn close_periods<T>(r: &mut Reader, what: &str, versions: &mut [Version<T>], spans: &[std::ops::Range<usize>]) -> Option<()> {
+fn close_periods<T>(
+    r: &mut Reader,
+    what: &str,
+    versions: &mut [Version<T>],
+    spans: &[std::ops::Range<usize>],
+) -> Option<()> {
     let mut ok = true;
     for i in 1..versions.len() {
         let (prev, next) = (versions[i - 1].period, versions[i].period);
@@ -500,9 +534,12 @@ fn line_of(r: &Reader, span: std::ops::Range<usize>) -> u64 {
 fn start_fee(r: &mut Reader, v: &Value) -> Option<Item> {
     let t = r.table(v, "[start_fee]")?;
     r.unknown_keys(t, &["name", "clause", "tariff", "cap_total"]);
-    let name = r.required(t, "name", "name = { fi = \"Aloitusmaksu\", en = \"Start fee\" }").and_then(|v| names(r, v, "name"));
+    let name =
+        r.required(t, "name", "name = { fi = \"Aloitusmaksu\", en = \"Start fee\" }").and_then(|v| names(r, v, "name"));
     let clause = r.opt_string(t, "clause");
-    let tariff = r.required(t, "tariff", "tariff = \"200.00\"").and_then(|v| money_timeline(r, v, "start fee `tariff`", clause.as_ref()));
+    let tariff = r
+        .required(t, "tariff", "tariff = \"200.00\"")
+        .and_then(|v| money_timeline(r, v, "start fee `tariff`", clause.as_ref()));
     let cap_total = t.get("cap_total").and_then(|v| r.decimal(v, "`cap_total`"));
     Some(Item {
         id: "start_fee".into(),
@@ -572,15 +609,15 @@ fn fixed_fee(r: &mut Reader, v: &Value, valid: DateRange, contract_value: Option
             match contract_value {
                 Some(total) => Some(total * pct / Decimal::ONE_HUNDRED),
                 None => {
-                    r.error(p.span(), "`percent_of_value` needs the contract's total value")
-                        .help = Some("add value = \"240000.00\" under [contract]".into());
+                    r.error(p.span(), "`percent_of_value` needs the contract's total value").help =
+                        Some("add value = \"240000.00\" under [contract]".into());
                     None
                 }
             }
         }
         _ => {
-            r.error(t.header_span(r.text), "a fixed fee needs exactly one of `amount` or `percent_of_value`")
-                .help = Some("write amount = \"1500.00\" or percent_of_value = \"1.25\"".into());
+            r.error(t.header_span(r.text), "a fixed fee needs exactly one of `amount` or `percent_of_value`").help =
+                Some("write amount = \"1500.00\" or percent_of_value = \"1.25\"".into());
             None
         }
     };
@@ -646,7 +683,8 @@ fn factor(r: &mut Reader, v: &Value) -> Option<Factor> {
 fn exclusive(r: &mut Reader, v: &Value) -> Option<Exclusive> {
     let t = r.table(v, "[[exclusive]]")?;
     r.unknown_keys(t, &["outcomes", "clause"]);
-    let items = r.required(t, "outcomes", "outcomes = [\"employed_6m\", \"education\"]").map(|v| r.strings(v, "`outcomes`"))?;
+    let items =
+        r.required(t, "outcomes", "outcomes = [\"employed_6m\", \"education\"]").map(|v| r.strings(v, "`outcomes`"))?;
     if items.len() < 2 {
         r.error(v.span(), "an [[exclusive]] group needs at least two outcomes");
     }
@@ -676,10 +714,14 @@ fn table_inputs(r: &mut Reader, table: &DecisionTable, attributes: &BTreeMap<Str
                 }
                 None => {
                     let msg = format!("table `{}`, input `{}`: unknown field \"{name}\"", table.name, column.name);
-                    let help = hint(name, &Field::NAMES, &format!(
+                    let help = hint(
+                        name,
+                        &Field::NAMES,
+                        &format!(
                         "name one of: {}, or attr.NAME for a declared attribute; or write expr = '…' instead of from",
                         Field::NAMES.join(", ")
-                    ));
+                    ),
+                    );
                     r.error(column.span.clone(), msg).help = Some(help);
                     continue;
                 }
@@ -710,8 +752,10 @@ fn check_field_type(
             Some(AttributeType::Date) => C::Date,
             Some(AttributeType::Boolean) => C::Boolean,
             None => {
-                let msg = format!("table `{}`, input `{}`: attribute `{name}` is not declared", table.name, column.name);
-                r.error(column.span.clone(), msg).help = Some(format!("declare it under [attributes], e.g. {name} = \"number\""));
+                let msg =
+                    format!("table `{}`, input `{}`: attribute `{name}` is not declared", table.name, column.name);
+                r.error(column.span.clone(), msg).help =
+                    Some(format!("declare it under [attributes], e.g. {name} = \"number\""));
                 return;
             }
         },
@@ -730,12 +774,19 @@ fn check_field_type(
 
 /// Check a `{ table = … }` reference: the table exists and has the output,
 /// of the expected type. Fills in the output when the table has only one.
-fn check_table_ref(r: &mut Reader, c: &Contract, reference: &mut TableRef, expected: crate::tables::ColumnType, what: &str) {
+fn check_table_ref(
+    r: &mut Reader,
+    c: &Contract,
+    reference: &mut TableRef,
+    expected: crate::tables::ColumnType,
+    what: &str,
+) {
     let span = find_string(r.text, &reference.table).unwrap_or(0..1);
     let Some(table) = c.table(&reference.table) else {
         let names: Vec<&str> = c.tables.iter().map(|t| t.name.as_str()).collect();
         let help = hint(&reference.table, &names, "declare it as [tables.NAME] in this contract");
-        r.error(span, format!("{what} names table `{}`, which this contract does not have", reference.table)).help = Some(help);
+        r.error(span, format!("{what} names table `{}`, which this contract does not have", reference.table)).help =
+            Some(help);
         return;
     };
     if reference.output.is_empty() {
@@ -751,7 +802,13 @@ fn check_table_ref(r: &mut Reader, c: &Contract, reference: &mut TableRef, expec
     match table.outputs.iter().find(|o| o.name == reference.output) {
         Some(o) if o.column_type == expected => {}
         Some(o) => {
-            let msg = format!("{what} needs a {} output, but `{}` of table `{}` is {}", expected.name(), o.name, table.name, o.column_type.name());
+            let msg = format!(
+                "{what} needs a {} output, but `{}` of table `{}` is {}",
+                expected.name(),
+                o.name,
+                table.name,
+                o.column_type.name()
+            );
             r.error(span, msg);
         }
         None => {
@@ -782,7 +839,8 @@ fn resolve_table_refs(r: &mut Reader, c: &mut Contract) {
 /// Checks across sections: references to outcomes, groups and ids.
 fn cross_check(r: &mut Reader, root: Table, c: &Contract) {
     let mut seen = BTreeSet::new();
-    let outcome_ids: Vec<&str> = c.items.iter().filter(|i| i.kind == ItemKind::Outcome).map(|i| i.id.as_str()).collect();
+    let outcome_ids: Vec<&str> =
+        c.items.iter().filter(|i| i.kind == ItemKind::Outcome).map(|i| i.id.as_str()).collect();
     for (n, item) in c.items.iter().enumerate() {
         let span = section_span(root, "outcome", n.saturating_sub(usize::from(c.items[0].kind == ItemKind::StartFee)));
         if !seen.insert(item.id.as_str()) {
@@ -826,7 +884,8 @@ fn check_refs(r: &mut Reader, root: Table, section: &str, refs: &[String], outco
     for id in refs.iter().filter(|id| !outcome_ids.contains(&id.as_str())) {
         let span = find_string(r.text, id).unwrap_or_else(|| section_span(root, section, 0));
         let help = hint(id, outcome_ids, &format!("the outcomes are: {}", outcome_ids.join(", ")));
-        r.error(span, format!("[[{section}]] names `{id}`, which is not an outcome of this contract")).help = Some(help);
+        r.error(span, format!("[[{section}]] names `{id}`, which is not an outcome of this contract")).help =
+            Some(help);
     }
 }
 

@@ -87,8 +87,8 @@ impl<'s> Reader<'s> {
         let found = table.get(key);
         if found.is_none() {
             let span = table.header_span(self.text);
-            self.error(span, format!("{} is missing the key `{key}`", table.path))
-                .help = Some(format!("add a line such as: {example}"));
+            self.error(span, format!("{} is missing the key `{key}`", table.path)).help =
+                Some(format!("add a line such as: {example}"));
         }
         found
     }
@@ -168,8 +168,11 @@ impl<'s> Reader<'s> {
             DeValue::String(s) => {
                 let d = parse_decimal(s);
                 if d.is_none() {
-                    self.error(value.span(), format!("{what}: expected a decimal number such as \"1200.00\", found \"{s}\""))
-                        .help = Some("use digits with a point for decimals, no spaces, units or commas".into());
+                    self.error(
+                        value.span(),
+                        format!("{what}: expected a decimal number such as \"1200.00\", found \"{s}\""),
+                    )
+                    .help = Some("use digits with a point for decimals, no spaces, units or commas".into());
                 }
                 d
             }
@@ -200,8 +203,8 @@ impl<'s> Reader<'s> {
         };
         if parsed.is_none() {
             let found = self.snippet(value.span());
-            self.error(value.span(), format!("{what}: expected a date such as 2026-01-31, found {found}"))
-                .help = Some("write dates as YYYY-MM-DD without time or quotes".into());
+            self.error(value.span(), format!("{what}: expected a date such as 2026-01-31, found {found}")).help =
+                Some("write dates as YYYY-MM-DD without time or quotes".into());
         }
         parsed
     }
@@ -238,12 +241,7 @@ fn describe(v: &DeValue) -> &'static str {
 pub(crate) fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
     // A truncated key (`achieved` for `achieved_on`) is as likely as a typo.
     let distance = |k: &str| if word.len() >= 4 && k.starts_with(word) { 1 } else { edit_distance(word, k) };
-    known
-        .iter()
-        .map(|k| (distance(k), *k))
-        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
-        .min()
-        .map(|(_, k)| k)
+    known.iter().map(|k| (distance(k), *k)).filter(|(d, k)| *d <= 2.max(k.len() / 4)).min().map(|(_, k)| k)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

@@ -7,11 +7,14 @@ use rust_decimal::Decimal;
 
 use super::lookup::{describe_inputs, field_value, rule_value, Found};
 use crate::contract::{
-    Achievement, AttributeType, Combine, Contract, Factor, Input, Item, ItemKind, Parameter, RuleText, Selector, TableRef, Tariff,
+    Achievement, AttributeType, Combine, Contract, Factor, Input, Item, ItemKind, Parameter, RuleText, Selector,
+    TableRef, Tariff,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::records::{Arm, AttributeValue, Record};
-use crate::scripting::{CompiledRule, EvalContext, Library, Limits, ParamValue, RuleEngine, RuleError, RuleSource, RuleValue};
+use crate::scripting::{
+    CompiledRule, EvalContext, Library, Limits, ParamValue, RuleEngine, RuleError, RuleSource, RuleValue,
+};
 use crate::statement::{Ineligible, LineId, ReasonCode, Unpaid};
 use crate::tables::{TableOutput, Value};
 
@@ -94,8 +97,13 @@ impl<'c> Evaluator<'c> {
             .collect();
         let mut compile = |name: String, rule: Option<&RuleText>| -> Option<CompiledRule> {
             let rule = rule?;
-            let source =
-                RuleSource { name, file: contract.file.clone(), text: rule.text.clone(), line: rule.line, column: rule.column };
+            let source = RuleSource {
+                name,
+                file: contract.file.clone(),
+                text: rule.text.clone(),
+                line: rule.line,
+                column: rule.column,
+            };
             engine.compile_rule(&source, &libraries).map_err(|d| diags.push(d)).ok()
         };
         let eligibility = compile("eligibility condition".into(), contract.eligibility.who.condition.as_ref());
@@ -156,7 +164,12 @@ impl<'c> Evaluator<'c> {
 
     /// Evaluate one record as of `as_of`. With `trace`, every rule and table
     /// evaluated is recorded with what it read.
-    pub fn evaluate(&self, record: &Record, as_of: NaiveDate, trace: Option<&mut Vec<Step>>) -> Result<RecordOutcome, RuleError> {
+    pub fn evaluate(
+        &self,
+        record: &Record,
+        as_of: NaiveDate,
+        trace: Option<&mut Vec<Step>>,
+    ) -> Result<RecordOutcome, RuleError> {
         let c = self.contract;
         if record.contract.as_deref().is_some_and(|id| id != c.id) {
             return Ok(RecordOutcome::OtherContract);
@@ -179,7 +192,12 @@ impl<'c> Evaluator<'c> {
             // its rules may rely on `achieved.<prerequisite>` being a date.
             if let Some(req) = item.requires.iter().find(|r| !achieved.contains_key(*r)) {
                 let detail = format!("requires {req}, which was not achieved");
-                out.unpaid.push(Unpaid { participant: record.id.clone(), item: item.id.clone(), reason: ReasonCode::Requires, detail });
+                out.unpaid.push(Unpaid {
+                    participant: record.id.clone(),
+                    item: item.id.clone(),
+                    reason: ReasonCode::Requires,
+                    detail,
+                });
                 continue;
             }
             let dates = run.dates(item, compiled, &achieved)?;
@@ -207,7 +225,8 @@ impl<'c> Evaluator<'c> {
     fn apply_exclusivity(&self, out: &mut Eligible) {
         for group in &self.contract.exclusive {
             let total = |id: &str| -> Option<Decimal> {
-                let amounts: Vec<Decimal> = out.candidates.iter().filter(|c| c.id.item == id).map(|c| c.amount).collect();
+                let amounts: Vec<Decimal> =
+                    out.candidates.iter().filter(|c| c.id.item == id).map(|c| c.amount).collect();
                 (!amounts.is_empty()).then(|| amounts.iter().sum())
             };
             let mut best: Option<(&String, Decimal)> = None;
@@ -283,7 +302,9 @@ impl Run<'_, '_> {
             let value = match (input, rule) {
                 (Input::Rule(text), Some(rule)) => {
                     let v = self.rule(rule, &BTreeMap::new(), table.clause.as_ref(), text.line)?;
-                    rule_value(v).ok_or_else(|| table_error(&table.name, self.record, "an input rule returned a list of dates"))?
+                    rule_value(v).ok_or_else(|| {
+                        table_error(&table.name, self.record, "an input rule returned a list of dates")
+                    })?
                 }
                 (Input::Field(field), _) => field_value(field, self.record, item),
                 (Input::Rule(_), None) => unreachable!("every expr input is compiled"),
@@ -296,17 +317,24 @@ impl Run<'_, '_> {
             TableOutput::Single(mut outputs) => outputs.remove(&reference.output),
             TableOutput::None => None,
             TableOutput::List(_) | TableOutput::Aggregate(_) => {
-                return Err(table_error(&table.name, self.record, "a multi-hit table cannot give a single value here; use a single-hit policy"));
+                return Err(table_error(
+                    &table.name,
+                    self.record,
+                    "a multi-hit table cannot give a single value here; use a single-hit policy",
+                ));
             }
         };
-        let found = value.filter(|v| *v != Value::Null).map(|value| Found { value, trace: Found::describe(reference, &rows) });
+        let found =
+            value.filter(|v| *v != Value::Null).map(|value| Found { value, trace: Found::describe(reference, &rows) });
         if let Some(steps) = self.trace.as_deref_mut() {
             steps.push(Step {
                 rule: format!("table `{}`{}", table.name, item.map(|i| format!(" for `{i}`")).unwrap_or_default()),
                 at: format!("{}", c.file.display()),
                 clause: table.clause.clone(),
                 reads: describe_inputs(&inputs),
-                result: found.as_ref().map_or("no row matches".into(), |f| format!("{} = {} ({})", reference.output, f.value, f.trace)),
+                result: found
+                    .as_ref()
+                    .map_or("no row matches".into(), |f| format!("{} = {} ({})", reference.output, f.value, f.trace)),
             });
         }
         Ok(found)
@@ -379,7 +407,8 @@ impl Run<'_, '_> {
         out: &mut Eligible,
     ) -> Result<(), RuleError> {
         let record = self.record;
-        let unpaid = |reason, detail: String| Unpaid { participant: record.id.clone(), item: item.id.clone(), reason, detail };
+        let unpaid =
+            |reason, detail: String| Unpaid { participant: record.id.clone(), item: item.id.clone(), reason, detail };
         let Some(first) = dates.first().copied() else {
             out.unpaid.push(unpaid(ReasonCode::NotAchieved, "not achieved".into()));
             return Ok(());
@@ -412,7 +441,8 @@ impl Run<'_, '_> {
                 },
                 Tariff::Table(reference) => match self.lookup(reference, Some(&item.id))? {
                     Some(Found { value: Value::Number(t), trace }) => {
-                        let clause = c.table(&reference.table).and_then(|t| t.clause.clone()).or_else(|| item.clause.clone());
+                        let clause =
+                            c.table(&reference.table).and_then(|t| t.clause.clone()).or_else(|| item.clause.clone());
                         (t, clause, Some(trace))
                     }
                     _ => {
@@ -425,7 +455,12 @@ impl Run<'_, '_> {
             let mut line_tables = tables.clone();
             line_tables.extend(table);
             out.candidates.push(Candidate {
-                id: LineId { contract: c.id.clone(), participant: record.id.clone(), item: item.id.clone(), occurrence: n as u32 + 1 },
+                id: LineId {
+                    contract: c.id.clone(),
+                    participant: record.id.clone(),
+                    item: item.id.clone(),
+                    occurrence: n as u32 + 1,
+                },
                 item_index: index,
                 kind: item.kind,
                 achieved_on: date,
@@ -454,7 +489,8 @@ impl Run<'_, '_> {
         // (multiplier id, factor, table row that gave it)
         let mut factors: Vec<(&str, Decimal, Option<String>)> = Vec::new();
         for (m, rule) in c.multipliers.iter().zip(&self.ev.multipliers) {
-            if !(m.items.is_empty() || m.items.contains(&item.id)) || selector_mismatch(&m.when, self.record).is_some() {
+            if !(m.items.is_empty() || m.items.contains(&item.id)) || selector_mismatch(&m.when, self.record).is_some()
+            {
                 continue;
             }
             if let Some(rule) = rule {
@@ -560,14 +596,21 @@ fn type_word(ty: AttributeType) -> &'static str {
     }
 }
 
-fn attribute_error(id: &str, origin: &crate::records::Origin, name: &str, ty: AttributeType, value: &AttributeValue) -> Diagnostic {
+fn attribute_error(
+    id: &str,
+    origin: &crate::records::Origin,
+    name: &str,
+    ty: AttributeType,
+    value: &AttributeValue,
+) -> Diagnostic {
     let found = match value {
         AttributeValue::Text(t, _) => format!("\"{}\"", crate::records::hetu::redact(t)),
         AttributeValue::Number(n) => n.to_string(),
         AttributeValue::Bool(b) => b.to_string(),
         AttributeValue::Date(d) => d.to_string(),
     };
-    let location = Location::Line { line: origin.line, column: Some(crate::diagnostic::Column::Named(name.to_string())) };
+    let location =
+        Location::Line { line: origin.line, column: Some(crate::diagnostic::Column::Named(name.to_string())) };
     let message = format!(
         "participant {}: attribute `{name}` is declared {} by the contract, found {found}",
         crate::records::hetu::redact(id),
@@ -583,9 +626,9 @@ fn convert(value: &AttributeValue, ty: AttributeType) -> Option<AttributeValue> 
         (V::Text(t, d), AttributeType::Number) => crate::records::value::parse_decimal(t, *d).map(V::Number),
         (V::Text(t, d), AttributeType::Date) => crate::records::value::parse_date(t, *d).map(V::Date),
         (V::Text(t, _), AttributeType::Boolean) => crate::records::value::parse_bool(t).map(V::Bool),
-        (V::Text(..), AttributeType::Text) | (V::Number(_), AttributeType::Number) | (V::Bool(_), AttributeType::Boolean) => {
-            Some(value.clone())
-        }
+        (V::Text(..), AttributeType::Text)
+        | (V::Number(_), AttributeType::Number)
+        | (V::Bool(_), AttributeType::Boolean) => Some(value.clone()),
         (V::Date(_), AttributeType::Date) => Some(value.clone()),
         (V::Number(n), AttributeType::Text) => Some(V::Text(n.to_string(), Default::default())),
         _ => None,

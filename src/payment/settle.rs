@@ -14,7 +14,13 @@ use crate::statement::{Counts, Inputs, Line, LineId, Statement, Totals};
 
 /// Turn evaluated records into the statement (see the module doc of
 /// `payment` for the order of operations).
-pub fn settle(contract: &Contract, evaluated: Vec<RecordOutcome>, mut counts: Counts, inputs: Inputs, request: Request) -> Statement {
+pub fn settle(
+    contract: &Contract,
+    evaluated: Vec<RecordOutcome>,
+    mut counts: Counts,
+    inputs: Inputs,
+    request: Request,
+) -> Statement {
     let mut candidates = Vec::new();
     let mut unpaid = Vec::new();
     let mut ineligible = Vec::new();
@@ -48,7 +54,11 @@ pub fn settle(contract: &Contract, evaluated: Vec<RecordOutcome>, mut counts: Co
     if let Some(p) = request.period {
         lines.retain(|l| l.achieved_on >= p.from && l.achieved_on <= p.to);
     }
-    let mut paid: Vec<&str> = lines.iter().filter(|l| l.net > Decimal::ZERO && !l.id.participant.is_empty()).map(|l| l.id.participant.as_str()).collect();
+    let mut paid: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.net > Decimal::ZERO && !l.id.participant.is_empty())
+        .map(|l| l.id.participant.as_str())
+        .collect();
     paid.sort_unstable();
     paid.dedup();
     counts.paid = paid.len() as u64;
@@ -94,7 +104,12 @@ fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Vec<Candidate> {
         };
         for (k, date) in dates.into_iter().enumerate() {
             out.push(Candidate {
-                id: LineId { contract: contract.id.clone(), participant: String::new(), item: fee.id.clone(), occurrence: k as u32 + 1 },
+                id: LineId {
+                    contract: contract.id.clone(),
+                    participant: String::new(),
+                    item: fee.id.clone(),
+                    occurrence: k as u32 + 1,
+                },
                 item_index: contract.items.len() + n,
                 kind: ItemKind::FixedFee,
                 achieved_on: date,

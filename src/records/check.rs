@@ -23,10 +23,7 @@ pub(super) struct Problem {
 
 impl Problem {
     pub(super) fn new(message: impl Into<String>) -> Self {
-        Problem {
-            message: message.into(),
-            help: None,
-        }
+        Problem { message: message.into(), help: None }
     }
 
     pub(super) fn help(mut self, help: impl Into<String>) -> Self {
@@ -58,10 +55,7 @@ impl Place<'_> {
             Some(id) => format!("participant {}", quote(id)),
             None => "record".to_owned(),
         };
-        let location = Location::Line {
-            line: self.line,
-            column,
-        };
+        let location = Location::Line { line: self.line, column };
         let d = Diagnostic::error(self.file, location, format!("{who}: {}", problem.message));
         let d = match problem.help {
             Some(h) => d.with_help(h),
@@ -84,8 +78,7 @@ pub(super) fn quote(text: &str) -> String {
 /// The participant id: non-empty and not a personal identity code.
 pub(super) fn participant_id(field: &str, id: &str) -> Result<(), Problem> {
     if id.trim().is_empty() {
-        return Err(Problem::new(format!("`{field}` is empty"))
-            .help("give every record its pseudonymous id"));
+        return Err(Problem::new(format!("`{field}` is empty")).help("give every record its pseudonymous id"));
     }
     if hetu::contains_identity_code(id) {
         // The id itself is never repeated: it is personal data.
@@ -101,11 +94,7 @@ pub(super) fn arm(field: &str, text: &str) -> Result<Arm, Problem> {
     match text {
         "participant" => Ok(Arm::Participant),
         "control" => Ok(Arm::Control),
-        _ => Err(Problem::expected(
-            field,
-            "\"participant\" or \"control\"",
-            quote(text),
-        )),
+        _ => Err(Problem::expected(field, "\"participant\" or \"control\"", quote(text))),
     }
 }
 
@@ -125,24 +114,17 @@ pub(super) fn spell_kind(
         None => None,
         Some("open") => Some(Sector::Open),
         Some("subsidised") => Some(Sector::Subsidised),
-        Some(other) => {
-            return Err(Problem::expected(
-                sector_field,
-                "\"open\" or \"subsidised\"",
-                quote(other),
-            ))
-        }
+        Some(other) => return Err(Problem::expected(sector_field, "\"open\" or \"subsidised\"", quote(other))),
     };
     match (kind, sector) {
         ("employment", None | Some(Sector::Open)) => Ok(("employment".into(), Some(Sector::Open))),
-        ("employment" | "subsidised_employment", Some(Sector::Subsidised))
-        | ("subsidised_employment", None) => {
+        ("employment" | "subsidised_employment", Some(Sector::Subsidised)) | ("subsidised_employment", None) => {
             Ok(("subsidised_employment".into(), Some(Sector::Subsidised)))
         }
-        ("subsidised_employment", Some(Sector::Open)) => Err(Problem::new(format!(
-            "`{sector_field}` is \"open\" but `{kind_field}` is \"subsidised_employment\""
-        ))
-        .help("use kind \"employment\" for open labour market work")),
+        ("subsidised_employment", Some(Sector::Open)) => {
+            Err(Problem::new(format!("`{sector_field}` is \"open\" but `{kind_field}` is \"subsidised_employment\""))
+                .help("use kind \"employment\" for open labour market work"))
+        }
         (_, Some(_)) => Err(Problem::new(format!(
             "`{sector_field}` is given for a {} spell; a sector belongs only to employment spells",
             quote(kind)
@@ -153,15 +135,9 @@ pub(super) fn spell_kind(
 }
 
 /// A period's end may not come before its start (both ends are inclusive).
-pub(super) fn end_not_before_start(
-    field: &str,
-    start: NaiveDate,
-    end: Option<NaiveDate>,
-) -> Result<(), Problem> {
+pub(super) fn end_not_before_start(field: &str, start: NaiveDate, end: Option<NaiveDate>) -> Result<(), Problem> {
     match end {
-        Some(end) if end < start => Err(Problem::new(format!(
-            "`{field}`: end {end} is before start {start}"
-        ))),
+        Some(end) if end < start => Err(Problem::new(format!("`{field}`: end {end} is before start {start}"))),
         _ => Ok(()),
     }
 }
@@ -202,20 +178,11 @@ pub(super) struct Duplicates {
 
 impl Duplicates {
     /// Records the key at `line`; a repeat is the error, naming both lines.
-    pub(super) fn check(
-        &mut self,
-        id: &str,
-        arm: Arm,
-        contract: Option<&str>,
-        line: u64,
-    ) -> Result<(), Problem> {
+    pub(super) fn check(&mut self, id: &str, arm: Arm, contract: Option<&str>, line: u64) -> Result<(), Problem> {
         let key = (id.to_owned(), arm, contract.map(str::to_owned));
         match self.first_line.get(&key) {
             Some(&first) => {
-                let contract = contract.map_or_else(
-                    || "no contract".to_owned(),
-                    |c| format!("contract {}", quote(c)),
-                );
+                let contract = contract.map_or_else(|| "no contract".to_owned(), |c| format!("contract {}", quote(c)));
                 Err(Problem::new(format!(
                     "duplicate record: line {line} repeats the id, arm ({}) and {contract} of line {first}",
                     arm.as_str()
@@ -243,10 +210,7 @@ mod tests {
         let subsidised = Ok(("subsidised_employment".to_owned(), Some(Sector::Subsidised)));
         assert_eq!(kind("subsidised_employment", None), subsidised);
         assert_eq!(kind("employment", Some("subsidised")), subsidised);
-        assert_eq!(
-            kind("subsidised_employment", Some("subsidised")),
-            subsidised
-        );
+        assert_eq!(kind("subsidised_employment", Some("subsidised")), subsidised);
         let open = Ok(("employment".to_owned(), Some(Sector::Open)));
         assert_eq!(kind("employment", None), open);
         assert_eq!(kind("employment", Some("open")), open);
@@ -255,13 +219,9 @@ mod tests {
 
     #[test]
     fn spell_sectors_are_checked() {
-        assert!(kind("employment", Some("public"))
-            .unwrap_err()
-            .contains("expected \"open\" or \"subsidised\""));
+        assert!(kind("employment", Some("public")).unwrap_err().contains("expected \"open\" or \"subsidised\""));
         assert!(kind("subsidised_employment", Some("open")).is_err());
-        assert!(kind("education", Some("open"))
-            .unwrap_err()
-            .contains("only to employment"));
+        assert!(kind("education", Some("open")).unwrap_err().contains("only to employment"));
     }
 
     #[test]
@@ -280,11 +240,7 @@ mod tests {
         assert!(d.check("P-1", Arm::Control, None, 3).is_ok());
         assert!(d.check("P-1", Arm::Participant, Some("X"), 4).is_ok());
         let p = d.check("P-1", Arm::Participant, None, 9).unwrap_err();
-        assert!(
-            p.message.contains("line 9") && p.message.contains("line 2"),
-            "{}",
-            p.message
-        );
+        assert!(p.message.contains("line 9") && p.message.contains("line 2"), "{}", p.message);
     }
 
     #[test]

@@ -19,9 +19,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::check::{self, quote, Duplicates, Place, Problem};
-use super::model::{
-    Arm, AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell,
-};
+use super::model::{Arm, AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell};
 use super::value;
 use crate::diagnostic::{Column, Diagnostic, Location};
 
@@ -43,16 +41,7 @@ impl TableSpec {
 const PARTICIPANTS: TableSpec = TableSpec {
     file: "participants.csv",
     required: &["id", "service_start"],
-    optional: &[
-        "contract",
-        "arm",
-        "weight",
-        "municipality",
-        "birth_date",
-        "groups",
-        "service_end",
-        "completed",
-    ],
+    optional: &["contract", "arm", "weight", "municipality", "birth_date", "groups", "service_end", "completed"],
 };
 
 /// A child table and how one of its rows is read.
@@ -71,11 +60,7 @@ const CHILD_TABLES: [ChildTable; 5] = [
         read: read_spell,
     },
     ChildTable {
-        spec: TableSpec {
-            file: "earnings.csv",
-            required: &["id", "month", "amount"],
-            optional: &["arm"],
-        },
+        spec: TableSpec { file: "earnings.csv", required: &["id", "month", "amount"], optional: &["arm"] },
         read: read_earning,
     },
     ChildTable {
@@ -95,11 +80,7 @@ const CHILD_TABLES: [ChildTable; 5] = [
         read: read_measure_row,
     },
     ChildTable {
-        spec: TableSpec {
-            file: "feedback.csv",
-            required: &["id", "date", "satisfaction"],
-            optional: &["arm"],
-        },
+        spec: TableSpec { file: "feedback.csv", required: &["id", "date", "satisfaction"], optional: &["arm"] },
         read: read_feedback,
     },
 ];
@@ -115,19 +96,10 @@ impl CsvFolderReader {
     pub fn open(dir: &Path) -> Result<Self, Diagnostic> {
         if !dir.join(PARTICIPANTS.file).is_file() {
             let files: Vec<&str> = CHILD_TABLES.iter().map(|t| t.spec.file).collect();
-            return Err(Diagnostic::error(
-                dir,
-                Location::File,
-                "the folder has no participants.csv",
-            )
-            .with_help(format!(
-                "a CSV records folder needs participants.csv; {} are optional",
-                files.join(", ")
-            )));
+            return Err(Diagnostic::error(dir, Location::File, "the folder has no participants.csv")
+                .with_help(format!("a CSV records folder needs participants.csv; {} are optional", files.join(", "))));
         }
-        Ok(CsvFolderReader {
-            items: read_folder(dir).into_iter(),
-        })
+        Ok(CsvFolderReader { items: read_folder(dir).into_iter() })
     }
 }
 
@@ -191,38 +163,17 @@ struct Row {
 impl Table {
     /// Reads and splits the file and checks its header against `spec`.
     fn load(path: PathBuf, spec: &TableSpec) -> Result<Table, Vec<Diagnostic>> {
-        let bytes = std::fs::read(&path).map_err(|e| {
-            vec![Diagnostic::error(
-                &path,
-                Location::File,
-                format!("cannot read {}: {e}", spec.file),
-            )]
-        })?;
-        let bom = if bytes.starts_with(UTF8_BOM) {
-            UTF8_BOM.len()
-        } else {
-            0
-        };
+        let bytes = std::fs::read(&path)
+            .map_err(|e| vec![Diagnostic::error(&path, Location::File, format!("cannot read {}: {e}", spec.file))])?;
+        let bom = if bytes.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
         let body = &bytes[bom..];
         let header_line = body.split(|&b| b == b'\n').next().unwrap_or_default();
-        let (dialect, separator) = if header_line.contains(&b';') {
-            (Dialect::Finnish, b';')
-        } else {
-            (Dialect::Standard, b',')
-        };
-        let mut reader = ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(separator)
-            .from_reader(body);
+        let (dialect, separator) =
+            if header_line.contains(&b';') { (Dialect::Finnish, b';') } else { (Dialect::Standard, b',') };
+        let mut reader = ReaderBuilder::new().has_headers(false).flexible(true).delimiter(separator).from_reader(body);
 
-        let mut table = Table {
-            path: Arc::new(path),
-            dialect,
-            columns: HashMap::new(),
-            header: Vec::new(),
-            rows: Vec::new(),
-        };
+        let mut table =
+            Table { path: Arc::new(path), dialect, columns: HashMap::new(), header: Vec::new(), rows: Vec::new() };
         let mut record = ByteRecord::new();
         loop {
             match reader.read_byte_record(&mut record) {
@@ -231,16 +182,10 @@ impl Table {
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line());
                     let location = Location::Line { line, column: None };
-                    return Err(vec![Diagnostic::error(
-                        &*table.path,
-                        location,
-                        format!("cannot read the CSV: {e}"),
-                    )]);
+                    return Err(vec![Diagnostic::error(&*table.path, location, format!("cannot read the CSV: {e}"))]);
                 }
             }
-            let (mut line, mut start) = record
-                .position()
-                .map_or((0, 0), |p| (p.line(), p.byte() as usize));
+            let (mut line, mut start) = record.position().map_or((0, 0), |p| (p.line(), p.byte() as usize));
             // The csv crate skips blank lines as part of the next record, so
             // its position can be a blank line before the record.
             while let Some(&b) = body.get(start).filter(|b| matches!(b, b'\r' | b'\n')) {
@@ -255,29 +200,16 @@ impl Table {
             }
         }
         if table.header.is_empty() {
-            let d = Diagnostic::error(
-                &*table.path,
-                Location::File,
-                format!("{} is empty", spec.file),
-            )
-            .with_help(format!(
-                "the first line must name the columns: {}",
-                spec.known().collect::<Vec<_>>().join(",")
-            ));
+            let d = Diagnostic::error(&*table.path, Location::File, format!("{} is empty", spec.file)).with_help(
+                format!("the first line must name the columns: {}", spec.known().collect::<Vec<_>>().join(",")),
+            );
             return Err(vec![d]);
         }
         Ok(table)
     }
 
     /// Decodes one record; a cell that is not UTF-8 breaks the row.
-    fn split_row(
-        &self,
-        record: &ByteRecord,
-        body: &[u8],
-        bom: usize,
-        line: u64,
-        start: usize,
-    ) -> Row {
+    fn split_row(&self, record: &ByteRecord, body: &[u8], bom: usize, line: u64, start: usize) -> Row {
         let mut broken = None;
         let mut cells = Vec::with_capacity(record.len());
         for (i, cell) in record.iter().enumerate() {
@@ -291,48 +223,24 @@ impl Table {
             }
         }
         if broken.is_none() && !self.header.is_empty() && cells.len() != self.header.len() {
-            let separator = if self.dialect == Dialect::Finnish {
-                ';'
-            } else {
-                ','
-            };
-            let message = format!(
-                "line {line} has {} fields but the header has {}",
-                cells.len(),
-                self.header.len()
-            );
+            let separator = if self.dialect == Dialect::Finnish { ';' } else { ',' };
+            let message = format!("line {line} has {} fields but the header has {}", cells.len(), self.header.len());
             let d = Diagnostic::error(&*self.path, Location::Line { line, column: None }, message).with_help(format!(
                 "put values that contain the separator `{separator}` or a line break in double quotes"
             ));
             broken = Some(d);
         }
-        Row {
-            line,
-            cells,
-            broken,
-        }
+        Row { line, cells, broken }
     }
 
     /// The first byte that is not UTF-8 at or after the record's start,
     /// located by physical line and byte offset.
-    fn bad_utf8(
-        &self,
-        body: &[u8],
-        bom: usize,
-        record_line: u64,
-        start: usize,
-        column: Option<String>,
-    ) -> Diagnostic {
-        let valid = std::str::from_utf8(&body[start..])
-            .err()
-            .map_or(0, |e| e.valid_up_to());
+    fn bad_utf8(&self, body: &[u8], bom: usize, record_line: u64, start: usize, column: Option<String>) -> Diagnostic {
+        let valid = std::str::from_utf8(&body[start..]).err().map_or(0, |e| e.valid_up_to());
         let at = start + valid;
         let before = &body[start..at];
         let line = record_line + before.iter().filter(|&&b| b == b'\n').count() as u64;
-        let line_start = body[..at]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
+        let line_start = body[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         let message = format!(
             "line {line} is not valid UTF-8: byte 0x{:02X} at byte offset {} of the file (byte {} of the line)",
             body.get(at).copied().unwrap_or_default(),
@@ -351,28 +259,16 @@ impl Table {
             return Err(vec![d]);
         }
         let known: Vec<&str> = spec.known().collect();
-        let at = |column: &str| Location::Line {
-            line: row.line,
-            column: Some(Column::Named(column.to_owned())),
-        };
+        let at = |column: &str| Location::Line { line: row.line, column: Some(Column::Named(column.to_owned())) };
         let mut errors = Vec::new();
         for (i, name) in row.cells.iter().map(|c| c.trim()).enumerate() {
             if name.is_empty() {
                 let d = Diagnostic::error(
                     &*self.path,
-                    Location::Line {
-                        line: row.line,
-                        column: None,
-                    },
-                    format!(
-                        "column {} of the header of {} has no name",
-                        i + 1,
-                        spec.file
-                    ),
+                    Location::Line { line: row.line, column: None },
+                    format!("column {} of the header of {} has no name", i + 1, spec.file),
                 );
-                errors.push(d.with_help(
-                    "name every column, or remove the empty column (often a trailing separator)",
-                ));
+                errors.push(d.with_help("name every column, or remove the empty column (often a trailing separator)"));
             } else if self.columns.insert(name.to_owned(), i).is_some() {
                 errors.push(Diagnostic::error(
                     &*self.path,
@@ -380,27 +276,15 @@ impl Table {
                     format!("column `{name}` appears twice in {}", spec.file),
                 ));
             } else if !known.contains(&name) && spec.file != PARTICIPANTS.file {
-                let d = Diagnostic::error(
-                    &*self.path,
-                    at(name),
-                    format!("unknown column `{name}` in {}", spec.file),
-                );
+                let d = Diagnostic::error(&*self.path, at(name), format!("unknown column `{name}` in {}", spec.file));
                 errors.push(d.with_help(format!(
                     "known columns: {}; further data belongs in participants.csv, whose extra columns become attributes",
                     known.join(", ")
                 )));
             }
         }
-        for missing in spec
-            .required
-            .iter()
-            .filter(|c| !self.columns.contains_key(**c))
-        {
-            let d = Diagnostic::error(
-                &*self.path,
-                at(missing),
-                format!("{} has no column `{missing}`", spec.file),
-            );
+        for missing in spec.required.iter().filter(|c| !self.columns.contains_key(**c)) {
+            let d = Diagnostic::error(&*self.path, at(missing), format!("{} has no column `{missing}`", spec.file));
             errors.push(d.with_help(format!("required columns: {}", spec.required.join(", "))));
         }
         self.header = row.cells.into_iter().map(|c| c.trim().to_owned()).collect();
@@ -432,11 +316,7 @@ impl<'a> Cells<'a> {
     /// The trimmed cell; an empty cell is a missing value.
     fn get(&self, column: &str) -> Option<&'a str> {
         let i = *self.table.columns.get(column)?;
-        self.row
-            .cells
-            .get(i)
-            .map(|c| c.trim())
-            .filter(|c| !c.is_empty())
+        self.row.cells.get(i).map(|c| c.trim()).filter(|c| !c.is_empty())
     }
 
     fn opt<T>(
@@ -447,10 +327,7 @@ impl<'a> Cells<'a> {
         self.get(column)
             .map(|text| parse(text, column, self.table.dialect))
             .transpose()
-            .map_err(|problem| CellProblem {
-                column: column.to_owned(),
-                problem,
-            })
+            .map_err(|problem| CellProblem { column: column.to_owned(), problem })
     }
 
     fn req<T>(
@@ -465,26 +342,17 @@ impl<'a> Cells<'a> {
     }
 
     fn place(&self, id: Option<&'a str>) -> Place<'a> {
-        Place {
-            file: &self.table.path,
-            line: self.row.line,
-            id,
-        }
+        Place { file: &self.table.path, line: self.row.line, id }
     }
 
     fn diagnostic(&self, id: Option<&'a str>, e: CellProblem) -> Diagnostic {
-        self.place(id)
-            .diagnostic(Some(Column::Named(e.column)), e.problem)
+        self.place(id).diagnostic(Some(Column::Named(e.column)), e.problem)
     }
 
     /// The row's `id` and, when the table has the column, its `arm`.
     fn key(&self) -> Result<(&'a str, Option<Arm>), CellProblem> {
         let id = self.req("id", text)?;
-        let arm = self
-            .table
-            .has_column("arm")
-            .then(|| self.opt("arm", arm))
-            .transpose()?;
+        let arm = self.table.has_column("arm").then(|| self.opt("arm", arm)).transpose()?;
         Ok((id, arm.map(Option::unwrap_or_default)))
     }
 }
@@ -513,23 +381,14 @@ fn decimal(cell: &str, column: &str, dialect: Dialect) -> Result<Decimal, Proble
 }
 
 fn boolean(cell: &str, column: &str, _: Dialect) -> Result<bool, Problem> {
-    value::parse_bool(cell)
-        .ok_or_else(|| Problem::expected(column, value::BOOL_EXPECTED, quote(cell)))
+    value::parse_bool(cell).ok_or_else(|| Problem::expected(column, value::BOOL_EXPECTED, quote(cell)))
 }
 
 fn satisfaction(cell: &str, column: &str, _: Dialect) -> Result<u8, Problem> {
-    let number = cell
-        .bytes()
-        .all(|b| b.is_ascii_digit())
-        .then(|| cell.parse::<i64>().ok())
-        .flatten();
+    let number = cell.bytes().all(|b| b.is_ascii_digit()).then(|| cell.parse::<i64>().ok()).flatten();
     match number {
         Some(n) => check::satisfaction(column, n),
-        None => Err(Problem::expected(
-            column,
-            check::SATISFACTION_EXPECTED,
-            quote(cell),
-        )),
+        None => Err(Problem::expected(column, check::SATISFACTION_EXPECTED, quote(cell))),
     }
 }
 
@@ -544,76 +403,43 @@ fn read_participant(
         Err(e) => return (None, Err(cells.diagnostic(None, e))),
     };
     if let Err(p) = check::participant_id("id", id) {
-        return (
-            None,
-            Err(cells.diagnostic(
-                None,
-                CellProblem {
-                    column: "id".into(),
-                    problem: p,
-                },
-            )),
-        );
+        return (None, Err(cells.diagnostic(None, CellProblem { column: "id".into(), problem: p })));
     }
     if let Some(d) = &cells.row.broken {
         // Keep the key so the participant's child rows are not called orphans.
         let arm = cells.opt("arm", arm).ok().flatten().unwrap_or_default();
         return (Some((id.to_owned(), arm)), Err(d.clone()));
     }
-    let (arm, contract) = match cells
-        .opt("arm", arm)
-        .and_then(|a| Ok((a.unwrap_or_default(), cells.opt("contract", text)?)))
-    {
-        Ok(v) => v,
-        Err(e) => return (None, Err(cells.diagnostic(Some(id), e))),
-    };
+    let (arm, contract) =
+        match cells.opt("arm", arm).and_then(|a| Ok((a.unwrap_or_default(), cells.opt("contract", text)?))) {
+            Ok(v) => v,
+            Err(e) => return (None, Err(cells.diagnostic(Some(id), e))),
+        };
     if let Err(p) = duplicates.check(id, arm, contract, cells.row.line) {
-        return (
-            None,
-            Err(cells
-                .place(Some(id))
-                .diagnostic(Some(Column::Named("id".into())), p)),
-        );
+        return (None, Err(cells.place(Some(id)).diagnostic(Some(Column::Named("id".into())), p)));
     }
-    let record =
-        participant_record(cells, id, arm, contract).map_err(|e| cells.diagnostic(Some(id), e));
+    let record = participant_record(cells, id, arm, contract).map_err(|e| cells.diagnostic(Some(id), e));
     (Some((id.to_owned(), arm)), record)
 }
 
-fn participant_record(
-    cells: &Cells<'_>,
-    id: &str,
-    arm: Arm,
-    contract: Option<&str>,
-) -> Result<Record, CellProblem> {
+fn participant_record(cells: &Cells<'_>, id: &str, arm: Arm, contract: Option<&str>) -> Result<Record, CellProblem> {
     let mut groups = Vec::new();
     for tag in cells.get("groups").into_iter().flat_map(|g| g.split('|')) {
-        check::push_group(&mut groups, "groups", tag.trim()).map_err(|problem| CellProblem {
-            column: "groups".into(),
-            problem,
-        })?;
+        check::push_group(&mut groups, "groups", tag.trim())
+            .map_err(|problem| CellProblem { column: "groups".into(), problem })?;
     }
     let start = cells.req("service_start", date)?;
     let end = cells.opt("service_end", date)?;
-    check::end_not_before_start("service", start, end).map_err(|problem| CellProblem {
-        column: "service_end".into(),
-        problem,
-    })?;
-    let weight = cells.opt("weight", |c, col, d| {
-        check::weight(col, decimal(c, col, d)?)
-    })?;
+    check::end_not_before_start("service", start, end)
+        .map_err(|problem| CellProblem { column: "service_end".into(), problem })?;
+    let weight = cells.opt("weight", |c, col, d| check::weight(col, decimal(c, col, d)?))?;
     let known: Vec<&str> = PARTICIPANTS.known().collect();
     let attributes: BTreeMap<String, AttributeValue> = cells
         .table
         .header
         .iter()
         .filter(|name| !known.contains(&name.as_str()))
-        .filter_map(|name| {
-            Some((
-                name.clone(),
-                AttributeValue::Text(cells.get(name)?.to_owned(), cells.table.dialect),
-            ))
-        })
+        .filter_map(|name| Some((name.clone(), AttributeValue::Text(cells.get(name)?.to_owned(), cells.table.dialect))))
         .collect();
     Ok(Record {
         id: id.to_owned(),
@@ -623,21 +449,14 @@ fn participant_record(
         municipality: cells.opt("municipality", text)?.map(str::to_owned),
         birth_date: cells.opt("birth_date", date)?,
         groups,
-        service: Service {
-            start,
-            end,
-            completed: cells.opt("completed", boolean)?,
-        },
+        service: Service { start, end, completed: cells.opt("completed", boolean)? },
         spells: Vec::new(),
         earnings: Vec::new(),
         events: Vec::new(),
         measures: Vec::new(),
         feedback: Vec::new(),
         attributes,
-        origin: Origin {
-            file: Arc::clone(&cells.table.path),
-            line: cells.row.line,
-        },
+        origin: Origin { file: Arc::clone(&cells.table.path), line: cells.row.line },
     })
 }
 
@@ -658,22 +477,12 @@ enum Child {
 
 fn read_spell(cells: &Cells<'_>) -> Result<Child, CellProblem> {
     // Only a given sector can make kind and sector disagree.
-    let (kind, sector) = check::spell_kind(
-        "kind",
-        cells.req("kind", text)?,
-        "sector",
-        cells.get("sector"),
-    )
-    .map_err(|problem| CellProblem {
-        column: "sector".into(),
-        problem,
-    })?;
+    let (kind, sector) = check::spell_kind("kind", cells.req("kind", text)?, "sector", cells.get("sector"))
+        .map_err(|problem| CellProblem { column: "sector".into(), problem })?;
     let start = cells.req("start", date)?;
     let end = cells.opt("end", date)?;
-    check::end_not_before_start("spell", start, end).map_err(|problem| CellProblem {
-        column: "end".into(),
-        problem,
-    })?;
+    check::end_not_before_start("spell", start, end)
+        .map_err(|problem| CellProblem { column: "end".into(), problem })?;
     Ok(Child::Spell(Spell {
         kind,
         sector,
@@ -685,10 +494,7 @@ fn read_spell(cells: &Cells<'_>) -> Result<Child, CellProblem> {
 }
 
 fn read_earning(cells: &Cells<'_>) -> Result<Child, CellProblem> {
-    Ok(Child::Earning(Earning {
-        month: cells.req("month", month)?,
-        amount: cells.req("amount", decimal)?,
-    }))
+    Ok(Child::Earning(Earning { month: cells.req("month", month)?, amount: cells.req("amount", decimal)? }))
 }
 
 fn read_event(cells: &Cells<'_>) -> Result<Child, CellProblem> {
@@ -739,30 +545,16 @@ struct Join {
 impl Join {
     fn new(participants: &Table) -> Join {
         let mut duplicates = Duplicates::default();
-        let mut join = Join {
-            slots: Vec::new(),
-            by_key: HashMap::new(),
-            by_id: HashMap::new(),
-            unattached: Vec::new(),
-        };
+        let mut join =
+            Join { slots: Vec::new(), by_key: HashMap::new(), by_id: HashMap::new(), unattached: Vec::new() };
         for row in &participants.rows {
-            let (key, record) = read_participant(
-                &Cells {
-                    table: participants,
-                    row,
-                },
-                &mut duplicates,
-            );
+            let (key, record) = read_participant(&Cells { table: participants, row }, &mut duplicates);
             let index = join.slots.len();
             if let Some((id, arm)) = key {
                 join.by_id.entry(id.clone()).or_default().push(index);
                 join.by_key.entry((id, arm)).or_default().push(index);
             }
-            join.slots.push(Slot {
-                record,
-                errors: Vec::new(),
-                measures: HashMap::new(),
-            });
+            join.slots.push(Slot { record, errors: Vec::new(), measures: HashMap::new() });
         }
         join
     }
@@ -775,10 +567,7 @@ impl Join {
             let (id, arm) = match cells.key() {
                 Ok(key) => key,
                 Err(e) => {
-                    let d = row
-                        .broken
-                        .clone()
-                        .unwrap_or_else(|| cells.diagnostic(None, e));
+                    let d = row.broken.clone().unwrap_or_else(|| cells.diagnostic(None, e));
                     self.unattached.push(d);
                     continue;
                 }
@@ -807,13 +596,7 @@ impl Join {
 
     /// The one participant a child row belongs to; else whether the row
     /// is ambiguous (rather than an orphan) and the problem.
-    fn find(
-        &self,
-        table: &Table,
-        cells: &Cells<'_>,
-        id: &str,
-        arm: Option<Arm>,
-    ) -> Result<usize, (bool, Diagnostic)> {
+    fn find(&self, table: &Table, cells: &Cells<'_>, id: &str, arm: Option<Arm>) -> Result<usize, (bool, Diagnostic)> {
         let matches = match arm {
             Some(arm) => self.by_key.get(&(id.to_owned(), arm)),
             None => self.by_id.get(id),
@@ -864,23 +647,11 @@ impl Join {
             Child::Earning(e) => record.earnings.push(e),
             Child::Event(e) => record.events.push(e),
             Child::Feedback(f) => record.feedback.push(f),
-            Child::Score {
-                instrument,
-                date,
-                dimension,
-                score,
-            } => {
-                let (at, lines) = slot
-                    .measures
-                    .entry((instrument.clone(), date))
-                    .or_insert_with(|| {
-                        record.measures.push(Measure {
-                            instrument: instrument.clone(),
-                            date,
-                            scores: BTreeMap::new(),
-                        });
-                        (record.measures.len() - 1, HashMap::new())
-                    });
+            Child::Score { instrument, date, dimension, score } => {
+                let (at, lines) = slot.measures.entry((instrument.clone(), date)).or_insert_with(|| {
+                    record.measures.push(Measure { instrument: instrument.clone(), date, scores: BTreeMap::new() });
+                    (record.measures.len() - 1, HashMap::new())
+                });
                 if let Some(first) = lines.get(&dimension) {
                     let problem = Problem::new(format!(
                         "dimension {} of the {} measurement on {date} is given again on line {} (first on line {first})",
@@ -889,11 +660,8 @@ impl Join {
                         cells.row.line
                     ))
                     .help("one row per dimension and measurement");
-                    slot.errors.push(
-                        cells
-                            .place(Some(id))
-                            .diagnostic(Some(Column::Named("dimension".into())), problem),
-                    );
+                    slot.errors
+                        .push(cells.place(Some(id)).diagnostic(Some(Column::Named("dimension".into())), problem));
                 } else {
                     lines.insert(dimension.clone(), cells.row.line);
                     record.measures[*at].scores.insert(dimension, score);

@@ -15,9 +15,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::check::{self, quote, Duplicates, Place, Problem};
-use super::model::{
-    AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell,
-};
+use super::model::{AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell};
 use super::value;
 use crate::diagnostic::{Column, Diagnostic, Location};
 use crate::money;
@@ -63,41 +61,23 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
                 Ok(n) => n,
                 Err(e) => {
                     self.done = true;
-                    let location = Location::Line {
-                        line: self.line + 1,
-                        column: None,
-                    };
-                    return Some(Err(Diagnostic::error(
-                        &*self.file,
-                        location,
-                        format!("cannot read the file: {e}"),
-                    )));
+                    let location = Location::Line { line: self.line + 1, column: None };
+                    return Some(Err(Diagnostic::error(&*self.file, location, format!("cannot read the file: {e}"))));
                 }
             };
             self.line += 1;
             let line_start = self.offset;
             self.offset += read as u64;
             let bytes = trim_line_end(&self.buf);
-            let bom = if self.line == 1 && bytes.starts_with(UTF8_BOM) {
-                UTF8_BOM.len()
-            } else {
-                0
-            };
+            let bom = if self.line == 1 && bytes.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
             let bytes = &bytes[bom..];
             match std::str::from_utf8(bytes) {
                 Err(e) => {
-                    let bad = BadUtf8 {
-                        line_start,
-                        before: bom,
-                        bytes,
-                        error: e,
-                    };
+                    let bad = BadUtf8 { line_start, before: bom, bytes, error: e };
                     return Some(Err(bad.diagnostic(&self.file, self.line)));
                 }
                 Ok(text) if text.trim().is_empty() => continue,
-                Ok(text) => {
-                    return Some(read_line(text, self.line, &self.file, &mut self.duplicates))
-                }
+                Ok(text) => return Some(read_line(text, self.line, &self.file, &mut self.duplicates)),
             }
         }
         None
@@ -139,51 +119,29 @@ impl BadUtf8<'_> {
 }
 
 /// One non-blank line → a record, or the first problem found in it.
-fn read_line(
-    text: &str,
-    line: u64,
-    file: &Arc<PathBuf>,
-    duplicates: &mut Duplicates,
-) -> Result<Record, Diagnostic> {
-    let mut place = Place {
-        file,
-        line,
-        id: None,
-    };
+fn read_line(text: &str, line: u64, file: &Arc<PathBuf>, duplicates: &mut Duplicates) -> Result<Record, Diagnostic> {
+    let mut place = Place { file, line, id: None };
     let value: Value = serde_json::from_str(text).map_err(|e| syntax_error(&place, text, &e))?;
     let Value::Object(map) = &value else {
         let found = describe(&value);
-        return Err(place.diagnostic(
-            None,
-            Problem::new(format!("expected a JSON object, found {found}")),
-        ));
+        return Err(place.diagnostic(None, Problem::new(format!("expected a JSON object, found {found}"))));
     };
-    let top = Fields {
-        map,
-        prefix: String::new(),
-    };
+    let top = Fields { map, prefix: String::new() };
     let id = top
         .req("id", string)
         .and_then(|id| check::participant_id("id", id).map(|()| id))
         .map_err(|p| place.diagnostic(None, p))?;
     place.id = Some(id);
-    let origin = Origin {
-        file: Arc::clone(file),
-        line: place.line,
-    };
+    let origin = Origin { file: Arc::clone(file), line: place.line };
     read_record(&top, id, origin, duplicates).map_err(|p| place.diagnostic(None, p))
 }
 
 fn syntax_error(place: &Place<'_>, text: &str, error: &serde_json::Error) -> Diagnostic {
     let full = error.to_string();
     // serde_json appends " at line 1 column N"; the location says that.
-    let message = full
-        .rsplit_once(" at line ")
-        .map_or(full.as_str(), |(m, _)| m);
-    let column = (error.column() > 0)
-        .then(|| Column::Char(Diagnostic::line_col(text, error.column() - 1).1));
-    let problem = Problem::new(format!("invalid JSON: {message}"))
-        .help("each line must hold one complete JSON object");
+    let message = full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m);
+    let column = (error.column() > 0).then(|| Column::Char(Diagnostic::line_col(text, error.column() - 1).1));
+    let problem = Problem::new(format!("invalid JSON: {message}")).help("each line must hold one complete JSON object");
     place.diagnostic(column, problem)
 }
 
@@ -204,17 +162,10 @@ const RECORD_FIELDS: [&str; 14] = [
     "attributes",
 ];
 
-fn read_record(
-    top: &Fields<'_>,
-    id: &str,
-    origin: Origin,
-    duplicates: &mut Duplicates,
-) -> Result<Record, Problem> {
+fn read_record(top: &Fields<'_>, id: &str, origin: Origin, duplicates: &mut Duplicates) -> Result<Record, Problem> {
     top.only(&RECORD_FIELDS)?;
     let contract = top.opt("contract", nonempty)?;
-    let arm = top
-        .opt("arm", |v, name| check::arm(name, string(v, name)?))?
-        .unwrap_or_default();
+    let arm = top.opt("arm", |v, name| check::arm(name, string(v, name)?))?.unwrap_or_default();
     duplicates.check(id, arm, contract, origin.line)?;
     let mut groups = Vec::new();
     for (i, tag) in top.list("groups")?.iter().enumerate() {
@@ -225,11 +176,7 @@ fn read_record(
         id: id.to_owned(),
         contract: contract.map(str::to_owned),
         arm,
-        weight: top
-            .opt("weight", |v, name| {
-                check::weight(name, decimal_string(v, name)?)
-            })?
-            .unwrap_or(Decimal::ONE),
+        weight: top.opt("weight", |v, name| check::weight(name, decimal_string(v, name)?))?.unwrap_or(Decimal::ONE),
         municipality: top.opt("municipality", nonempty)?.map(str::to_owned),
         birth_date: top.opt("birth_date", date)?,
         groups,
@@ -249,21 +196,13 @@ fn read_service(f: &Fields<'_>) -> Result<Service, Problem> {
     let start = f.req("start", date)?;
     let end = f.opt("end", date)?;
     check::end_not_before_start(f.path(), start, end)?;
-    Ok(Service {
-        start,
-        end,
-        completed: f.opt("completed", boolean)?,
-    })
+    Ok(Service { start, end, completed: f.opt("completed", boolean)? })
 }
 
 fn read_spell(f: &Fields<'_>) -> Result<Spell, Problem> {
     f.only(&["kind", "sector", "start", "end", "hours_per_week", "source"])?;
-    let (kind, sector) = check::spell_kind(
-        &f.name("kind"),
-        f.req("kind", nonempty)?,
-        &f.name("sector"),
-        f.opt("sector", string)?,
-    )?;
+    let (kind, sector) =
+        check::spell_kind(&f.name("kind"), f.req("kind", nonempty)?, &f.name("sector"), f.opt("sector", string)?)?;
     let start = f.req("start", date)?;
     let end = f.opt("end", date)?;
     check::end_not_before_start(f.path(), start, end)?;
@@ -279,10 +218,7 @@ fn read_spell(f: &Fields<'_>) -> Result<Spell, Problem> {
 
 fn read_earning(f: &Fields<'_>) -> Result<Earning, Problem> {
     f.only(&["month", "amount"])?;
-    Ok(Earning {
-        month: f.req("month", month)?,
-        amount: f.req("amount", decimal_string)?,
-    })
+    Ok(Earning { month: f.req("month", month)?, amount: f.req("amount", decimal_string)? })
 }
 
 fn read_event(f: &Fields<'_>) -> Result<Event, Problem> {
@@ -301,45 +237,25 @@ fn read_measure(f: &Fields<'_>) -> Result<Measure, Problem> {
     let date = f.req("date", date)?;
     let scores_field = f.name("scores");
     let Value::Object(raw) = f.required("scores")? else {
-        return Err(Problem::expected(
-            &scores_field,
-            "an object of dimension → score",
-            describe(&f.map["scores"]),
-        ));
+        return Err(Problem::expected(&scores_field, "an object of dimension → score", describe(&f.map["scores"])));
     };
     if raw.is_empty() {
         return Err(Problem::new(format!("`{scores_field}` has no dimensions")));
     }
     let mut scores = BTreeMap::new();
     for (dimension, v) in raw {
-        scores.insert(
-            dimension.clone(),
-            score(v, &format!("{scores_field}.{dimension}"))?,
-        );
+        scores.insert(dimension.clone(), score(v, &format!("{scores_field}.{dimension}"))?);
     }
-    Ok(Measure {
-        instrument,
-        date,
-        scores,
-    })
+    Ok(Measure { instrument, date, scores })
 }
 
 fn read_feedback(f: &Fields<'_>) -> Result<Feedback, Problem> {
     f.only(&["date", "satisfaction"])?;
     let satisfaction = f.req("satisfaction", |v, name| match v {
-        Value::Number(n) if n.as_i64().is_some() => {
-            check::satisfaction(name, n.as_i64().unwrap_or_default())
-        }
-        _ => Err(Problem::expected(
-            name,
-            check::SATISFACTION_EXPECTED,
-            describe(v),
-        )),
+        Value::Number(n) if n.as_i64().is_some() => check::satisfaction(name, n.as_i64().unwrap_or_default()),
+        _ => Err(Problem::expected(name, check::SATISFACTION_EXPECTED, describe(v))),
     })?;
-    Ok(Feedback {
-        date: f.req("date", date)?,
-        satisfaction,
-    })
+    Ok(Feedback { date: f.req("date", date)?, satisfaction })
 }
 
 fn read_attributes(top: &Fields<'_>) -> Result<BTreeMap<String, AttributeValue>, Problem> {
@@ -347,11 +263,7 @@ fn read_attributes(top: &Fields<'_>) -> Result<BTreeMap<String, AttributeValue>,
         return Ok(BTreeMap::new());
     };
     let Value::Object(raw) = v else {
-        return Err(Problem::expected(
-            "attributes",
-            "an object of name → value",
-            describe(v),
-        ));
+        return Err(Problem::expected("attributes", "an object of name → value", describe(v)));
     };
     let mut attributes = BTreeMap::new();
     for (name, v) in raw {
@@ -361,18 +273,11 @@ fn read_attributes(top: &Fields<'_>) -> Result<BTreeMap<String, AttributeValue>,
             Value::Null => continue,
             Value::String(s) => AttributeValue::Text(s.clone(), Dialect::Standard),
             Value::Bool(b) => AttributeValue::Bool(*b),
-            Value::Number(n) => {
-                AttributeValue::Number(money::parse_decimal(&n.to_string()).ok_or_else(|| {
-                    Problem::expected(&field, "a number without exponent", describe(v))
-                })?)
-            }
-            _ => {
-                return Err(Problem::expected(
-                    &field,
-                    "a string, number or boolean",
-                    describe(v),
-                ))
-            }
+            Value::Number(n) => AttributeValue::Number(
+                money::parse_decimal(&n.to_string())
+                    .ok_or_else(|| Problem::expected(&field, "a number without exponent", describe(v)))?,
+            ),
+            _ => return Err(Problem::expected(&field, "a string, number or boolean", describe(v))),
         };
         attributes.insert(name.clone(), value);
     }
@@ -400,17 +305,15 @@ impl<'a> Fields<'a> {
     fn only(&self, known: &[&str]) -> Result<(), Problem> {
         match self.map.keys().find(|k| !known.contains(&k.as_str())) {
             None => Ok(()),
-            Some(unknown) => Err(
-                Problem::new(format!("unknown field `{}`", self.name(unknown))).help(format!(
-                    "known fields{}: {}; further data goes into `attributes`",
-                    if self.prefix.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" of `{}`", self.prefix.trim_end_matches('.'))
-                    },
-                    known.join(", ")
-                )),
-            ),
+            Some(unknown) => Err(Problem::new(format!("unknown field `{}`", self.name(unknown))).help(format!(
+                "known fields{}: {}; further data goes into `attributes`",
+                if self.prefix.is_empty() {
+                    String::new()
+                } else {
+                    format!(" of `{}`", self.prefix.trim_end_matches('.'))
+                },
+                known.join(", ")
+            ))),
         }
     }
 
@@ -420,15 +323,10 @@ impl<'a> Fields<'a> {
     }
 
     fn required(&self, key: &str) -> Result<&'a Value, Problem> {
-        self.get(key)
-            .ok_or_else(|| Problem::missing(&self.name(key)))
+        self.get(key).ok_or_else(|| Problem::missing(&self.name(key)))
     }
 
-    fn req<T>(
-        &self,
-        key: &str,
-        convert: impl FnOnce(&'a Value, &str) -> Result<T, Problem>,
-    ) -> Result<T, Problem> {
+    fn req<T>(&self, key: &str, convert: impl FnOnce(&'a Value, &str) -> Result<T, Problem>) -> Result<T, Problem> {
         convert(self.required(key)?, &self.name(key))
     }
 
@@ -437,9 +335,7 @@ impl<'a> Fields<'a> {
         key: &str,
         convert: impl FnOnce(&'a Value, &str) -> Result<T, Problem>,
     ) -> Result<Option<T>, Problem> {
-        self.get(key)
-            .map(|v| convert(v, &self.name(key)))
-            .transpose()
+        self.get(key).map(|v| convert(v, &self.name(key))).transpose()
     }
 
     /// The required object `key`.
@@ -458,26 +354,15 @@ impl<'a> Fields<'a> {
     }
 
     /// Each object of the optional array `key`, converted by `read`.
-    fn items<T>(
-        &self,
-        key: &str,
-        read: impl Fn(&Fields<'a>) -> Result<T, Problem>,
-    ) -> Result<Vec<T>, Problem> {
+    fn items<T>(&self, key: &str, read: impl Fn(&Fields<'a>) -> Result<T, Problem>) -> Result<Vec<T>, Problem> {
         let items = self.list(key)?;
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| read(&nested(v, format!("{}[{i}]", self.name(key)))?))
-            .collect()
+        items.iter().enumerate().map(|(i, v)| read(&nested(v, format!("{}[{i}]", self.name(key)))?)).collect()
     }
 }
 
 fn nested(v: &Value, name: String) -> Result<Fields<'_>, Problem> {
     match v {
-        Value::Object(map) => Ok(Fields {
-            map,
-            prefix: format!("{name}."),
-        }),
+        Value::Object(map) => Ok(Fields { map, prefix: format!("{name}.") }),
         _ => Err(Problem::expected(&name, "an object", describe(v))),
     }
 }
@@ -495,8 +380,7 @@ fn describe(v: &Value) -> String {
 }
 
 fn string<'a>(v: &'a Value, name: &str) -> Result<&'a str, Problem> {
-    v.as_str()
-        .ok_or_else(|| Problem::expected(name, "a string", describe(v)))
+    v.as_str().ok_or_else(|| Problem::expected(name, "a string", describe(v)))
 }
 
 fn nonempty<'a>(v: &'a Value, name: &str) -> Result<&'a str, Problem> {
@@ -507,26 +391,19 @@ fn nonempty<'a>(v: &'a Value, name: &str) -> Result<&'a str, Problem> {
 }
 
 fn boolean(v: &Value, name: &str) -> Result<bool, Problem> {
-    v.as_bool()
-        .ok_or_else(|| Problem::expected(name, "true or false", describe(v)))
+    v.as_bool().ok_or_else(|| Problem::expected(name, "true or false", describe(v)))
 }
 
 fn date(v: &Value, name: &str) -> Result<NaiveDate, Problem> {
     let expected = value::date_expected(Dialect::Standard);
-    let text = v
-        .as_str()
-        .ok_or_else(|| Problem::expected(name, expected, describe(v)))?;
-    value::parse_date(text, Dialect::Standard)
-        .ok_or_else(|| Problem::expected(name, expected, describe(v)))
+    let text = v.as_str().ok_or_else(|| Problem::expected(name, expected, describe(v)))?;
+    value::parse_date(text, Dialect::Standard).ok_or_else(|| Problem::expected(name, expected, describe(v)))
 }
 
 fn month(v: &Value, name: &str) -> Result<NaiveDate, Problem> {
     let expected = value::month_expected(Dialect::Standard);
-    let text = v
-        .as_str()
-        .ok_or_else(|| Problem::expected(name, expected, describe(v)))?;
-    value::parse_month(text, Dialect::Standard)
-        .ok_or_else(|| Problem::expected(name, expected, describe(v)))
+    let text = v.as_str().ok_or_else(|| Problem::expected(name, expected, describe(v)))?;
+    value::parse_month(text, Dialect::Standard).ok_or_else(|| Problem::expected(name, expected, describe(v)))
 }
 
 /// Exact quantities are decimal strings; a JSON number is refused because
@@ -534,12 +411,9 @@ fn month(v: &Value, name: &str) -> Result<NaiveDate, Problem> {
 fn decimal_string(v: &Value, name: &str) -> Result<Decimal, Problem> {
     const EXPECTED: &str = "a decimal string like \"1820.40\"";
     match v {
-        Value::String(s) => {
-            money::parse_decimal(s).ok_or_else(|| Problem::expected(name, EXPECTED, describe(v)))
-        }
-        Value::Number(n) => Err(Problem::expected(name, EXPECTED, describe(v)).help(format!(
-            "write exact quantities as strings, e.g. \"{n}\", so that no digit is lost"
-        ))),
+        Value::String(s) => money::parse_decimal(s).ok_or_else(|| Problem::expected(name, EXPECTED, describe(v))),
+        Value::Number(n) => Err(Problem::expected(name, EXPECTED, describe(v))
+            .help(format!("write exact quantities as strings, e.g. \"{n}\", so that no digit is lost"))),
         _ => Err(Problem::expected(name, EXPECTED, describe(v))),
     }
 }
@@ -564,10 +438,7 @@ mod tests {
     }
 
     fn error(text: &str) -> Diagnostic {
-        read(text)
-            .into_iter()
-            .find_map(Result::err)
-            .expect("an error")
+        read(text).into_iter().find_map(Result::err).expect("an error")
     }
 
     const MINIMAL: &str = r#"{"id":"P-1","service":{"start":"2026-01-12"}}"#;
@@ -583,43 +454,22 @@ mod tests {
 
     #[test]
     fn blank_lines_are_skipped_but_counted_and_crlf_is_fine() {
-        let text = format!(
-            "\r\n   \n{MINIMAL}\r\n\n{}\n",
-            MINIMAL.replace("P-1", "P-2")
-        );
-        let lines: Vec<u64> = read(&text)
-            .into_iter()
-            .map(|r| r.unwrap().origin.line)
-            .collect();
+        let text = format!("\r\n   \n{MINIMAL}\r\n\n{}\n", MINIMAL.replace("P-1", "P-2"));
+        let lines: Vec<u64> = read(&text).into_iter().map(|r| r.unwrap().origin.line).collect();
         assert_eq!(lines, [3, 5]);
     }
 
     #[test]
     fn syntax_errors_carry_a_character_column() {
         let d = error(r#"{"id":"Jämsä", oops}"#);
-        assert_eq!(
-            d.location,
-            Location::Line {
-                line: 1,
-                column: Some(Column::Char(16))
-            }
-        );
-        assert!(
-            d.message
-                .starts_with("record: invalid JSON: key must be a string"),
-            "{}",
-            d.message
-        );
+        assert_eq!(d.location, Location::Line { line: 1, column: Some(Column::Char(16)) });
+        assert!(d.message.starts_with("record: invalid JSON: key must be a string"), "{}", d.message);
     }
 
     #[test]
     fn nested_unknown_fields_name_their_path() {
         let d = error(r#"{"id":"P-1","service":{"start":"2026-01-12","ende":"2026-02-01"}}"#);
-        assert!(
-            d.message.contains("unknown field `service.ende`"),
-            "{}",
-            d.message
-        );
+        assert!(d.message.contains("unknown field `service.ende`"), "{}", d.message);
         assert!(d.help.unwrap().contains("start, end, completed"));
     }
 
@@ -633,12 +483,7 @@ mod tests {
         let r = read(&line(r#"{"a":3,"b":"3.5"}"#)).remove(0).unwrap();
         assert_eq!(r.measures[0].scores["b"].to_string(), "3.5");
         let d = error(&line(r#"{"a":3.5}"#));
-        assert!(
-            d.message
-                .contains("`measures[0].scores.a`: expected an integer or a decimal string"),
-            "{}",
-            d.message
-        );
+        assert!(d.message.contains("`measures[0].scores.a`: expected an integer or a decimal string"), "{}", d.message);
     }
 
     #[test]
@@ -649,33 +494,22 @@ mod tests {
             )
         };
         assert!(read(&line("5")).remove(0).is_ok());
-        assert!(error(&line("6"))
-            .message
-            .contains("expected an integer from 1 to 5, found 6"));
-        assert!(error(&line("4.0"))
-            .message
-            .contains("found the JSON number 4.0"));
-        assert!(error(&line("\"4\""))
-            .message
-            .contains("found the string \"4\""));
+        assert!(error(&line("6")).message.contains("expected an integer from 1 to 5, found 6"));
+        assert!(error(&line("4.0")).message.contains("found the JSON number 4.0"));
+        assert!(error(&line("\"4\"")).message.contains("found the string \"4\""));
     }
 
     #[test]
     fn attributes_keep_exact_numbers_and_skip_nulls() {
         let text = r#"{"id":"P-1","service":{"start":"2026-01-12"},"attributes":{"n":0.10,"b":true,"s":"x","z":null}}"#;
         let r = read(text).remove(0).unwrap();
-        assert_eq!(
-            r.attributes["n"],
-            AttributeValue::Number("0.10".parse().unwrap())
-        );
+        assert_eq!(r.attributes["n"], AttributeValue::Number("0.10".parse().unwrap()));
         assert_eq!(r.attributes["b"], AttributeValue::Bool(true));
         assert!(!r.attributes.contains_key("z"));
     }
 
     #[test]
     fn top_level_must_be_an_object() {
-        assert!(error("[1,2]")
-            .message
-            .contains("expected a JSON object, found an array"));
+        assert!(error("[1,2]").message.contains("expected a JSON object, found an array"));
     }
 }

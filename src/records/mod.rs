@@ -43,38 +43,23 @@ const JSON_LINES_EXTENSIONS: [&str; 3] = ["jsonl", "ndjson", "json"];
 /// → JSON Lines; else a clear error.
 pub fn open(path: &Path) -> Result<RecordReader, Diagnostic> {
     let cannot = |what: String| Diagnostic::error(path, Location::File, what);
-    let meta =
-        std::fs::metadata(path).map_err(|e| cannot(format!("cannot open the records: {e}")))?;
+    let meta = std::fs::metadata(path).map_err(|e| cannot(format!("cannot open the records: {e}")))?;
     if meta.is_dir() {
         let reader = csv::CsvFolderReader::open(path)?;
-        return Ok(RecordReader {
-            format: InputFormat::CsvFolder,
-            inner: Inner::Csv(reader),
-        });
+        return Ok(RecordReader { format: InputFormat::CsvFolder, inner: Inner::Csv(reader) });
     }
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or_default()
-        .to_lowercase();
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_lowercase();
     if !JSON_LINES_EXTENSIONS.contains(&extension.as_str()) {
         let help = if extension == "csv" {
-            "give the folder that holds participants.csv (and the other tables), not one CSV file"
-                .to_owned()
+            "give the folder that holds participants.csv (and the other tables), not one CSV file".to_owned()
         } else {
-            format!(
-                "name a JSON Lines file ending .{} or a folder of CSV tables",
-                JSON_LINES_EXTENSIONS.join("/.")
-            )
+            format!("name a JSON Lines file ending .{} or a folder of CSV tables", JSON_LINES_EXTENSIONS.join("/."))
         };
         return Err(cannot("unknown records format".to_owned()).with_help(help));
     }
     let file = File::open(path).map_err(|e| cannot(format!("cannot open the records: {e}")))?;
     let reader = jsonl::JsonLinesReader::new(BufReader::new(file), Arc::new(path.to_path_buf()));
-    Ok(RecordReader {
-        format: InputFormat::JsonLines,
-        inner: Inner::JsonLines(reader),
-    })
+    Ok(RecordReader { format: InputFormat::JsonLines, inner: Inner::JsonLines(reader) })
 }
 
 /// The records of one input, in input order, each either read or refused

@@ -25,12 +25,7 @@ fn widen(range: &mut Option<DateRange>, date: NaiveDate) {
             r.first = r.first.min(date);
             r.last = r.last.max(date);
         }
-        None => {
-            *range = Some(DateRange {
-                first: date,
-                last: date,
-            })
-        }
+        None => *range = Some(DateRange { first: date, last: date }),
     }
 }
 
@@ -150,10 +145,7 @@ impl Summary {
             self.events.entry(e.kind.clone()).or_default().add(e.date);
         }
         for m in &r.measures {
-            self.measures
-                .entry(m.instrument.clone())
-                .or_default()
-                .add(m.date);
+            self.measures.entry(m.instrument.clone()).or_default().add(m.date);
         }
         self.add_feedback(r);
     }
@@ -177,11 +169,7 @@ impl Summary {
         }
         let f = &mut self.feedback;
         f.count += r.feedback.len() as u64;
-        f.satisfaction_total += r
-            .feedback
-            .iter()
-            .map(|x| u64::from(x.satisfaction))
-            .sum::<u64>();
+        f.satisfaction_total += r.feedback.iter().map(|x| u64::from(x.satisfaction)).sum::<u64>();
         let mut mean = (Decimal::from(f.satisfaction_total) / Decimal::from(f.count))
             .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
         mean.rescale(2); // always two places: 4.50, not 4.5
@@ -204,10 +192,7 @@ impl Summary {
         writeln!(out, "contracts: {}", or_none(contracts))?;
         let mut municipalities = counts(&self.by_municipality);
         if self.without_municipality > 0 {
-            municipalities = join([
-                municipalities,
-                format!("(none) {}", self.without_municipality),
-            ]);
+            municipalities = join([municipalities, format!("(none) {}", self.without_municipality)]);
         }
         writeln!(out, "municipalities: {}", or_none(municipalities))?;
         writeln!(out, "groups: {}", or_none(counts(&self.by_group)))?;
@@ -222,11 +207,7 @@ impl Summary {
             c.dropped_out,
             c.unknown
         )?;
-        writeln!(
-            out,
-            "spells:{}",
-            if self.spells.is_empty() { " none" } else { "" }
-        )?;
+        writeln!(out, "spells:{}", if self.spells.is_empty() { " none" } else { "" })?;
         for (kind, s) in &self.spells {
             writeln!(
                 out,
@@ -237,30 +218,19 @@ impl Summary {
                 range(s.ends)
             )?;
         }
-        let months = self.earnings.months.map_or_else(
-            || "-".to_owned(),
-            |r| format!("{} … {}", r.first.format("%Y-%m"), r.last.format("%Y-%m")),
-        );
-        writeln!(
-            out,
-            "earnings: {} months, total {}, {months}",
-            self.earnings.count, self.earnings.total
-        )?;
+        let months = self
+            .earnings
+            .months
+            .map_or_else(|| "-".to_owned(), |r| format!("{} … {}", r.first.format("%Y-%m"), r.last.format("%Y-%m")));
+        writeln!(out, "earnings: {} months, total {}, {months}", self.earnings.count, self.earnings.total)?;
         for (label, map) in [("events", &self.events), ("measures", &self.measures)] {
             writeln!(out, "{label}:{}", if map.is_empty() { " none" } else { "" })?;
             for (name, d) in map {
                 writeln!(out, "  {name}: {}, {}", d.count, range(d.dates))?;
             }
         }
-        let mean = self
-            .feedback
-            .mean_satisfaction
-            .map_or_else(|| "-".to_owned(), |m| m.to_string());
-        writeln!(
-            out,
-            "feedback: {}, mean satisfaction {mean}",
-            self.feedback.count
-        )
+        let mean = self.feedback.mean_satisfaction.map_or_else(|| "-".to_owned(), |m| m.to_string());
+        writeln!(out, "feedback: {}, mean satisfaction {mean}", self.feedback.count)
     }
 }
 
@@ -269,11 +239,7 @@ fn counts(map: &BTreeMap<String, u64>) -> String {
 }
 
 fn join(parts: impl IntoIterator<Item = String>) -> String {
-    parts
-        .into_iter()
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ")
+    parts.into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(", ")
 }
 
 fn or_none(text: String) -> String {

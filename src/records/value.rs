@@ -48,9 +48,7 @@ fn finnish_to_standard(text: &str) -> Option<String> {
     };
     let groups: Vec<&str> = int.split([' ', '\u{a0}', '\u{202f}']).collect();
     let (first, rest) = groups.split_first()?;
-    if !rest.is_empty()
-        && (first.is_empty() || first.len() > 3 || rest.iter().any(|g| g.len() != 3))
-    {
+    if !rest.is_empty() && (first.is_empty() || first.len() > 3 || rest.iter().any(|g| g.len() != 3)) {
         return None;
     }
     let mut out = format!("{sign}{}", groups.concat());
@@ -160,14 +158,9 @@ mod tests {
         assert_eq!(dec("1820,40", Finnish).as_deref(), Some("1820.40"));
         assert_eq!(dec("1 820,40", Finnish).as_deref(), Some("1820.40"));
         assert_eq!(dec("1\u{a0}820,40", Finnish).as_deref(), Some("1820.40"));
-        assert_eq!(
-            dec("-12 345 678,5", Finnish).as_deref(),
-            Some("-12345678.5")
-        );
+        assert_eq!(dec("-12 345 678,5", Finnish).as_deref(), Some("-12345678.5"));
         assert_eq!(dec("37", Finnish).as_deref(), Some("37"));
-        for bad in [
-            "1820.40", "1 82,40", "1820 ,4", " 820,4", "1,2,3", "1e3", ",5", "1,", "",
-        ] {
+        for bad in ["1820.40", "1 82,40", "1820 ,4", " 820,4", "1,2,3", "1e3", ",5", "1,", ""] {
             assert_eq!(dec(bad, Finnish), None, "{bad:?}");
         }
     }
@@ -179,14 +172,7 @@ mod tests {
         assert_eq!(parse_date("18.5.2026", Finnish), Some(d(2026, 5, 18)));
         assert_eq!(parse_date("08.05.2026", Finnish), Some(d(2026, 5, 8)));
         assert_eq!(parse_date("2026-05-18", Finnish), Some(d(2026, 5, 18)));
-        for bad in [
-            "31.2.2026",
-            "18.5.26",
-            "18.5.2026.",
-            "018.5.2026",
-            "18-5-2026",
-            "18.5",
-        ] {
+        for bad in ["31.2.2026", "18.5.26", "18.5.2026.", "018.5.2026", "18-5-2026", "18.5"] {
             assert_eq!(parse_date(bad, Finnish), None, "{bad:?}");
         }
     }

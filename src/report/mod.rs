@@ -39,8 +39,26 @@ impl CsvDialect {
 }
 
 const CSV_HEADER: [&str; 21] = [
-    "contract", "participant", "item", "occurrence", "kind", "achieved_on", "tariff", "clause", "tables", "multiplier",
-    "multipliers", "amount", "withheld", "withheld_by", "net", "vat", "gross", "municipality", "groups", "rule",
+    "contract",
+    "participant",
+    "item",
+    "occurrence",
+    "kind",
+    "achieved_on",
+    "tariff",
+    "clause",
+    "tables",
+    "multiplier",
+    "multipliers",
+    "amount",
+    "withheld",
+    "withheld_by",
+    "net",
+    "vat",
+    "gross",
+    "municipality",
+    "groups",
+    "rule",
     "currency",
 ];
 

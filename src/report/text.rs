@@ -40,7 +40,20 @@ fn header(out: &mut String, s: &Statement) {
 }
 
 fn lines(out: &mut String, s: &Statement) {
-    let head = ["participant", "item", "occ", "achieved", "tariff", "mult", "amount", "withheld", "net", "vat", "gross", "clause"];
+    let head = [
+        "participant",
+        "item",
+        "occ",
+        "achieved",
+        "tariff",
+        "mult",
+        "amount",
+        "withheld",
+        "net",
+        "vat",
+        "gross",
+        "clause",
+    ];
     let mut rows = vec![head.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
     for l in &s.lines {
         let withheld = match &l.withheld_by {
@@ -108,7 +121,8 @@ fn unpaid(out: &mut String, s: &Statement) {
     let _ = writeln!(out, "Not paid (use --format json or csv, or `tulos explain`, for each participant)");
     let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
     for u in &s.unpaid {
-        let reason = serde_json::to_value(&u.reason).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        let reason =
+            serde_json::to_value(&u.reason).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
         *counts.entry((u.item.clone(), reason)).or_default() += 1;
     }
     let mut rows = vec![["item", "reason", "participants"].map(String::from).to_vec()];
@@ -141,7 +155,8 @@ fn footer(out: &mut String, s: &Statement) {
 /// Aligned columns; `right` lists columns aligned right (numbers).
 fn table(out: &mut String, rows: &[Vec<String>], right: &[usize]) {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let width: Vec<usize> = (0..cols).map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0)).collect();
+    let width: Vec<usize> =
+        (0..cols).map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0)).collect();
     for row in rows {
         let mut line = String::new();
         for (c, cell) in row.iter().enumerate() {

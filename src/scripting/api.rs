@@ -129,55 +129,30 @@ fn age_on(birth: NaiveDate, on: NaiveDate) -> INT {
 fn register_properties(engine: &mut Engine) {
     engine
         .register_get("id", |_: &mut Participant| {
-            read(
-                || "p.id".into(),
-                |v| Ok(ImmutableString::from(v.record.id.as_str())),
-            )
+            read(|| "p.id".into(), |v| Ok(ImmutableString::from(v.record.id.as_str())))
         })
         .register_get("municipality", |_: &mut Participant| {
-            read(
-                || "p.municipality".into(),
-                |v| Ok(opt(v.record.municipality.clone())),
-            )
+            read(|| "p.municipality".into(), |v| Ok(opt(v.record.municipality.clone())))
         })
         .register_get("birth_date", |_: &mut Participant| {
-            read(
-                || "p.birth_date".into(),
-                |v| Ok(date_or_unit(v.record.birth_date)),
-            )
+            read(|| "p.birth_date".into(), |v| Ok(date_or_unit(v.record.birth_date)))
         })
         .register_get("groups", |_: &mut Participant| {
             read(
                 || "p.groups".into(),
-                |v| {
-                    Ok(v.record
-                        .groups
-                        .iter()
-                        .map(|g| Dynamic::from(g.clone()))
-                        .collect::<Array>())
-                },
+                |v| Ok(v.record.groups.iter().map(|g| Dynamic::from(g.clone())).collect::<Array>()),
             )
         })
         .register_get("service_start", |_: &mut Participant| {
-            read(
-                || "p.service_start".into(),
-                |v| Ok(Date(v.record.service.start)),
-            )
+            read(|| "p.service_start".into(), |v| Ok(Date(v.record.service.start)))
         })
         .register_get("service_end", |_: &mut Participant| {
-            read(
-                || "p.service_end".into(),
-                |v| Ok(date_or_unit(known(v.record.service.end, v.as_of))),
-            )
+            read(|| "p.service_end".into(), |v| Ok(date_or_unit(known(v.record.service.end, v.as_of))))
         })
         .register_get("completed", |_: &mut Participant| {
             read(
                 || "p.completed".into(),
-                |v| {
-                    Ok(opt(v.record.service.completed.filter(|_| {
-                        known(v.record.service.end, v.as_of).is_some()
-                    })))
-                },
+                |v| Ok(opt(v.record.service.completed.filter(|_| known(v.record.service.end, v.as_of).is_some()))),
             )
         });
 }
@@ -185,78 +160,42 @@ fn register_properties(engine: &mut Engine) {
 fn register_person(engine: &mut Engine) {
     engine
         .register_fn("in_group", |_: Participant, tag: ImmutableString| {
-            read(
-                || format!("p.in_group({tag:?})"),
-                |v| Ok(v.record.groups.iter().any(|g| *g == tag)),
-            )
+            read(|| format!("p.in_group({tag:?})"), |v| Ok(v.record.groups.iter().any(|g| *g == tag)))
         })
         .register_fn("attr", |_: Participant, name: ImmutableString| {
-            read(
-                || format!("p.attr({name:?})"),
-                |v| Ok(attribute(v.record.attributes.get(name.as_str()))),
-            )
+            read(|| format!("p.attr({name:?})"), |v| Ok(attribute(v.record.attributes.get(name.as_str()))))
         })
         .register_fn("age_on", |_: Participant, on: Date| {
-            read(
-                || format!("p.age_on({on})"),
-                |v| Ok(opt(v.record.birth_date.map(|b| age_on(b, on.0)))),
-            )
+            read(|| format!("p.age_on({on})"), |v| Ok(opt(v.record.birth_date.map(|b| age_on(b, on.0)))))
         });
 }
 
 fn register_spells(engine: &mut Engine) {
     engine
-        .register_fn(
-            "in_spell_on",
-            |_: Participant, kind: ImmutableString, on: Date| {
-                read(
-                    || format!("p.in_spell_on({kind:?}, {on})"),
-                    |v| Ok(v.in_spell_on(&kind, on.0)),
-                )
-            },
-        )
+        .register_fn("in_spell_on", |_: Participant, kind: ImmutableString, on: Date| {
+            read(|| format!("p.in_spell_on({kind:?}, {on})"), |v| Ok(v.in_spell_on(&kind, on.0)))
+        })
         .register_fn("employed_on", |_: Participant, on: Date| {
+            read(|| format!("p.employed_on({on})"), |v| Ok(v.in_spell_on("employment", on.0)))
+        })
+        .register_fn("days_in", |_: Participant, kind: ImmutableString, from: Date, to: Date| {
+            read(|| format!("p.days_in({kind:?}, {from}, {to})"), |v| v.days_in(&kind, from.0, to.0))
+        })
+        .register_fn("first_day_in", |_: Participant, kind: ImmutableString, from: Date, to: Date| {
             read(
-                || format!("p.employed_on({on})"),
-                |v| Ok(v.in_spell_on("employment", on.0)),
+                || format!("p.first_day_in({kind:?}, {from}, {to})"),
+                |v| v.first_day_in(&kind, from.0, to.0).map(date_or_unit),
             )
         })
-        .register_fn(
-            "days_in",
-            |_: Participant, kind: ImmutableString, from: Date, to: Date| {
-                read(
-                    || format!("p.days_in({kind:?}, {from}, {to})"),
-                    |v| v.days_in(&kind, from.0, to.0),
-                )
-            },
-        )
-        .register_fn(
-            "first_day_in",
-            |_: Participant, kind: ImmutableString, from: Date, to: Date| {
-                read(
-                    || format!("p.first_day_in({kind:?}, {from}, {to})"),
-                    |v| v.first_day_in(&kind, from.0, to.0).map(date_or_unit),
-                )
-            },
-        )
-        .register_fn(
-            "continuous_days",
-            |_: Participant, kind: ImmutableString, from: Date| {
-                read(
-                    || format!("p.continuous_days({kind:?}, {from})"),
-                    |v| Ok(v.continuous_days(&kind, from.0)),
-                )
-            },
-        )
-        .register_fn(
-            "nth_day_in",
-            |_: Participant, kind: ImmutableString, from: Date, to: Date, n: INT| {
-                read(
-                    || format!("p.nth_day_in({kind:?}, {from}, {to}, {n})"),
-                    |v| v.nth_day_in(&kind, from.0, to.0, n).map(date_or_unit),
-                )
-            },
-        )
+        .register_fn("continuous_days", |_: Participant, kind: ImmutableString, from: Date| {
+            read(|| format!("p.continuous_days({kind:?}, {from})"), |v| Ok(v.continuous_days(&kind, from.0)))
+        })
+        .register_fn("nth_day_in", |_: Participant, kind: ImmutableString, from: Date, to: Date, n: INT| {
+            read(
+                || format!("p.nth_day_in({kind:?}, {from}, {to}, {n})"),
+                |v| v.nth_day_in(&kind, from.0, to.0, n).map(date_or_unit),
+            )
+        })
         .register_fn(
             "continuous_milestones",
             |_: Participant, kind: ImmutableString, from: Date, step: INT, max: INT| {
@@ -264,145 +203,70 @@ fn register_spells(engine: &mut Engine) {
                     || format!("p.continuous_milestones({kind:?}, {from}, {step}, {max})"),
                     |v| {
                         let days = v.continuous_milestones(&kind, from.0, step, max)?;
-                        Ok(days
-                            .into_iter()
-                            .map(|d| Dynamic::from(Date(d)))
-                            .collect::<Array>())
+                        Ok(days.into_iter().map(|d| Dynamic::from(Date(d))).collect::<Array>())
                     },
                 )
             },
         )
-        .register_fn(
-            "hours_on",
-            |_: Participant, kind: ImmutableString, on: Date| {
-                read(
-                    || format!("p.hours_on({kind:?}, {on})"),
-                    |v| Ok(v.hours_on(&kind, on.0)),
-                )
-            },
-        );
+        .register_fn("hours_on", |_: Participant, kind: ImmutableString, on: Date| {
+            read(|| format!("p.hours_on({kind:?}, {on})"), |v| Ok(v.hours_on(&kind, on.0)))
+        });
 }
 
 fn threshold_date(from: Date, to: Date, amount: Decimal) -> Fallible<Dynamic> {
     read(
         || format!("p.earnings_threshold_date({from}, {to}, {amount})"),
-        |v| {
-            v.earnings_threshold_date(from.0, to.0, amount)
-                .map(date_or_unit)
-        },
+        |v| v.earnings_threshold_date(from.0, to.0, amount).map(date_or_unit),
     )
 }
 
 fn register_earnings_and_events(engine: &mut Engine) {
     engine
         .register_fn("earnings_sum", |_: Participant, from: Date, to: Date| {
+            read(|| format!("p.earnings_sum({from}, {to})"), |v| v.earnings_sum(from.0, to.0))
+        })
+        .register_fn("earnings_threshold_date", |_: Participant, from: Date, to: Date, amount: Decimal| {
+            threshold_date(from, to, amount)
+        })
+        .register_fn("earnings_threshold_date", |_: Participant, from: Date, to: Date, amount: INT| {
+            threshold_date(from, to, Decimal::from(amount))
+        })
+        .register_fn("has_event", |_: Participant, kind: ImmutableString, from: Date, to: Date| {
+            read(|| format!("p.has_event({kind:?}, {from}, {to})"), |v| v.has_event(&kind, from.0, to.0))
+        })
+        .register_fn("first_event", |_: Participant, kind: ImmutableString, from: Date, to: Date| {
             read(
-                || format!("p.earnings_sum({from}, {to})"),
-                |v| v.earnings_sum(from.0, to.0),
+                || format!("p.first_event({kind:?}, {from}, {to})"),
+                |v| v.first_event(&kind, from.0, to.0).map(date_or_unit),
             )
         })
-        .register_fn(
-            "earnings_threshold_date",
-            |_: Participant, from: Date, to: Date, amount: Decimal| {
-                threshold_date(from, to, amount)
-            },
-        )
-        .register_fn(
-            "earnings_threshold_date",
-            |_: Participant, from: Date, to: Date, amount: INT| {
-                threshold_date(from, to, Decimal::from(amount))
-            },
-        )
-        .register_fn(
-            "has_event",
-            |_: Participant, kind: ImmutableString, from: Date, to: Date| {
-                read(
-                    || format!("p.has_event({kind:?}, {from}, {to})"),
-                    |v| v.has_event(&kind, from.0, to.0),
-                )
-            },
-        )
-        .register_fn(
-            "first_event",
-            |_: Participant, kind: ImmutableString, from: Date, to: Date| {
-                read(
-                    || format!("p.first_event({kind:?}, {from}, {to})"),
-                    |v| v.first_event(&kind, from.0, to.0).map(date_or_unit),
-                )
-            },
-        )
-        .register_fn(
-            "event_value",
-            |_: Participant, kind: ImmutableString, from: Date, to: Date| {
-                read(
-                    || format!("p.event_value({kind:?}, {from}, {to})"),
-                    |v| v.event_value(&kind, from.0, to.0).map(opt),
-                )
-            },
-        )
-        .register_fn(
-            "events_count",
-            |_: Participant, kind: ImmutableString, from: Date, to: Date| {
-                read(
-                    || format!("p.events_count({kind:?}, {from}, {to})"),
-                    |v| v.events_count(&kind, from.0, to.0),
-                )
-            },
-        );
+        .register_fn("event_value", |_: Participant, kind: ImmutableString, from: Date, to: Date| {
+            read(|| format!("p.event_value({kind:?}, {from}, {to})"), |v| v.event_value(&kind, from.0, to.0).map(opt))
+        })
+        .register_fn("events_count", |_: Participant, kind: ImmutableString, from: Date, to: Date| {
+            read(|| format!("p.events_count({kind:?}, {from}, {to})"), |v| v.events_count(&kind, from.0, to.0))
+        });
 }
 
 fn register_measures_and_feedback(engine: &mut Engine) {
     engine
-        .register_fn(
-            "measure_first",
-            |_: Participant, ins: ImmutableString, dim: ImmutableString| {
-                read(
-                    || format!("p.measure_first({ins:?}, {dim:?})"),
-                    |v| Ok(opt(v.measure_first(&ins, &dim))),
-                )
-            },
-        )
-        .register_fn(
-            "measure_last",
-            |_: Participant, ins: ImmutableString, dim: ImmutableString| {
-                read(
-                    || format!("p.measure_last({ins:?}, {dim:?})"),
-                    |v| Ok(opt(v.measure_last(&ins, &dim))),
-                )
-            },
-        )
-        .register_fn(
-            "measure_change",
-            |_: Participant, ins: ImmutableString, dim: ImmutableString| {
-                read(
-                    || format!("p.measure_change({ins:?}, {dim:?})"),
-                    |v| Ok(opt(v.measure_change(&ins, &dim))),
-                )
-            },
-        )
-        .register_fn(
-            "measure_change_sum",
-            |_: Participant, ins: ImmutableString| {
-                read(
-                    || format!("p.measure_change_sum({ins:?})"),
-                    |v| Ok(opt(v.measure_change_sum(&ins))),
-                )
-            },
-        )
-        .register_fn(
-            "measure_last_date",
-            |_: Participant, ins: ImmutableString| {
-                read(
-                    || format!("p.measure_last_date({ins:?})"),
-                    |v| Ok(date_or_unit(v.measure_last_date(&ins))),
-                )
-            },
-        )
+        .register_fn("measure_first", |_: Participant, ins: ImmutableString, dim: ImmutableString| {
+            read(|| format!("p.measure_first({ins:?}, {dim:?})"), |v| Ok(opt(v.measure_first(&ins, &dim))))
+        })
+        .register_fn("measure_last", |_: Participant, ins: ImmutableString, dim: ImmutableString| {
+            read(|| format!("p.measure_last({ins:?}, {dim:?})"), |v| Ok(opt(v.measure_last(&ins, &dim))))
+        })
+        .register_fn("measure_change", |_: Participant, ins: ImmutableString, dim: ImmutableString| {
+            read(|| format!("p.measure_change({ins:?}, {dim:?})"), |v| Ok(opt(v.measure_change(&ins, &dim))))
+        })
+        .register_fn("measure_change_sum", |_: Participant, ins: ImmutableString| {
+            read(|| format!("p.measure_change_sum({ins:?})"), |v| Ok(opt(v.measure_change_sum(&ins))))
+        })
+        .register_fn("measure_last_date", |_: Participant, ins: ImmutableString| {
+            read(|| format!("p.measure_last_date({ins:?})"), |v| Ok(date_or_unit(v.measure_last_date(&ins))))
+        })
         .register_fn("satisfaction_last", |_: Participant| {
-            read(
-                || "p.satisfaction_last()".into(),
-                |v| Ok(opt(v.satisfaction_last())),
-            )
+            read(|| "p.satisfaction_last()".into(), |v| Ok(opt(v.satisfaction_last())))
         })
         .register_fn("feedback_count", |_: Participant| {
             read(|| "p.feedback_count()".into(), |v| Ok(v.feedback_count()))
@@ -424,11 +288,7 @@ fn param(name: &str) -> Fallible<Dynamic> {
     with_frame(|frame| {
         let Some(value) = frame.cx.params.get(name) else {
             let declared: Vec<&str> = frame.cx.params.keys().map(String::as_str).collect();
-            return Err(format!(
-                "unknown parameter `{name}`; the contract declares: {}",
-                declared.join(", ")
-            )
-            .into());
+            return Err(format!("unknown parameter `{name}`; the contract declares: {}", declared.join(", ")).into());
         };
         let value = param_value(value);
         frame.record(|| format!("params.{name} = {}", show(&value)));
@@ -459,8 +319,7 @@ fn register_maps(engine: &mut Engine) {
 fn register_decimals(engine: &mut Engine) {
     engine
         .register_fn("dec", |text: ImmutableString| -> Fallible<Decimal> {
-            parse_decimal(&text)
-                .ok_or_else(|| format!("dec(\"{text}\"): expected a decimal like \"12.50\"").into())
+            parse_decimal(&text).ok_or_else(|| format!("dec(\"{text}\"): expected a decimal like \"12.50\"").into())
         })
         .register_fn("dec", |n: INT| Decimal::from(n));
 }

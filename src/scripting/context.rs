@@ -25,10 +25,7 @@ pub struct Frame<'a> {
 
 impl<'a> Frame<'a> {
     pub fn new(cx: &'a EvalContext<'a>, traced: bool) -> Self {
-        Frame {
-            cx,
-            trace: traced.then(RefCell::default),
-        }
+        Frame { cx, trace: traced.then(RefCell::default) }
     }
 
     pub fn view(&self) -> View<'a> {
@@ -96,10 +93,7 @@ pub fn show(value: &Dynamic) -> String {
     }
     if value.is_array() {
         let items = value.clone().into_array().unwrap_or_default();
-        return format!(
-            "[{}]",
-            items.iter().map(show).collect::<Vec<_>>().join(", ")
-        );
+        return format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(", "));
     }
     if value.is_unit() {
         return "()".into();

@@ -44,15 +44,11 @@ fn parse(text: &str) -> Fallible<Date> {
 }
 
 fn add_months(d: Date, n: INT) -> Fallible<Date> {
-    calendar::add_months(d.0, n)
-        .map(Date)
-        .ok_or_else(|| out_of_range(&format!("{d}.add_months({n})")))
+    calendar::add_months(d.0, n).map(Date).ok_or_else(|| out_of_range(&format!("{d}.add_months({n})")))
 }
 
 fn add_days(d: Date, n: INT) -> Fallible<Date> {
-    calendar::add_days(d.0, n)
-        .map(Date)
-        .ok_or_else(|| out_of_range(&format!("{d}.add_days({n})")))
+    calendar::add_days(d.0, n).map(Date).ok_or_else(|| out_of_range(&format!("{d}.add_days({n})")))
 }
 
 /// Describe a non-date operand in a comparison error.
@@ -69,12 +65,7 @@ fn mismatch(op: &str, left: &Dynamic, right: &Dynamic) -> Box<EvalAltResult> {
     } else {
         ""
     };
-    format!(
-        "cannot compare {} with {} using `{op}`{hint}",
-        show(left),
-        show(right)
-    )
-    .into()
+    format!("cannot compare {} with {} using `{op}`{hint}", show(left), show(right)).into()
 }
 
 macro_rules! register_comparisons {
@@ -104,9 +95,7 @@ pub fn register(engine: &mut Engine) {
         .register_get("year", |d: &mut Date| INT::from(d.0.year()))
         .register_get("month", |d: &mut Date| INT::from(d.0.month()))
         .register_get("day", |d: &mut Date| INT::from(d.0.day()))
-        .register_fn("days_between", |a: Date, b: Date| {
-            calendar::days_between(a.0, b.0)
-        })
+        .register_fn("days_between", |a: Date, b: Date| calendar::days_between(a.0, b.0))
         .register_fn("min_date", |a: Date, b: Date| a.min(b))
         .register_fn("max_date", |a: Date, b: Date| a.max(b))
         .register_fn("to_string", |d: Date| d.to_string())

@@ -8,8 +8,8 @@
 use std::path::Path;
 
 use rhai::packages::{
-    ArithmeticPackage, BasicArrayPackage, BasicIteratorPackage, BasicMapPackage,
-    BasicStringPackage, LogicPackage, MoreStringPackage, Package,
+    ArithmeticPackage, BasicArrayPackage, BasicIteratorPackage, BasicMapPackage, BasicStringPackage, LogicPackage,
+    MoreStringPackage, Package,
 };
 use rhai::{Dynamic, Engine, Position, Scope, AST};
 
@@ -97,20 +97,14 @@ fn statement_probe() -> Engine {
 
 impl RuleEngine {
     pub fn new(limits: Limits) -> Self {
-        RuleEngine {
-            engine: sandboxed(&limits),
-            statement_probe: statement_probe(),
-        }
+        RuleEngine { engine: sandboxed(&limits), statement_probe: statement_probe() }
     }
 
     /// Compile a library file (`rules/*.rhai`): function definitions only.
     /// Errors are diagnostics at the library's line and column.
     pub fn compile_library(&self, file: &Path, text: &str) -> Result<Library, Diagnostic> {
         let origin = Origin::file_start(file);
-        let ast = self
-            .engine
-            .compile(text)
-            .map_err(|e| errors::parse_diagnostic(&e, &origin))?;
+        let ast = self.engine.compile(text).map_err(|e| errors::parse_diagnostic(&e, &origin))?;
         if let Some(pos) = self.first_statement(&ast) {
             return Err(errors::stray_statement(&origin, pos));
         }
@@ -124,35 +118,22 @@ impl RuleEngine {
     /// only with its `internals` feature).
     fn first_statement(&self, ast: &AST) -> Option<Position> {
         let statements = ast.clone_statements_only();
-        self.statement_probe
-            .eval_ast::<Dynamic>(&statements)
-            .err()
-            .map(|e| e.position())
+        self.statement_probe.eval_ast::<Dynamic>(&statements).err().map(|e| e.position())
     }
 
     /// Compile one rule expression embedded in a contract file, with the
     /// libraries it may call. Errors are diagnostics at the contract's
     /// line and column.
-    pub fn compile_rule(
-        &self,
-        source: &RuleSource,
-        libraries: &[Library],
-    ) -> Result<CompiledRule, Diagnostic> {
-        let origin = Origin {
-            file: source.file.clone(),
-            line: source.line,
-            column: source.column,
-        };
+    pub fn compile_rule(&self, source: &RuleSource, libraries: &[Library]) -> Result<CompiledRule, Diagnostic> {
+        let origin = Origin { file: source.file.clone(), line: source.line, column: source.column };
         // Placeholders, not constants: strict variables needs the names at
         // compile time, but the optimizer must not fold their values in.
         let mut scope = Scope::new();
         for name in SCOPE_VARIABLES {
             scope.push_dynamic(name, Dynamic::UNIT);
         }
-        let rule = self
-            .engine
-            .compile_with_scope(&scope, &source.text)
-            .map_err(|e| errors::parse_diagnostic(&e, &origin))?;
+        let rule =
+            self.engine.compile_with_scope(&scope, &source.text).map_err(|e| errors::parse_diagnostic(&e, &origin))?;
         let mut functions = FunctionFiles::new();
         for library in libraries {
             for name in library.functions() {
@@ -162,16 +143,8 @@ impl RuleEngine {
         for f in rule.iter_functions() {
             functions.insert(f.name.to_string(), origin.clone());
         }
-        let ast = libraries
-            .iter()
-            .fold(AST::empty(), |ast, library| ast.merge(&library.ast))
-            .merge(&rule);
-        Ok(CompiledRule {
-            name: source.name.clone(),
-            origin,
-            ast,
-            functions,
-        })
+        let ast = libraries.iter().fold(AST::empty(), |ast, library| ast.merge(&library.ast)).merge(&rule);
+        Ok(CompiledRule { name: source.name.clone(), origin, ast, functions })
     }
 }
 
@@ -189,20 +162,11 @@ impl CompiledRule {
     /// `p.service_end = 2026-04-30` or
     /// `p.days_in("employment", 2026-05-01, 2026-10-31) = 120` (for
     /// `tulos explain`).
-    pub fn eval_traced(
-        &self,
-        engine: &RuleEngine,
-        cx: &EvalContext,
-    ) -> (Result<RuleValue, RuleError>, Vec<String>) {
+    pub fn eval_traced(&self, engine: &RuleEngine, cx: &EvalContext) -> (Result<RuleValue, RuleError>, Vec<String>) {
         self.run(engine, cx, true)
     }
 
-    fn run(
-        &self,
-        engine: &RuleEngine,
-        cx: &EvalContext,
-        traced: bool,
-    ) -> (Result<RuleValue, RuleError>, Vec<String>) {
+    fn run(&self, engine: &RuleEngine, cx: &EvalContext, traced: bool) -> (Result<RuleValue, RuleError>, Vec<String>) {
         let frame = Frame::new(cx, traced);
         let outcome = context::enter(&frame, || {
             let mut scope = Scope::new();
@@ -210,19 +174,11 @@ impl CompiledRule {
             scope.push_constant("as_of", Date(cx.as_of));
             scope.push_constant("achieved", Achieved);
             scope.push_constant("params", Params);
-            engine
-                .engine
-                .eval_ast_with_scope::<Dynamic>(&mut scope, &self.ast)
+            engine.engine.eval_ast_with_scope::<Dynamic>(&mut scope, &self.ast)
         });
         let result = match outcome {
             Ok(value) => RuleValue::from_dynamic(value).map_err(|message| self.error(cx, message)),
-            Err(err) => Err(errors::rule_error(
-                &self.name,
-                &cx.record.id,
-                &self.origin,
-                &self.functions,
-                &err,
-            )),
+            Err(err) => Err(errors::rule_error(&self.name, &cx.record.id, &self.origin, &self.functions, &err)),
         };
         (result, frame.into_trace())
     }

@@ -27,11 +27,7 @@ pub struct Origin {
 impl Origin {
     /// The start of a whole file (a library).
     pub fn file_start(file: &Path) -> Self {
-        Origin {
-            file: file.to_path_buf(),
-            line: 1,
-            column: 1,
-        }
+        Origin { file: file.to_path_buf(), line: 1, column: 1 }
     }
 
     /// File line and column of a script position; a column is shifted
@@ -51,10 +47,7 @@ impl Origin {
 
     fn location(&self, pos: Position) -> Location {
         match self.locate(pos) {
-            (Some(line), column) => Location::Line {
-                line,
-                column: column.map(Column::Char),
-            },
+            (Some(line), column) => Location::Line { line, column: column.map(Column::Char) },
             _ => Location::File,
         }
     }
@@ -68,24 +61,17 @@ impl Origin {
     }
 }
 
-const SCOPE_HELP: &str =
-    "a rule can use `p`, `as_of`, `achieved`, `params` and variables it declares with `let`; \
+const SCOPE_HELP: &str = "a rule can use `p`, `as_of`, `achieved`, `params` and variables it declares with `let`; \
      a library function gets what it needs as parameters, e.g. `fn employed_after(p, day) { … }`";
 
 /// A compile error of a rule or library as a diagnostic at its file position.
 pub fn parse_diagnostic(err: &ParseError, origin: &Origin) -> Diagnostic {
     let (message, help) = match err.err_type() {
-        ParseErrorType::VariableUndefined(name) => {
-            (format!("unknown variable `{name}`"), Some(SCOPE_HELP))
-        }
-        ParseErrorType::Reserved(word) | ParseErrorType::ForbiddenVariable(word)
-            if word == "eval" =>
-        {
-            (
-                "`eval` is not available in rules".to_string(),
-                Some("write the expression itself instead of building it as a string"),
-            )
-        }
+        ParseErrorType::VariableUndefined(name) => (format!("unknown variable `{name}`"), Some(SCOPE_HELP)),
+        ParseErrorType::Reserved(word) | ParseErrorType::ForbiddenVariable(word) if word == "eval" => (
+            "`eval` is not available in rules".to_string(),
+            Some("write the expression itself instead of building it as a string"),
+        ),
         other => (other.to_string(), None),
     };
     let diagnostic = Diagnostic::error(&origin.file, origin.location(err.position()), message);
@@ -97,13 +83,9 @@ pub fn parse_diagnostic(err: &ParseError, origin: &Origin) -> Diagnostic {
 
 /// A library with something other than function definitions.
 pub fn stray_statement(origin: &Origin, pos: Position) -> Diagnostic {
-    Diagnostic::error(
-        &origin.file,
-        origin.location(pos),
-        "a rule library may only define functions",
-    )
-    .with_label("statement outside a function")
-    .with_help("move this into a rule in the contract, or into a `fn … { }` that rules call")
+    Diagnostic::error(&origin.file, origin.location(pos), "a rule library may only define functions")
+        .with_label("statement outside a function")
+        .with_help("move this into a rule in the contract, or into a `fn … { }` that rules call")
 }
 
 /// Which file each script-defined function came from.

@@ -279,20 +279,12 @@ impl RuleValue {
             return Ok(RuleValue::Date(d.0));
         }
         if value.is_string() {
-            return value
-                .into_string()
-                .map(RuleValue::Text)
-                .map_err(|_| unexpected());
+            return value.into_string().map(RuleValue::Text).map_err(|_| unexpected());
         }
         if value.is_array() {
             let items = value.into_array().map_err(|_| unexpected())?;
-            let days = items
-                .into_iter()
-                .map(|v| v.try_cast::<dates::Date>().map(|d| d.0));
-            return days
-                .collect::<Option<Vec<_>>>()
-                .map(RuleValue::Dates)
-                .ok_or_else(unexpected);
+            let days = items.into_iter().map(|v| v.try_cast::<dates::Date>().map(|d| d.0));
+            return days.collect::<Option<Vec<_>>>().map(RuleValue::Dates).ok_or_else(unexpected);
         }
         Err(unexpected())
     }

@@ -17,12 +17,7 @@ use crate::records::{Measure, Record, Spell};
 /// Pseudo-kind: any paid work (employment ∪ subsidised employment ∪
 /// apprenticeship ∪ entrepreneurship).
 pub const ANY_EMPLOYMENT: &str = "any_employment";
-const ANY_EMPLOYMENT_KINDS: [&str; 4] = [
-    "employment",
-    "subsidised_employment",
-    "apprenticeship",
-    "entrepreneurship",
-];
+const ANY_EMPLOYMENT_KINDS: [&str; 4] = ["employment", "subsidised_employment", "apprenticeship", "entrepreneurship"];
 
 /// An inclusive run of days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,10 +74,7 @@ impl<'a> View<'a> {
     /// are cut off, and spells starting after `as_of` vanish.
     fn visible(&self, spell: &Spell) -> Option<Interval> {
         let end = spell.end.unwrap_or(self.as_of).min(self.as_of);
-        (spell.start <= end).then_some(Interval {
-            start: spell.start,
-            end,
-        })
+        (spell.start <= end).then_some(Interval { start: spell.start, end })
     }
 
     fn spells_of<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = (&'a Spell, Interval)> + 's {
@@ -110,39 +102,20 @@ impl<'a> View<'a> {
         merged
     }
 
-    fn coverage_in(
-        &self,
-        kind: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> QueryResult<Vec<Interval>> {
+    fn coverage_in(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<Interval>> {
         check_window(from, to)?;
-        Ok(self
-            .coverage(kind)
-            .into_iter()
-            .filter_map(|i| i.clip(from, to))
-            .collect())
+        Ok(self.coverage(kind).into_iter().filter_map(|i| i.clip(from, to)).collect())
     }
 
     pub fn in_spell_on(&self, kind: &str, date: NaiveDate) -> bool {
-        self.spells_of(kind)
-            .any(|(_, i)| i.start <= date && date <= i.end)
+        self.spells_of(kind).any(|(_, i)| i.start <= date && date <= i.end)
     }
 
     pub fn days_in(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<i64> {
-        Ok(self
-            .coverage_in(kind, from, to)?
-            .iter()
-            .map(|i| i.days())
-            .sum())
+        Ok(self.coverage_in(kind, from, to)?.iter().map(|i| i.days()).sum())
     }
 
-    pub fn first_day_in(
-        &self,
-        kind: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> QueryResult<Option<NaiveDate>> {
+    pub fn first_day_in(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<Option<NaiveDate>> {
         Ok(self.coverage_in(kind, from, to)?.first().map(|i| i.start))
     }
 
@@ -153,13 +126,7 @@ impl<'a> View<'a> {
             .map_or(0, |i| days_between(from, i.end) + 1)
     }
 
-    pub fn nth_day_in(
-        &self,
-        kind: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-        n: i64,
-    ) -> QueryResult<Option<NaiveDate>> {
+    pub fn nth_day_in(&self, kind: &str, from: NaiveDate, to: NaiveDate, n: i64) -> QueryResult<Option<NaiveDate>> {
         if n < 1 {
             return Err(format!("n must be at least 1, got {n}"));
         }
@@ -187,9 +154,7 @@ impl<'a> View<'a> {
             return Err(format!("max must not be negative, got {max}"));
         }
         let blocks = (self.continuous_days(kind, from) / step_days).min(max);
-        Ok((1..=blocks)
-            .filter_map(|k| add_days(from, k * step_days - 1))
-            .collect())
+        Ok((1..=blocks).filter_map(|k| add_days(from, k * step_days - 1)).collect())
     }
 
     pub fn hours_on(&self, kind: &str, date: NaiveDate) -> Decimal {
@@ -203,11 +168,7 @@ impl<'a> View<'a> {
 
     /// Monthly totals visible on `as_of` for payment months whose first
     /// day lies in `[month_start(from), to]`, in month order.
-    fn monthly_earnings(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> QueryResult<Vec<(NaiveDate, Decimal)>> {
+    fn monthly_earnings(&self, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<(NaiveDate, Decimal)>> {
         check_window(from, to)?;
         let (first, last) = (month_start(from), to.min(self.as_of));
         let mut months: Vec<(NaiveDate, Decimal)> = Vec::new();
@@ -225,11 +186,7 @@ impl<'a> View<'a> {
     }
 
     pub fn earnings_sum(&self, from: NaiveDate, to: NaiveDate) -> QueryResult<Decimal> {
-        Ok(self
-            .monthly_earnings(from, to)?
-            .iter()
-            .map(|(_, a)| *a)
-            .sum())
+        Ok(self.monthly_earnings(from, to)?.iter().map(|(_, a)| *a).sum())
     }
 
     pub fn earnings_threshold_date(
@@ -239,9 +196,7 @@ impl<'a> View<'a> {
         amount: Decimal,
     ) -> QueryResult<Option<NaiveDate>> {
         if amount <= Decimal::ZERO {
-            return Err(format!(
-                "the earnings threshold must be positive, got {amount}"
-            ));
+            return Err(format!("the earnings threshold must be positive, got {amount}"));
         }
         let mut total = Decimal::ZERO;
         for (month, earned) in self.monthly_earnings(from, to)? {
@@ -263,11 +218,7 @@ impl<'a> View<'a> {
     ) -> QueryResult<impl Iterator<Item = &'a crate::records::Event> + 's> {
         check_window(from, to)?;
         let last = to.min(self.as_of);
-        Ok(self
-            .record
-            .events
-            .iter()
-            .filter(move |e| e.kind == kind && from <= e.date && e.date <= last))
+        Ok(self.record.events.iter().filter(move |e| e.kind == kind && from <= e.date && e.date <= last))
     }
 
     /// The earliest matching event; among events on one day, the first in
@@ -278,36 +229,22 @@ impl<'a> View<'a> {
         from: NaiveDate,
         to: NaiveDate,
     ) -> QueryResult<Option<&'a crate::records::Event>> {
-        Ok(self
-            .events(kind, from, to)?
-            .fold(None, |best, e| match best {
-                Some(b) if b.date <= e.date => Some(b),
-                _ => Some(e),
-            }))
+        Ok(self.events(kind, from, to)?.fold(None, |best, e| match best {
+            Some(b) if b.date <= e.date => Some(b),
+            _ => Some(e),
+        }))
     }
 
     pub fn has_event(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<bool> {
         Ok(self.events(kind, from, to)?.next().is_some())
     }
 
-    pub fn first_event(
-        &self,
-        kind: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> QueryResult<Option<NaiveDate>> {
+    pub fn first_event(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<Option<NaiveDate>> {
         Ok(self.first_event_of(kind, from, to)?.map(|e| e.date))
     }
 
-    pub fn event_value(
-        &self,
-        kind: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> QueryResult<Option<String>> {
-        Ok(self
-            .first_event_of(kind, from, to)?
-            .and_then(|e| e.value.clone()))
+    pub fn event_value(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<Option<String>> {
+        Ok(self.first_event_of(kind, from, to)?.and_then(|e| e.value.clone()))
     }
 
     pub fn events_count(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<i64> {
@@ -319,12 +256,8 @@ impl<'a> View<'a> {
     /// Measurements with `instrument` visible on `as_of`, in date order
     /// (stable: same-day measurements keep input order).
     fn measurements(&self, instrument: &str) -> Vec<&'a Measure> {
-        let mut found: Vec<&Measure> = self
-            .record
-            .measures
-            .iter()
-            .filter(|m| m.instrument == instrument && m.date <= self.as_of)
-            .collect();
+        let mut found: Vec<&Measure> =
+            self.record.measures.iter().filter(|m| m.instrument == instrument && m.date <= self.as_of).collect();
         found.sort_by_key(|m| m.date);
         found
     }
@@ -337,15 +270,11 @@ impl<'a> View<'a> {
     }
 
     pub fn measure_first(&self, instrument: &str, dimension: &str) -> Option<Decimal> {
-        self.with_dimension(instrument, dimension)
-            .first()
-            .map(|(_, s)| *s)
+        self.with_dimension(instrument, dimension).first().map(|(_, s)| *s)
     }
 
     pub fn measure_last(&self, instrument: &str, dimension: &str) -> Option<Decimal> {
-        self.with_dimension(instrument, dimension)
-            .last()
-            .map(|(_, s)| *s)
+        self.with_dimension(instrument, dimension).last().map(|(_, s)| *s)
     }
 
     pub fn measure_change(&self, instrument: &str, dimension: &str) -> Option<Decimal> {
@@ -363,11 +292,8 @@ impl<'a> View<'a> {
         if first.date == last.date {
             return None;
         }
-        let changes: Vec<Decimal> = last
-            .scores
-            .iter()
-            .filter_map(|(dim, score)| first.scores.get(dim).map(|before| score - before))
-            .collect();
+        let changes: Vec<Decimal> =
+            last.scores.iter().filter_map(|(dim, score)| first.scores.get(dim).map(|before| score - before)).collect();
         (!changes.is_empty()).then(|| changes.into_iter().sum())
     }
 
@@ -382,21 +308,14 @@ impl<'a> View<'a> {
             .feedback
             .iter()
             .filter(|f| f.date <= self.as_of)
-            .fold(
-                None,
-                |best: Option<&crate::records::Feedback>, f| match best {
-                    Some(b) if b.date > f.date => Some(b),
-                    _ => Some(f),
-                },
-            )
+            .fold(None, |best: Option<&crate::records::Feedback>, f| match best {
+                Some(b) if b.date > f.date => Some(b),
+                _ => Some(f),
+            })
             .map(|f| i64::from(f.satisfaction))
     }
 
     pub fn feedback_count(&self) -> i64 {
-        self.record
-            .feedback
-            .iter()
-            .filter(|f| f.date <= self.as_of)
-            .count() as i64
+        self.record.feedback.iter().filter(|f| f.date <= self.as_of).count() as i64
     }
 }

@@ -12,8 +12,7 @@ use rust_decimal::Decimal;
 use super::*;
 use crate::diagnostic::{Column, Location};
 use crate::records::{
-    Arm, AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Sector,
-    Service, Spell,
+    Arm, AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Sector, Service, Spell,
 };
 
 fn d(s: &str) -> NaiveDate {
@@ -36,22 +35,14 @@ fn spell(kind: &str, start: &str, end: Option<&str>) -> Spell {
 }
 
 fn event(kind: &str, date: &str, value: Option<&str>) -> Event {
-    Event {
-        kind: kind.into(),
-        date: d(date),
-        value: value.map(Into::into),
-        source: None,
-    }
+    Event { kind: kind.into(), date: d(date), value: value.map(Into::into), source: None }
 }
 
 fn measure(date: &str, scores: &[(&str, &str)]) -> Measure {
     Measure {
         instrument: "change_meter".into(),
         date: d(date),
-        scores: scores
-            .iter()
-            .map(|(k, v)| (k.to_string(), dec(v)))
-            .collect(),
+        scores: scores.iter().map(|(k, v)| (k.to_string(), dec(v))).collect(),
     }
 }
 
@@ -64,21 +55,14 @@ fn record() -> Record {
         municipality: Some("Jämsä".into()),
         birth_date: Some(d("2000-02-29")),
         groups: vec!["youth".into(), "immigrant".into()],
-        service: Service {
-            start: d("2026-01-12"),
-            end: Some(d("2026-04-30")),
-            completed: Some(true),
-        },
+        service: Service { start: d("2026-01-12"), end: Some(d("2026-04-30")), completed: Some(true) },
         spells: vec![],
         earnings: vec![],
         events: vec![],
         measures: vec![],
         feedback: vec![],
         attributes: BTreeMap::new(),
-        origin: Origin {
-            file: Arc::new(PathBuf::from("records.jsonl")),
-            line: 1,
-        },
+        origin: Origin { file: Arc::new(PathBuf::from("records.jsonl")), line: 1 },
     }
 }
 
@@ -115,17 +99,11 @@ impl Harness {
     }
 
     fn compile(&self, text: &str) -> Result<CompiledRule, crate::diagnostic::Diagnostic> {
-        self.engine
-            .compile_rule(&Self::source(text), &self.libraries)
+        self.engine.compile_rule(&Self::source(text), &self.libraries)
     }
 
     fn cx(&self) -> EvalContext<'_> {
-        EvalContext {
-            record: &self.record,
-            as_of: self.as_of,
-            achieved: &self.achieved,
-            params: &self.params,
-        }
+        EvalContext { record: &self.record, as_of: self.as_of, achieved: &self.achieved, params: &self.params }
     }
 
     fn try_eval(&self, text: &str) -> Result<RuleValue, RuleError> {
@@ -134,8 +112,7 @@ impl Harness {
     }
 
     fn eval(&self, text: &str) -> RuleValue {
-        self.try_eval(text)
-            .unwrap_or_else(|e| panic!("{text}: {e}"))
+        self.try_eval(text).unwrap_or_else(|e| panic!("{text}: {e}"))
     }
 
     fn assert_true(&self, text: &str) {
@@ -163,34 +140,16 @@ fn month_end_arithmetic_from_scripts() {
     h.assert_true(r#"date("2028-01-31").add_months(1) == date("2028-02-29")"#);
     h.assert_true(r#"date("2026-03-31").add_months(-1) == date("2026-02-28")"#);
     h.assert_true(r#"date("2026-08-31").add_months(3) == date("2026-11-30")"#);
-    assert_eq!(
-        h.eval(r#"date("2026-02-10").month_end()"#),
-        date_value("2026-02-28")
-    );
-    assert_eq!(
-        h.eval(r#"date("2026-02-10").month_start()"#),
-        date_value("2026-02-01")
-    );
-    assert_eq!(
-        h.eval(r#"date("2026-12-31").add_days(1)"#),
-        date_value("2027-01-01")
-    );
-    assert_eq!(
-        h.eval(r#"days_between(date("2026-01-01"), date("2026-03-01"))"#),
-        RuleValue::Integer(59)
-    );
+    assert_eq!(h.eval(r#"date("2026-02-10").month_end()"#), date_value("2026-02-28"));
+    assert_eq!(h.eval(r#"date("2026-02-10").month_start()"#), date_value("2026-02-01"));
+    assert_eq!(h.eval(r#"date("2026-12-31").add_days(1)"#), date_value("2027-01-01"));
+    assert_eq!(h.eval(r#"days_between(date("2026-01-01"), date("2026-03-01"))"#), RuleValue::Integer(59));
     assert_eq!(
         h.eval(r#"let x = date("2026-05-07"); x.year * 10000 + x.month * 100 + x.day"#),
         RuleValue::Integer(20260507)
     );
-    assert_eq!(
-        h.eval(r#"min_date(date("2026-05-07"), as_of)"#),
-        date_value("2026-05-07")
-    );
-    assert_eq!(
-        h.eval(r#"max_date(date("2026-05-07"), as_of)"#),
-        date_value("2026-12-31")
-    );
+    assert_eq!(h.eval(r#"min_date(date("2026-05-07"), as_of)"#), date_value("2026-05-07"));
+    assert_eq!(h.eval(r#"max_date(date("2026-05-07"), as_of)"#), date_value("2026-12-31"));
     assert_eq!(
         h.eval(r#"`due ${date("2026-05-07")}` + " / " + as_of.to_string()"#),
         RuleValue::Text("due 2026-05-07 / 2026-12-31".into())
@@ -204,29 +163,18 @@ fn bad_dates_and_comparing_with_unit_are_errors() {
     r.service.end = None;
     let h = Harness::new(r, "2026-12-31");
     let e = h.error("p.service_end < as_of");
-    assert!(
-        e.message
-            .contains("cannot compare () (a missing value) with a Date using `<`"),
-        "{e}"
-    );
+    assert!(e.message.contains("cannot compare () (a missing value) with a Date using `<`"), "{e}");
     let e = h.error("as_of > p.service_end");
     assert!(e.message.contains("test for `()` first"), "{e}");
     let e = h.error(r#"as_of == "2026-12-31""#);
-    assert!(
-        e.message.contains("cannot compare a Date with a string"),
-        "{e}"
-    );
+    assert!(e.message.contains("cannot compare a Date with a string"), "{e}");
     let e = h.error(r#"date("2026-02-30")"#);
     assert!(e.message.contains("expected an ISO date YYYY-MM-DD"), "{e}");
     // Equality with `()` is how a rule tests for a missing date.
     h.assert_true("p.service_end == () && !(p.service_end != ())");
     h.assert_true("as_of != () && !(as_of == ()) && () != as_of");
     let e = h.error("p.service_start >= ()");
-    assert!(
-        e.message
-            .contains("cannot compare a Date with () (a missing value) using `>=`"),
-        "{e}"
-    );
+    assert!(e.message.contains("cannot compare a Date with () (a missing value) using `>=`"), "{e}");
 }
 
 // ---- the participant ---------------------------------------------------
@@ -234,16 +182,10 @@ fn bad_dates_and_comparing_with_unit_are_errors() {
 #[test]
 fn participant_properties() {
     let mut r = record();
-    r.attributes.insert(
-        "language".into(),
-        AttributeValue::Text("ar".into(), Dialect::Standard),
-    );
-    r.attributes
-        .insert("score".into(), AttributeValue::Number(dec("1.5")));
-    r.attributes
-        .insert("eligible".into(), AttributeValue::Bool(true));
-    r.attributes
-        .insert("referred".into(), AttributeValue::Date(d("2025-12-01")));
+    r.attributes.insert("language".into(), AttributeValue::Text("ar".into(), Dialect::Standard));
+    r.attributes.insert("score".into(), AttributeValue::Number(dec("1.5")));
+    r.attributes.insert("eligible".into(), AttributeValue::Bool(true));
+    r.attributes.insert("referred".into(), AttributeValue::Date(d("2025-12-01")));
     let h = Harness::new(r, "2026-12-31");
     assert_eq!(h.eval("p.id"), RuleValue::Text("P-1".into()));
     assert_eq!(h.eval("p.municipality"), RuleValue::Text("Jämsä".into()));
@@ -253,14 +195,8 @@ fn participant_properties() {
     assert_eq!(h.eval("p.service_start"), date_value("2026-01-12"));
     assert_eq!(h.eval("p.service_end"), date_value("2026-04-30"));
     assert_eq!(h.eval("p.completed"), RuleValue::Bool(true));
-    assert_eq!(
-        h.eval(r#"p.attr("language")"#),
-        RuleValue::Text("ar".into())
-    );
-    assert_eq!(
-        h.eval(r#"p.attr("score") + 1"#),
-        RuleValue::Decimal(dec("2.5"))
-    );
+    assert_eq!(h.eval(r#"p.attr("language")"#), RuleValue::Text("ar".into()));
+    assert_eq!(h.eval(r#"p.attr("score") + 1"#), RuleValue::Decimal(dec("2.5")));
     assert_eq!(h.eval(r#"p.attr("eligible")"#), RuleValue::Bool(true));
     assert_eq!(h.eval(r#"p.attr("referred")"#), date_value("2025-12-01"));
     assert_eq!(h.eval(r#"p.attr("undeclared")"#), RuleValue::Nothing);
@@ -269,29 +205,14 @@ fn participant_properties() {
 #[test]
 fn age_is_whole_years_with_the_month_end_rule() {
     let h = Harness::new(record(), "2030-12-31");
-    assert_eq!(
-        h.eval(r#"p.age_on(date("2026-02-27"))"#),
-        RuleValue::Integer(25)
-    );
+    assert_eq!(h.eval(r#"p.age_on(date("2026-02-27"))"#), RuleValue::Integer(25));
     // Born 29 February: a year older on 28 February of a common year.
-    assert_eq!(
-        h.eval(r#"p.age_on(date("2026-02-28"))"#),
-        RuleValue::Integer(26)
-    );
-    assert_eq!(
-        h.eval(r#"p.age_on(date("2028-02-28"))"#),
-        RuleValue::Integer(27)
-    );
-    assert_eq!(
-        h.eval(r#"p.age_on(date("2028-02-29"))"#),
-        RuleValue::Integer(28)
-    );
+    assert_eq!(h.eval(r#"p.age_on(date("2026-02-28"))"#), RuleValue::Integer(26));
+    assert_eq!(h.eval(r#"p.age_on(date("2028-02-28"))"#), RuleValue::Integer(27));
+    assert_eq!(h.eval(r#"p.age_on(date("2028-02-29"))"#), RuleValue::Integer(28));
     let mut r = record();
     r.birth_date = None;
-    assert_eq!(
-        Harness::new(r, "2030-12-31").eval("p.age_on(as_of)"),
-        RuleValue::Nothing
-    );
+    assert_eq!(Harness::new(r, "2030-12-31").eval("p.age_on(as_of)"), RuleValue::Nothing);
 }
 
 #[test]
@@ -327,30 +248,17 @@ fn working_record() -> Record {
 fn spell_queries_merge_overlaps_and_clip_at_as_of() {
     let h = Harness::new(working_record(), "2026-08-31");
     // May (31) + June (30), each day once despite the overlap.
-    assert_eq!(
-        h.eval(r#"p.days_in("employment", date("2026-05-01"), date("2026-06-30"))"#),
-        RuleValue::Integer(61)
-    );
+    assert_eq!(h.eval(r#"p.days_in("employment", date("2026-05-01"), date("2026-06-30"))"#), RuleValue::Integer(61));
     // The ongoing spell counts only up to as_of (31 days of August).
-    assert_eq!(
-        h.eval(r#"p.days_in("employment", date("2026-08-01"), date("2026-12-31"))"#),
-        RuleValue::Integer(31)
-    );
+    assert_eq!(h.eval(r#"p.days_in("employment", date("2026-08-01"), date("2026-12-31"))"#), RuleValue::Integer(31));
     h.assert_true(r#"p.employed_on(date("2026-08-31")) && !p.employed_on(date("2026-09-01"))"#);
-    h.assert_true(r#"p.in_spell_on("education", date("2026-02-15")) && !p.in_spell_on("education", date("2026-03-01"))"#);
+    h.assert_true(
+        r#"p.in_spell_on("education", date("2026-02-15")) && !p.in_spell_on("education", date("2026-03-01"))"#,
+    );
     // Overlap and adjacency merged: 1.5.–30.6. is one run of 61 days.
-    assert_eq!(
-        h.eval(r#"p.continuous_days("employment", date("2026-05-01"))"#),
-        RuleValue::Integer(61)
-    );
-    assert_eq!(
-        h.eval(r#"p.continuous_days("employment", date("2026-06-30"))"#),
-        RuleValue::Integer(1)
-    );
-    assert_eq!(
-        h.eval(r#"p.continuous_days("employment", date("2026-07-01"))"#),
-        RuleValue::Integer(0)
-    );
+    assert_eq!(h.eval(r#"p.continuous_days("employment", date("2026-05-01"))"#), RuleValue::Integer(61));
+    assert_eq!(h.eval(r#"p.continuous_days("employment", date("2026-06-30"))"#), RuleValue::Integer(1));
+    assert_eq!(h.eval(r#"p.continuous_days("employment", date("2026-07-01"))"#), RuleValue::Integer(0));
     assert_eq!(
         h.eval(r#"p.first_day_in("employment", date("2026-07-01"), date("2026-12-31"))"#),
         date_value("2026-08-01")
@@ -359,10 +267,7 @@ fn spell_queries_merge_overlaps_and_clip_at_as_of() {
         h.eval(r#"p.first_day_in("employment", date("2026-05-15"), date("2026-12-31"))"#),
         date_value("2026-05-15")
     );
-    assert_eq!(
-        h.eval(r#"p.first_day_in("employment", date("2026-07-01"), date("2026-07-31"))"#),
-        RuleValue::Nothing
-    );
+    assert_eq!(h.eval(r#"p.first_day_in("employment", date("2026-07-01"), date("2026-07-31"))"#), RuleValue::Nothing);
     // 61 days in May–June, so day 62 is the first of August.
     assert_eq!(
         h.eval(r#"p.nth_day_in("employment", date("2026-05-01"), date("2026-10-31"), 61)"#),
@@ -373,28 +278,16 @@ fn spell_queries_merge_overlaps_and_clip_at_as_of() {
         date_value("2026-08-01")
     );
     // Only 92 days are visible by as_of.
-    assert_eq!(
-        h.eval(r#"p.nth_day_in("employment", date("2026-05-01"), date("2026-10-31"), 93)"#),
-        RuleValue::Nothing
-    );
-    assert_eq!(
-        h.eval(r#"p.hours_on("employment", date("2026-05-25"))"#),
-        RuleValue::Decimal(dec("37.5"))
-    );
-    assert_eq!(
-        h.eval(r#"p.hours_on("employment", date("2026-08-25"))"#),
-        RuleValue::Decimal(Decimal::ZERO)
-    );
+    assert_eq!(h.eval(r#"p.nth_day_in("employment", date("2026-05-01"), date("2026-10-31"), 93)"#), RuleValue::Nothing);
+    assert_eq!(h.eval(r#"p.hours_on("employment", date("2026-05-25"))"#), RuleValue::Decimal(dec("37.5")));
+    assert_eq!(h.eval(r#"p.hours_on("employment", date("2026-08-25"))"#), RuleValue::Decimal(Decimal::ZERO));
 }
 
 #[test]
 fn any_employment_joins_the_kinds_of_paid_work() {
     let h = Harness::new(working_record(), "2026-08-31");
     // Open work 1.5.–30.6., subsidised 1.7.–15.7.: one run of 76 days.
-    assert_eq!(
-        h.eval(r#"p.continuous_days("any_employment", date("2026-05-01"))"#),
-        RuleValue::Integer(76)
-    );
+    assert_eq!(h.eval(r#"p.continuous_days("any_employment", date("2026-05-01"))"#), RuleValue::Integer(76));
     assert_eq!(
         h.eval(r#"p.days_in("any_employment", date("2026-01-01"), date("2026-12-31"))"#),
         RuleValue::Integer(61 + 15 + 31)
@@ -405,14 +298,8 @@ fn any_employment_joins_the_kinds_of_paid_work() {
 #[test]
 fn spells_after_as_of_are_invisible() {
     let h = Harness::new(working_record(), "2026-05-10");
-    assert_eq!(
-        h.eval(r#"p.days_in("employment", date("2026-01-01"), date("2026-12-31"))"#),
-        RuleValue::Integer(10)
-    );
-    assert_eq!(
-        h.eval(r#"p.continuous_days("employment", date("2026-05-01"))"#),
-        RuleValue::Integer(10)
-    );
+    assert_eq!(h.eval(r#"p.days_in("employment", date("2026-01-01"), date("2026-12-31"))"#), RuleValue::Integer(10));
+    assert_eq!(h.eval(r#"p.continuous_days("employment", date("2026-05-01"))"#), RuleValue::Integer(10));
     assert_eq!(
         h.eval(r#"p.first_day_in("any_employment", date("2026-05-11"), date("2026-12-31"))"#),
         RuleValue::Nothing
@@ -424,10 +311,7 @@ fn spells_after_as_of_are_invisible() {
 fn milestones_are_ends_of_complete_blocks() {
     let h = Harness::new(working_record(), "2026-08-31");
     let rule = r#"p.continuous_milestones("employment", date("2026-05-01"), 28, 10)"#;
-    assert_eq!(
-        h.eval(rule),
-        RuleValue::Dates(vec![d("2026-05-28"), d("2026-06-25")])
-    );
+    assert_eq!(h.eval(rule), RuleValue::Dates(vec![d("2026-05-28"), d("2026-06-25")]));
     let capped = r#"p.continuous_milestones("employment", date("2026-05-01"), 28, 1)"#;
     assert_eq!(h.eval(capped), RuleValue::Dates(vec![d("2026-05-28")]));
     let none = r#"p.continuous_milestones("employment", date("2026-07-01"), 28, 10)"#;
@@ -441,21 +325,13 @@ fn milestones_are_ends_of_complete_blocks() {
 fn helper_argument_errors_are_clear() {
     let h = Harness::new(working_record(), "2026-08-31");
     let e = h.error(r#"p.days_in("employment", date("2026-06-01"), date("2026-05-01"))"#);
-    assert!(
-        e.message
-            .contains("p.days_in(\"employment\", 2026-06-01, 2026-05-01): the window is empty"),
-        "{e}"
-    );
+    assert!(e.message.contains("p.days_in(\"employment\", 2026-06-01, 2026-05-01): the window is empty"), "{e}");
     let e = h.error(r#"p.nth_day_in("employment", date("2026-05-01"), date("2026-06-01"), 0)"#);
     assert!(e.message.contains("n must be at least 1"), "{e}");
     let e = h.error(r#"p.continuous_milestones("employment", as_of, 28, -1)"#);
     assert!(e.message.contains("max must not be negative"), "{e}");
     let e = h.error("p.days_in(1, as_of, as_of)");
-    assert!(
-        e.message
-            .contains("usage: p.days_in(kind: string, from: Date, to: Date)"),
-        "{e}"
-    );
+    assert!(e.message.contains("usage: p.days_in(kind: string, from: Date, to: Date)"), "{e}");
     let e = h.error(r#"p.days_in("employment", p.service_end.add_days(1), ())"#);
     assert!(e.message.contains("an argument is `()`"), "{e}");
     assert_eq!(e.line, Some(12));
@@ -464,10 +340,7 @@ fn helper_argument_errors_are_clear() {
 // ---- earnings, events, measures, feedback ------------------------------
 
 fn earning(month: &str, amount: &str) -> Earning {
-    Earning {
-        month: d(month),
-        amount: dec(amount),
-    }
+    Earning { month: d(month), amount: dec(amount) }
 }
 
 #[test]
@@ -482,14 +355,8 @@ fn earnings_sum_and_threshold() {
     ];
     let h = Harness::new(r, "2026-08-31");
     // The window starts at the month of `from`; September is after as_of.
-    assert_eq!(
-        h.eval(r#"p.earnings_sum(date("2026-05-18"), date("2026-12-31"))"#),
-        RuleValue::Decimal(dec("4471.00"))
-    );
-    assert_eq!(
-        h.eval(r#"p.earnings_sum(date("2026-01-01"), date("2026-05-31"))"#),
-        RuleValue::Decimal(dec("1921.00"))
-    );
+    assert_eq!(h.eval(r#"p.earnings_sum(date("2026-05-18"), date("2026-12-31"))"#), RuleValue::Decimal(dec("4471.00")));
+    assert_eq!(h.eval(r#"p.earnings_sum(date("2026-01-01"), date("2026-05-31"))"#), RuleValue::Decimal(dec("1921.00")));
     // Cumulative from May: 1821.00 in May, 4471.00 in June.
     let rule = r#"p.earnings_threshold_date(date("2026-05-18"), date("2026-12-31"), dec("3000"))"#;
     assert_eq!(h.eval(rule), date_value("2026-06-30"));
@@ -528,55 +395,20 @@ fn event_queries() {
 fn change_meter_queries() {
     let mut r = record();
     r.measures = vec![
-        measure(
-            "2026-04-30",
-            &[
-                ("work_ability", "3"),
-                ("job_search", "3"),
-                ("skills", "3.5"),
-            ],
-        ),
-        measure(
-            "2026-01-12",
-            &[
-                ("work_ability", "2"),
-                ("job_search", "1"),
-                ("life_management", "2"),
-            ],
-        ),
+        measure("2026-04-30", &[("work_ability", "3"), ("job_search", "3"), ("skills", "3.5")]),
+        measure("2026-01-12", &[("work_ability", "2"), ("job_search", "1"), ("life_management", "2")]),
         measure("2026-10-01", &[("work_ability", "5"), ("job_search", "5")]),
     ];
     let h = Harness::new(r, "2026-08-31");
-    assert_eq!(
-        h.eval(r#"p.measure_first("change_meter", "work_ability")"#),
-        RuleValue::Decimal(dec("2"))
-    );
-    assert_eq!(
-        h.eval(r#"p.measure_last("change_meter", "work_ability")"#),
-        RuleValue::Decimal(dec("3"))
-    );
-    assert_eq!(
-        h.eval(r#"p.measure_change("change_meter", "job_search")"#),
-        RuleValue::Decimal(dec("2"))
-    );
+    assert_eq!(h.eval(r#"p.measure_first("change_meter", "work_ability")"#), RuleValue::Decimal(dec("2")));
+    assert_eq!(h.eval(r#"p.measure_last("change_meter", "work_ability")"#), RuleValue::Decimal(dec("3")));
+    assert_eq!(h.eval(r#"p.measure_change("change_meter", "job_search")"#), RuleValue::Decimal(dec("2")));
     // Only measured once: no change can be computed.
-    assert_eq!(
-        h.eval(r#"p.measure_change("change_meter", "skills")"#),
-        RuleValue::Nothing
-    );
+    assert_eq!(h.eval(r#"p.measure_change("change_meter", "skills")"#), RuleValue::Nothing);
     // work_ability +1, job_search +2 (dimensions in both measurements).
-    assert_eq!(
-        h.eval(r#"p.measure_change_sum("change_meter")"#),
-        RuleValue::Decimal(dec("3"))
-    );
-    assert_eq!(
-        h.eval(r#"p.measure_last_date("change_meter")"#),
-        date_value("2026-04-30")
-    );
-    assert_eq!(
-        h.eval(r#"p.measure_last_date("other")"#),
-        RuleValue::Nothing
-    );
+    assert_eq!(h.eval(r#"p.measure_change_sum("change_meter")"#), RuleValue::Decimal(dec("3")));
+    assert_eq!(h.eval(r#"p.measure_last_date("change_meter")"#), date_value("2026-04-30"));
+    assert_eq!(h.eval(r#"p.measure_last_date("other")"#), RuleValue::Nothing);
     h.assert_true(r#"p.measure_change("change_meter", "job_search") >= 2"#);
 }
 
@@ -584,26 +416,14 @@ fn change_meter_queries() {
 fn feedback_queries() {
     let mut r = record();
     r.feedback = vec![
-        Feedback {
-            date: d("2026-04-30"),
-            satisfaction: 4,
-        },
-        Feedback {
-            date: d("2026-03-01"),
-            satisfaction: 2,
-        },
-        Feedback {
-            date: d("2026-09-30"),
-            satisfaction: 1,
-        },
+        Feedback { date: d("2026-04-30"), satisfaction: 4 },
+        Feedback { date: d("2026-03-01"), satisfaction: 2 },
+        Feedback { date: d("2026-09-30"), satisfaction: 1 },
     ];
     let h = Harness::new(r, "2026-08-31");
     assert_eq!(h.eval("p.satisfaction_last()"), RuleValue::Integer(4));
     assert_eq!(h.eval("p.feedback_count()"), RuleValue::Integer(2));
-    assert_eq!(
-        Harness::new(record(), "2026-08-31").eval("p.satisfaction_last()"),
-        RuleValue::Nothing
-    );
+    assert_eq!(Harness::new(record(), "2026-08-31").eval("p.satisfaction_last()"), RuleValue::Nothing);
 }
 
 // ---- achieved, params, numbers ----------------------------------------
@@ -612,41 +432,22 @@ fn feedback_queries() {
 fn achieved_and_params_are_read_only_maps() {
     let mut h = Harness::new(record(), "2026-08-31");
     h.achieved.insert("employed_3m".into(), d("2026-08-17"));
-    h.params
-        .insert("min_hours".into(), ParamValue::Decimal(dec("18.5")));
+    h.params.insert("min_hours".into(), ParamValue::Decimal(dec("18.5")));
     h.params.insert("months".into(), ParamValue::Integer(3));
-    h.params
-        .insert("region".into(), ParamValue::Text("Keski-Suomi".into()));
-    h.params
-        .insert("cutoff".into(), ParamValue::Date(d("2026-12-31")));
+    h.params.insert("region".into(), ParamValue::Text("Keski-Suomi".into()));
+    h.params.insert("cutoff".into(), ParamValue::Date(d("2026-12-31")));
     h.params.insert("strict".into(), ParamValue::Bool(false));
     assert_eq!(h.eval("achieved.employed_3m"), date_value("2026-08-17"));
-    assert_eq!(
-        h.eval(r#"achieved["employed_3m"].add_months(1)"#),
-        date_value("2026-09-17")
-    );
+    assert_eq!(h.eval(r#"achieved["employed_3m"].add_months(1)"#), date_value("2026-09-17"));
     assert_eq!(h.eval("achieved.education"), RuleValue::Nothing);
     h.assert_true(r#""employed_3m" in achieved && !("education" in achieved)"#);
-    assert_eq!(
-        h.eval("params.min_hours * 2"),
-        RuleValue::Decimal(dec("37.0"))
-    );
-    assert_eq!(
-        h.eval("p.service_start.add_months(params.months)"),
-        date_value("2026-04-12")
-    );
-    assert_eq!(
-        h.eval(r#"params["region"]"#),
-        RuleValue::Text("Keski-Suomi".into())
-    );
+    assert_eq!(h.eval("params.min_hours * 2"), RuleValue::Decimal(dec("37.0")));
+    assert_eq!(h.eval("p.service_start.add_months(params.months)"), date_value("2026-04-12"));
+    assert_eq!(h.eval(r#"params["region"]"#), RuleValue::Text("Keski-Suomi".into()));
     assert_eq!(h.eval("params.cutoff"), date_value("2026-12-31"));
     h.assert_true(r#"!params.strict && "strict" in params && !("nope" in params)"#);
     let e = h.error("params.min_hour");
-    assert!(
-        e.message
-            .contains("unknown parameter `min_hour`; the contract declares: cutoff, min_hours"),
-        "{e}"
-    );
+    assert!(e.message.contains("unknown parameter `min_hour`; the contract declares: cutoff, min_hours"), "{e}");
     // The scope variables are constants.
     assert!(h.try_eval("as_of = date(\"2020-01-01\"); as_of").is_err());
 }
@@ -660,24 +461,11 @@ fn decimals_and_integers_mix_exactly() {
     assert_eq!(h.eval("1 + 1.5"), RuleValue::Decimal(dec("2.5")));
     assert_eq!(h.eval(r#"dec(3) / 4"#), RuleValue::Decimal(dec("0.75")));
     h.assert_true(r#"dec("1.0") == 1 && 2 > dec("1.99") && dec("12.50") >= 12"#);
-    assert_eq!(
-        h.eval(r#"max(dec("1.5"), 2)"#),
-        RuleValue::Decimal(dec("2"))
-    );
-    assert!(h
-        .error(r#"dec("1,5")"#)
-        .message
-        .contains("expected a decimal"));
-    assert!(h
-        .error("dec(1) / 0")
-        .message
-        .to_lowercase()
-        .contains("division by zero"));
+    assert_eq!(h.eval(r#"max(dec("1.5"), 2)"#), RuleValue::Decimal(dec("2")));
+    assert!(h.error(r#"dec("1,5")"#).message.contains("expected a decimal"));
+    assert!(h.error("dec(1) / 0").message.to_lowercase().contains("division by zero"));
     // Money is rounded in Rust, never in scripts.
-    assert!(h
-        .error(r#"dec("2.345").round(2)"#)
-        .message
-        .contains("round"));
+    assert!(h.error(r#"dec("2.345").round(2)"#).message.contains("round"));
 }
 
 #[test]
@@ -699,15 +487,9 @@ fn endless_loop_stops_quickly_with_the_rule_and_participant() {
     let h = Harness::new(record(), "2026-08-31");
     let started = Instant::now();
     let e = h.error("let x = 0;\nloop { x += 1; }");
+    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
     assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "took {:?}",
-        started.elapsed()
-    );
-    assert!(
-        e.message.contains(
-            "operation limit exceeded (the script ran too long — is there an endless loop?)"
-        ),
+        e.message.contains("operation limit exceeded (the script ran too long — is there an endless loop?)"),
         "{e}"
     );
     assert_eq!(
@@ -752,31 +534,15 @@ fn nothing_outside_pure_computation_is_available() {
 #[test]
 fn unknown_variable_is_a_compile_error_at_the_contract_position() {
     let h = Harness::new(record(), "2026-08-31");
-    let diagnostic = h
-        .compile("p.employed_on(as_of)\n  && employed_on_day")
-        .unwrap_err();
+    let diagnostic = h.compile("p.employed_on(as_of)\n  && employed_on_day").unwrap_err();
     assert_eq!(diagnostic.file, Path::new("contracts/x.toml"));
-    assert_eq!(
-        diagnostic.location,
-        Location::Line {
-            line: 13,
-            column: Some(Column::Char(6))
-        }
-    );
-    assert!(
-        diagnostic
-            .message
-            .contains("unknown variable `employed_on_day`"),
-        "{diagnostic}"
-    );
+    assert_eq!(diagnostic.location, Location::Line { line: 13, column: Some(Column::Char(6)) });
+    assert!(diagnostic.message.contains("unknown variable `employed_on_day`"), "{diagnostic}");
     assert!(diagnostic.help.is_some());
     // On the first line the column is shifted by the rule's start column.
     let first_line = h.compile("1 +").unwrap_err();
     match first_line.location {
-        Location::Line {
-            line: 12,
-            column: Some(Column::Char(c)),
-        } => assert!(c > 13, "{first_line}"),
+        Location::Line { line: 12, column: Some(Column::Char(c)) } => assert!(c > 13, "{first_line}"),
         other => panic!("{other:?}"),
     }
 }
@@ -795,61 +561,29 @@ fn broken(p) {
 #[test]
 fn rules_call_library_functions() {
     let mut h = Harness::new(working_record(), "2026-08-31");
-    let library = h
-        .engine
-        .compile_library(Path::new("rules/common.rhai"), LIBRARY)
-        .unwrap();
+    let library = h.engine.compile_library(Path::new("rules/common.rhai"), LIBRARY).unwrap();
     let mut functions: Vec<&str> = library.functions().collect();
     functions.sort_unstable();
     assert_eq!(functions, ["broken", "employed_after"]);
     h.libraries.push(library);
-    assert_eq!(
-        h.eval(r#"employed_after(p, date("2026-05-01"), 1)"#),
-        RuleValue::Integer(32)
-    );
+    assert_eq!(h.eval(r#"employed_after(p, date("2026-05-01"), 1)"#), RuleValue::Integer(32));
     // A failure inside a library function points into the library.
     let e = h.error("\nbroken(p)");
-    assert_eq!(
-        (e.file.as_path(), e.line),
-        (Path::new("rules/common.rhai"), Some(7))
-    );
+    assert_eq!((e.file.as_path(), e.line), (Path::new("rules/common.rhai"), Some(7)));
     assert!(e.message.contains("the window is empty"), "{e}");
-    assert!(
-        e.message
-            .contains("in `broken` called at contracts/x.toml:13:1"),
-        "{e}"
-    );
+    assert!(e.message.contains("in `broken` called at contracts/x.toml:13:1"), "{e}");
 }
 
 #[test]
 fn libraries_hold_functions_only() {
     let engine = RuleEngine::new(Limits::default());
     let text = "fn a() { 1 }\n\nlet x = 2;\nfn b() { 2 }";
-    let diagnostic = engine
-        .compile_library(Path::new("rules/bad.rhai"), text)
-        .unwrap_err();
-    assert_eq!(
-        diagnostic.location,
-        Location::Line {
-            line: 3,
-            column: Some(Column::Char(1))
-        }
-    );
-    assert!(
-        diagnostic.message.contains("only define functions"),
-        "{diagnostic}"
-    );
+    let diagnostic = engine.compile_library(Path::new("rules/bad.rhai"), text).unwrap_err();
+    assert_eq!(diagnostic.location, Location::Line { line: 3, column: Some(Column::Char(1)) });
+    assert!(diagnostic.message.contains("only define functions"), "{diagnostic}");
     // Functions cannot see the rule's variables; the error says how to pass them.
-    let diagnostic = engine
-        .compile_library(Path::new("rules/bad.rhai"), "fn c() {\n  as_of\n}")
-        .unwrap_err();
-    assert_eq!(
-        diagnostic.location,
-        Location::Line {
-            line: 2,
-            column: Some(Column::Char(3))
-        }
-    );
+    let diagnostic = engine.compile_library(Path::new("rules/bad.rhai"), "fn c() {\n  as_of\n}").unwrap_err();
+    assert_eq!(diagnostic.location, Location::Line { line: 2, column: Some(Column::Char(3)) });
     assert!(diagnostic.help.unwrap().contains("as parameters"));
 }
 
@@ -869,11 +603,7 @@ fn eval_traced_lists_every_read_in_order() {
     assert_eq!(value, Ok(RuleValue::Bool(true)));
     assert_eq!(
         trace,
-        [
-            "p.service_end = 2026-04-30",
-            "params.months = 6",
-            "p.days_in(\"employment\", 2026-05-01, 2026-10-31) = 153",
-        ]
+        ["p.service_end = 2026-04-30", "params.months = 6", "p.days_in(\"employment\", 2026-05-01, 2026-10-31) = 153",]
     );
     // Untraced evaluation gives the same value and records nothing.
     assert_eq!(rule.eval(&h.engine, &h.cx()), Ok(RuleValue::Bool(true)));
@@ -885,9 +615,7 @@ fn engine_and_rules_are_shared_across_threads() {
     assert_send_sync::<RuleEngine>();
     assert_send_sync::<CompiledRule>();
     let h = Harness::new(working_record(), "2026-08-31");
-    let rule = h
-        .compile(r#"p.days_in("any_employment", date("2026-01-01"), as_of)"#)
-        .unwrap();
+    let rule = h.compile(r#"p.days_in("any_employment", date("2026-01-01"), as_of)"#).unwrap();
     let records: Vec<Record> = (0..4)
         .map(|i| {
             let mut r = working_record();
@@ -896,34 +624,12 @@ fn engine_and_rules_are_shared_across_threads() {
             r
         })
         .collect();
-    let expected: Vec<_> = records
-        .iter()
-        .map(|r| {
-            rule.eval(
-                &h.engine,
-                &EvalContext {
-                    record: r,
-                    ..h.cx()
-                },
-            )
-            .unwrap()
-        })
-        .collect();
+    let expected: Vec<_> =
+        records.iter().map(|r| rule.eval(&h.engine, &EvalContext { record: r, ..h.cx() }).unwrap()).collect();
     std::thread::scope(|s| {
         let handles: Vec<_> = records
             .iter()
-            .map(|r| {
-                s.spawn(|| {
-                    rule.eval(
-                        &h.engine,
-                        &EvalContext {
-                            record: r,
-                            ..h.cx()
-                        },
-                    )
-                    .unwrap()
-                })
-            })
+            .map(|r| s.spawn(|| rule.eval(&h.engine, &EvalContext { record: r, ..h.cx() }).unwrap()))
             .collect();
         let got: Vec<_> = handles.into_iter().map(|t| t.join().unwrap()).collect();
         assert_eq!(got, expected);

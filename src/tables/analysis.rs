@@ -80,23 +80,12 @@ struct Atom {
 
 impl Atom {
     fn discrete(example: Value) -> Self {
-        Atom {
-            example,
-            low: None,
-            high: None,
-        }
+        Atom { example, low: None, high: None }
     }
 
     fn point(value: &Value) -> Self {
-        let b = Some(Bound {
-            value: value.clone(),
-            closed: true,
-        });
-        Atom {
-            example: value.clone(),
-            low: b.clone(),
-            high: b,
-        }
+        let b = Some(Bound { value: value.clone(), closed: true });
+        Atom { example: value.clone(), low: b.clone(), high: b }
     }
 
     /// Number and date atoms are stretches of a line; others are values.
@@ -108,23 +97,10 @@ impl Atom {
 /// The atoms of column `col` for the given cells; `None` when they cannot
 /// be enumerated completely.
 fn atoms(col: &InputColumn, cells: &[&UnaryTests], mode: Mode) -> Option<Vec<Atom>> {
-    let mentioned = || {
-        cells
-            .iter()
-            .flat_map(|c| c.literals())
-            .cloned()
-            .collect::<Vec<_>>()
-    };
-    let declared = || {
-        col.domain
-            .as_ref()
-            .map(|d| d.literals().into_iter().cloned().collect::<Vec<_>>())
-    };
+    let mentioned = || cells.iter().flat_map(|c| c.literals()).cloned().collect::<Vec<_>>();
+    let declared = || col.domain.as_ref().map(|d| d.literals().into_iter().cloned().collect::<Vec<_>>());
     Some(match col.column_type {
-        ColumnType::Boolean => vec![
-            Atom::discrete(Value::Bool(true)),
-            Atom::discrete(Value::Bool(false)),
-        ],
+        ColumnType::Boolean => vec![Atom::discrete(Value::Bool(true)), Atom::discrete(Value::Bool(false))],
         ColumnType::Text => text_atoms(declared(), mentioned(), mode),
         ColumnType::TextSet => set_atoms(declared().unwrap_or_else(mentioned), mode)?,
         ColumnType::Number | ColumnType::Date => {
@@ -163,74 +139,42 @@ fn text_atoms(declared: Option<Vec<Value>>, mentioned: Vec<Value>, mode: Mode) -
         }
         values.push(other);
     }
-    values
-        .into_iter()
-        .map(|s| Atom::discrete(Value::Text(s)))
-        .collect()
+    values.into_iter().map(|s| Atom::discrete(Value::Text(s))).collect()
 }
 
 /// Subsets of the tags, smallest first (examples stay simple).
 fn set_atoms(tags: Vec<Value>, mode: Mode) -> Option<Vec<Atom>> {
     let tags = texts(tags);
-    let limit = if mode == Mode::Complete {
-        MAX_COMPLETE_TAGS
-    } else {
-        MAX_PLAUSIBLE_TAGS
-    };
+    let limit = if mode == Mode::Complete { MAX_COMPLETE_TAGS } else { MAX_PLAUSIBLE_TAGS };
     let mut sets: Vec<Vec<&String>> = if tags.len() <= limit {
         (0u32..1 << tags.len())
-            .map(|mask| {
-                tags.iter()
-                    .enumerate()
-                    .filter(|(i, _)| mask & (1 << i) != 0)
-                    .map(|(_, t)| t)
-                    .collect()
-            })
+            .map(|mask| tags.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, t)| t).collect())
             .collect()
     } else if mode == Mode::Plausible {
-        std::iter::once(Vec::new())
-            .chain(tags.iter().map(|t| vec![t]))
-            .collect()
+        std::iter::once(Vec::new()).chain(tags.iter().map(|t| vec![t])).collect()
     } else {
         return None;
     };
     sets.sort_by_key(Vec::len);
-    Some(
-        sets.into_iter()
-            .map(|s| Atom::discrete(Value::text_set(s.into_iter().cloned())))
-            .collect(),
-    )
+    Some(sets.into_iter().map(|s| Atom::discrete(Value::text_set(s.into_iter().cloned()))).collect())
 }
 
 /// Points at every boundary and the open stretches between them, in order.
 fn ordered_atoms(ty: ColumnType, mut points: Vec<Value>) -> Vec<Atom> {
     points.sort_by(|a, b| compare(a, b).unwrap_or(Ordering::Equal));
     points.dedup_by(|a, b| compare(a, b) == Some(Ordering::Equal));
-    let open = |v: &Value| {
-        Some(Bound {
-            value: v.clone(),
-            closed: false,
-        })
-    };
+    let open = |v: &Value| Some(Bound { value: v.clone(), closed: false });
     let mut atoms = Vec::new();
     let mut prev: Option<&Value> = None;
     for p in &points {
         if let Some(example) = between(ty, prev, Some(p)) {
-            atoms.push(Atom {
-                example,
-                low: prev.and_then(open),
-                high: open(p),
-            });
+            atoms.push(Atom { example, low: prev.and_then(open), high: open(p) });
         }
         atoms.push(Atom::point(p));
         prev = Some(p);
     }
     if let Some(example) = between(ty, prev, None) {
-        atoms.push(Atom {
-            example,
-            low: prev.and_then(open),
-            high: None,
-        });
+        atoms.push(Atom { example, low: prev.and_then(open), high: None });
     }
     atoms
 }
@@ -252,9 +196,7 @@ fn between(ty: ColumnType, low: Option<&Value>, high: Option<&Value>) -> Option<
         (None, None) => Decimal::ZERO,
         (None, Some(h)) => (h - Decimal::ONE).ceil(),
         (Some(l), None) => l.floor() + Decimal::ONE,
-        (Some(l), Some(h)) => Some(l.floor() + Decimal::ONE)
-            .filter(|c| *c < h)
-            .unwrap_or((l + h) / Decimal::TWO),
+        (Some(l), Some(h)) => Some(l.floor() + Decimal::ONE).filter(|c| *c < h).unwrap_or((l + h) / Decimal::TWO),
     };
     Some(Value::Number(n.normalize()))
 }
@@ -287,9 +229,7 @@ fn describe(name: &str, region: &[&Atom]) -> String {
     let text = |b: &Bound| literal_text(&b.value);
     match (&first.low, &last.high) {
         (None, None) => format!("{name} is any value"),
-        (Some(l), Some(h))
-            if l.closed && h.closed && compare(&l.value, &h.value) == Some(Ordering::Equal) =>
-        {
+        (Some(l), Some(h)) if l.closed && h.closed && compare(&l.value, &h.value) == Some(Ordering::Equal) => {
             format!("{name} = {}", text(l))
         }
         (None, Some(h)) => format!("{name} {} {}", if h.closed { "<=" } else { "<" }, text(h)),
@@ -306,12 +246,7 @@ fn describe(name: &str, region: &[&Atom]) -> String {
 
 /// `outcome = "job_entry", age = 25`.
 fn example_text(table: &DecisionTable, values: &[Value]) -> String {
-    let parts: Vec<String> = table
-        .inputs
-        .iter()
-        .zip(values)
-        .map(|(c, v)| format!("{} = {v}", c.name))
-        .collect();
+    let parts: Vec<String> = table.inputs.iter().zip(values).map(|(c, v)| format!("{} = {v}", c.name)).collect();
     parts.join(", ")
 }
 
@@ -325,10 +260,7 @@ impl ColumnIndex {
     fn new(table: &DecisionTable, col: usize, mode: Mode) -> Option<Self> {
         let cells: Vec<&UnaryTests> = table.rows.iter().map(|r| &r.conditions[col]).collect();
         let atoms = atoms(&table.inputs[col], &cells, mode)?;
-        let accepts = atoms
-            .iter()
-            .map(|a| cells.iter().map(|c| c.matches(&a.example)).collect())
-            .collect();
+        let accepts = atoms.iter().map(|a| cells.iter().map(|c| c.matches(&a.example)).collect()).collect();
         Some(ColumnIndex { atoms, accepts })
     }
 }
@@ -356,9 +288,7 @@ impl Analysis<'_> {
     }
 
     fn complete_index(&self) -> Vec<Option<ColumnIndex>> {
-        (0..self.table.inputs.len())
-            .map(|c| ColumnIndex::new(self.table, c, Mode::Complete))
-            .collect()
+        (0..self.table.inputs.len()).map(|c| ColumnIndex::new(self.table, c, Mode::Complete)).collect()
     }
 
     /// Rows with a cell no value of its column can pass (e.g. `[70..80]`
@@ -367,20 +297,17 @@ impl Analysis<'_> {
         let index = self.complete_index();
         let mut out = Vec::new();
         for (r, row) in self.table.rows.iter().enumerate() {
-            let dead = index.iter().enumerate().find(|(_, ix)| {
-                ix.as_ref()
-                    .is_some_and(|ix| !ix.accepts.iter().any(|per_row| per_row[r]))
-            });
+            let dead = index
+                .iter()
+                .enumerate()
+                .find(|(_, ix)| ix.as_ref().is_some_and(|ix| !ix.accepts.iter().any(|per_row| per_row[r])));
             if let Some((c, _)) = dead {
                 let col = &self.table.inputs[c];
                 let message = format!(
                     "row {} can never match: no allowed value of column {:?} passes {}",
                     row.number, col.name, row.conditions[c]
                 );
-                out.push(
-                    self.warning(row.span.clone(), message)
-                        .with_help("fix the cell or remove the row"),
-                );
+                out.push(self.warning(row.span.clone(), message).with_help("fix the cell or remove the row"));
             }
         }
         out
@@ -418,10 +345,7 @@ impl Analysis<'_> {
             .map(|(c, col)| {
                 let cells = [&a.conditions[c], &b.conditions[c]];
                 let atoms = atoms(col, &cells, Mode::Complete)?;
-                atoms
-                    .into_iter()
-                    .map(|at| at.example)
-                    .find(|v| cells.iter().all(|cell| cell.matches(v)))
+                atoms.into_iter().map(|at| at.example).find(|v| cells.iter().all(|cell| cell.matches(v)))
             })
             .collect()
     }
@@ -460,11 +384,7 @@ impl Analysis<'_> {
         if !matches!(policy, HitPolicy::First | HitPolicy::Priority) {
             return Vec::new();
         }
-        let Some(index) = self
-            .complete_index()
-            .into_iter()
-            .collect::<Option<Vec<_>>>()
-        else {
+        let Some(index) = self.complete_index().into_iter().collect::<Option<Vec<_>>>() else {
             return Vec::new();
         };
         let rows = &self.table.rows;
@@ -474,21 +394,11 @@ impl Analysis<'_> {
                 HitPolicy::First => (0..r).collect(),
                 _ => {
                     let key = priority_key(self.table, row);
-                    (0..rows.len())
-                        .filter(|&o| priority_key(self.table, &rows[o]) < key)
-                        .collect()
+                    (0..rows.len()).filter(|&o| priority_key(self.table, &rows[o]) < key).collect()
                 }
             };
-            let mut search = MaskSearch {
-                index: &index,
-                row: r,
-                budget: SEARCH_BUDGET,
-                maskers: Vec::new(),
-            };
-            if !rivals.is_empty()
-                && search.always_beaten(0, &rivals) == Some(true)
-                && !search.maskers.is_empty()
-            {
+            let mut search = MaskSearch { index: &index, row: r, budget: SEARCH_BUDGET, maskers: Vec::new() };
+            if !rivals.is_empty() && search.always_beaten(0, &rivals) == Some(true) && !search.maskers.is_empty() {
                 found.push(self.masked_warning(row, search.maskers));
             }
         }
@@ -509,38 +419,23 @@ impl Analysis<'_> {
             row.number,
             rows_list(&numbers)
         );
-        self.warning(row.span.clone(), message)
-            .with_help("remove the row, or move or narrow the rows that hide it")
+        self.warning(row.span.clone(), message).with_help("remove the row, or move or narrow the rows that hide it")
     }
 
     /// Regions no row covers, for single-hit tables.
     fn gaps(&self) -> Vec<Diagnostic> {
-        if !matches!(
-            self.table.hit_policy,
-            HitPolicy::Unique | HitPolicy::Any | HitPolicy::First | HitPolicy::Priority
-        ) {
+        if !matches!(self.table.hit_policy, HitPolicy::Unique | HitPolicy::Any | HitPolicy::First | HitPolicy::Priority)
+        {
             return Vec::new();
         }
         let index: Vec<ColumnIndex> = (0..self.table.inputs.len())
-            .map(|c| {
-                ColumnIndex::new(self.table, c, Mode::Plausible)
-                    .expect("plausible atoms always exist")
-            })
+            .map(|c| ColumnIndex::new(self.table, c, Mode::Plausible).expect("plausible atoms always exist"))
             .collect();
-        let mut search = GapSearch {
-            index: &index,
-            budget: SEARCH_BUDGET,
-            gaps: Vec::new(),
-            prefix: Vec::new(),
-        };
+        let mut search = GapSearch { index: &index, budget: SEARCH_BUDGET, gaps: Vec::new(), prefix: Vec::new() };
         let all_rows: Vec<usize> = (0..self.table.rows.len()).collect();
         search.visit(0, &all_rows);
         let exhausted = search.budget == 0;
-        let mut found: Vec<Diagnostic> = search
-            .gaps
-            .iter()
-            .map(|g| self.gap_warning(&index, g))
-            .collect();
+        let mut found: Vec<Diagnostic> = search.gaps.iter().map(|g| self.gap_warning(&index, g)).collect();
         found = summarise(found, "gaps");
         if exhausted {
             let message = format!(
@@ -570,19 +465,13 @@ impl Analysis<'_> {
         let example: Vec<Value> = index
             .iter()
             .enumerate()
-            .map(|(c, ix)| {
-                ix.atoms[chosen.get(c).copied().unwrap_or(0)]
-                    .example
-                    .clone()
-            })
+            .map(|(c, ix)| ix.atoms[chosen.get(c).copied().unwrap_or(0)].example.clone())
             .collect();
         let message = format!("no row covers {}", conditions.join(", "));
-        self.warning(self.table.rows_span.clone(), message)
-            .with_label("gap in the table")
-            .with_help(format!(
-                "for example {}; add a row for it, or the table has no result there",
-                example_text(self.table, &example)
-            ))
+        self.warning(self.table.rows_span.clone(), message).with_label("gap in the table").with_help(format!(
+            "for example {}; add a row for it, or the table has no result there",
+            example_text(self.table, &example)
+        ))
     }
 }
 
@@ -672,16 +561,9 @@ impl GapSearch<'_> {
         let Some(&first) = uncovered.first() else {
             return;
         };
-        let regions = if ix.atoms[first].ordered() {
-            runs(&uncovered)
-        } else {
-            vec![uncovered]
-        };
+        let regions = if ix.atoms[first].ordered() { runs(&uncovered) } else { vec![uncovered] };
         for atoms in regions {
-            self.gaps.push(Gap {
-                prefix: self.prefix.clone(),
-                atoms,
-            });
+            self.gaps.push(Gap { prefix: self.prefix.clone(), atoms });
         }
     }
 }
@@ -696,10 +578,7 @@ mod tests {
 
     fn check_text(text: &str) -> Vec<(Severity, String, Option<String>)> {
         let t = table(text);
-        t.check(Path::new("contract.toml"))
-            .into_iter()
-            .map(|d| (d.severity, d.message, d.help))
-            .collect()
+        t.check(Path::new("contract.toml")).into_iter().map(|d| (d.severity, d.message, d.help)).collect()
     }
 
     fn messages(text: &str) -> Vec<String> {
@@ -725,23 +604,15 @@ rows = [
 
     #[test]
     fn gaps_are_reported_once_per_region_with_an_example() {
-        let text = age_table(
-            "unique",
-            "",
-            r#"[ "job_entry", "< 25", "1200.00" ], [ "job_entry", "> 25", "1000.00" ],"#,
-        );
+        let text =
+            age_table("unique", "", r#"[ "job_entry", "< 25", "1200.00" ], [ "job_entry", "> 25", "1000.00" ],"#);
         let found = check_text(&text);
         assert_eq!(found.len(), 2, "{found:#?}");
         assert_eq!(found[0].0, Severity::Warning);
-        assert_eq!(
-            found[0].1,
-            r#"no row covers outcome = "job_entry", age = 25"#
-        );
+        assert_eq!(found[0].1, r#"no row covers outcome = "job_entry", age = 25"#);
         assert_eq!(
             found[0].2.as_deref(),
-            Some(
-                r#"for example outcome = "job_entry", age = 25; add a row for it, or the table has no result there"#
-            )
+            Some(r#"for example outcome = "job_entry", age = 25; add a row for it, or the table has no result there"#)
         );
         assert_eq!(found[1].1, r#"no row covers outcome = "employed_6m""#);
         assert_eq!(
@@ -767,23 +638,14 @@ rows = [
         );
         let bounded = age_table("first", r#", values = ["[16..67]"]"#, rows);
         let found = messages(&bounded);
-        assert_eq!(
-            found[0],
-            r#"no row covers outcome = "job_entry", age in [16..18)"#
-        );
-        assert_eq!(
-            found[1],
-            r#"no row covers outcome = "job_entry", age in (24..67]"#
-        );
+        assert_eq!(found[0], r#"no row covers outcome = "job_entry", age in [16..18)"#);
+        assert_eq!(found[1], r#"no row covers outcome = "job_entry", age in (24..67]"#);
     }
 
     #[test]
     fn complete_tables_have_no_findings() {
         let rows = r#"[ "job_entry", "< 25", "1200.00" ], [ "job_entry", ">= 25", "1000.00" ], [ "employed_6m", "-", "1500.00" ],"#;
-        assert_eq!(
-            messages(&age_table("unique", "", rows)),
-            Vec::<String>::new()
-        );
+        assert_eq!(messages(&age_table("unique", "", rows)), Vec::<String>::new());
     }
 
     #[test]
@@ -845,10 +707,7 @@ rows = [
     fn rows_that_can_never_match_are_reported() {
         let rows = r#"[ "-", "> 70", "1000.00" ], [ "-", "-", "1500.00" ],"#;
         let found = messages(&age_table("first", r#", values = ["[16..67]"]"#, rows));
-        assert_eq!(
-            found,
-            [r#"row 1 can never match: no allowed value of column "age" passes > 70"#]
-        );
+        assert_eq!(found, [r#"row 1 can never match: no allowed value of column "age" passes > 70"#]);
     }
 
     const SETS: &str = r#"
@@ -869,38 +728,21 @@ rows = [
     #[test]
     fn text_sets_overlap_through_multiple_tags_and_free_text_gaps_stay_unclaimed() {
         let found = check_text(SETS);
-        let errors: Vec<&String> = found
-            .iter()
-            .filter(|f| f.0 == Severity::Error)
-            .map(|f| &f.1)
-            .collect();
+        let errors: Vec<&String> = found.iter().filter(|f| f.0 == Severity::Error).map(|f| &f.1).collect();
         assert_eq!(
             errors,
             [
                 r#"hit policy unique, but rows 1 and 2 can both match, e.g. for group = ["immigrant", "youth"], municipality = "Helsinki""#
             ]
         );
-        let warnings: Vec<&String> = found
-            .iter()
-            .filter(|f| f.0 == Severity::Warning)
-            .map(|f| &f.1)
-            .collect();
+        let warnings: Vec<&String> = found.iter().filter(|f| f.0 == Severity::Warning).map(|f| &f.1).collect();
         // No group in Helsinki is a real gap. Youth outside Helsinki is one
         // too, but municipality declares no values, so it is not claimed...
-        assert_eq!(
-            warnings,
-            [r#"no row covers group = [], municipality = "Helsinki""#]
-        );
+        assert_eq!(warnings, [r#"no row covers group = [], municipality = "Helsinki""#]);
         // ...until it does.
-        let declared = SETS.replace(
-            r#"type = "text" }"#,
-            r#"type = "text", values = ["Helsinki", "Espoo"] }"#,
-        );
-        let warnings: Vec<String> = check_text(&declared)
-            .into_iter()
-            .filter(|f| f.0 == Severity::Warning)
-            .map(|f| f.1)
-            .collect();
+        let declared = SETS.replace(r#"type = "text" }"#, r#"type = "text", values = ["Helsinki", "Espoo"] }"#);
+        let warnings: Vec<String> =
+            check_text(&declared).into_iter().filter(|f| f.0 == Severity::Warning).map(|f| f.1).collect();
         assert_eq!(
             warnings,
             [
@@ -912,14 +754,11 @@ rows = [
 
     #[test]
     fn huge_tables_stay_fast() {
-        let inputs: Vec<String> = (0..6)
-            .map(|i| format!(r#"{{ name = "x{i}", from = "x{i}", type = "number" }}"#))
-            .collect();
+        let inputs: Vec<String> =
+            (0..6).map(|i| format!(r#"{{ name = "x{i}", from = "x{i}", type = "number" }}"#)).collect();
         let rows: Vec<String> = (0..40)
             .map(|r| {
-                let cells: Vec<String> = (0..6)
-                    .map(|c| format!("\"[{}..{}]\"", r * 3 + c, r * 3 + c + 2))
-                    .collect();
+                let cells: Vec<String> = (0..6).map(|c| format!("\"[{}..{}]\"", r * 3 + c, r * 3 + c + 2)).collect();
                 format!("[ {}, \"{r}\" ]", cells.join(", "))
             })
             .collect();
@@ -930,16 +769,7 @@ rows = [
         );
         let started = Instant::now();
         let found = messages(&text);
-        assert!(
-            started.elapsed().as_secs() < 10,
-            "took {:?}",
-            started.elapsed()
-        );
-        assert!(
-            found
-                .iter()
-                .any(|m| m.starts_with("gap search stopped after 50000 steps")),
-            "{found:#?}"
-        );
+        assert!(started.elapsed().as_secs() < 10, "took {:?}", started.elapsed());
+        assert!(found.iter().any(|m| m.starts_with("gap search stopped after 50000 steps")), "{found:#?}");
     }
 }

@@ -111,12 +111,10 @@ impl Test {
         match self {
             Test::Compare(op, lit) => compare(value, lit).is_some_and(|o| op.holds(o)),
             Test::Range(r) => {
-                let above = compare(value, &r.low).is_some_and(|o| {
-                    o == Ordering::Greater || (r.low_closed && o == Ordering::Equal)
-                });
-                let below = compare(value, &r.high).is_some_and(|o| {
-                    o == Ordering::Less || (r.high_closed && o == Ordering::Equal)
-                });
+                let above = compare(value, &r.low)
+                    .is_some_and(|o| o == Ordering::Greater || (r.low_closed && o == Ordering::Equal));
+                let below = compare(value, &r.high)
+                    .is_some_and(|o| o == Ordering::Less || (r.high_closed && o == Ordering::Equal));
                 above && below
             }
         }
@@ -140,9 +138,9 @@ impl UnaryTests {
         };
         let hit = match value {
             Value::Null => return false,
-            Value::TextSet(items) => items
-                .iter()
-                .any(|item| tests.iter().any(|t| t.matches(&Value::Text(item.clone())))),
+            Value::TextSet(items) => {
+                items.iter().any(|item| tests.iter().any(|t| t.matches(&Value::Text(item.clone()))))
+            }
             single => tests.iter().any(|t| t.matches(single)),
         };
         hit != *negated
@@ -214,9 +212,7 @@ pub fn expected_test(ty: ColumnType) -> &'static str {
         ColumnType::Text => {
             r#"a value such as youth, a list such as "youth", "immigrant", a negation such as not(youth) or -"#
         }
-        ColumnType::TextSet => {
-            r#"tags such as "youth", "immigrant" (contains any), not(youth) (contains none) or -"#
-        }
+        ColumnType::TextSet => r#"tags such as "youth", "immigrant" (contains any), not(youth) (contains none) or -"#,
         ColumnType::Boolean => "true, false or -",
     }
 }
@@ -231,11 +227,7 @@ pub fn parse_cell(text: &str, ty: ColumnType) -> Result<UnaryTests, String> {
     if trimmed.is_empty() {
         return Err("the cell is empty; write - for any value".into());
     }
-    let mut p = Parser {
-        text: trimmed,
-        pos: 0,
-        ty,
-    };
+    let mut p = Parser { text: trimmed, pos: 0, ty };
     let negated = p.eat_call("not");
     let tests = p.tests()?;
     if negated {
@@ -258,11 +250,7 @@ pub fn parse_literal(text: &str, ty: ColumnType) -> Result<Value, String> {
     if matches!(ty, ColumnType::Text | ColumnType::TextSet) {
         return Ok(Value::Text(text.to_string()));
     }
-    let mut p = Parser {
-        text: text.trim(),
-        pos: 0,
-        ty,
-    };
+    let mut p = Parser { text: text.trim(), pos: 0, ty };
     let value = p.literal()?;
     p.skip_ws();
     if !p.rest().is_empty() {
@@ -275,18 +263,12 @@ pub fn parse_literal(text: &str, ty: ColumnType) -> Result<Value, String> {
 fn check_allowed(test: &Test, ty: ColumnType) -> Result<(), String> {
     let ordered = matches!(ty, ColumnType::Number | ColumnType::Date);
     match test {
-        Test::Range(_) | Test::Compare(CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge, _)
-            if !ordered =>
-        {
-            Err(format!(
-                "{} columns cannot use <, > or ranges; list the values instead",
-                ty.name()
-            ))
+        Test::Range(_) | Test::Compare(CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge, _) if !ordered => {
+            Err(format!("{} columns cannot use <, > or ranges; list the values instead", ty.name()))
         }
-        Test::Compare(CmpOp::Ne, v) if ty == ColumnType::TextSet => Err(format!(
-            "!= is ambiguous for a set; write not({}) for \"does not contain\"",
-            literal_text(v)
-        )),
+        Test::Compare(CmpOp::Ne, v) if ty == ColumnType::TextSet => {
+            Err(format!("!= is ambiguous for a set; write not({}) for \"does not contain\"", literal_text(v)))
+        }
         Test::Range(r) if compare(&r.low, &r.high) == Some(Ordering::Greater) => Err(format!(
             "the range is empty: its start {} is above its end {}",
             literal_text(&r.low),
@@ -395,12 +377,7 @@ impl<'a> Parser<'a> {
         } else {
             return Err("missing `]` or `)` closing the range".into());
         };
-        Ok(Interval {
-            low,
-            low_closed,
-            high,
-            high_closed,
-        })
+        Ok(Interval { low, low_closed, high, high_closed })
     }
 
     fn literal(&mut self) -> Result<Value, String> {
@@ -412,10 +389,7 @@ impl<'a> Parser<'a> {
             let s = self.string()?;
             return match self.ty {
                 ColumnType::Text | ColumnType::TextSet => Ok(Value::Text(s)),
-                ty => Err(format!(
-                    "found text {s:?} where a {} belongs; write it without quotes",
-                    ty.name()
-                )),
+                ty => Err(format!("found text {s:?} where a {} belongs; write it without quotes", ty.name())),
             };
         }
         let atom = self.atom();
@@ -433,8 +407,7 @@ impl<'a> Parser<'a> {
         self.skip_ws();
         let text = self.string()?;
         self.expect(")", "missing `)` closing date(")?;
-        let date = parse_iso_date(&text)
-            .ok_or_else(|| format!("{text:?} is not a date; write YYYY-MM-DD"))?;
+        let date = parse_iso_date(&text).ok_or_else(|| format!("{text:?} is not a date; write YYYY-MM-DD"))?;
         if self.ty == ColumnType::Date {
             Ok(Value::Date(date))
         } else {
@@ -479,9 +452,9 @@ impl<'a> Parser<'a> {
     /// Interpret a bare literal by the column's type.
     fn bare(&self, atom: &str) -> Result<Value, String> {
         match self.ty {
-            ColumnType::Number => parse_decimal(atom).map(Value::Number).ok_or_else(|| {
-                format!("{atom:?} is not a number; write digits with a decimal point, e.g. 1200.50")
-            }),
+            ColumnType::Number => parse_decimal(atom)
+                .map(Value::Number)
+                .ok_or_else(|| format!("{atom:?} is not a number; write digits with a decimal point, e.g. 1200.50")),
             ColumnType::Date => parse_iso_date(atom)
                 .map(Value::Date)
                 .ok_or_else(|| format!(r#"{atom:?} is not a date; write date("2026-01-01")"#)),
@@ -494,9 +467,7 @@ impl<'a> Parser<'a> {
                 if atom.chars().all(is_word_char) {
                     Ok(Value::Text(atom.to_string()))
                 } else {
-                    Err(format!(
-                        "{atom:?} has characters a bare word cannot have; put it in double quotes"
-                    ))
+                    Err(format!("{atom:?} has characters a bare word cannot have; put it in double quotes"))
                 }
             }
         }
@@ -545,11 +516,7 @@ mod tests {
         assert_eq!(passing("> 25", n, &v), [&v[3]]);
         assert_eq!(passing(">= 25", n, &v), [&v[2], &v[3]]);
         assert_eq!(passing("= 25", n, &v), [&v[2]]);
-        assert_eq!(
-            passing("25.00", n, &v),
-            [&v[2]],
-            "25.00 equals 25 as a number"
-        );
+        assert_eq!(passing("25.00", n, &v), [&v[2]], "25.00 equals 25 as a number");
         assert_eq!(passing("!= 25", n, &v), [&v[0], &v[1], &v[3]]);
         assert_eq!(passing("> -1.5", n, &[num("-1")]), [&num("-1")]);
     }
@@ -588,10 +555,7 @@ mod tests {
         let v = [date("2025-12-31"), date("2026-01-01"), date("2026-06-30")];
         let d = ColumnType::Date;
         assert_eq!(passing(r#">= date("2026-01-01")"#, d, &v), [&v[1], &v[2]]);
-        assert_eq!(
-            passing(r#"[date("2026-01-01")..date("2026-06-30"))"#, d, &v),
-            [&v[1]]
-        );
+        assert_eq!(passing(r#"[date("2026-01-01")..date("2026-06-30"))"#, d, &v), [&v[1]]);
         assert_eq!(passing("< 2026-01-01", d, &v), [&v[0]], "bare ISO date");
         assert_eq!(
             parse_cell(r#"date("2026-02-30")"#, d).unwrap_err(),
@@ -601,12 +565,7 @@ mod tests {
 
     #[test]
     fn text_strings_bare_words_and_lists() {
-        let v = [
-            text("youth"),
-            text("immigrant"),
-            text("long_term-unemployed"),
-            text("äijä"),
-        ];
+        let v = [text("youth"), text("immigrant"), text("long_term-unemployed"), text("äijä")];
         let t = ColumnType::Text;
         assert_eq!(passing("youth", t, &v), [&v[0]]);
         assert_eq!(passing(r#""youth", immigrant"#, t, &v), [&v[0], &v[1]]);
@@ -645,54 +604,26 @@ mod tests {
         let cases = [
             ("<< 25", n, "expected a value, found '<'"),
             ("[18..24", n, "missing `]` or `)` closing the range"),
-            (
-                "[18 24]",
-                n,
-                "a range needs `..` between its ends, as in [18..24]",
-            ),
-            (
-                "[30..20]",
-                n,
-                "the range is empty: its start 30 is above its end 20",
-            ),
-            (
-                "1e3",
-                n,
-                r#""1e3" is not a number; write digits with a decimal point, e.g. 1200.50"#,
-            ),
-            (
-                r#""25""#,
-                n,
-                "found text \"25\" where a number belongs; write it without quotes",
-            ),
+            ("[18 24]", n, "a range needs `..` between its ends, as in [18..24]"),
+            ("[30..20]", n, "the range is empty: its start 30 is above its end 20"),
+            ("1e3", n, r#""1e3" is not a number; write digits with a decimal point, e.g. 1200.50"#),
+            (r#""25""#, n, "found text \"25\" where a number belongs; write it without quotes"),
             ("", n, "the cell is empty; write - for any value"),
             ("not(5", n, "missing `)` closing not("),
             ("25 26", n, "unexpected \"26\" after the test"),
-            (
-                "< youth",
-                ColumnType::Text,
-                "text columns cannot use <, > or ranges; list the values instead",
-            ),
+            ("< youth", ColumnType::Text, "text columns cannot use <, > or ranges; list the values instead"),
             (
                 "job.entry",
                 ColumnType::Text,
                 r#""job.entry" has characters a bare word cannot have; put it in double quotes"#,
             ),
-            (
-                "\"open",
-                ColumnType::Text,
-                "missing `\"` closing the string",
-            ),
+            ("\"open", ColumnType::Text, "missing `\"` closing the string"),
             (
                 "!= youth",
                 ColumnType::TextSet,
                 r#"!= is ambiguous for a set; write not("youth") for "does not contain""#,
             ),
-            (
-                r#"date("2026-01-01")"#,
-                n,
-                "found a date where a number belongs",
-            ),
+            (r#"date("2026-01-01")"#, n, "found a date where a number belongs"),
         ];
         for (input, ty, want) in cases {
             assert_eq!(parse_cell(input, ty).unwrap_err(), want, "cell {input:?}");
@@ -703,30 +634,15 @@ mod tests {
     fn cells_print_back_canonically() {
         let shown = |s: &str, ty| cell(s, ty).to_string();
         assert_eq!(shown("]0..365]", ColumnType::Number), "(0..365]");
-        assert_eq!(
-            shown("not( youth ,x)", ColumnType::Text),
-            r#"not("youth", "x")"#
-        );
-        assert_eq!(
-            shown("<2026-01-01", ColumnType::Date),
-            r#"< date("2026-01-01")"#
-        );
+        assert_eq!(shown("not( youth ,x)", ColumnType::Text), r#"not("youth", "x")"#);
+        assert_eq!(shown("<2026-01-01", ColumnType::Date), r#"< date("2026-01-01")"#);
     }
 
     #[test]
     fn literals_for_outputs() {
-        assert_eq!(
-            parse_literal("1500.00", ColumnType::Number),
-            Ok(num("1500.00"))
-        );
-        assert_eq!(
-            parse_literal("Job entry bonus", ColumnType::Text),
-            Ok(text("Job entry bonus"))
-        );
-        assert_eq!(
-            parse_literal(r#"date("2026-01-01")"#, ColumnType::Date),
-            Ok(date("2026-01-01"))
-        );
+        assert_eq!(parse_literal("1500.00", ColumnType::Number), Ok(num("1500.00")));
+        assert_eq!(parse_literal("Job entry bonus", ColumnType::Text), Ok(text("Job entry bonus")));
+        assert_eq!(parse_literal(r#"date("2026-01-01")"#, ColumnType::Date), Ok(date("2026-01-01")));
         assert!(parse_literal("1 500", ColumnType::Number).is_err());
     }
 }

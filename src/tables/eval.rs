@@ -28,20 +28,10 @@ pub enum TableError {
     #[error("table {table:?} has no input column {column:?}")]
     UnknownInput { table: String, column: String },
     #[error("table {table:?}, input {column:?}: {reason}")]
-    InvalidInput {
-        table: String,
-        column: String,
-        reason: String,
-    },
-    #[error(
-        "table {table:?} has hit policy unique, but rows {} match",
-        rows_list(rows)
-    )]
+    InvalidInput { table: String, column: String, reason: String },
+    #[error("table {table:?} has hit policy unique, but rows {} match", rows_list(rows))]
     UniqueViolation { table: String, rows: Vec<usize> },
-    #[error(
-        "table {table:?} has hit policy any, but rows {} match with different outputs",
-        rows_list(rows)
-    )]
+    #[error("table {table:?} has hit policy any, but rows {} match with different outputs", rows_list(rows))]
     AnyConflict { table: String, rows: Vec<usize> },
 }
 
@@ -76,21 +66,12 @@ impl TableResult {
     /// A few lines for people: which rows matched and what came out.
     pub fn render_text(&self) -> String {
         let mut out = format!("table {} ({})\n", self.table, self.hit_policy);
-        let matched = if self.matched_rows.is_empty() {
-            "none".to_string()
-        } else {
-            rows_list(&self.matched_rows)
-        };
+        let matched = if self.matched_rows.is_empty() { "none".to_string() } else { rows_list(&self.matched_rows) };
         let _ = writeln!(out, "matched rows: {matched}");
         match &self.output {
             TableOutput::None => out.push_str("result: none (no row matched)\n"),
             TableOutput::Single(values) => {
-                let _ = writeln!(
-                    out,
-                    "result from row {}: {}",
-                    self.result_rows[0],
-                    assignments(values)
-                );
+                let _ = writeln!(out, "result from row {}: {}", self.result_rows[0], assignments(values));
             }
             TableOutput::List(items) => {
                 out.push_str("result:\n");
@@ -123,21 +104,10 @@ pub(crate) fn rows_list(rows: &[usize]) -> String {
     }
 }
 
-pub(super) fn evaluate(
-    table: &DecisionTable,
-    inputs: &BTreeMap<String, Value>,
-) -> Result<TableResult, TableError> {
+pub(super) fn evaluate(table: &DecisionTable, inputs: &BTreeMap<String, Value>) -> Result<TableResult, TableError> {
     let values = input_values(table, inputs)?;
-    let matched: Vec<&Row> = table
-        .rows
-        .iter()
-        .filter(|row| {
-            row.conditions
-                .iter()
-                .zip(&values)
-                .all(|(c, v)| c.matches(v))
-        })
-        .collect();
+    let matched: Vec<&Row> =
+        table.rows.iter().filter(|row| row.conditions.iter().zip(&values).all(|(c, v)| c.matches(v))).collect();
     let (result, output) = apply_policy(table, &matched)?;
     Ok(TableResult {
         table: table.name.clone(),
@@ -149,15 +119,9 @@ pub(super) fn evaluate(
 }
 
 /// The inputs in column order, each checked against its column.
-fn input_values<'v>(
-    table: &DecisionTable,
-    inputs: &'v BTreeMap<String, Value>,
-) -> Result<Vec<&'v Value>, TableError> {
+fn input_values<'v>(table: &DecisionTable, inputs: &'v BTreeMap<String, Value>) -> Result<Vec<&'v Value>, TableError> {
     if let Some(unknown) = inputs.keys().find(|k| table.input(k).is_none()) {
-        return Err(TableError::UnknownInput {
-            table: table.name.clone(),
-            column: unknown.clone(),
-        });
+        return Err(TableError::UnknownInput { table: table.name.clone(), column: unknown.clone() });
     }
     table
         .inputs
@@ -165,10 +129,7 @@ fn input_values<'v>(
         .map(|col| {
             let value = inputs
                 .get(&col.name)
-                .ok_or_else(|| TableError::MissingInput {
-                    table: table.name.clone(),
-                    column: col.name.clone(),
-                })?;
+                .ok_or_else(|| TableError::MissingInput { table: table.name.clone(), column: col.name.clone() })?;
             validate_input(col, value).map_err(|reason| TableError::InvalidInput {
                 table: table.name.clone(),
                 column: col.name.clone(),
@@ -186,31 +147,22 @@ fn validate_input(col: &InputColumn, value: &Value) -> Result<(), String> {
         return Ok(());
     };
     if ty != col.column_type {
-        return Err(format!(
-            "expected a {}, found the {} {value}",
-            col.column_type.name(),
-            ty.name()
-        ));
+        return Err(format!("expected a {}, found the {} {value}", col.column_type.name(), ty.name()));
     }
     let Some(domain) = &col.domain else {
         return Ok(());
     };
     let outside: Vec<String> = match value {
-        Value::TextSet(items) => items
-            .iter()
-            .filter(|i| !domain.matches(&Value::Text((*i).clone())))
-            .map(|i| format!("{i:?}"))
-            .collect(),
+        Value::TextSet(items) => {
+            items.iter().filter(|i| !domain.matches(&Value::Text((*i).clone()))).map(|i| format!("{i:?}")).collect()
+        }
         single if !domain.matches(single) => vec![single.to_string()],
         _ => Vec::new(),
     };
     if outside.is_empty() {
         Ok(())
     } else {
-        Err(format!(
-            "{} is not among the allowed values {domain}",
-            outside.join(", ")
-        ))
+        Err(format!("{} is not among the allowed values {domain}", outside.join(", ")))
     }
 }
 
@@ -219,15 +171,11 @@ type Outcome<'t> = (Vec<&'t Row>, TableOutput);
 fn apply_policy<'t>(table: &DecisionTable, matched: &[&'t Row]) -> Result<Outcome<'t>, TableError> {
     let rows = || matched.iter().map(|r| r.number).collect();
     match table.hit_policy {
-        HitPolicy::Unique if matched.len() > 1 => Err(TableError::UniqueViolation {
-            table: table.name.clone(),
-            rows: rows(),
-        }),
+        HitPolicy::Unique if matched.len() > 1 => {
+            Err(TableError::UniqueViolation { table: table.name.clone(), rows: rows() })
+        }
         HitPolicy::Any if matched.iter().any(|r| r.outputs != matched[0].outputs) => {
-            Err(TableError::AnyConflict {
-                table: table.name.clone(),
-                rows: rows(),
-            })
+            Err(TableError::AnyConflict { table: table.name.clone(), rows: rows() })
         }
         HitPolicy::Unique | HitPolicy::Any | HitPolicy::First => Ok(single(table, matched.first())),
         HitPolicy::Priority => {
@@ -253,12 +201,7 @@ fn list<'t>(table: &DecisionTable, rows: Vec<&'t Row>) -> Outcome<'t> {
 }
 
 fn output_map(table: &DecisionTable, row: &Row) -> BTreeMap<String, Value> {
-    table
-        .outputs
-        .iter()
-        .zip(&row.outputs)
-        .map(|(c, v)| (c.name.clone(), v.clone()))
-        .collect()
+    table.outputs.iter().zip(&row.outputs).map(|(c, v)| (c.name.clone(), v.clone())).collect()
 }
 
 /// Matches, highest priority first; a stable sort keeps row order on ties.
@@ -275,11 +218,7 @@ pub(crate) fn priority_key(table: &DecisionTable, row: &Row) -> Vec<usize> {
         .outputs
         .iter()
         .zip(&row.outputs)
-        .filter_map(|(col, v)| {
-            col.values
-                .as_ref()
-                .map(|vals| vals.iter().position(|x| x == v))
-        })
+        .filter_map(|(col, v)| col.values.as_ref().map(|vals| vals.iter().position(|x| x == v)))
         // Parsing guarantees every output value is listed.
         .map(|pos| pos.unwrap_or(usize::MAX))
         .collect()
@@ -306,30 +245,13 @@ fn aggregate(agg: Aggregator, matched: &[&Row]) -> TableOutput {
 
 /// The value that compares `wanted` against all others; null when empty.
 fn extreme<'v>(values: impl Iterator<Item = &'v Value>, wanted: Ordering) -> Value {
-    values
-        .reduce(|best, v| {
-            if compare(v, best) == Some(wanted) {
-                v
-            } else {
-                best
-            }
-        })
-        .cloned()
-        .unwrap_or(Value::Null)
+    values.reduce(|best, v| if compare(v, best) == Some(wanted) { v } else { best }).cloned().unwrap_or(Value::Null)
 }
 
-pub(super) fn parse_input(
-    table: &DecisionTable,
-    column: &str,
-    text: &str,
-) -> Result<Value, String> {
+pub(super) fn parse_input(table: &DecisionTable, column: &str, text: &str) -> Result<Value, String> {
     let col = table.input(column).ok_or_else(|| {
         let names: Vec<&str> = table.inputs.iter().map(|c| c.name.as_str()).collect();
-        format!(
-            "table {} has no input {column:?}; its inputs are {}",
-            table.name,
-            names.join(", ")
-        )
+        format!("table {} has no input {column:?}; its inputs are {}", table.name, names.join(", "))
     })?;
     let text = text.trim();
     let value = match col.column_type {
@@ -345,9 +267,7 @@ pub(super) fn parse_input(
             "false" => Value::Bool(false),
             _ => return Err(format!("expected true or false, found {text:?}")),
         },
-        ColumnType::TextSet => {
-            Value::text_set(text.split(',').map(str::trim).filter(|s| !s.is_empty()))
-        }
+        ColumnType::TextSet => Value::text_set(text.split(',').map(str::trim).filter(|s| !s.is_empty())),
     };
     validate_input(col, &value)?;
     Ok(value)
@@ -363,10 +283,7 @@ mod tests {
     }
 
     fn inputs(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
     }
 
     /// A one-input (`age`), one-output (`tariff`) table with `policy` and rows.
@@ -413,23 +330,11 @@ rows = [
     fn unique_returns_the_one_match_and_names_rows_on_violation() {
         let t = age_table("unique", "", OVERLAPPING);
         let r = at_age(&t, "18").unwrap();
-        assert_eq!(
-            (r.matched_rows.clone(), r.result_rows.clone()),
-            (vec![1], vec![1])
-        );
+        assert_eq!((r.matched_rows.clone(), r.result_rows.clone()), (vec![1], vec![1]));
         assert_eq!(single_tariff(&r), &num("1200.00"));
         let err = at_age(&t, "25").unwrap_err();
-        assert_eq!(
-            err,
-            TableError::UniqueViolation {
-                table: "t".into(),
-                rows: vec![2, 3]
-            }
-        );
-        assert_eq!(
-            err.to_string(),
-            r#"table "t" has hit policy unique, but rows 2 and 3 match"#
-        );
+        assert_eq!(err, TableError::UniqueViolation { table: "t".into(), rows: vec![2, 3] });
+        assert_eq!(err.to_string(), r#"table "t" has hit policy unique, but rows 2 and 3 match"#);
     }
 
     #[test]
@@ -448,32 +353,18 @@ rows = [
             r#"[ "< 25", "1200.00" ], [ "[18..30]", "1200.0" ], [ ">= 30", "1000.00" ], [ "> 29", "1500.00" ],"#,
         );
         let r = at_age(&t, "20").unwrap();
-        assert_eq!(
-            (r.matched_rows.clone(), r.result_rows.clone()),
-            (vec![1, 2], vec![1])
-        );
+        assert_eq!((r.matched_rows.clone(), r.result_rows.clone()), (vec![1, 2], vec![1]));
         assert_eq!(single_tariff(&r).to_string(), "1200.00");
         let err = at_age(&t, "30").unwrap_err();
-        assert_eq!(
-            err,
-            TableError::AnyConflict {
-                table: "t".into(),
-                rows: vec![2, 3, 4]
-            }
-        );
-        assert!(err
-            .to_string()
-            .contains("rows 2, 3 and 4 match with different outputs"));
+        assert_eq!(err, TableError::AnyConflict { table: "t".into(), rows: vec![2, 3, 4] });
+        assert!(err.to_string().contains("rows 2, 3 and 4 match with different outputs"));
     }
 
     #[test]
     fn priority_takes_the_highest_output_in_values_order() {
         let t = age_table("priority", "", OVERLAPPING);
         let r = at_age(&t, "22").unwrap();
-        assert_eq!(
-            (r.matched_rows.clone(), r.result_rows.clone()),
-            (vec![1, 3], vec![3])
-        );
+        assert_eq!((r.matched_rows.clone(), r.result_rows.clone()), (vec![1, 3], vec![3]));
         assert_eq!(single_tariff(&r), &num("1500.00"));
         assert_eq!(single_tariff(&at_age(&t, "40").unwrap()), &num("1000.00"));
     }
@@ -502,12 +393,8 @@ rows = [
 
     #[test]
     fn collect_aggregators_and_their_empty_results() {
-        let cases = [
-            ("sum", "2700.00", "null"),
-            ("min", "1200.00", "null"),
-            ("max", "1500.00", "null"),
-            ("count", "2", "0"),
-        ];
+        let cases =
+            [("sum", "2700.00", "null"), ("min", "1200.00", "null"), ("max", "1500.00", "null"), ("count", "2", "0")];
         let rows = r#"[ "< 25", "1200.00" ], [ "[20..30]", "1500.00" ],"#;
         for (agg, at_22, at_40) in cases {
             let t = age_table("collect", &format!("aggregate = \"{agg}\""), rows);
@@ -540,12 +427,7 @@ rows = [
         let t = table(GROUPS);
         let run = |outcome: &str, groups: &str| {
             let set = t.parse_input("group", groups).unwrap();
-            let r = t
-                .evaluate(&inputs(&[
-                    ("outcome", Value::Text(outcome.into())),
-                    ("group", set),
-                ]))
-                .unwrap();
+            let r = t.evaluate(&inputs(&[("outcome", Value::Text(outcome.into())), ("group", set)])).unwrap();
             r.result_rows[0]
         };
         assert_eq!(run("job_entry", "youth, disabled"), 1);
@@ -559,10 +441,7 @@ rows = [
         let t = table(GROUPS);
         let ok_group = ("group", Value::text_set(["youth"]));
         let err = |pairs: &[(&str, Value)]| t.evaluate(&inputs(pairs)).unwrap_err().to_string();
-        assert_eq!(
-            err(std::slice::from_ref(&ok_group)),
-            r#"table "g": no value given for input "outcome""#
-        );
+        assert_eq!(err(std::slice::from_ref(&ok_group)), r#"table "g": no value given for input "outcome""#);
         assert_eq!(
             err(&[("outcome", num("1")), ok_group.clone()]),
             r#"table "g", input "outcome": expected a text, found the number 1"#
@@ -572,30 +451,18 @@ rows = [
             r#"table "g", input "outcome": "hired" is not among the allowed values "job_entry", "employed_6m""#
         );
         assert_eq!(
-            err(&[
-                ("outcome", Value::Null),
-                ok_group.clone(),
-                ("age", num("3"))
-            ]),
+            err(&[("outcome", Value::Null), ok_group.clone(), ("age", num("3"))]),
             r#"table "g" has no input column "age""#
         );
-        let null = t
-            .evaluate(&inputs(&[("outcome", Value::Null), ok_group]))
-            .unwrap();
+        let null = t.evaluate(&inputs(&[("outcome", Value::Null), ok_group])).unwrap();
         assert_eq!(null.result_rows, [3], "null matches only -");
     }
 
     #[test]
     fn command_line_inputs_are_parsed_by_column_type() {
         let t = table(GROUPS);
-        assert_eq!(
-            t.parse_input("group", " youth,immigrant ,youth"),
-            Ok(Value::text_set(["immigrant", "youth"]))
-        );
-        assert_eq!(
-            t.parse_input("outcome", "job_entry"),
-            Ok(Value::Text("job_entry".into()))
-        );
+        assert_eq!(t.parse_input("group", " youth,immigrant ,youth"), Ok(Value::text_set(["immigrant", "youth"])));
+        assert_eq!(t.parse_input("outcome", "job_entry"), Ok(Value::Text("job_entry".into())));
         assert_eq!(
             t.parse_input("outcome", "hired"),
             Err(r#""hired" is not among the allowed values "job_entry", "employed_6m""#.into())
@@ -615,10 +482,7 @@ rows = [
     #[test]
     fn results_render_for_people_and_serialize_exactly() {
         let r = at_age(&age_table("priority", "", OVERLAPPING), "22").unwrap();
-        assert_eq!(
-            r.render_text(),
-            "table t (priority)\nmatched rows: 1 and 3\nresult from row 3: tariff = 1500.00\n"
-        );
+        assert_eq!(r.render_text(), "table t (priority)\nmatched rows: 1 and 3\nresult from row 3: tariff = 1500.00\n");
         let json = serde_json::to_string(&r.output).unwrap();
         assert_eq!(json, r#"{"kind":"single","value":{"tariff":"1500.00"}}"#);
         let list = at_age(&age_table("collect", "", OVERLAPPING), "22").unwrap();

@@ -138,8 +138,7 @@ pub enum ColumnType {
 
 impl ColumnType {
     /// The spellings accepted in the file.
-    pub const NAMES: [&'static str; 6] =
-        ["text", "number", "decimal", "date", "boolean", "text_set"];
+    pub const NAMES: [&'static str; 6] = ["text", "number", "decimal", "date", "boolean", "text_set"];
 
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
@@ -196,15 +195,8 @@ pub enum HitPolicy {
 
 impl HitPolicy {
     /// The spellings accepted in `hit_policy = "…"`.
-    pub const NAMES: [&'static str; 7] = [
-        "unique",
-        "any",
-        "priority",
-        "first",
-        "output_order",
-        "rule_order",
-        "collect",
-    ];
+    pub const NAMES: [&'static str; 7] =
+        ["unique", "any", "priority", "first", "output_order", "rule_order", "collect"];
 
     /// Parses a name from [`HitPolicy::NAMES`]; collect without aggregator.
     pub fn from_name(name: &str) -> Option<Self> {
@@ -374,14 +366,7 @@ pub(crate) mod test_support {
     pub fn table(text: &str) -> DecisionTable {
         match parse(text) {
             Ok(mut tables) => tables.remove(0),
-            Err(diags) => panic!(
-                "{}",
-                diags
-                    .iter()
-                    .map(|d| d.to_string())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ),
+            Err(diags) => panic!("{}", diags.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")),
         }
     }
 

@@ -16,45 +16,27 @@ use toml::Spanned;
 
 use super::cell::{expected_test, literal_text, parse_cell, parse_literal, CmpOp, Test};
 use super::{
-    Aggregator, ColumnType, DecisionTable, HitPolicy, InputColumn, InputSource, OutputColumn, Row,
-    UnaryTests, Value,
+    Aggregator, ColumnType, DecisionTable, HitPolicy, InputColumn, InputSource, OutputColumn, Row, UnaryTests, Value,
 };
 use crate::diagnostic::{Diagnostic, Location, Severity};
 
 type Span = Range<usize>;
 type Item<'i> = Spanned<DeValue<'i>>;
 
-const TABLE_KEYS: [&str; 7] = [
-    "title",
-    "clause",
-    "hit_policy",
-    "aggregate",
-    "inputs",
-    "outputs",
-    "rows",
-];
+const TABLE_KEYS: [&str; 7] = ["title", "clause", "hit_policy", "aggregate", "inputs", "outputs", "rows"];
 const INPUT_KEYS: [&str; 5] = ["name", "from", "expr", "type", "values"];
 const OUTPUT_KEYS: [&str; 3] = ["name", "type", "values"];
 
 /// Parse every entry of a contract's `tables` value (the table under the
 /// `tables` key). All problems of all tables are returned together.
 pub fn parse_tables(file: &Path, tables: &Item<'_>) -> Result<Vec<DecisionTable>, Vec<Diagnostic>> {
-    let mut p = Parser {
-        file,
-        diags: Vec::new(),
-    };
+    let mut p = Parser { file, diags: Vec::new() };
     let parsed = match tables.get_ref() {
-        DeValue::Table(entries) => entries
-            .iter()
-            .filter_map(|(name, body)| p.table(name, body))
-            .collect(),
+        DeValue::Table(entries) => entries.iter().filter_map(|(name, body)| p.table(name, body)).collect(),
         other => {
             p.error(
                 tables.span(),
-                format!(
-                    "`tables` must be a table of decision tables, found {}",
-                    other.type_str()
-                ),
+                format!("`tables` must be a table of decision tables, found {}", other.type_str()),
                 "start each table with a header such as [tables.job_entry_tariff]",
             );
             Vec::new()
@@ -92,17 +74,10 @@ impl Parser<'_> {
     }
 
     fn error_count(&self) -> usize {
-        self.diags
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count()
+        self.diags.iter().filter(|d| d.severity == Severity::Error).count()
     }
 
-    fn table(
-        &mut self,
-        name: &Spanned<std::borrow::Cow<'_, str>>,
-        body: &Item<'_>,
-    ) -> Option<DecisionTable> {
+    fn table(&mut self, name: &Spanned<std::borrow::Cow<'_, str>>, body: &Item<'_>) -> Option<DecisionTable> {
         let errors_before = self.error_count();
         let name_text = name.get_ref().to_string();
         self.check_name(name.span(), &name_text, "table");
@@ -111,17 +86,12 @@ impl Parser<'_> {
         let title = self.optional_string(entries, "title");
         let clause = self.optional_string(entries, "clause");
         let hit_policy = self.hit_policy(entries, body.span());
-        let inputs = self.columns(entries, "inputs", body.span(), |p, item| {
-            p.input_column(item)
-        });
-        let outputs = self.columns(entries, "outputs", body.span(), |p, item| {
-            p.output_column(item)
-        });
+        let inputs = self.columns(entries, "inputs", body.span(), |p, item| p.input_column(item));
+        let outputs = self.columns(entries, "outputs", body.span(), |p, item| p.output_column(item));
         let (hit_policy, inputs, outputs) = (hit_policy?, inputs?, outputs?);
         self.check_column_names(&inputs, &outputs);
         self.check_policy_fits(hit_policy, &outputs, body.span());
-        let rows_item =
-            self.required(entries, "rows", body.span(), "rows = [ [ \"…\", … ], … ]")?;
+        let rows_item = self.required(entries, "rows", body.span(), "rows = [ [ \"…\", … ], … ]")?;
         let rows = self.rows(rows_item, &inputs, &outputs);
         if self.error_count() > errors_before {
             return None;
@@ -168,16 +138,8 @@ impl Parser<'_> {
     fn check_keys(&mut self, entries: &DeTable<'_>, allowed: &[&str], context: &str) {
         for key in entries.keys() {
             if !allowed.contains(&key.get_ref().as_ref()) {
-                let help = format!(
-                    "{}valid keys are: {}",
-                    did_you_mean(key.get_ref(), allowed),
-                    allowed.join(", ")
-                );
-                self.error(
-                    key.span(),
-                    format!("unknown key {:?} in {context}", key.get_ref()),
-                    help,
-                );
+                let help = format!("{}valid keys are: {}", did_you_mean(key.get_ref(), allowed), allowed.join(", "));
+                self.error(key.span(), format!("unknown key {:?} in {context}", key.get_ref()), help);
             }
         }
     }
@@ -200,11 +162,7 @@ impl Parser<'_> {
         let found = item.get_ref().as_str();
         if found.is_none() {
             let ty = item.get_ref().type_str();
-            self.error(
-                item.span(),
-                format!("{what} must be a string, found {ty}"),
-                "put it in double quotes",
-            );
+            self.error(item.span(), format!("{what} must be a string, found {ty}"), "put it in double quotes");
         }
         found
     }
@@ -218,11 +176,8 @@ impl Parser<'_> {
         let item = self.required(entries, "hit_policy", owner, "hit_policy = \"unique\"")?;
         let name = self.string(item, "`hit_policy`")?;
         let Some(policy) = HitPolicy::from_name(name) else {
-            let help = format!(
-                "{}write one of: {}",
-                did_you_mean(name, &HitPolicy::NAMES),
-                HitPolicy::NAMES.join(", ")
-            );
+            let help =
+                format!("{}write one of: {}", did_you_mean(name, &HitPolicy::NAMES), HitPolicy::NAMES.join(", "));
             self.error(item.span(), format!("unknown hit policy {name:?}"), help);
             return None;
         };
@@ -232,11 +187,7 @@ impl Parser<'_> {
         let agg_name = self.string(agg_item, "`aggregate`")?;
         let Some(agg) = Aggregator::from_name(agg_name) else {
             let help = format!("write one of: {}", Aggregator::NAMES.join(", "));
-            self.error(
-                agg_item.span(),
-                format!("unknown aggregate {agg_name:?}"),
-                help,
-            );
+            self.error(agg_item.span(), format!("unknown aggregate {agg_name:?}"), help);
             return None;
         };
         if policy != HitPolicy::Collect(None) {
@@ -262,19 +213,11 @@ impl Parser<'_> {
         let example = format!("{key} = [ {{ name = \"…\", type = \"…\" }} ]");
         let item = self.required(entries, key, owner, &example)?;
         let Some(array) = item.get_ref().as_array() else {
-            self.error(
-                item.span(),
-                format!("`{key}` must be an array of columns"),
-                example,
-            );
+            self.error(item.span(), format!("`{key}` must be an array of columns"), example);
             return None;
         };
         if key == "outputs" && array.is_empty() {
-            self.error(
-                item.span(),
-                "a table needs at least one output column",
-                example,
-            );
+            self.error(item.span(), "a table needs at least one output column", example);
         }
         let before = self.error_count();
         let parsed: Vec<T> = array.iter().filter_map(|c| column(self, c)).collect();
@@ -302,11 +245,8 @@ impl Parser<'_> {
         let name = self.string(item, "`type`")?;
         let ty = ColumnType::from_name(name);
         if ty.is_none() {
-            let help = format!(
-                "{}write one of: {}",
-                did_you_mean(name, &ColumnType::NAMES),
-                ColumnType::NAMES.join(", ")
-            );
+            let help =
+                format!("{}write one of: {}", did_you_mean(name, &ColumnType::NAMES), ColumnType::NAMES.join(", "));
             self.error(item.span(), format!("unknown column type {name:?}"), help);
         }
         ty
@@ -320,25 +260,16 @@ impl Parser<'_> {
             Some(values) => Some(self.domain(values, ty)?),
             None => None,
         };
-        Some(InputColumn {
-            name,
-            source: source?,
-            column_type: ty,
-            domain,
-            span: item.span(),
-        })
+        Some(InputColumn { name, source: source?, column_type: ty, domain, span: item.span() })
     }
 
     /// Exactly one of `from = "field"` and `expr = '…'`.
     fn input_source(&mut self, entries: &DeTable<'_>, owner: Span) -> Option<InputSource> {
         match (entries.get("from"), entries.get("expr")) {
-            (Some(from), None) => {
-                Some(InputSource::Field(self.string(from, "`from`")?.to_string()))
+            (Some(from), None) => Some(InputSource::Field(self.string(from, "`from`")?.to_string())),
+            (None, Some(expr)) => {
+                Some(InputSource::Expression { text: self.string(expr, "`expr`")?.to_string(), span: expr.span() })
             }
-            (None, Some(expr)) => Some(InputSource::Expression {
-                text: self.string(expr, "`expr`")?.to_string(),
-                span: expr.span(),
-            }),
             (Some(_), Some(expr)) => {
                 self.error(
                     expr.span(),
@@ -366,14 +297,9 @@ impl Parser<'_> {
         for item in items {
             let text = self.cell_text(item, "`values`")?;
             let parsed = match ty {
-                ColumnType::Text | ColumnType::TextSet => {
-                    Ok(vec![Test::Compare(CmpOp::Eq, Value::Text(text.clone()))])
-                }
+                ColumnType::Text | ColumnType::TextSet => Ok(vec![Test::Compare(CmpOp::Eq, Value::Text(text.clone()))]),
                 _ => match parse_cell(&text, ty) {
-                    Ok(UnaryTests::List {
-                        negated: false,
-                        tests,
-                    }) => Ok(tests),
+                    Ok(UnaryTests::List { negated: false, tests }) => Ok(tests),
                     Ok(_) => Err("`-` and not(…) do not describe allowed values".to_string()),
                     Err(reason) => Err(reason),
                 },
@@ -387,17 +313,10 @@ impl Parser<'_> {
                 ),
             }
         }
-        Some(UnaryTests::List {
-            negated: false,
-            tests,
-        })
+        Some(UnaryTests::List { negated: false, tests })
     }
 
-    fn value_list<'a, 'i>(
-        &mut self,
-        values: &'a Item<'i>,
-        ty: ColumnType,
-    ) -> Option<&'a [Item<'i>]> {
+    fn value_list<'a, 'i>(&mut self, values: &'a Item<'i>, ty: ColumnType) -> Option<&'a [Item<'i>]> {
         if ty == ColumnType::Boolean {
             self.error(
                 values.span(),
@@ -409,11 +328,7 @@ impl Parser<'_> {
         match values.get_ref().as_array() {
             Some(items) if !items.is_empty() => Some(items),
             _ => {
-                self.error(
-                    values.span(),
-                    "`values` must be a non-empty array",
-                    "write values = [\"a\", \"b\"]",
-                );
+                self.error(values.span(), "`values` must be a non-empty array", "write values = [\"a\", \"b\"]");
                 None
             }
         }
@@ -423,23 +338,14 @@ impl Parser<'_> {
         let (entries, name, ty) = self.column_header(item, &OUTPUT_KEYS)?;
         let ty = ty?;
         if ty == ColumnType::TextSet {
-            self.error(
-                item.span(),
-                "text_set is only for input columns",
-                "use type = \"text\"",
-            );
+            self.error(item.span(), "text_set is only for input columns", "use type = \"text\"");
             return None;
         }
         let values = match entries.get("values") {
             Some(values) => Some(self.output_values(values, ty)?),
             None => None,
         };
-        Some(OutputColumn {
-            name,
-            column_type: ty,
-            values,
-            span: item.span(),
-        })
+        Some(OutputColumn { name, column_type: ty, values, span: item.span() })
     }
 
     fn output_values(&mut self, values: &Item<'_>, ty: ColumnType) -> Option<Vec<Value>> {
@@ -454,29 +360,20 @@ impl Parser<'_> {
                     "list each value once, highest priority first",
                 ),
                 Ok(v) => out.push(v),
-                Err(reason) => self.error(
-                    item.span(),
-                    format!("`values` entry {text:?}: {reason}"),
-                    "write one value per entry",
-                ),
+                Err(reason) => {
+                    self.error(item.span(), format!("`values` entry {text:?}: {reason}"), "write one value per entry")
+                }
             }
         }
         Some(out)
     }
 
     fn check_column_names(&mut self, inputs: &[InputColumn], outputs: &[OutputColumn]) {
-        let all = inputs
-            .iter()
-            .map(|c| (&c.name, &c.span))
-            .chain(outputs.iter().map(|c| (&c.name, &c.span)));
+        let all = inputs.iter().map(|c| (&c.name, &c.span)).chain(outputs.iter().map(|c| (&c.name, &c.span)));
         let mut seen: Vec<&String> = Vec::new();
         for (name, span) in all {
             if seen.contains(&name) {
-                self.error(
-                    span.clone(),
-                    format!("two columns are called {name:?}"),
-                    "give every column its own name",
-                );
+                self.error(span.clone(), format!("two columns are called {name:?}"), "give every column its own name");
             }
             seen.push(name);
         }
@@ -506,80 +403,40 @@ impl Parser<'_> {
             [only] if fits(only.column_type) => {}
             [only] => self.error(
                 only.span.clone(),
-                format!(
-                    "collect with {} cannot fold {} values",
-                    agg.name(),
-                    only.column_type.name()
-                ),
+                format!("collect with {} cannot fold {} values", agg.name(), only.column_type.name()),
                 "use a number output (or date for min and max)",
             ),
             _ => self.error(
                 span,
-                format!(
-                    "collect with {} needs exactly one output column",
-                    agg.name()
-                ),
+                format!("collect with {} needs exactly one output column", agg.name()),
                 "split the table, or use plain collect",
             ),
         }
     }
 
-    fn rows(
-        &mut self,
-        item: &Item<'_>,
-        inputs: &[InputColumn],
-        outputs: &[OutputColumn],
-    ) -> Vec<Row> {
+    fn rows(&mut self, item: &Item<'_>, inputs: &[InputColumn], outputs: &[OutputColumn]) -> Vec<Row> {
         let Some(array) = item.get_ref().as_array() else {
-            self.error(
-                item.span(),
-                "`rows` must be an array of rows",
-                "write rows = [ [ \"…\", … ], … ]",
-            );
+            self.error(item.span(), "`rows` must be an array of rows", "write rows = [ [ \"…\", … ], … ]");
             return Vec::new();
         };
         if array.is_empty() {
-            self.error(
-                item.span(),
-                "the table has no rows",
-                "add rows = [ [ \"…\", … ], … ]",
-            );
+            self.error(item.span(), "the table has no rows", "add rows = [ [ \"…\", … ], … ]");
         }
-        array
-            .iter()
-            .enumerate()
-            .filter_map(|(i, row)| self.row(i + 1, row, inputs, outputs))
-            .collect()
+        array.iter().enumerate().filter_map(|(i, row)| self.row(i + 1, row, inputs, outputs)).collect()
     }
 
-    fn row(
-        &mut self,
-        number: usize,
-        item: &Item<'_>,
-        inputs: &[InputColumn],
-        outputs: &[OutputColumn],
-    ) -> Option<Row> {
+    fn row(&mut self, number: usize, item: &Item<'_>, inputs: &[InputColumn], outputs: &[OutputColumn]) -> Option<Row> {
         let Some(cells) = item.get_ref().as_array() else {
-            self.error(
-                item.span(),
-                format!("row {number} must be an array of cells"),
-                "write [ \"…\", \"…\" ]",
-            );
+            self.error(item.span(), format!("row {number} must be an array of cells"), "write [ \"…\", \"…\" ]");
             return None;
         };
         let width = inputs.len() + outputs.len();
         if cells.len() != width {
-            let names: Vec<&str> = inputs
-                .iter()
-                .map(|c| c.name.as_str())
-                .chain(outputs.iter().map(|c| c.name.as_str()))
-                .collect();
+            let names: Vec<&str> =
+                inputs.iter().map(|c| c.name.as_str()).chain(outputs.iter().map(|c| c.name.as_str())).collect();
             self.error(
                 item.span(),
-                format!(
-                    "row {number} has {} cells, but the table has {width} columns",
-                    cells.len()
-                ),
+                format!("row {number} has {} cells, but the table has {width} columns", cells.len()),
                 format!("write one cell per column, in order: {}", names.join(", ")),
             );
             return None;
@@ -588,30 +445,12 @@ impl Parser<'_> {
         let conditions: Vec<Option<UnaryTests>> = inputs
             .iter()
             .zip(input_cells)
-            .map(|(col, cell)| {
-                self.input_cell(
-                    CellPlace {
-                        row: number,
-                        column: &col.name,
-                    },
-                    col,
-                    cell,
-                )
-            })
+            .map(|(col, cell)| self.input_cell(CellPlace { row: number, column: &col.name }, col, cell))
             .collect();
         let values: Vec<Option<Value>> = outputs
             .iter()
             .zip(output_cells)
-            .map(|(col, cell)| {
-                self.output_cell(
-                    CellPlace {
-                        row: number,
-                        column: &col.name,
-                    },
-                    col,
-                    cell,
-                )
-            })
+            .map(|(col, cell)| self.output_cell(CellPlace { row: number, column: &col.name }, col, cell))
             .collect();
         Some(Row {
             number,
@@ -621,25 +460,15 @@ impl Parser<'_> {
         })
     }
 
-    fn input_cell(
-        &mut self,
-        place: CellPlace<'_>,
-        col: &InputColumn,
-        cell: &Item<'_>,
-    ) -> Option<UnaryTests> {
+    fn input_cell(&mut self, place: CellPlace<'_>, col: &InputColumn, cell: &Item<'_>) -> Option<UnaryTests> {
         let text = self.cell_text(cell, &place.to_string())?;
         match parse_cell(&text, col.column_type) {
-            Ok(tests) => self
-                .check_in_domain(&place, col, &tests, cell.span())
-                .then_some(tests),
+            Ok(tests) => self.check_in_domain(&place, col, &tests, cell.span()).then_some(tests),
             Err(reason) => {
                 let d = Diagnostic::error(
                     self.file,
                     Location::Span(cell.span()),
-                    format!(
-                        "{place}: expected {}, found {text:?}",
-                        expected_test(col.column_type)
-                    ),
+                    format!("{place}: expected {}, found {text:?}", expected_test(col.column_type)),
                 )
                 .with_label(reason.clone())
                 .with_help(reason);
@@ -651,13 +480,7 @@ impl Parser<'_> {
 
     /// Values a cell names must be allowed by the column: catches typos
     /// such as `job_entyr`, which would otherwise silently never match.
-    fn check_in_domain(
-        &mut self,
-        place: &CellPlace<'_>,
-        col: &InputColumn,
-        tests: &UnaryTests,
-        span: Span,
-    ) -> bool {
+    fn check_in_domain(&mut self, place: &CellPlace<'_>, col: &InputColumn, tests: &UnaryTests, span: Span) -> bool {
         let (Some(domain), UnaryTests::List { tests, .. }) = (&col.domain, tests) else {
             return true;
         };
@@ -667,19 +490,12 @@ impl Parser<'_> {
                 continue;
             };
             if !domain.matches(v) {
-                let allowed: Vec<String> =
-                    domain.literals().iter().map(|v| literal_text(v)).collect();
+                let allowed: Vec<String> = domain.literals().iter().map(|v| literal_text(v)).collect();
                 let allowed_refs: Vec<&str> = allowed.iter().map(String::as_str).collect();
-                let help = format!(
-                    "{}allowed: {domain}",
-                    did_you_mean(&literal_text(v), &allowed_refs)
-                );
+                let help = format!("{}allowed: {domain}", did_you_mean(&literal_text(v), &allowed_refs));
                 self.error(
                     span.clone(),
-                    format!(
-                        "{place}: {} is not among the column's values",
-                        literal_text(v)
-                    ),
+                    format!("{place}: {} is not among the column's values", literal_text(v)),
                     help,
                 );
                 ok = false;
@@ -688,22 +504,14 @@ impl Parser<'_> {
         ok
     }
 
-    fn output_cell(
-        &mut self,
-        place: CellPlace<'_>,
-        col: &OutputColumn,
-        cell: &Item<'_>,
-    ) -> Option<Value> {
+    fn output_cell(&mut self, place: CellPlace<'_>, col: &OutputColumn, cell: &Item<'_>) -> Option<Value> {
         let text = self.cell_text(cell, &place.to_string())?;
         let value = match parse_literal(&text, col.column_type) {
             Ok(v) => v,
             Err(reason) => {
                 self.error(
                     cell.span(),
-                    format!(
-                        "{place}: expected a {} value, found {text:?}",
-                        col.column_type.name()
-                    ),
+                    format!("{place}: expected a {} value, found {text:?}", col.column_type.name()),
                     reason,
                 );
                 return None;
@@ -714,10 +522,7 @@ impl Parser<'_> {
             self.error(
                 cell.span(),
                 format!("{place}: {value} is not among the column's values"),
-                format!(
-                    "use one of {} or add it to the column's values",
-                    listed.join(", ")
-                ),
+                format!("use one of {} or add it to the column's values", listed.join(", ")),
             );
             return None;
         }
@@ -734,13 +539,9 @@ impl Parser<'_> {
         match cell.get_ref() {
             DeValue::String(s) => Some(s.to_string()),
             // `+5` is valid TOML but not a cell number; the sign adds nothing.
-            DeValue::Integer(i) if i.radix() == 10 => {
-                Some(i.as_str().trim_start_matches('+').to_string())
-            }
+            DeValue::Integer(i) if i.radix() == 10 => Some(i.as_str().trim_start_matches('+').to_string()),
             DeValue::Boolean(b) => Some(b.to_string()),
-            DeValue::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => {
-                Some(dt.to_string())
-            }
+            DeValue::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => Some(dt.to_string()),
             DeValue::Float(f) => refuse(
                 self,
                 format!("{place}: {f} is a TOML float, which can lose digits"),
@@ -748,10 +549,7 @@ impl Parser<'_> {
             ),
             other => refuse(
                 self,
-                format!(
-                    "{place}: expected a cell in double quotes, found {}",
-                    other.type_str()
-                ),
+                format!("{place}: expected a cell in double quotes, found {}", other.type_str()),
                 "write the cell as a string, e.g. \"< 25\"".into(),
             ),
         }
@@ -825,35 +623,16 @@ rows = [
     #[test]
     fn a_full_table_parses() {
         let t = table(EXAMPLE);
-        assert_eq!(
-            (t.name.as_str(), t.hit_policy),
-            ("job_entry_tariff", HitPolicy::First)
-        );
+        assert_eq!((t.name.as_str(), t.hit_policy), ("job_entry_tariff", HitPolicy::First));
         assert_eq!(t.clause.as_deref(), Some("Liite 2, taulukko 1"));
         assert_eq!(t.inputs[0].source, InputSource::Field("outcome".into()));
-        let InputSource::Expression { text, span } = &t.inputs[2].source else {
-            panic!()
-        };
-        assert_eq!(
-            (text.as_str(), &EXAMPLE[span.clone()]),
-            ("age_at(start)", "'age_at(start)'")
-        );
+        let InputSource::Expression { text, span } = &t.inputs[2].source else { panic!() };
+        assert_eq!((text.as_str(), &EXAMPLE[span.clone()]), ("age_at(start)", "'age_at(start)'"));
         assert_eq!(t.inputs[2].domain.as_ref().unwrap().to_string(), "[16..67]");
-        let cells: Vec<String> = t.rows[1]
-            .conditions
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        assert_eq!(
-            cells,
-            ["\"job_entry\"", "-", "25", "date(\"2026-01-01\")"],
-            "integers and TOML dates are cells"
-        );
+        let cells: Vec<String> = t.rows[1].conditions.iter().map(ToString::to_string).collect();
+        assert_eq!(cells, ["\"job_entry\"", "-", "25", "date(\"2026-01-01\")"], "integers and TOML dates are cells");
         assert_eq!(t.rows[1].outputs[0].to_string(), "1200");
-        assert_eq!(
-            t.rows.iter().map(|r| r.number).collect::<Vec<_>>(),
-            [1, 2, 3]
-        );
+        assert_eq!(t.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [1, 2, 3]);
         assert!(EXAMPLE[t.rows[2].span.clone()].starts_with("[ \"job_entry\", \"not("));
     }
 
@@ -874,10 +653,7 @@ rows = [
         let text = with(r#"25,      2026-01-01,"#, "25,");
         let d = error(&text);
         assert_eq!(d.message, "row 2 has 4 cells, but the table has 5 columns");
-        assert_eq!(
-            d.help.as_deref(),
-            Some("write one cell per column, in order: outcome, group, age, start, tariff")
-        );
+        assert_eq!(d.help.as_deref(), Some("write one cell per column, in order: outcome, group, age, start, tariff"));
         assert!(spanned(&text, &d).starts_with("[ \"job_entry\", \"-\""));
     }
 
@@ -885,28 +661,16 @@ rows = [
     fn float_output_cell_is_refused_with_quoting_help() {
         let text = with("1200 ]", "1200.50 ]");
         let d = error(&text);
-        assert_eq!(
-            d.message,
-            r#"row 2, column "tariff": 1200.50 is a TOML float, which can lose digits"#
-        );
+        assert_eq!(d.message, r#"row 2, column "tariff": 1200.50 is a TOML float, which can lose digits"#);
         assert_eq!(d.help.as_deref(), Some(r#"write it in quotes: "1200.50""#));
         assert_eq!(spanned(&text, &d), "1200.50");
     }
 
     #[test]
     fn unknown_keys_and_names_get_suggestions() {
-        let d = error(&with(
-            "hit_policy = \"first\"",
-            "hit_polcy = \"first\"\nhit_policy = \"first\"",
-        ));
-        assert_eq!(
-            d.message,
-            r#"unknown key "hit_polcy" in table job_entry_tariff"#
-        );
-        assert!(d
-            .help
-            .unwrap()
-            .starts_with("did you mean hit_policy? valid keys are: title, clause"));
+        let d = error(&with("hit_policy = \"first\"", "hit_polcy = \"first\"\nhit_policy = \"first\""));
+        assert_eq!(d.message, r#"unknown key "hit_polcy" in table job_entry_tariff"#);
+        assert!(d.help.unwrap().starts_with("did you mean hit_policy? valid keys are: title, clause"));
 
         let d = error(&with("\"first\"", "\"frist\""));
         assert_eq!(d.message, r#"unknown hit policy "frist""#);
@@ -924,21 +688,13 @@ rows = [
         let text = with(r#"[ "job_entry", "-","#, r#"[ job_entyr, "-","#);
         let text = text.replace(r#"[ job_entyr"#, r#"[ "job_entyr""#);
         let d = error(&text);
-        assert_eq!(
-            d.message,
-            r#"row 2, column "outcome": "job_entyr" is not among the column's values"#
-        );
-        assert_eq!(
-            d.help.as_deref(),
-            Some(r#"did you mean "job_entry"? allowed: "job_entry", "employed_6m""#)
-        );
+        assert_eq!(d.message, r#"row 2, column "outcome": "job_entyr" is not among the column's values"#);
+        assert_eq!(d.help.as_deref(), Some(r#"did you mean "job_entry"? allowed: "job_entry", "employed_6m""#));
     }
 
     #[test]
     fn every_error_of_a_file_is_reported() {
-        let text = with("\"1500.00\"", "1500.0")
-            .replace(r#"">= 25""#, r#""25..""#)
-            .replace("clause", "klausuuli");
+        let text = with("\"1500.00\"", "1500.0").replace(r#"">= 25""#, r#""25..""#).replace("clause", "klausuuli");
         let diags = parse(&text).unwrap_err();
         let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(messages.len(), 3, "{messages:#?}");
@@ -949,60 +705,34 @@ rows = [
 
     #[test]
     fn column_definitions_are_checked() {
-        let d = error(&with(
-            "from = \"groups\",",
-            "from = \"groups\", expr = 'x',",
-        ));
-        assert_eq!(
-            d.message,
-            "a column takes its value from `from` or `expr`, not both"
-        );
+        let d = error(&with("from = \"groups\",", "from = \"groups\", expr = 'x',"));
+        assert_eq!(d.message, "a column takes its value from `from` or `expr`, not both");
         let d = error(&with("from = \"groups\",", ""));
-        assert_eq!(
-            d.message,
-            "the column does not say where its value comes from"
-        );
+        assert_eq!(d.message, "the column does not say where its value comes from");
         let d = error(&with(r#"name = "start""#, r#"name = "age""#));
         assert_eq!(d.message, r#"two columns are called "age""#);
-        let d = error(&with(
-            r#"name = "tariff", type = "decimal""#,
-            r#"name = "tariff", type = "text_set""#,
-        ));
+        let d = error(&with(r#"name = "tariff", type = "decimal""#, r#"name = "tariff", type = "text_set""#));
         assert_eq!(d.message, "text_set is only for input columns");
     }
 
     #[test]
     fn policies_need_what_they_rank_or_fold_by() {
         let d = error(&with("\"first\"", "\"priority\""));
-        assert!(d
-            .message
-            .contains("ranks rows by their outputs, but no output column lists its `values`"));
+        assert!(d.message.contains("ranks rows by their outputs, but no output column lists its `values`"));
         let d = error(&with("\"first\"", "\"first\"\naggregate = \"sum\""));
-        assert_eq!(
-            d.message,
-            "`aggregate` needs hit_policy = \"collect\", but this table is first"
-        );
+        assert_eq!(d.message, "`aggregate` needs hit_policy = \"collect\", but this table is first");
         let d = error(&with("\"first\"", "\"collect\"\naggregate = \"avg\""));
         assert_eq!(d.message, r#"unknown aggregate "avg""#);
-        let text = with(r#"type = "decimal""#, r#"type = "text""#)
-            .replace("\"first\"", "\"collect\"\naggregate = \"sum\"");
-        assert_eq!(
-            error(&text).message,
-            "collect with sum cannot fold text values"
-        );
+        let text =
+            with(r#"type = "decimal""#, r#"type = "text""#).replace("\"first\"", "\"collect\"\naggregate = \"sum\"");
+        assert_eq!(error(&text).message, "collect with sum cannot fold text values");
     }
 
     #[test]
     fn output_values_give_priority_and_constrain_cells() {
-        let text = with(
-            r#"type = "decimal" }"#,
-            r#"type = "decimal", values = ["1500.00", "1000.00"] }"#,
-        );
+        let text = with(r#"type = "decimal" }"#, r#"type = "decimal", values = ["1500.00", "1000.00"] }"#);
         let d = error(&text);
-        assert_eq!(
-            d.message,
-            r#"row 2, column "tariff": 1200 is not among the column's values"#
-        );
+        assert_eq!(d.message, r#"row 2, column "tariff": 1200 is not among the column's values"#);
         let fixed = text.replace("1200 ]", "\"1000\" ]");
         let t = table(&fixed.replace("\"first\"", "\"priority\""));
         assert_eq!(t.outputs[0].values.as_ref().unwrap().len(), 2);

@@ -22,7 +22,11 @@ use tulos::report::{self, CsvDialect};
 use tulos::statement::{Period, Statement};
 
 #[derive(Parser)]
-#[command(name = "tulos", version, about = "Outcome-based payments for employment services: contracts in TOML + rhai, exact statements")]
+#[command(
+    name = "tulos",
+    version,
+    about = "Outcome-based payments for employment services: contracts in TOML + rhai, exact statements"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -120,7 +124,9 @@ fn main() -> ExitCode {
         Command::Calculate { contract, run, from, to, format } => calculate(&contract, &run, from.zip(to), format),
         Command::Records { path, format } => summarise(&path, format),
         Command::Explain { contract, run, participant, format } => explain_one(&contract, &run, &participant, format),
-        Command::Table { contract, table, set, inputs, format } => try_table(&contract, &table, &set, inputs.as_deref(), format),
+        Command::Table { contract, table, set, inputs, format } => {
+            try_table(&contract, &table, &set, inputs.as_deref(), format)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -254,7 +260,11 @@ fn explain_one(path: &Path, run: &RunArgs, participant: &str, format: SummaryFor
     let reader = records::open(&run.records).map_err(|d| report(&[d]))?;
     let record = reader.filter_map(Result::ok).find(|r| r.id == participant);
     let Some(record) = record.map(|r| ev.bind(r)).transpose().map_err(|d| report(&[d]))? else {
-        eprintln!("error: no participant with id \"{}\" in {}", records::hetu::redact(participant), run.records.display());
+        eprintln!(
+            "error: no participant with id \"{}\" in {}",
+            records::hetu::redact(participant),
+            run.records.display()
+        );
         return Err(Failed);
     };
     let explanation = explain(&c, &ev, &record, &statement, request).map_err(calc_failed)?;

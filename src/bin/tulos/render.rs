@@ -40,7 +40,9 @@ fn span_of(d: &Diagnostic, text: &str) -> Option<std::ops::Range<usize>> {
             let start = text.split_inclusive('\n').take(*line as usize - 1).map(str::len).sum::<usize>();
             let line_text = text[start..].lines().next().unwrap_or("");
             let col = match column {
-                Some(Column::Char(c)) => line_text.char_indices().nth(*c as usize - 1).map_or(line_text.len(), |(i, _)| i),
+                Some(Column::Char(c)) => {
+                    line_text.char_indices().nth(*c as usize - 1).map_or(line_text.len(), |(i, _)| i)
+                }
                 _ => 0,
             };
             let end = line_text[col..].find(|c: char| c.is_whitespace()).map_or(line_text.len(), |e| col + e.max(1));
