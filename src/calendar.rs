@@ -11,6 +11,13 @@
 use chrono::{Datelike, Months, NaiveDate};
 
 /// `date` moved by `months` (negative = back), clamped to the month end.
+///
+/// ```
+/// use tulos::calendar::{add_months, parse_iso_date};
+/// let d = |s| parse_iso_date(s).unwrap();
+/// assert_eq!(add_months(d("2026-01-31"), 1), Some(d("2026-02-28")));
+/// assert_eq!(add_months(d("2026-02-28"), 3), Some(d("2026-05-28")));
+/// ```
 pub fn add_months(date: NaiveDate, months: i64) -> Option<NaiveDate> {
     let m = Months::new(u32::try_from(months.unsigned_abs()).ok()?);
     if months >= 0 {

@@ -60,6 +60,14 @@ impl Default for Rounding {
 impl Rounding {
     /// Round `value` and pad it to exactly `scale` places, so that `12.5`
     /// prints as `12.50`.
+    ///
+    /// ```
+    /// use tulos::money::{parse_decimal, Rounding, RoundingMode};
+    /// let x = parse_decimal("150.625").unwrap();
+    /// let cents = |mode| Rounding { scale: 2, mode }.apply(x).to_string();
+    /// assert_eq!(cents(RoundingMode::HalfAwayFromZero), "150.63");
+    /// assert_eq!(cents(RoundingMode::HalfEven), "150.62");
+    /// ```
     pub fn apply(self, value: Decimal) -> Decimal {
         let strategy = match self.mode {
             RoundingMode::HalfAwayFromZero => RoundingStrategy::MidpointAwayFromZero,

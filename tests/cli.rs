@@ -138,3 +138,64 @@ fn explain_shows_each_rule_what_it_read_and_why() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
 }
+
+/// Run `tulos table` on the fixture tables and return its JSON answer.
+fn table_json(table: &str, set: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let mut args = vec!["table", "tests/fixtures/tables.toml", table, "--format", "json"];
+    for s in set {
+        args.extend(["--set", s]);
+    }
+    let out = tulos(&args);
+    (out.status.code(), serde_json::from_slice(&out.stdout).expect("JSON on stdout"))
+}
+
+#[test]
+fn conformance_style_tables_give_dmn_results() {
+    let (code, json) = table_json("approval", &["Age=17", "RiskCategory=High", "isAffordable=true"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        (json["matched_rows"].clone(), json["output"]["value"]["Status"].clone()),
+        (serde_json::json!([2, 3]), "Declined".into())
+    );
+    let (_, json) = table_json("approval", &["Age=30", "RiskCategory=Low", "isAffordable=true"]);
+    assert_eq!(json["output"]["value"]["Status"], "Approved");
+
+    let (_, json) = table_json("discounts", &["months=13"]);
+    assert_eq!(json["output"]["value"], "0.10", "collect sum adds the matching rows exactly");
+    let (_, json) = table_json("discounts", &["months=3"]);
+    assert_eq!(json["output"]["value"], serde_json::Value::Null, "an empty sum is null, as in FEEL");
+
+    let (_, json) = table_json("level", &["score=85"]);
+    assert_eq!(
+        (json["matched_rows"].clone(), json["output"]["value"]["level"].clone()),
+        (serde_json::json!([1, 2, 3]), "high".into())
+    );
+}
+
+#[test]
+fn a_table_without_input_sources_cannot_price_participants() {
+    let out = tulos(&["check", "tests/fixtures/tables.toml"]);
+    assert_eq!(out.status.code(), Some(1), "the fixture has a unique table with overlapping rows");
+    let text = "[[outcome]]\nid = \"x\"\nname = { fi = \"x\", en = \"x\" }\nachieved_on = 'p.service_start'\ntariff = { table = \"discounts\" }\n";
+    let contract =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tables.toml")).unwrap();
+    let combined = contract.replacen("\n[tables.overlapping]", &format!("\n{text}\n[tables.overlapping]"), 1);
+    let err = tulos::contract::parse(Path::new("t.toml"), &combined).unwrap_err();
+    assert!(
+        err.0.iter().any(|d| d.message.contains("input `months` does not say where its value comes from")),
+        "{:#?}",
+        err.0
+    );
+}
+
+#[test]
+fn a_null_cell_matches_a_missing_input_only() {
+    let (code, json) = table_json("level", &["score=null"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        (json["matched_rows"].clone(), json["output"]["value"]["level"].clone()),
+        (serde_json::json!([4]), "low".into())
+    );
+    let (_, json) = table_json("level", &["score=10"]);
+    assert_eq!(json["matched_rows"], serde_json::json!([1]));
+}

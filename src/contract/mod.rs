@@ -214,6 +214,8 @@ impl Field {
 pub enum Input {
     Field(Field),
     Rule(RuleText),
+    /// No source: only `tulos table` can give it a value.
+    Given,
 }
 
 /// A payable item of a participant: the start fee or an outcome.

@@ -706,6 +706,7 @@ fn table_inputs(r: &mut Reader, table: &DecisionTable, attributes: &BTreeMap<Str
     let mut out = Vec::new();
     for column in &table.inputs {
         let input = match &column.source {
+            InputSource::Given => Input::Given,
             InputSource::Expression { text, span } => Input::Rule(rule_text(r.text, text.clone(), span.clone())),
             InputSource::Field(name) => match Field::from_name(name) {
                 Some(field) => {
@@ -798,6 +799,14 @@ fn check_table_ref(
                 return;
             }
         }
+    }
+    if let Some(column) = table.inputs.iter().find(|c| c.source == InputSource::Given) {
+        let msg = format!(
+            "{what} uses table `{}`, but its input `{}` does not say where its value comes from",
+            table.name, column.name
+        );
+        r.error(column.span.clone(), msg).help =
+            Some("add from = \"age\" (a record field) or expr = '…' (a rule) to the column".into());
     }
     match table.outputs.iter().find(|o| o.name == reference.output) {
         Some(o) if o.column_type == expected => {}

@@ -137,7 +137,7 @@ impl<'c> Evaluator<'c> {
                     .zip(inputs)
                     .map(|(column, input)| match input {
                         Input::Rule(r) => compile(format!("table `{}`, input `{}`", t.name, column.name), Some(r)),
-                        Input::Field(_) => None,
+                        Input::Field(_) | Input::Given => None,
                     })
                     .collect();
                 (t.name.clone(), rules)
@@ -307,7 +307,14 @@ impl Run<'_, '_> {
                     })?
                 }
                 (Input::Field(field), _) => field_value(field, self.record, item),
-                (Input::Rule(_), None) => unreachable!("every expr input is compiled"),
+                // Refused when the contract is read; kept total rather than panic.
+                (Input::Given, _) | (Input::Rule(_), None) => {
+                    return Err(table_error(
+                        &table.name,
+                        self.record,
+                        &format!("input `{}` has no source", column.name),
+                    ));
+                }
             };
             inputs.insert(column.name.clone(), value);
         }

@@ -297,10 +297,12 @@ impl Analysis<'_> {
         let index = self.complete_index();
         let mut out = Vec::new();
         for (r, row) in self.table.rows.iter().enumerate() {
-            let dead = index
-                .iter()
-                .enumerate()
-                .find(|(_, ix)| ix.as_ref().is_some_and(|ix| !ix.accepts.iter().any(|per_row| per_row[r])));
+            // A `null` cell is for missing values, which lie outside every
+            // domain analysed here; such a row is not dead.
+            let dead = index.iter().enumerate().find(|(c, ix)| {
+                !row.conditions[*c].admits_null()
+                    && ix.as_ref().is_some_and(|ix| !ix.accepts.iter().any(|per_row| per_row[r]))
+            });
             if let Some((c, _)) = dead {
                 let col = &self.table.inputs[c];
                 let message = format!(

@@ -120,12 +120,19 @@ impl Test {
         }
     }
 
-    /// The literals the test mentions (its boundaries, for analysis).
+    /// The literals the test mentions (its boundaries, for analysis). The
+    /// `null` test mentions none: null is not in any column's domain.
     pub fn literals(&self) -> Vec<&Value> {
         match self {
+            Test::Compare(_, Value::Null) => Vec::new(),
             Test::Compare(_, v) => vec![v],
             Test::Range(r) => vec![&r.low, &r.high],
         }
+    }
+
+    /// The DMN `null` test: matches a missing value.
+    fn is_null(&self) -> bool {
+        *self == Test::Compare(CmpOp::Eq, Value::Null)
     }
 }
 
@@ -137,13 +144,20 @@ impl UnaryTests {
             return true;
         };
         let hit = match value {
-            Value::Null => return false,
+            // Only an explicit `null` test admits a missing value; a
+            // negation never does, so a missing fact cannot qualify anyone.
+            Value::Null => return !*negated && tests.iter().any(Test::is_null),
             Value::TextSet(items) => {
                 items.iter().any(|item| tests.iter().any(|t| t.matches(&Value::Text(item.clone()))))
             }
             single => tests.iter().any(|t| t.matches(single)),
         };
         hit != *negated
+    }
+
+    /// Whether a missing value passes the cell (`-` or a `null` test).
+    pub fn admits_null(&self) -> bool {
+        self.matches(&Value::Null)
     }
 
     /// Every literal the cell mentions.
@@ -247,8 +261,16 @@ pub fn parse_cell(text: &str, ty: ColumnType) -> Result<UnaryTests, String> {
 /// a text input's allowed value). Text is taken verbatim — output text is
 /// not a test, so it needs no quotes.
 pub fn parse_literal(text: &str, ty: ColumnType) -> Result<Value, String> {
+    // FEEL literals, so tables translated from DMN read the same: `null`,
+    // and a text in double quotes (`"Approved"` is the text Approved).
+    let trimmed = text.trim();
+    if trimmed == "null" {
+        return Ok(Value::Null);
+    }
     if matches!(ty, ColumnType::Text | ColumnType::TextSet) {
-        return Ok(Value::Text(text.to_string()));
+        let quoted = trimmed.len() >= 2 && trimmed.starts_with('"') && trimmed.ends_with('"');
+        let text = if quoted { trimmed[1..trimmed.len() - 1].replace("\\\"", "\"") } else { text.to_string() };
+        return Ok(Value::Text(text));
     }
     let mut p = Parser { text: text.trim(), pos: 0, ty };
     let value = p.literal()?;
@@ -336,6 +358,17 @@ impl<'a> Parser<'a> {
         self.eat("(")
     }
 
+    /// Consume `word` when it stands alone (followed by a delimiter or end).
+    fn eat_word(&mut self, word: &str) -> bool {
+        self.skip_ws();
+        let rest = self.rest();
+        let alone = rest.strip_prefix(word).is_some_and(|after| after.chars().next().is_none_or(is_delimiter));
+        if alone {
+            self.pos += word.len();
+        }
+        alone
+    }
+
     fn tests(&mut self) -> Result<Vec<Test>, String> {
         let mut tests = vec![self.test()?];
         while self.eat(",") {
@@ -362,6 +395,9 @@ impl<'a> Parser<'a> {
             if self.eat(token) {
                 return self.range(low_closed).map(Test::Range);
             }
+        }
+        if self.eat_word("null") {
+            return Ok(Test::Compare(CmpOp::Eq, Value::Null));
         }
         Ok(Test::Compare(CmpOp::Eq, self.literal()?))
     }
@@ -541,6 +577,17 @@ mod tests {
         assert_eq!(passing("not(1, 2, 5)", n, &v), [&v[2]]);
         assert_eq!(passing("not([2..3])", n, &v), [&v[0], &v[3]]);
         assert_eq!(passing("< 2, > 3", n, &v), [&v[0], &v[3]]);
+    }
+
+    #[test]
+    fn the_null_test_matches_only_a_missing_value() {
+        let null = cell("null", ColumnType::Number);
+        assert!(null.matches(&Value::Null));
+        assert!(!null.matches(&Value::Number(5.into())));
+        let not_null = cell("not(null)", ColumnType::Number);
+        assert!(not_null.matches(&Value::Number(5.into())));
+        assert!(!not_null.matches(&Value::Null));
+        assert!(cell("null, > 3", ColumnType::Number).matches(&Value::Number(4.into())));
     }
 
     #[test]

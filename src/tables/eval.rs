@@ -255,6 +255,8 @@ pub(super) fn parse_input(table: &DecisionTable, column: &str, text: &str) -> Re
     })?;
     let text = text.trim();
     let value = match col.column_type {
+        // A missing value, as FEEL writes it (JSON null arrives as "null").
+        _ if text == "null" => Value::Null,
         ColumnType::Text => Value::Text(text.to_string()),
         ColumnType::Number => parse_decimal(text)
             .map(Value::Number)

@@ -171,6 +171,9 @@ pub enum InputSource {
     /// A rhai expression (`expr = '…'`), compiled by the contract layer.
     /// `span` covers the TOML string including its quotes.
     Expression { text: String, span: Range<usize> },
+    /// Neither: the value is given by hand (`tulos table --set`). Such a
+    /// table can be tried and checked but not used to pay participants.
+    Given,
 }
 
 /// How matching rows become the table's result (DMN 1.3 hit policies).

@@ -254,7 +254,7 @@ impl Parser<'_> {
 
     fn input_column(&mut self, item: &Item<'_>) -> Option<InputColumn> {
         let (entries, name, ty) = self.column_header(item, &INPUT_KEYS)?;
-        let source = self.input_source(entries, item.span());
+        let source = self.input_source(entries);
         let ty = ty?;
         let domain = match entries.get("values") {
             Some(values) => Some(self.domain(values, ty)?),
@@ -263,8 +263,9 @@ impl Parser<'_> {
         Some(InputColumn { name, source: source?, column_type: ty, domain, span: item.span() })
     }
 
-    /// Exactly one of `from = "field"` and `expr = '…'`.
-    fn input_source(&mut self, entries: &DeTable<'_>, owner: Span) -> Option<InputSource> {
+    /// At most one of `from = "field"` and `expr = '…'`; with neither the
+    /// value is given by hand.
+    fn input_source(&mut self, entries: &DeTable<'_>) -> Option<InputSource> {
         match (entries.get("from"), entries.get("expr")) {
             (Some(from), None) => Some(InputSource::Field(self.string(from, "`from`")?.to_string())),
             (None, Some(expr)) => {
@@ -278,14 +279,7 @@ impl Parser<'_> {
                 );
                 None
             }
-            (None, None) => {
-                self.error(
-                    owner,
-                    "the column does not say where its value comes from",
-                    "add from = \"record_field\" or expr = '…rhai expression…'",
-                );
-                None
-            }
+            (None, None) => Some(InputSource::Given),
         }
     }
 
@@ -707,8 +701,8 @@ rows = [
     fn column_definitions_are_checked() {
         let d = error(&with("from = \"groups\",", "from = \"groups\", expr = 'x',"));
         assert_eq!(d.message, "a column takes its value from `from` or `expr`, not both");
-        let d = error(&with("from = \"groups\",", ""));
-        assert_eq!(d.message, "the column does not say where its value comes from");
+        let t = table(&with("from = \"groups\",", ""));
+        assert_eq!(t.inputs[1].source, InputSource::Given);
         let d = error(&with(r#"name = "start""#, r#"name = "age""#));
         assert_eq!(d.message, r#"two columns are called "age""#);
         let d = error(&with(r#"name = "tariff", type = "decimal""#, r#"name = "tariff", type = "text_set""#));
