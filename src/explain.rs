@@ -44,7 +44,7 @@ pub fn explain(
         RecordOutcome::Ineligible(i) => format!("not eligible: {}", i.reason),
         RecordOutcome::Eligible(_) => "eligible".into(),
     };
-    let mine = |p: &String| *p == record.id;
+    let mine = |p: &str| p == record.id;
     Ok(Explanation {
         contract: contract.id.clone(),
         participant: record.id.clone(),

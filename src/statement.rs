@@ -5,8 +5,14 @@
 //! identity `(contract, participant, item, occurrence)`; every eligible
 //! participant who is not paid for an item has a coded reason; totals are
 //! sums of the lines, exact to the cent.
+//!
+//! Texts repeated on many lines (ids, clauses, rule locations, groups) are
+//! shared `Arc<str>`s, so a million-line statement does not hold a million
+//! copies of the contract id.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -18,10 +24,10 @@ use crate::money::Rounding;
 /// Stable identity of a statement line, the key a ledger pays against.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct LineId {
-    pub contract: String,
+    pub contract: Arc<str>,
     /// Participant id; empty for fees not tied to a participant.
-    pub participant: String,
-    pub item: String,
+    pub participant: Arc<str>,
+    pub item: Arc<str>,
     /// 1-based occurrence of a recurring item (1 for one-off items).
     pub occurrence: u32,
 }
@@ -38,14 +44,14 @@ pub struct Line {
     /// Tariff in force on `achieved_on`.
     pub tariff: Decimal,
     /// Contract clause the tariff comes from.
-    pub clause: Option<String>,
+    pub clause: Option<Arc<str>>,
     /// Decision-table rows that gave the tariff or a factor, e.g.
     /// `job_entry_tariff row 2`.
-    pub tables: Vec<String>,
+    pub tables: Vec<Arc<str>>,
     /// Combined multiplier (1 when none applies).
     pub multiplier: Decimal,
     /// Ids of the multipliers that applied.
-    pub multipliers: Vec<String>,
+    pub multipliers: Vec<Arc<str>>,
     /// `tariff × multiplier`, rounded: what the line would pay uncapped.
     pub amount: Decimal,
     /// Part of `amount` withheld by a cap.
@@ -58,9 +64,9 @@ pub struct Line {
     pub vat: Decimal,
     pub gross: Decimal,
     /// Where the rule is: `contracts/x.toml:41 outcome employed_3m`.
-    pub rule: String,
-    pub municipality: Option<String>,
-    pub groups: Vec<String>,
+    pub rule: Arc<str>,
+    pub municipality: Option<Arc<str>>,
+    pub groups: Arc<[String]>,
 }
 
 /// Why an eligible participant is not paid for an item.
@@ -81,20 +87,34 @@ pub enum ReasonCode {
     MaxReached,
 }
 
+impl ReasonCode {
+    /// The code as written in statements (`not_achieved`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ReasonCode::NotAchieved => "not_achieved",
+            ReasonCode::AchievedAfterAsOf => "achieved_after_as_of",
+            ReasonCode::Requires => "requires",
+            ReasonCode::ExcludedBy => "excluded_by",
+            ReasonCode::NoTariff => "no_tariff",
+            ReasonCode::MaxReached => "max_reached",
+        }
+    }
+}
+
 /// An item an eligible participant gets nothing for, and why.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Unpaid {
-    pub participant: String,
-    pub item: String,
+    pub participant: Arc<str>,
+    pub item: Arc<str>,
     pub reason: ReasonCode,
     /// Human-readable detail, e.g. "requires job_entry".
-    pub detail: String,
+    pub detail: Cow<'static, str>,
 }
 
 /// A participant record that did not meet the eligibility rules.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Ineligible {
-    pub participant: String,
+    pub participant: Arc<str>,
     pub reason: String,
 }
 
@@ -125,26 +145,34 @@ impl Amounts {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Totals {
     pub overall: Amounts,
-    pub by_item: BTreeMap<String, Amounts>,
-    pub by_municipality: BTreeMap<String, Amounts>,
-    pub by_group: BTreeMap<String, Amounts>,
+    pub by_item: BTreeMap<Arc<str>, Amounts>,
+    pub by_municipality: BTreeMap<Arc<str>, Amounts>,
+    pub by_group: BTreeMap<Arc<str>, Amounts>,
 }
 
 impl Totals {
     pub fn of(lines: &[Line]) -> Self {
+        let unknown: Arc<str> = Arc::from("(unknown)");
         let mut t = Totals::default();
         for l in lines {
             t.overall.add(l);
-            t.by_item.entry(l.id.item.clone()).or_default().add(l);
+            add(&mut t.by_item, &l.id.item, l);
             if l.kind != ItemKind::FixedFee {
-                let m = l.municipality.clone().unwrap_or_else(|| "(unknown)".into());
-                t.by_municipality.entry(m).or_default().add(l);
+                add(&mut t.by_municipality, l.municipality.as_ref().unwrap_or(&unknown), l);
             }
-            for g in &l.groups {
-                t.by_group.entry(g.clone()).or_default().add(l);
+            for g in l.groups.iter() {
+                add(&mut t.by_group, g, l);
             }
         }
         t
+    }
+}
+
+/// Add `l` to `key`'s amounts, allocating the key only the first time.
+fn add(totals: &mut BTreeMap<Arc<str>, Amounts>, key: &str, l: &Line) {
+    match totals.get_mut(key) {
+        Some(a) => a.add(l),
+        None => totals.entry(Arc::from(key)).or_default().add(l),
     }
 }
 

@@ -97,13 +97,19 @@ fn lines(s: &Statement) -> Vec<(String, String, u32, String, String)> {
     s.lines
         .iter()
         .map(|l| {
-            (l.id.participant.clone(), l.id.item.clone(), l.id.occurrence, l.net.to_string(), l.withheld.to_string())
+            (
+                l.id.participant.to_string(),
+                l.id.item.to_string(),
+                l.id.occurrence,
+                l.net.to_string(),
+                l.withheld.to_string(),
+            )
         })
         .collect()
 }
 
 fn reasons(s: &Statement) -> Vec<(String, String, ReasonCode)> {
-    s.unpaid.iter().map(|u| (u.participant.clone(), u.item.clone(), u.reason.clone())).collect()
+    s.unpaid.iter().map(|u| (u.participant.to_string(), u.item.to_string(), u.reason.clone())).collect()
 }
 
 fn row(p: &str, item: &str, occ: u32, net: &str, withheld: &str) -> (String, String, u32, String, String) {
@@ -254,7 +260,7 @@ outcomes = ["education", "trial"]
         vec![row("P-1", "education", 1, "700.00", "0.00"), row("P-2", "education", 1, "400.00", "0.00")]
     );
     let excluded: Vec<_> =
-        s.unpaid.iter().filter(|u| u.reason == ReasonCode::ExcludedBy).map(|u| &u.participant).collect();
+        s.unpaid.iter().filter(|u| u.reason == ReasonCode::ExcludedBy).map(|u| &*u.participant).collect();
     assert_eq!(excluded, ["P-1", "P-2"]);
 }
 
@@ -278,11 +284,14 @@ tariff = [
         person("P-4", Some("2026-01-15"), None),
     ];
     let s = ok(body, records, "2026-12-31");
-    let got: Vec<_> =
-        s.lines.iter().map(|l| (l.id.participant.as_str(), l.tariff.to_string(), l.clause.clone().unwrap())).collect();
+    let got: Vec<_> = s
+        .lines
+        .iter()
+        .map(|l| (&*l.id.participant, l.tariff.to_string(), l.clause.as_deref().unwrap().to_string()))
+        .collect();
     assert_eq!(got, [("P-1", "1000.00".to_string(), "§ 6".to_string()), ("P-2", "1100.00".into(), "Muutos 1".into())]);
     let no_tariff: Vec<_> =
-        s.unpaid.iter().filter(|u| u.reason == ReasonCode::NoTariff).map(|u| u.participant.as_str()).collect();
+        s.unpaid.iter().filter(|u| u.reason == ReasonCode::NoTariff).map(|u| &*u.participant).collect();
     assert_eq!(no_tariff, ["P-3", "P-4"]);
 }
 
@@ -374,7 +383,7 @@ fn monthly_fixed_fees_fall_due_at_each_month_end_up_to_as_of() {
         "{ONE_OUTCOME}\n[[fixed_fee]]\nid = \"delivery\"\nname = {{ fi = \"Palvelumaksu\", en = \"Delivery\" }}\namount = \"500.00\"\nfrom = 2026-01-15\n"
     );
     let s = ok(&body, vec![], "2026-04-29");
-    let got: Vec<_> = s.lines.iter().map(|l| (l.id.participant.as_str(), l.achieved_on.to_string())).collect();
+    let got: Vec<_> = s.lines.iter().map(|l| (&*l.id.participant, l.achieved_on.to_string())).collect();
     assert_eq!(got, [("", "2026-01-31".to_string()), ("", "2026-02-28".into()), ("", "2026-03-31".into())]);
 }
 

@@ -1,6 +1,8 @@
 //! Phase 1: one record at a time, from eligibility to candidate lines.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -15,7 +17,7 @@ use crate::records::{Arm, AttributeValue, Record};
 use crate::scripting::{
     CompiledRule, EvalContext, Library, Limits, ParamValue, RuleEngine, RuleError, RuleSource, RuleValue,
 };
-use crate::statement::{Ineligible, LineId, ReasonCode, Unpaid};
+use crate::statement::{Ineligible, Line, LineId, ReasonCode, Unpaid};
 use crate::tables::{TableOutput, Value};
 
 /// A contract compiled for one run: one rule engine, every rule compiled
@@ -28,11 +30,19 @@ pub struct Evaluator<'c> {
     multipliers: Vec<Option<CompiledRule>>,
     /// Table name → compiled rule of each `expr` input column.
     table_rules: BTreeMap<String, Vec<Option<CompiledRule>>>,
+    /// Texts every line repeats, made once per run and shared.
+    contract_id: Arc<str>,
+    multiplier_ids: Vec<Arc<str>>,
 }
 
 struct CompiledItem {
     condition: Option<CompiledRule>,
     achieved_on: Option<CompiledRule>,
+    id: Arc<str>,
+    /// `contracts/x.toml:41 outcome employed_3m`.
+    rule: Arc<str>,
+    /// The clause of each tariff version, or of the tariff table.
+    clauses: Vec<Option<Arc<str>>>,
 }
 
 /// What evaluating one record gave.
@@ -44,32 +54,19 @@ pub enum RecordOutcome {
     Eligible(Eligible),
 }
 
-/// An eligible participant's candidate lines (before caps) and reasons.
+/// An eligible participant's lines before settlement, and reasons.
 #[derive(Debug)]
 pub struct Eligible {
-    pub candidates: Vec<Candidate>,
+    pub lines: Vec<Pending>,
     pub unpaid: Vec<Unpaid>,
 }
 
-/// A line before caps and VAT.
+/// A line before caps and VAT (`net = amount`, `vat = gross = 0`), with its
+/// item's position in the contract, which orders lines of one day.
 #[derive(Debug, Clone)]
-pub struct Candidate {
-    pub id: LineId,
-    /// Position of the item in the contract (orders lines of one day).
-    pub item_index: usize,
-    pub kind: ItemKind,
-    pub achieved_on: NaiveDate,
-    pub tariff: Decimal,
-    pub clause: Option<String>,
-    /// The decision-table rows the tariff and factors came from.
-    pub tables: Vec<String>,
-    pub multiplier: Decimal,
-    pub multipliers: Vec<String>,
-    /// `round(tariff × multiplier)`.
-    pub amount: Decimal,
-    pub rule: String,
-    pub municipality: Option<String>,
-    pub groups: Vec<String>,
+pub struct Pending {
+    pub item_index: u32,
+    pub line: Line,
 }
 
 /// One evaluated rule or table, for `tulos explain`.
@@ -112,11 +109,27 @@ impl<'c> Evaluator<'c> {
             .iter()
             .map(|item| {
                 let what = format!("{} `{}`", kind_word(item.kind), item.id);
+                let share = |clause: Option<&String>| clause.map(|c| Arc::from(c.as_str()));
                 CompiledItem {
                     condition: compile(format!("{what}, condition"), item.condition.as_ref()),
                     achieved_on: match &item.achieved_on {
                         Achievement::ServiceStart => None,
                         Achievement::Rule(r) => compile(format!("{what}, achieved_on"), Some(r)),
+                    },
+                    id: Arc::from(item.id.as_str()),
+                    rule: Arc::from(format!(
+                        "{}:{} {} {}",
+                        contract.file.display(),
+                        item.line,
+                        kind_word(item.kind),
+                        item.id
+                    )),
+                    clauses: match &item.tariff {
+                        Tariff::Fixed(timeline) => timeline.versions.iter().map(|v| share(v.clause.as_ref())).collect(),
+                        Tariff::Table(reference) => {
+                            let table = contract.table(&reference.table).and_then(|t| t.clause.as_ref());
+                            vec![share(table.or(item.clause.as_ref()))]
+                        }
                     },
                 }
             })
@@ -146,7 +159,16 @@ impl<'c> Evaluator<'c> {
         if !diags.is_empty() {
             return Err(Diagnostics(diags));
         }
-        Ok(Evaluator { contract, engine, eligibility, items, multipliers, table_rules })
+        Ok(Evaluator {
+            contract,
+            engine,
+            eligibility,
+            items,
+            multipliers,
+            table_rules,
+            contract_id: Arc::from(contract.id.as_str()),
+            multiplier_ids: contract.multipliers.iter().map(|m| Arc::from(m.id.as_str())).collect(),
+        })
     }
 
     /// Convert the record's attributes to the types the contract declares,
@@ -177,31 +199,35 @@ impl<'c> Evaluator<'c> {
         if record.arm == Arm::Control {
             return Ok(RecordOutcome::Control);
         }
-        let mut run = Run { ev: self, record, as_of, params: self.params(record.service.start), trace };
+        let mut run = Run {
+            ev: self,
+            record,
+            as_of,
+            params: self.params(record.service.start),
+            trace,
+            participant: Arc::from(record.id.as_str()),
+            municipality: record.municipality.as_deref().map(Arc::from),
+            groups: Arc::from(record.groups.as_slice()),
+        };
         if let Some(reason) = run.ineligibility()? {
             let reason = match &c.eligibility.clause {
                 Some(clause) => format!("{clause}: {reason}"),
                 None => reason,
             };
-            return Ok(RecordOutcome::Ineligible(Ineligible { participant: record.id.clone(), reason }));
+            return Ok(RecordOutcome::Ineligible(Ineligible { participant: run.participant, reason }));
         }
-        let mut out = Eligible { candidates: Vec::new(), unpaid: Vec::new() };
+        let mut out = Eligible { lines: Vec::new(), unpaid: Vec::new() };
         let mut achieved = BTreeMap::new();
         for (index, (item, compiled)) in c.items.iter().zip(&self.items).enumerate() {
             // An outcome whose prerequisite was not achieved is not evaluated:
             // its rules may rely on `achieved.<prerequisite>` being a date.
             if let Some(req) = item.requires.iter().find(|r| !achieved.contains_key(*r)) {
-                let detail = format!("requires {req}, which was not achieved");
-                out.unpaid.push(Unpaid {
-                    participant: record.id.clone(),
-                    item: item.id.clone(),
-                    reason: ReasonCode::Requires,
-                    detail,
-                });
+                let detail = format!("requires {req}, which was not achieved").into();
+                out.unpaid.push(run.unpaid(compiled, ReasonCode::Requires, detail));
                 continue;
             }
             let dates = run.dates(item, compiled, &achieved)?;
-            run.item_lines(index, item, dates, &mut achieved, &mut out)?;
+            run.item_lines(index, item, compiled, dates, &mut achieved, &mut out)?;
         }
         self.apply_exclusivity(&mut out);
         Ok(RecordOutcome::Eligible(out))
@@ -226,7 +252,7 @@ impl<'c> Evaluator<'c> {
         for group in &self.contract.exclusive {
             let total = |id: &str| -> Option<Decimal> {
                 let amounts: Vec<Decimal> =
-                    out.candidates.iter().filter(|c| c.id.item == id).map(|c| c.amount).collect();
+                    out.lines.iter().filter(|p| &*p.line.id.item == id).map(|p| p.line.amount).collect();
                 (!amounts.is_empty()).then(|| amounts.iter().sum())
             };
             let mut best: Option<(&String, Decimal)> = None;
@@ -239,18 +265,19 @@ impl<'c> Evaluator<'c> {
             }
             let Some((winner, _)) = best else { continue };
             let winner = winner.clone();
-            let mut excluded: Vec<(String, String)> = Vec::new();
-            out.candidates.retain(|c| {
-                let lose = c.id.item != winner && group.items.contains(&c.id.item);
+            let mut excluded: Vec<(Arc<str>, Arc<str>)> = Vec::new();
+            out.lines.retain(|p| {
+                let id = &p.line.id;
+                let lose = *id.item != *winner && group.items.iter().any(|g| **g == *id.item);
                 if lose {
-                    excluded.push((c.id.participant.clone(), c.id.item.clone()));
+                    excluded.push((id.participant.clone(), id.item.clone()));
                 }
                 !lose
             });
             excluded.dedup();
             for (participant, item) in excluded {
                 let detail = format!("excluded by {winner} (only the highest of {} is paid)", group.items.join(", "));
-                out.unpaid.push(Unpaid { participant, item, reason: ReasonCode::ExcludedBy, detail });
+                out.unpaid.push(Unpaid { participant, item, reason: ReasonCode::ExcludedBy, detail: detail.into() });
             }
         }
     }
@@ -263,9 +290,16 @@ struct Run<'a, 'c> {
     as_of: NaiveDate,
     params: BTreeMap<String, ParamValue>,
     trace: Option<&'a mut Vec<Step>>,
+    participant: Arc<str>,
+    municipality: Option<Arc<str>>,
+    groups: Arc<[String]>,
 }
 
 impl Run<'_, '_> {
+    fn unpaid(&self, item: &CompiledItem, reason: ReasonCode, detail: Cow<'static, str>) -> Unpaid {
+        Unpaid { participant: self.participant.clone(), item: item.id.clone(), reason, detail }
+    }
+
     fn rule(
         &mut self,
         rule: &CompiledRule,
@@ -409,66 +443,63 @@ impl Run<'_, '_> {
         &mut self,
         index: usize,
         item: &Item,
+        compiled: &CompiledItem,
         dates: Vec<NaiveDate>,
         achieved: &mut BTreeMap<String, NaiveDate>,
         out: &mut Eligible,
     ) -> Result<(), RuleError> {
-        let record = self.record;
-        let unpaid =
-            |reason, detail: String| Unpaid { participant: record.id.clone(), item: item.id.clone(), reason, detail };
         let Some(first) = dates.first().copied() else {
-            out.unpaid.push(unpaid(ReasonCode::NotAchieved, "not achieved".into()));
+            out.unpaid.push(self.unpaid(compiled, ReasonCode::NotAchieved, "not achieved".into()));
             return Ok(());
         };
         if first > self.as_of {
             let detail = format!("achieved on {first}, after the as-of date {}", self.as_of);
-            out.unpaid.push(unpaid(ReasonCode::AchievedAfterAsOf, detail));
+            out.unpaid.push(self.unpaid(compiled, ReasonCode::AchievedAfterAsOf, detail.into()));
             return Ok(());
         }
         if let Some(req) = item.requires.iter().find(|req| achieved.get(*req).is_none_or(|d| *d > first)) {
-            out.unpaid.push(unpaid(ReasonCode::Requires, format!("requires {req} achieved by {first}")));
+            let detail = format!("requires {req} achieved by {first}");
+            out.unpaid.push(self.unpaid(compiled, ReasonCode::Requires, detail.into()));
             return Ok(());
         }
         achieved.insert(item.id.clone(), first);
         let due: Vec<NaiveDate> = dates.into_iter().filter(|d| *d <= self.as_of).collect();
         let max = item.max_per_participant as usize;
         if due.len() > max {
-            out.unpaid.push(unpaid(ReasonCode::MaxReached, format!("{} occurrences, at most {max} paid", due.len())));
+            let detail = format!("{} occurrences, at most {max} paid", due.len());
+            out.unpaid.push(self.unpaid(compiled, ReasonCode::MaxReached, detail.into()));
         }
         let (multiplier, applied, tables) = self.multiplier(item)?;
         let c = self.ev.contract;
         for (n, date) in due.into_iter().take(max).enumerate() {
             let (tariff, clause, table) = match &item.tariff {
-                Tariff::Fixed(timeline) => match timeline.on(date) {
-                    Some(v) => (v.value, v.clause.clone(), None),
+                Tariff::Fixed(timeline) => match timeline.versions.iter().position(|v| v.period.contains(date)) {
+                    Some(i) => (timeline.versions[i].value, compiled.clauses[i].clone(), None),
                     None => {
-                        out.unpaid.push(unpaid(ReasonCode::NoTariff, format!("no tariff in force on {date}")));
+                        let detail = format!("no tariff in force on {date}");
+                        out.unpaid.push(self.unpaid(compiled, ReasonCode::NoTariff, detail.into()));
                         continue;
                     }
                 },
                 Tariff::Table(reference) => match self.lookup(reference, Some(&item.id))? {
-                    Some(Found { value: Value::Number(t), trace }) => {
-                        let clause =
-                            c.table(&reference.table).and_then(|t| t.clause.clone()).or_else(|| item.clause.clone());
-                        (t, clause, Some(trace))
-                    }
+                    Some(Found { value: Value::Number(t), trace }) => (t, compiled.clauses[0].clone(), Some(trace)),
                     _ => {
                         let detail = format!("no row of tariff table {} matches", reference.table);
-                        out.unpaid.push(unpaid(ReasonCode::NoTariff, detail));
+                        out.unpaid.push(self.unpaid(compiled, ReasonCode::NoTariff, detail.into()));
                         continue;
                     }
                 },
             };
             let mut line_tables = tables.clone();
             line_tables.extend(table);
-            out.candidates.push(Candidate {
+            let amount = c.rounding.apply(tariff * multiplier);
+            let line = Line {
                 id: LineId {
-                    contract: c.id.clone(),
-                    participant: record.id.clone(),
-                    item: item.id.clone(),
+                    contract: self.ev.contract_id.clone(),
+                    participant: self.participant.clone(),
+                    item: compiled.id.clone(),
                     occurrence: n as u32 + 1,
                 },
-                item_index: index,
                 kind: item.kind,
                 achieved_on: date,
                 tariff,
@@ -476,11 +507,17 @@ impl Run<'_, '_> {
                 tables: line_tables,
                 multiplier,
                 multipliers: applied.clone(),
-                amount: c.rounding.apply(tariff * multiplier),
-                rule: format!("{}:{} {} {}", c.file.display(), item.line, kind_word(item.kind), item.id),
-                municipality: record.municipality.clone(),
-                groups: record.groups.clone(),
-            });
+                amount,
+                withheld: Decimal::ZERO,
+                withheld_by: None,
+                net: amount,
+                vat: Decimal::ZERO,
+                gross: Decimal::ZERO,
+                rule: compiled.rule.clone(),
+                municipality: self.municipality.clone(),
+                groups: self.groups.clone(),
+            };
+            out.lines.push(Pending { item_index: index as u32, line });
         }
         Ok(())
     }
@@ -488,14 +525,14 @@ impl Run<'_, '_> {
     /// The combined factor for `item` from the participant's matching
     /// multipliers, the ids of those that applied, and the table rows that
     /// gave the applied factors.
-    fn multiplier(&mut self, item: &Item) -> Result<(Decimal, Vec<String>, Vec<String>), RuleError> {
+    fn multiplier(&mut self, item: &Item) -> Result<(Decimal, Vec<Arc<str>>, Vec<Arc<str>>), RuleError> {
         let c = self.ev.contract;
         if item.kind != ItemKind::Outcome {
             return Ok((Decimal::ONE, Vec::new(), Vec::new()));
         }
         // (multiplier id, factor, table row that gave it)
-        let mut factors: Vec<(&str, Decimal, Option<String>)> = Vec::new();
-        for (m, rule) in c.multipliers.iter().zip(&self.ev.multipliers) {
+        let mut factors: Vec<(&Arc<str>, Decimal, Option<Arc<str>>)> = Vec::new();
+        for ((m, rule), id) in c.multipliers.iter().zip(&self.ev.multipliers).zip(&self.ev.multiplier_ids) {
             if !(m.items.is_empty() || m.items.contains(&item.id)) || selector_mismatch(&m.when, self.record).is_some()
             {
                 continue;
@@ -507,21 +544,21 @@ impl Run<'_, '_> {
                 }
             }
             match &m.factor {
-                Factor::Fixed(f) => factors.push((&m.id, *f, None)),
+                Factor::Fixed(f) => factors.push((id, *f, None)),
                 Factor::Table(reference) => {
                     if let Some(Found { value: Value::Number(f), trace }) = self.lookup(reference, Some(&item.id))? {
-                        factors.push((&m.id, f, Some(trace)));
+                        factors.push((id, f, Some(trace)));
                     }
                 }
             }
         }
-        let applied: Vec<&(&str, Decimal, Option<String>)> = match c.combine {
+        let applied: Vec<&(&Arc<str>, Decimal, Option<Arc<str>>)> = match c.combine {
             Combine::Product => factors.iter().collect(),
             // The first of equal factors wins, so the choice is stable.
             Combine::Highest => factors.iter().rev().max_by(|a, b| a.1.cmp(&b.1)).into_iter().collect(),
         };
         let factor = if applied.is_empty() { Decimal::ONE } else { applied.iter().map(|f| f.1).product() };
-        let ids = applied.iter().map(|f| f.0.to_string()).collect();
+        let ids = applied.iter().map(|f| f.0.clone()).collect();
         let tables = applied.iter().filter_map(|f| f.2.clone()).collect();
         Ok((factor, ids, tables))
     }

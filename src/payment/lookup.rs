@@ -2,6 +2,7 @@
 //! column from the record, evaluating the table, reading one output.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -82,17 +83,18 @@ fn unemployment_days_before(record: &Record) -> i64 {
 pub(super) struct Found {
     pub value: Value,
     /// e.g. `job_entry_tariff row 2`.
-    pub trace: String,
+    pub trace: Arc<str>,
 }
 
 impl Found {
-    pub fn describe(reference: &TableRef, rows: &[usize]) -> String {
+    pub fn describe(reference: &TableRef, rows: &[usize]) -> Arc<str> {
         let rows: Vec<String> = rows.iter().map(ToString::to_string).collect();
-        match rows.as_slice() {
+        let text = match rows.as_slice() {
             [] => format!("{} (no row)", reference.table),
             [one] => format!("{} row {one}", reference.table),
             many => format!("{} rows {}", reference.table, many.join(", ")),
-        }
+        };
+        Arc::from(text)
     }
 }
 

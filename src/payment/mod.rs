@@ -6,8 +6,8 @@
 //! 1. **Per record, streamed** ([`Evaluator::evaluate`]): eligibility, each
 //!    item (achieved? on which dates? requirements met? tariff in force?),
 //!    multipliers, rounding, exclusivity. The record is then dropped; only
-//!    candidate lines and reasons are kept.
-//! 2. **Over all candidates** ([`settle`]): fixed fees are added, lines are
+//!    its pending lines and reasons are kept, in a [`Settlement`].
+//! 2. **Over all lines** ([`settle`]): fixed fees are added, lines are
 //!    ordered by achievement date, then participant id, then the item's
 //!    position in the contract, then occurrence — and caps are applied in
 //!    that order: the item's `cap_total`, then the participant's cap, then
@@ -35,10 +35,10 @@ use crate::contract::Contract;
 use crate::diagnostic::Diagnostic;
 use crate::records::Record;
 use crate::scripting::RuleError;
-use crate::statement::{Counts, Inputs, Period, Statement};
+use crate::statement::{Inputs, Period, Statement};
 
 pub use evaluate::{Evaluator, RecordOutcome, Step};
-pub use settle::settle;
+pub use settle::{settle, Settlement};
 
 /// What a calculation was asked for.
 #[derive(Debug, Clone, Copy)]
@@ -69,9 +69,8 @@ pub fn calculate(
     inputs: Inputs,
     request: Request,
 ) -> Result<Statement, CalcError> {
-    let mut counts = Counts::default();
+    let mut settlement = Settlement::default();
     let mut errors = Vec::new();
-    let mut evaluated = Vec::new();
     for record in records {
         let record = match record.and_then(|r| evaluator.bind(r)) {
             Ok(r) => r,
@@ -83,15 +82,17 @@ pub fn calculate(
                 continue;
             }
         };
-        counts.records_read += 1;
+        settlement.counts.records_read += 1;
+        // After the first bad record, keep reading only to report every
+        // error at once; evaluating would be wasted.
         if errors.is_empty() {
-            evaluated.push(evaluator.evaluate(&record, request.as_of, None)?);
+            settlement.add(evaluator.evaluate(&record, request.as_of, None)?);
         }
     }
     if !errors.is_empty() {
         return Err(CalcError::Records(errors));
     }
-    Ok(settle(contract, evaluated, counts, inputs, request))
+    Ok(settle(contract, settlement, inputs, request))
 }
 
 /// Fingerprints of the contract, its rule libraries and the record files.

@@ -1,63 +1,71 @@
 //! Phase 2: fixed fees, ordering, caps, VAT, period selection, totals.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::evaluate::{Candidate, RecordOutcome};
+use super::evaluate::{Pending, RecordOutcome};
 use super::Request;
 use crate::calendar::{add_months, month_end, month_start};
 use crate::contract::{Contract, Every, ItemKind};
 use crate::money::{Rounding, RoundingMode};
-use crate::statement::{Counts, Inputs, Line, LineId, Statement, Totals};
+use crate::statement::{Counts, Ineligible, Inputs, Line, LineId, Statement, Totals, Unpaid};
 
-/// Turn evaluated records into the statement (see the module doc of
-/// `payment` for the order of operations).
-pub fn settle(
-    contract: &Contract,
-    evaluated: Vec<RecordOutcome>,
-    mut counts: Counts,
-    inputs: Inputs,
-    request: Request,
-) -> Statement {
-    let mut candidates = Vec::new();
-    let mut unpaid = Vec::new();
-    let mut ineligible = Vec::new();
-    for outcome in evaluated {
+/// What phase 1 has produced so far, accumulated as records stream by.
+#[derive(Debug, Default)]
+pub struct Settlement {
+    pub counts: Counts,
+    lines: Vec<Pending>,
+    unpaid: Vec<Unpaid>,
+    ineligible: Vec<Ineligible>,
+}
+
+impl Settlement {
+    /// Take in one evaluated record.
+    pub fn add(&mut self, outcome: RecordOutcome) {
+        let counts = &mut self.counts;
         match outcome {
             RecordOutcome::OtherContract => counts.other_contract += 1,
             RecordOutcome::Control => counts.control += 1,
             RecordOutcome::Ineligible(i) => {
                 counts.participants += 1;
                 counts.ineligible += 1;
-                ineligible.push(i);
+                self.ineligible.push(i);
             }
             RecordOutcome::Eligible(e) => {
                 counts.participants += 1;
                 counts.eligible += 1;
-                candidates.extend(e.candidates);
-                unpaid.extend(e.unpaid);
+                self.lines.extend(e.lines);
+                self.unpaid.extend(e.unpaid);
             }
         }
     }
-    candidates.extend(fixed_fees(contract, request.as_of));
-    candidates.sort_by(|a, b| {
-        (a.achieved_on, &a.id.participant, a.item_index, a.id.occurrence).cmp(&(
-            b.achieved_on,
-            &b.id.participant,
-            b.item_index,
-            b.id.occurrence,
-        ))
+}
+
+/// Turn the evaluated records into the statement (see the module doc of
+/// `payment` for the order of operations).
+pub fn settle(contract: &Contract, settlement: Settlement, inputs: Inputs, request: Request) -> Statement {
+    let Settlement { mut counts, mut lines, mut unpaid, mut ineligible } = settlement;
+    lines.extend(fixed_fees(contract, request.as_of));
+    lines.sort_by(|a, b| {
+        let (x, y) = (&a.line, &b.line);
+        (x.achieved_on.cmp(&y.achieved_on))
+            .then_with(|| x.id.participant.cmp(&y.id.participant))
+            .then(a.item_index.cmp(&b.item_index))
+            .then(x.id.occurrence.cmp(&y.id.occurrence))
     });
-    let mut lines = apply_caps(contract, candidates);
+    apply_caps(contract, &mut lines);
+    // The sort key is dropped in place: no second copy of the lines.
+    let mut lines: Vec<Line> = lines.into_iter().map(|p| p.line).collect();
     if let Some(p) = request.period {
         lines.retain(|l| l.achieved_on >= p.from && l.achieved_on <= p.to);
     }
     let mut paid: Vec<&str> = lines
         .iter()
         .filter(|l| l.net > Decimal::ZERO && !l.id.participant.is_empty())
-        .map(|l| l.id.participant.as_str())
+        .map(|l| &*l.id.participant)
         .collect();
     paid.sort_unstable();
     paid.dedup();
@@ -86,9 +94,15 @@ pub fn settle(
 
 /// Fixed-fee lines due by `as_of`: monthly fees on each month's last day
 /// within their period, one-off fees on their first day.
-fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Vec<Candidate> {
+fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Vec<Pending> {
     let mut out = Vec::new();
+    let contract_id: Arc<str> = Arc::from(contract.id.as_str());
+    let no_participant: Arc<str> = Arc::from("");
+    let no_groups: Arc<[String]> = Arc::from(Vec::new());
     for (n, fee) in contract.fixed_fees.iter().enumerate() {
+        let item: Arc<str> = Arc::from(fee.id.as_str());
+        let clause: Option<Arc<str>> = fee.clause.as_deref().map(Arc::from);
+        let rule: Arc<str> = Arc::from(format!("{}:{} fixed_fee {}", contract.file.display(), fee.line, fee.id));
         let last = fee.period.to.map_or(as_of, |t| t.min(as_of));
         let dates: Vec<NaiveDate> = match fee.every {
             Every::Once => vec![fee.period.from].into_iter().filter(|d| *d <= as_of).collect(),
@@ -103,86 +117,77 @@ fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Vec<Candidate> {
             }
         };
         for (k, date) in dates.into_iter().enumerate() {
-            out.push(Candidate {
+            let amount = contract.rounding.apply(fee.amount);
+            let line = Line {
                 id: LineId {
-                    contract: contract.id.clone(),
-                    participant: String::new(),
-                    item: fee.id.clone(),
+                    contract: contract_id.clone(),
+                    participant: no_participant.clone(),
+                    item: item.clone(),
                     occurrence: k as u32 + 1,
                 },
-                item_index: contract.items.len() + n,
                 kind: ItemKind::FixedFee,
                 achieved_on: date,
-                tariff: contract.rounding.apply(fee.amount),
-                clause: fee.clause.clone(),
+                tariff: amount,
+                clause: clause.clone(),
                 tables: Vec::new(),
                 multiplier: Decimal::ONE,
                 multipliers: Vec::new(),
-                amount: contract.rounding.apply(fee.amount),
-                rule: format!("{}:{} fixed_fee {}", contract.file.display(), fee.line, fee.id),
+                amount,
+                withheld: Decimal::ZERO,
+                withheld_by: None,
+                net: amount,
+                vat: Decimal::ZERO,
+                gross: Decimal::ZERO,
+                rule: rule.clone(),
                 municipality: None,
-                groups: Vec::new(),
-            });
+                groups: no_groups.clone(),
+            };
+            out.push(Pending { item_index: (contract.items.len() + n) as u32, line });
         }
     }
     out
 }
 
-/// Apply the item, participant and contract caps in line order.
-fn apply_caps(contract: &Contract, candidates: Vec<Candidate>) -> Vec<Line> {
-    let item_cap: BTreeMap<&str, Decimal> =
-        contract.items.iter().filter_map(|i| i.cap_total.map(|c| (i.id.as_str(), c))).collect();
-    let mut item_paid: BTreeMap<String, Decimal> = BTreeMap::new();
-    let mut participant_paid: BTreeMap<String, Decimal> = BTreeMap::new();
+/// Apply the item, participant and contract caps in line order, then VAT.
+fn apply_caps(contract: &Contract, lines: &mut [Pending]) {
+    // Indexed by `item_index`; fixed fees come after the items and have no cap.
+    let item_cap: Vec<Option<Decimal>> = contract.items.iter().map(|i| i.cap_total).collect();
+    let mut item_paid = vec![Decimal::ZERO; contract.items.len() + contract.fixed_fees.len()];
+    // Only looked up, never iterated, so its order cannot reach the output.
+    let mut participant_paid: HashMap<Arc<str>, Decimal> = HashMap::new();
     let mut total_paid = Decimal::ZERO;
-    let mut lines = Vec::with_capacity(candidates.len());
-    for c in candidates {
-        let mut net = c.amount;
+    for Pending { item_index, line } in lines {
+        let index = *item_index as usize;
+        let mut net = line.amount;
         let mut withheld_by = None;
-        let mut limit = |cap: Option<Decimal>, used: Decimal, name: &str| {
+        let mut limit = |cap: Option<Decimal>, used: Decimal, name: &'static str| {
             if let Some(cap) = cap {
                 let room = (cap - used).max(Decimal::ZERO);
                 if net > room {
                     net = room;
-                    withheld_by = Some(name.to_string());
+                    withheld_by = Some(name);
                 }
             }
         };
-        let used_item = item_paid.get(&c.id.item).copied().unwrap_or_default();
-        limit(item_cap.get(c.id.item.as_str()).copied(), used_item, "outcome_total");
-        if c.kind != ItemKind::FixedFee {
-            let used = participant_paid.get(&c.id.participant).copied().unwrap_or_default();
-            limit(contract.caps.per_participant, used, "per_participant");
+        limit(item_cap.get(index).copied().flatten(), item_paid[index], "outcome_total");
+        let participant =
+            (line.kind != ItemKind::FixedFee).then(|| participant_paid.entry(line.id.participant.clone()).or_default());
+        if let Some(used) = &participant {
+            limit(contract.caps.per_participant, **used, "per_participant");
         }
         limit(contract.caps.contract_total, total_paid, "contract_total");
         // A cap written with more decimals than the contract's scale must
         // not push the line off the scale; truncating never exceeds a cap.
         let net = Rounding { mode: RoundingMode::Down, ..contract.rounding }.apply(net);
-        *item_paid.entry(c.id.item.clone()).or_default() += net;
-        if c.kind != ItemKind::FixedFee {
-            *participant_paid.entry(c.id.participant.clone()).or_default() += net;
+        item_paid[index] += net;
+        if let Some(used) = participant {
+            *used += net;
         }
         total_paid += net;
-        let vat = contract.rounding.apply(net * contract.vat_percent / Decimal::ONE_HUNDRED);
-        lines.push(Line {
-            id: c.id,
-            kind: c.kind,
-            achieved_on: c.achieved_on,
-            tariff: c.tariff,
-            clause: c.clause,
-            tables: c.tables,
-            multiplier: c.multiplier,
-            multipliers: c.multipliers,
-            withheld: c.amount - net,
-            withheld_by,
-            amount: c.amount,
-            net,
-            vat,
-            gross: net + vat,
-            rule: c.rule,
-            municipality: c.municipality,
-            groups: c.groups,
-        });
+        line.withheld = line.amount - net;
+        line.withheld_by = withheld_by.map(String::from);
+        line.net = net;
+        line.vat = contract.rounding.apply(net * contract.vat_percent / Decimal::ONE_HUNDRED);
+        line.gross = net + line.vat;
     }
-    lines
 }

@@ -6,6 +6,8 @@
 
 mod text;
 
+use std::io::{self, Write};
+
 use rust_decimal::Decimal;
 
 use crate::statement::{Line, Statement};
@@ -62,26 +64,26 @@ const CSV_HEADER: [&str; 21] = [
     "currency",
 ];
 
-/// The statement's lines as CSV, one row per line, header first.
-pub fn statement_csv(s: &Statement, dialect: CsvDialect) -> String {
-    let mut w = csv::WriterBuilder::new().delimiter(dialect.separator()).from_writer(Vec::new());
-    w.write_record(CSV_HEADER).expect("writing to memory");
+/// Write the statement's lines as CSV, one row per line, header first.
+pub fn write_csv(s: &Statement, dialect: CsvDialect, out: impl Write) -> io::Result<()> {
+    let mut w = csv::WriterBuilder::new().delimiter(dialect.separator()).from_writer(out);
+    w.write_record(CSV_HEADER)?;
     for l in &s.lines {
-        w.write_record(csv_row(l, dialect, &s.currency)).expect("writing to memory");
+        w.write_record(csv_row(l, dialect, &s.currency))?;
     }
-    String::from_utf8(w.into_inner().expect("writing to memory")).expect("CSV of UTF-8 text")
+    w.flush()
 }
 
 fn csv_row(l: &Line, d: CsvDialect, currency: &str) -> Vec<String> {
     vec![
-        l.id.contract.clone(),
-        l.id.participant.clone(),
-        l.id.item.clone(),
+        l.id.contract.to_string(),
+        l.id.participant.to_string(),
+        l.id.item.to_string(),
         l.id.occurrence.to_string(),
         kind_name(l.kind).to_string(),
         l.achieved_on.to_string(),
         d.number(l.tariff),
-        l.clause.clone().unwrap_or_default(),
+        l.clause.as_deref().unwrap_or_default().to_string(),
         l.tables.join("; "),
         d.number(l.multiplier),
         l.multipliers.join("|"),
@@ -91,18 +93,18 @@ fn csv_row(l: &Line, d: CsvDialect, currency: &str) -> Vec<String> {
         d.number(l.net),
         d.number(l.vat),
         d.number(l.gross),
-        l.municipality.clone().unwrap_or_default(),
+        l.municipality.as_deref().unwrap_or_default().to_string(),
         l.groups.join("|"),
-        l.rule.clone(),
+        l.rule.to_string(),
         currency.to_string(),
     ]
 }
 
-/// The whole statement as pretty-printed JSON (amounts as exact strings).
-pub fn statement_json(s: &Statement) -> String {
-    let mut out = serde_json::to_string_pretty(s).expect("statement serialises");
-    out.push('\n');
-    out
+/// Write the whole statement as pretty-printed JSON (amounts as exact
+/// strings), followed by a newline.
+pub fn write_json(s: &Statement, mut out: impl Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, s)?;
+    out.write_all(b"\n")
 }
 
 pub(crate) fn kind_name(kind: crate::contract::ItemKind) -> &'static str {

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::Arc;
 
 use crate::statement::{Amounts, Statement};
 
@@ -15,7 +16,7 @@ pub fn statement_text(s: &Statement) -> String {
     totals(&mut out, "Totals by municipality", &s.totals.by_municipality);
     totals(&mut out, "Totals by target group (a participant counts in each of their groups)", &s.totals.by_group);
     let mut overall = BTreeMap::new();
-    overall.insert("TOTAL".to_string(), s.totals.overall);
+    overall.insert(Arc::from("TOTAL"), s.totals.overall);
     totals(&mut out, "Overall", &overall);
     unpaid(&mut out, s);
     footer(&mut out, s);
@@ -61,8 +62,8 @@ fn lines(out: &mut String, s: &Statement) {
             None => l.withheld.to_string(),
         };
         rows.push(vec![
-            if l.id.participant.is_empty() { "(contract)".into() } else { l.id.participant.clone() },
-            l.id.item.clone(),
+            if l.id.participant.is_empty() { "(contract)".into() } else { l.id.participant.to_string() },
+            l.id.item.to_string(),
             l.id.occurrence.to_string(),
             l.achieved_on.to_string(),
             l.tariff.to_string(),
@@ -85,7 +86,7 @@ fn lines(out: &mut String, s: &Statement) {
 
 /// The clause, followed by the decision-table rows behind the line.
 fn clause_with_tables(l: &crate::statement::Line) -> String {
-    let clause = l.clause.clone().unwrap_or_default();
+    let clause = l.clause.as_deref().unwrap_or_default().to_string();
     if l.tables.is_empty() {
         clause
     } else {
@@ -93,7 +94,7 @@ fn clause_with_tables(l: &crate::statement::Line) -> String {
     }
 }
 
-fn totals(out: &mut String, title: &str, by: &BTreeMap<String, Amounts>) {
+fn totals(out: &mut String, title: &str, by: &BTreeMap<Arc<str>, Amounts>) {
     if by.is_empty() {
         return;
     }
@@ -101,7 +102,7 @@ fn totals(out: &mut String, title: &str, by: &BTreeMap<String, Amounts>) {
     let mut rows = vec![["", "lines", "amount", "withheld", "net", "vat", "gross"].map(String::from).to_vec()];
     for (k, a) in by {
         rows.push(vec![
-            k.clone(),
+            k.to_string(),
             a.lines.to_string(),
             a.amount.to_string(),
             a.withheld.to_string(),
@@ -119,15 +120,13 @@ fn unpaid(out: &mut String, s: &Statement) {
         return;
     }
     let _ = writeln!(out, "Not paid (use --format json or csv, or `tulos explain`, for each participant)");
-    let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut counts: BTreeMap<(&str, &str), u64> = BTreeMap::new();
     for u in &s.unpaid {
-        let reason =
-            serde_json::to_value(&u.reason).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-        *counts.entry((u.item.clone(), reason)).or_default() += 1;
+        *counts.entry((&u.item, u.reason.name())).or_default() += 1;
     }
     let mut rows = vec![["item", "reason", "participants"].map(String::from).to_vec()];
     for ((item, reason), n) in counts {
-        rows.push(vec![item, reason, n.to_string()]);
+        rows.push(vec![item.to_string(), reason.to_string(), n.to_string()]);
     }
     if !s.ineligible.is_empty() {
         rows.push(vec!["(all)".into(), "not_eligible".into(), s.ineligible.len().to_string()]);

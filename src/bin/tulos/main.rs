@@ -8,6 +8,7 @@
 
 mod render;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -115,7 +116,12 @@ enum SummaryFormat {
 }
 
 /// A failure already explained to the user on stderr.
-struct Failed;
+enum Failed {
+    /// Invalid input: contract, rules or records (exit 1).
+    Input,
+    /// The command was asked wrongly (exit 2).
+    Usage,
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -130,7 +136,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failed) => ExitCode::from(1),
+        Err(Failed::Input) => ExitCode::from(1),
+        Err(Failed::Usage) => ExitCode::from(2),
     }
 }
 
@@ -140,7 +147,13 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 
 fn report(diags: &[Diagnostic]) -> Failed {
     eprint!("{}", render::diagnostics(diags));
-    Failed
+    Failed::Input
+}
+
+/// Print a one-line error and fail as `kind`.
+fn fail(kind: Failed, message: std::fmt::Arguments) -> Failed {
+    eprintln!("error: {message}");
+    kind
 }
 
 fn load(path: &Path) -> Result<Contract, Failed> {
@@ -150,13 +163,10 @@ fn load(path: &Path) -> Result<Contract, Failed> {
 fn check(paths: &[PathBuf]) -> Result<(), Failed> {
     let mut failed = false;
     for path in paths {
-        match load(path).and_then(|c| check_one(&c)) {
-            Ok(()) => {}
-            Err(Failed) => failed = true,
-        }
+        failed |= load(path).and_then(|c| check_one(&c)).is_err();
     }
     if failed {
-        Err(Failed)
+        Err(Failed::Input)
     } else {
         Ok(())
     }
@@ -170,65 +180,55 @@ fn check_one(c: &Contract) -> Result<(), Failed> {
         eprint!("{}", render::diagnostics(&findings));
     }
     if findings.iter().any(|d| d.severity == Severity::Error) {
-        return Err(Failed);
+        return Err(Failed::Input);
     }
-    let warnings = findings.len();
-    println!(
-        "ok: {} — {} ({} items, {} fixed fees, {} tables{})",
-        c.file.display(),
-        c.id,
-        c.items.len(),
-        c.fixed_fees.len(),
-        c.tables.len(),
-        if warnings > 0 { format!(", {warnings} warnings") } else { String::new() }
-    );
+    let warnings = match findings.len() {
+        0 => String::new(),
+        n => format!(", {n} warnings"),
+    };
+    let (items, fees, tables) = (c.items.len(), c.fixed_fees.len(), c.tables.len());
+    println!("ok: {} — {} ({items} items, {fees} fixed fees, {tables} tables{warnings})", c.file.display(), c.id);
     Ok(())
 }
 
 fn as_of(run: &RunArgs, period: Option<(NaiveDate, NaiveDate)>) -> Result<NaiveDate, Failed> {
     run.as_of.or(period.map(|p| p.1)).ok_or_else(|| {
-        eprintln!("error: give --as-of DATE (the date the records were extracted), or a billing period --from/--to");
-        std::process::exit(2)
+        let message = "give --as-of DATE (the date the records were extracted), or a billing period --from/--to";
+        fail(Failed::Usage, format_args!("{message}"))
     })
 }
 
-/// Everything a run computes: the contract, its evaluator and statement.
+/// Evaluate every record and settle the statement.
 fn run_statement(c: &Contract, ev: &Evaluator, run: &RunArgs, request: Request) -> Result<Statement, Failed> {
     let reader = records::open(&run.records).map_err(|d| report(&[d]))?;
-    let inputs = payment::fingerprint(c, &run.records).map_err(|e| {
-        eprintln!("error: cannot read {}: {e}", run.records.display());
-        Failed
-    })?;
+    let inputs = payment::fingerprint(c, &run.records)
+        .map_err(|e| fail(Failed::Input, format_args!("cannot read {}: {e}", run.records.display())))?;
     payment::calculate(c, ev, reader, inputs, request).map_err(calc_failed)
 }
 
 fn calc_failed(e: CalcError) -> Failed {
     match e {
         CalcError::Records(diags) => report(&diags),
-        CalcError::Rule(e) => {
-            eprintln!("error: {e}");
-            Failed
-        }
+        CalcError::Rule(e) => fail(Failed::Input, format_args!("{e}")),
     }
 }
 
 fn calculate(path: &Path, run: &RunArgs, period: Option<(NaiveDate, NaiveDate)>, format: Format) -> Result<(), Failed> {
     if let Some((from, to)) = period.filter(|(f, t)| f > t) {
-        eprintln!("error: the billing period ends ({to}) before it starts ({from})");
-        std::process::exit(2);
+        return Err(fail(Failed::Usage, format_args!("the billing period ends ({to}) before it starts ({from})")));
     }
     let request = Request { as_of: as_of(run, period)?, period: period.map(|(from, to)| Period { from, to }) };
     let c = load(path)?;
     let ev = Evaluator::new(&c).map_err(|d| report(&d.0))?;
     let statement = run_statement(&c, &ev, run, request)?;
-    let out = match format {
-        Format::Text => report::statement_text(&statement),
-        Format::Json => report::statement_json(&statement),
-        Format::Csv => report::statement_csv(&statement, CsvDialect::Standard),
-        Format::CsvFi => report::statement_csv(&statement, CsvDialect::Finnish),
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match format {
+        Format::Text => out.write_all(report::statement_text(&statement).as_bytes()),
+        Format::Json => report::write_json(&statement, &mut out),
+        Format::Csv => report::write_csv(&statement, CsvDialect::Standard, &mut out),
+        Format::CsvFi => report::write_csv(&statement, CsvDialect::Finnish, &mut out),
     };
-    print!("{out}");
-    Ok(())
+    written.and_then(|()| out.flush()).map_err(|e| fail(Failed::Input, format_args!("cannot write the statement: {e}")))
 }
 
 fn summarise(path: &Path, format: SummaryFormat) -> Result<(), Failed> {
@@ -260,12 +260,8 @@ fn explain_one(path: &Path, run: &RunArgs, participant: &str, format: SummaryFor
     let reader = records::open(&run.records).map_err(|d| report(&[d]))?;
     let record = reader.filter_map(Result::ok).find(|r| r.id == participant);
     let Some(record) = record.map(|r| ev.bind(r)).transpose().map_err(|d| report(&[d]))? else {
-        eprintln!(
-            "error: no participant with id \"{}\" in {}",
-            records::hetu::redact(participant),
-            run.records.display()
-        );
-        return Err(Failed);
+        let id = records::hetu::redact(participant);
+        return Err(fail(Failed::Input, format_args!("no participant with id \"{id}\" in {}", run.records.display())));
     };
     let explanation = explain(&c, &ev, &record, &statement, request).map_err(calc_failed)?;
     match format {
@@ -279,41 +275,34 @@ fn try_table(path: &Path, name: &str, set: &[String], json: Option<&str>, format
     let c = load(path)?;
     let Some(table) = c.table(name) else {
         let names: Vec<&str> = c.tables.iter().map(|t| t.name.as_str()).collect();
-        eprintln!("error: {} has no table `{name}`; its tables are: {}", path.display(), names.join(", "));
-        return Err(Failed);
+        let names = names.join(", ");
+        return Err(fail(
+            Failed::Usage,
+            format_args!("{} has no table `{name}`; its tables are: {names}", path.display()),
+        ));
     };
-    let mut given: Vec<(String, String)> = Vec::new();
-    if let Some(json) = json {
-        given.extend(json_inputs(json)?);
-    }
+    let mut given: Vec<(String, String)> = match json {
+        Some(json) => json_inputs(json)?,
+        None => Vec::new(),
+    };
     for pair in set {
         let Some((k, v)) = pair.split_once('=') else {
-            eprintln!("error: --set takes NAME=VALUE, found \"{pair}\"");
-            std::process::exit(2);
+            return Err(fail(Failed::Usage, format_args!("--set takes NAME=VALUE, found \"{pair}\"")));
         };
         given.push((k.trim().to_string(), v.trim().to_string()));
     }
     let mut inputs = std::collections::BTreeMap::new();
     for (k, v) in given {
-        match table.parse_input(&k, &v) {
-            Ok(value) => inputs.insert(k, value),
-            Err(e) => {
-                eprintln!("error: input `{k}`: {e}");
-                return Err(Failed);
-            }
-        };
+        let value = table.parse_input(&k, &v).map_err(|e| fail(Failed::Input, format_args!("input `{k}`: {e}")))?;
+        inputs.insert(k, value);
     }
     match (table.evaluate(&inputs), format) {
         (Ok(result), SummaryFormat::Text) => print!("{}", result.render_text()),
         (Ok(result), SummaryFormat::Json) => println!("{}", serde_json::to_string_pretty(&result).expect("serialises")),
-        (Err(e), SummaryFormat::Text) => {
-            eprintln!("error: {e}");
-            return Err(Failed);
-        }
+        (Err(e), SummaryFormat::Text) => return Err(fail(Failed::Input, format_args!("{e}"))),
         (Err(e), SummaryFormat::Json) => {
             println!("{}", serde_json::json!({ "error": e.to_string(), "kind": error_kind(&e) }));
-            eprintln!("error: {e}");
-            return Err(Failed);
+            return Err(fail(Failed::Input, format_args!("{e}")));
         }
     }
     Ok(())
@@ -333,13 +322,10 @@ fn error_kind(e: &tulos::tables::TableError) -> &'static str {
 /// `{"age": 23, "group": ["youth", "immigrant"]}` as (name, text) pairs;
 /// lists become comma-separated text, as `--set` takes them.
 fn json_inputs(json: &str) -> Result<Vec<(String, String)>, Failed> {
-    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
-        eprintln!("error: --inputs is not a JSON object: {e}");
-        Failed
-    })?;
+    let value: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| fail(Failed::Usage, format_args!("--inputs is not a JSON object: {e}")))?;
     let Some(object) = value.as_object() else {
-        eprintln!("error: --inputs must be a JSON object of input name to value");
-        return Err(Failed);
+        return Err(fail(Failed::Usage, format_args!("--inputs must be a JSON object of input name to value")));
     };
     let text = |v: &serde_json::Value| match v {
         serde_json::Value::String(s) => s.clone(),
