@@ -469,7 +469,7 @@ impl Run<'_, '_> {
             let detail = format!("{} occurrences, at most {max} paid", due.len());
             out.unpaid.push(self.unpaid(compiled, ReasonCode::MaxReached, detail.into()));
         }
-        let (multiplier, applied, tables) = self.multiplier(item)?;
+        let factors = self.multiplier(item)?;
         let c = self.ev.contract;
         for (n, date) in due.into_iter().take(max).enumerate() {
             let (tariff, clause, table) = match &item.tariff {
@@ -490,9 +490,9 @@ impl Run<'_, '_> {
                     }
                 },
             };
-            let mut line_tables = tables.clone();
+            let mut line_tables = factors.tables.clone();
             line_tables.extend(table);
-            let amount = c.rounding.apply(tariff * multiplier);
+            let amount = c.rounding.apply(tariff * factors.value);
             let line = Line {
                 id: LineId {
                     contract: self.ev.contract_id.clone(),
@@ -505,8 +505,8 @@ impl Run<'_, '_> {
                 tariff,
                 clause,
                 tables: line_tables,
-                multiplier,
-                multipliers: applied.clone(),
+                multiplier: factors.value,
+                multipliers: factors.ids.clone(),
                 amount,
                 withheld: Decimal::ZERO,
                 withheld_by: None,
@@ -523,15 +523,13 @@ impl Run<'_, '_> {
     }
 
     /// The combined factor for `item` from the participant's matching
-    /// multipliers, the ids of those that applied, and the table rows that
-    /// gave the applied factors.
-    fn multiplier(&mut self, item: &Item) -> Result<(Decimal, Vec<Arc<str>>, Vec<Arc<str>>), RuleError> {
+    /// multipliers (see [`Factors`]).
+    fn multiplier(&mut self, item: &Item) -> Result<Factors, RuleError> {
         let c = self.ev.contract;
+        let mut found: Vec<Factor1> = Vec::new();
         if item.kind != ItemKind::Outcome {
-            return Ok((Decimal::ONE, Vec::new(), Vec::new()));
+            return Ok(Factors::combine(c.combine, found));
         }
-        // (multiplier id, factor, table row that gave it)
-        let mut factors: Vec<(&Arc<str>, Decimal, Option<Arc<str>>)> = Vec::new();
         for ((m, rule), id) in c.multipliers.iter().zip(&self.ev.multipliers).zip(&self.ev.multiplier_ids) {
             if !(m.items.is_empty() || m.items.contains(&item.id)) || selector_mismatch(&m.when, self.record).is_some()
             {
@@ -544,23 +542,45 @@ impl Run<'_, '_> {
                 }
             }
             match &m.factor {
-                Factor::Fixed(f) => factors.push((id, *f, None)),
+                Factor::Fixed(f) => found.push(Factor1 { id: id.clone(), value: *f, table: None }),
                 Factor::Table(reference) => {
                     if let Some(Found { value: Value::Number(f), trace }) = self.lookup(reference, Some(&item.id))? {
-                        factors.push((id, f, Some(trace)));
+                        found.push(Factor1 { id: id.clone(), value: f, table: Some(trace) });
                     }
                 }
             }
         }
-        let applied: Vec<&(&Arc<str>, Decimal, Option<Arc<str>>)> = match c.combine {
-            Combine::Product => factors.iter().collect(),
+        Ok(Factors::combine(c.combine, found))
+    }
+}
+
+/// One matching multiplier's factor, and the table row that gave it.
+struct Factor1 {
+    id: Arc<str>,
+    value: Decimal,
+    table: Option<Arc<str>>,
+}
+
+/// The factor applied to a line: the product of the applied multipliers
+/// (1 when none), their ids, and the table rows behind them.
+struct Factors {
+    value: Decimal,
+    ids: Vec<Arc<str>>,
+    tables: Vec<Arc<str>>,
+}
+
+impl Factors {
+    fn combine(how: Combine, mut found: Vec<Factor1>) -> Factors {
+        if how == Combine::Highest {
             // The first of equal factors wins, so the choice is stable.
-            Combine::Highest => factors.iter().rev().max_by(|a, b| a.1.cmp(&b.1)).into_iter().collect(),
-        };
-        let factor = if applied.is_empty() { Decimal::ONE } else { applied.iter().map(|f| f.1).product() };
-        let ids = applied.iter().map(|f| f.0.clone()).collect();
-        let tables = applied.iter().filter_map(|f| f.2.clone()).collect();
-        Ok((factor, ids, tables))
+            let best = found.iter().enumerate().rev().max_by(|a, b| a.1.value.cmp(&b.1.value)).map(|(i, _)| i);
+            found = best.map(|i| found.swap_remove(i)).into_iter().collect();
+        }
+        Factors {
+            value: found.iter().map(|f| f.value).product(),
+            ids: found.iter().map(|f| f.id.clone()).collect(),
+            tables: found.into_iter().filter_map(|f| f.table).collect(),
+        }
     }
 }
 
