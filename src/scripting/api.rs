@@ -327,6 +327,7 @@ fn register_decimals(engine: &mut Engine) {
 /// Register `p`'s type and everything it offers, plus `achieved`, `params`
 /// and `dec`.
 pub fn register(engine: &mut Engine) {
+    register_missing_number_comparisons(engine);
     engine.register_type_with_name::<Participant>("Participant");
     register_properties(engine);
     register_person(engine);
@@ -335,4 +336,22 @@ pub fn register(engine: &mut Engine) {
     register_measures_and_feedback(engine);
     register_maps(engine);
     register_decimals(engine);
+}
+
+/// Ordering a number against `()` (a missing value) is an error, not
+/// `false`: otherwise `!(p.measure_change(…) < 1)` would be true — and pay —
+/// when the measurement is missing.
+fn register_missing_number_comparisons(engine: &mut Engine) {
+    fn missing(op: &str) -> Box<EvalAltResult> {
+        format!("cannot compare a number with () (a missing value) using `{op}` — test for `()` first, e.g. `x != () && x >= 1`").into()
+    }
+    macro_rules! refuse {
+        ($($op:tt),*) => {$(
+            engine.register_fn(stringify!($op), |_: INT, _: ()| -> Result<bool, Box<EvalAltResult>> { Err(missing(stringify!($op))) });
+            engine.register_fn(stringify!($op), |_: (), _: INT| -> Result<bool, Box<EvalAltResult>> { Err(missing(stringify!($op))) });
+            engine.register_fn(stringify!($op), |_: Decimal, _: ()| -> Result<bool, Box<EvalAltResult>> { Err(missing(stringify!($op))) });
+            engine.register_fn(stringify!($op), |_: (), _: Decimal| -> Result<bool, Box<EvalAltResult>> { Err(missing(stringify!($op))) });
+        )*};
+    }
+    refuse!(<, <=, >, >=);
 }

@@ -77,6 +77,10 @@ fn sandboxed(limits: &Limits) -> Engine {
         .on_print(|_| {})
         .on_debug(|_, _, _| {})
         .set_strict_variables(true)
+        // Operators go through registered functions, so ordering a number
+        // against a missing value `()` is an error instead of a silent
+        // `false` (see `api::register_missing_number_comparisons`).
+        .set_fast_operators(false)
         .set_fail_on_invalid_map_property(true)
         .set_max_operations(limits.max_operations)
         .set_max_call_levels(limits.max_call_levels)

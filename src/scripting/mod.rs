@@ -70,11 +70,10 @@
 //! - No `round`: rounding of money happens in Rust with the contract's
 //!   declared scale and mode.
 //!
-//! Beware: rhai compares a number with `()` as `false` (its fast built-in
-//! operators decide before any registered function could object), so
-//! `p.satisfaction_last() >= 4` is `false` without feedback — but
-//! `!(p.satisfaction_last() < 4)` is `true`. Test for `()` first where it
-//! matters. Dates are stricter (above).
+//! Ordering a number against `()` (a missing value) is a runtime error, as
+//! for dates: `p.satisfaction_last() >= 4` without feedback stops with a
+//! message to test for `()` first (`x != () && x >= 4`). Equality with `()`
+//! is how a rule asks whether a value is missing.
 //!
 //! ## The participant `p`
 //! - `p.id` — pseudonymous id (string).

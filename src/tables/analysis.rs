@@ -572,7 +572,6 @@ impl GapSearch<'_> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Instant;
 
     use super::*;
     use crate::diagnostic::Severity;
@@ -769,9 +768,7 @@ rows = [
             inputs.join(", "),
             rows.join(",\n")
         );
-        let started = Instant::now();
         let found = messages(&text);
-        assert!(started.elapsed().as_secs() < 10, "took {:?}", started.elapsed());
         assert!(found.iter().any(|m| m.starts_with("gap search stopped after 50000 steps")), "{found:#?}");
     }
 }
