@@ -132,9 +132,40 @@ impl fmt::Display for Diagnostic {
 #[error("{} error(s) in {}", .0.iter().filter(|d| d.severity == Severity::Error).count(), .0.first().map(|d| d.file.display().to_string()).unwrap_or_default())]
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
+/// Suggestions for misspelt names ("did you mean …?").
+/// The known word closest to `word`, if it is plausibly a typo of it.
+pub fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
+    // A truncated key (`achieved` for `achieved_on`) is as likely as a typo.
+    let distance = |k: &str| if word.len() >= 4 && k.starts_with(word) { 1 } else { edit_distance(word, k) };
+    known.iter().map(|k| (distance(k), *k)).filter(|(d, k)| *d <= 2.max(k.len() / 4)).min().map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggests_near_names_only() {
+        assert_eq!(closest("tarif", &["tariff", "clause"]), Some("tariff"));
+        assert_eq!(closest("achieved", &["achieved_on", "condition"]), Some("achieved_on"));
+        assert_eq!(closest("employd_on", &["employed_on", "days_in"]), Some("employed_on"));
+        assert_eq!(closest("zzz", &["tariff", "clause"]), None);
+    }
 
     #[test]
     fn line_col_counts_characters_not_bytes() {

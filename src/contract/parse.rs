@@ -7,9 +7,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use toml::de::{DeTable, DeValue};
 
-use super::read::{closest, Reader, Table, Value};
+use super::read::{Reader, Table, Value};
 use super::*;
-use crate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::diagnostic::{closest, Diagnostic, Diagnostics, Location};
 use crate::money::{Rounding, RoundingMode};
 use crate::tables::{DecisionTable, InputSource};
 

@@ -17,6 +17,7 @@ use super::api::{self, Achieved, Params, Participant};
 use super::context::{self, Frame};
 use super::dates::{self, Date};
 use super::errors::{self, FunctionFiles, Origin};
+use super::names::KnownNames;
 use super::{EvalContext, Limits, RuleError, RuleSource, RuleValue};
 use crate::diagnostic::Diagnostic;
 
@@ -28,6 +29,8 @@ pub struct RuleEngine {
     /// Stops at the first operation: tells whether a library has
     /// statements outside functions, and where.
     statement_probe: Engine,
+    /// What rules may call, for catching misspelt names at compile time.
+    names: KnownNames,
 }
 
 /// A compiled `rules/*.rhai` library: function definitions only.
@@ -101,7 +104,9 @@ fn statement_probe() -> Engine {
 
 impl RuleEngine {
     pub fn new(limits: Limits) -> Self {
-        RuleEngine { engine: sandboxed(&limits), statement_probe: statement_probe() }
+        let engine = sandboxed(&limits);
+        let names = KnownNames::of(&engine);
+        RuleEngine { engine, statement_probe: statement_probe(), names }
     }
 
     /// Compile a library file (`rules/*.rhai`): function definitions only.
@@ -147,6 +152,8 @@ impl RuleEngine {
         for f in rule.iter_functions() {
             functions.insert(f.name.to_string(), origin.clone());
         }
+        let scripted = functions.keys().cloned().collect();
+        self.names.check(&rule, &scripted, &origin)?;
         let ast = libraries.iter().fold(AST::empty(), |ast, library| ast.merge(&library.ast)).merge(&rule);
         Ok(CompiledRule { name: source.name.clone(), origin, ast, functions })
     }

@@ -45,7 +45,7 @@ impl Origin {
         }
     }
 
-    fn location(&self, pos: Position) -> Location {
+    pub fn location(&self, pos: Position) -> Location {
         match self.locate(pos) {
             (Some(line), column) => Location::Line { line, column: column.map(Column::Char) },
             _ => Location::File,

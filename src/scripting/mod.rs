@@ -160,6 +160,7 @@ mod context;
 mod dates;
 mod engine;
 mod errors;
+mod names;
 mod queries;
 
 use std::collections::BTreeMap;

@@ -157,6 +157,20 @@ fn month_end_arithmetic_from_scripts() {
 }
 
 #[test]
+fn misspelt_functions_and_properties_are_compile_errors_with_a_suggestion() {
+    let h = Harness::new(record(), "2026-12-31");
+    let e = h.compile("p.employd_on(as_of)").unwrap_err();
+    assert_eq!(e.message, "unknown function `employd_on`");
+    assert!(e.help.as_deref().unwrap().contains("did you mean `employed_on`?"), "{e}");
+    assert_eq!(e.location, Location::Line { line: 12, column: Some(Column::Char(15)) });
+    let e = h.compile("p.servce_end == ()").unwrap_err();
+    assert_eq!(e.message, "unknown property `p.servce_end`");
+    assert!(e.help.as_deref().unwrap().contains("did you mean `service_end`?"), "{e}");
+    // Functions a rule defines itself, and keywords, are known.
+    assert!(h.compile("fn twice(x) { x * 2 } type_of(twice(2)) == \"i64\"").is_ok());
+}
+
+#[test]
 fn ordering_a_number_against_a_missing_value_is_an_error() {
     let h = Harness::new(record(), "2026-12-31");
     let e = h.error("p.satisfaction_last() >= 4");
@@ -473,8 +487,10 @@ fn decimals_and_integers_mix_exactly() {
     assert_eq!(h.eval(r#"max(dec("1.5"), 2)"#), RuleValue::Decimal(dec("2")));
     assert!(h.error(r#"dec("1,5")"#).message.contains("expected a decimal"));
     assert!(h.error("dec(1) / 0").message.to_lowercase().contains("division by zero"));
-    // Money is rounded in Rust, never in scripts.
-    assert!(h.error(r#"dec("2.345").round(2)"#).message.contains("round"));
+    // Money is rounded in Rust, never in scripts: `round` does not exist,
+    // which `tulos check` already says.
+    let e = h.compile(r#"dec("2.345").round(2)"#).unwrap_err();
+    assert_eq!(e.message, "unknown function `round`");
 }
 
 #[test]

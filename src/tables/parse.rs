@@ -552,28 +552,7 @@ impl Parser<'_> {
 
 /// `did you mean "unique"? ` when a valid name is within two edits.
 fn did_you_mean(found: &str, valid: &[&str]) -> String {
-    valid
-        .iter()
-        .map(|v| (edit_distance(found, v), v))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, v)| format!("did you mean {v}? "))
-        .unwrap_or_default()
-}
-
-/// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = prev[j] + usize::from(ca != *cb);
-            cur.push(substitute.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    crate::diagnostic::closest(found, valid).map(|v| format!("did you mean {v}? ")).unwrap_or_default()
 }
 
 #[cfg(test)]
