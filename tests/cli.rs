@@ -199,3 +199,37 @@ fn a_null_cell_matches_a_missing_input_only() {
     let (_, json) = table_json("level", &["score=10"]);
     assert_eq!(json["matched_rows"], serde_json::json!([1]));
 }
+
+#[test]
+fn a_misnamed_table_in_a_records_folder_is_refused_not_skipped() {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/rehabilitative-work-activity/records");
+    let folder = std::env::temp_dir().join(format!("tulos-misnamed-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().replace("spells.csv", "spell.csv");
+        std::fs::copy(entry.path(), folder.join(name)).unwrap();
+    }
+    let out = tulos(&["records", folder.to_str().unwrap()]);
+    std::fs::remove_dir_all(&folder).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("`spell.csv` is not one of the record tables"), "{stderr}");
+    assert!(stderr.contains("rename it to spells.csv"), "{stderr}");
+}
+
+#[test]
+fn a_statement_does_not_depend_on_where_the_run_started() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let run = |contract: &str, records: &str| {
+        let out = tulos(&["calculate", contract, "--records", records, "--as-of", "2026-12-31", "--format", "json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let relative = run("contracts/career-coaching/contract.toml", "contracts/career-coaching/records.jsonl");
+    let absolute = run(
+        &format!("{root}/contracts/career-coaching/contract.toml"),
+        &format!("{root}/contracts/career-coaching/records.jsonl"),
+    );
+    assert!(relative == absolute, "the same inputs must give the same bytes");
+}

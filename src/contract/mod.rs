@@ -366,6 +366,12 @@ impl Contract {
         self.items.iter().find(|i| i.id == id)
     }
 
+    /// The contract file's name without its folder, as statements cite it
+    /// (so a statement's bytes do not depend on where a run started).
+    pub fn file_name(&self) -> String {
+        self.file.file_name().map_or_else(|| self.file.display().to_string(), |n| n.to_string_lossy().into_owned())
+    }
+
     pub fn table(&self, name: &str) -> Option<&crate::tables::DecisionTable> {
         self.tables.iter().find(|t| t.name == name)
     }

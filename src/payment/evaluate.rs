@@ -119,7 +119,7 @@ impl<'c> Evaluator<'c> {
                     id: Arc::from(item.id.as_str()),
                     rule: Arc::from(format!(
                         "{}:{} {} {}",
-                        contract.file.display(),
+                        contract.file_name(),
                         item.line,
                         kind_word(item.kind),
                         item.id

@@ -95,28 +95,31 @@ pub fn calculate(
     Ok(settle(contract, settlement, inputs, request))
 }
 
-/// Fingerprints of the contract, its rule libraries and the record files.
+/// Fingerprints of the contract, its rule libraries and the record files
+/// read. Files are named without their folder, so the same inputs give the
+/// same bytes wherever the run is started from.
 pub fn fingerprint(contract: &Contract, records: &Path) -> std::io::Result<Inputs> {
     let mut files = BTreeMap::new();
     if records.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(records)?.collect::<Result<_, _>>()?;
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries.iter().filter(|e| e.path().extension().is_some_and(|x| x == "csv")) {
-            files.insert(display(&e.path()), sha256(&std::fs::read(e.path())?));
+        for name in crate::records::table_files() {
+            let path = records.join(name);
+            if path.is_file() {
+                files.insert(name.to_string(), sha256(&std::fs::read(path)?));
+            }
         }
     } else {
-        files.insert(display(records), sha256(&std::fs::read(records)?));
+        files.insert(file_name(records), sha256(&std::fs::read(records)?));
     }
     Ok(Inputs {
-        contract_file: display(&contract.file),
+        contract_file: contract.file_name(),
         contract_sha256: sha256(contract.text.as_bytes()),
         libraries: contract.libraries.iter().map(|l| (l.name.clone(), sha256(l.text.as_bytes()))).collect(),
         records: files,
     })
 }
 
-fn display(p: &Path) -> String {
-    p.display().to_string().replace('\\', "/")
+fn file_name(p: &Path) -> String {
+    p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// Lower-case hex SHA-256 of `bytes`.

@@ -102,7 +102,7 @@ fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Vec<Pending> {
     for (n, fee) in contract.fixed_fees.iter().enumerate() {
         let item: Arc<str> = Arc::from(fee.id.as_str());
         let clause: Option<Arc<str>> = fee.clause.as_deref().map(Arc::from);
-        let rule: Arc<str> = Arc::from(format!("{}:{} fixed_fee {}", contract.file.display(), fee.line, fee.id));
+        let rule: Arc<str> = Arc::from(format!("{}:{} fixed_fee {}", contract.file_name(), fee.line, fee.id));
         let last = fee.period.to.map_or(as_of, |t| t.min(as_of));
         let dates: Vec<NaiveDate> = match fee.every {
             Every::Once => vec![fee.period.from].into_iter().filter(|d| *d <= as_of).collect(),

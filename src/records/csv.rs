@@ -111,8 +111,46 @@ impl Iterator for CsvFolderReader {
     }
 }
 
+/// The file names a CSV records folder may hold, `participants.csv` first.
+pub fn table_files() -> impl Iterator<Item = &'static str> {
+    std::iter::once(PARTICIPANTS.file).chain(CHILD_TABLES.iter().map(|t| t.spec.file))
+}
+
+/// Files in `dir` that are not tables of the format. A misnamed table
+/// (`spell.csv`, `Spells.csv`) would otherwise be skipped and its rows lost
+/// without a word. Hidden files (`.DS_Store`) are left alone.
+fn unknown_files(dir: &Path) -> Vec<Diagnostic> {
+    let known: Vec<&str> = table_files().collect();
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.') && !known.contains(&name.as_str()))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let hint = match crate::diagnostic::closest(&name.to_lowercase(), &known) {
+                Some(table) => format!("rename it to {table} if that is what it holds; "),
+                None => String::new(),
+            };
+            Diagnostic::error(dir.join(&name), Location::File, format!("`{name}` is not one of the record tables"))
+                .with_help(format!(
+                    "{hint}a records folder holds only {}; move other files elsewhere",
+                    known.join(", ")
+                ))
+        })
+        .collect()
+}
+
 /// Everything the folder holds, in output order.
 fn read_folder(dir: &Path) -> Vec<Result<Record, Diagnostic>> {
+    let unknown = unknown_files(dir);
+    if !unknown.is_empty() {
+        return unknown.into_iter().map(Err).collect();
+    }
     // Header problems make a table unreadable; report them all, then stop.
     let mut header_errors = Vec::new();
     let mut load = |spec: &TableSpec| match Table::load(dir.join(spec.file), spec) {

@@ -23,6 +23,7 @@ use std::io::BufReader;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use csv::table_files;
 pub use model::*;
 
 use crate::diagnostic::{Diagnostic, Location};
