@@ -37,9 +37,7 @@ pub fn explain(
     let mut steps = Vec::new();
     let outcome = evaluator.evaluate(record, request.as_of, Some(&mut steps))?;
     let status = match outcome {
-        RecordOutcome::OtherContract => {
-            format!("belongs to another contract ({})", record.contract.as_deref().unwrap_or(""))
-        }
+        RecordOutcome::OtherContract(id) => format!("belongs to another contract ({id})"),
         RecordOutcome::Control => "control group: never paid".into(),
         RecordOutcome::Ineligible(i) => format!("not eligible: {}", i.reason),
         RecordOutcome::Eligible(_) => "eligible".into(),

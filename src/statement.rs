@@ -183,6 +183,8 @@ pub struct Counts {
     pub participants: u64,
     pub control: u64,
     pub other_contract: u64,
+    /// The contract ids of those records, with their counts.
+    pub other_contracts: BTreeMap<String, u64>,
     pub eligible: u64,
     pub ineligible: u64,
     /// Eligible participants with at least one line in the statement.

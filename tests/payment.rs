@@ -414,3 +414,52 @@ fn an_attribute_of_the_wrong_type_is_an_input_error_with_line_and_participant() 
     let text = diags[0].to_string();
     assert!(text.contains("test.jsonl:1") && text.contains("P-5") && text.contains("a date"), "{text}");
 }
+
+#[test]
+fn groups_and_kinds_outside_the_contracts_vocabulary_are_input_errors() {
+    let mut youth = person("P-1", Some("2026-02-01"), None);
+    youth.groups = vec!["Youth".into()];
+    let CalcError::Records(diags) = calculate(ONE_OUTCOME, vec![youth], "2026-12-31").unwrap_err() else {
+        panic!("expected an input error")
+    };
+    assert!(diags[0].message.contains("group `Youth` is not one the contract knows"), "{}", diags[0]);
+    assert!(diags[0].help.as_deref().unwrap().starts_with("did you mean `youth`?"), "{}", diags[0]);
+
+    let mut typo = person("P-2", Some("2026-02-01"), None);
+    typo.spells.push(tulos::records::Spell {
+        kind: "employmnet".into(),
+        sector: None,
+        start: d("2026-05-01"),
+        end: None,
+        hours_per_week: None,
+        source: None,
+    });
+    let CalcError::Records(diags) = calculate(ONE_OUTCOME, vec![typo.clone()], "2026-12-31").unwrap_err() else {
+        panic!("expected an input error")
+    };
+    assert!(diags[0].message.contains("spell kind `employmnet`"), "{}", diags[0]);
+
+    // A kind the contract declares is accepted.
+    let s =
+        calculate_with(&head_with("spell_kinds = [\"employmnet\"]"), ONE_OUTCOME, vec![typo], "2026-12-31").unwrap();
+    assert_eq!(s.lines.len(), 1);
+}
+
+#[test]
+fn completion_counts_only_once_the_service_has_ended_by_the_as_of_date() {
+    let body = format!("[eligibility]\ncompleted = true\n{ONE_OUTCOME}");
+    let mut p = person("P-1", Some("2026-02-01"), None);
+    p.service.end = Some(d("2026-06-30"));
+    let early = ok(&body, vec![p.clone()], "2026-05-31");
+    assert_eq!(early.counts.ineligible, 1, "on 31 May the service had not ended, whatever the export says later");
+    let late = ok(&body, vec![p], "2026-07-31");
+    assert_eq!(late.counts.eligible, 1);
+}
+
+#[test]
+fn other_contract_records_are_counted_by_contract_id() {
+    let mut other = person("P-O", Some("2026-02-01"), None);
+    other.contract = Some("KS-TVA-2O26".into());
+    let s = ok(ONE_OUTCOME, vec![other], "2026-12-31");
+    assert_eq!(s.counts.other_contracts.get("KS-TVA-2O26"), Some(&1));
+}

@@ -321,9 +321,13 @@ pub struct Contract {
     pub combine: Combine,
     /// Rule libraries (`rules/*.rhai`) the contract's rules may call.
     pub libraries: Vec<Library>,
-    /// Declared vocabulary of target groups; contract references are checked
-    /// against it.
+    /// Declared vocabulary of target groups; contract references and the
+    /// records' groups are checked against it.
     pub groups: Vec<String>,
+    /// Spell kinds beyond the standard ones ([`STANDARD_SPELL_KINDS`]).
+    pub spell_kinds: Vec<String>,
+    /// Event kinds the records may carry; empty = not checked.
+    pub event_kinds: Vec<String>,
     pub attributes: BTreeMap<String, AttributeType>,
     pub parameters: BTreeMap<String, Timeline<Parameter>>,
     pub eligibility: Eligibility,
@@ -339,6 +343,17 @@ pub struct Contract {
     /// one entry per input column, in column order.
     pub table_inputs: BTreeMap<String, Vec<Input>>,
 }
+
+/// Spell kinds of the interchange format, after normalisation.
+pub const STANDARD_SPELL_KINDS: [&str; 7] = [
+    "employment",
+    "subsidised_employment",
+    "apprenticeship",
+    "education",
+    "entrepreneurship",
+    "unemployment",
+    "rehabilitation",
+];
 
 /// A rule library file read from `rules/` or the contract's folder.
 #[derive(Debug, Clone, PartialEq, Serialize)]

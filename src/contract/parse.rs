@@ -90,6 +90,8 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
     let rounding = head.get("rounding").map_or(Some(Rounding::default()), |v| rounding(r, v));
     let combine = head.get("multipliers").map_or(Some(Combine::default()), |v| combine(r, v));
     let groups = head.get("target_groups").map(|v| r.strings(v, "`target_groups`")).unwrap_or_default();
+    let spell_kinds = head.get("spell_kinds").map(|v| r.strings(v, "`spell_kinds`")).unwrap_or_default();
+    let event_kinds = head.get("event_kinds").map(|v| r.strings(v, "`event_kinds`")).unwrap_or_default();
     let libraries = head.get("uses").map(|v| libraries(r, v)).unwrap_or_default();
 
     let attributes = root.get("attributes").map(|v| attributes(r, v)).unwrap_or_default();
@@ -135,6 +137,8 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
         combine: combine?,
         libraries,
         groups,
+        spell_kinds,
+        event_kinds,
         attributes,
         parameters,
         eligibility,

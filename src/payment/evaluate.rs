@@ -48,7 +48,8 @@ struct CompiledItem {
 /// What evaluating one record gave.
 #[derive(Debug)]
 pub enum RecordOutcome {
-    OtherContract,
+    /// The record names another contract (its id).
+    OtherContract(String),
     Control,
     Ineligible(Ineligible),
     Eligible(Eligible),
@@ -171,9 +172,14 @@ impl<'c> Evaluator<'c> {
         })
     }
 
-    /// Convert the record's attributes to the types the contract declares,
-    /// so rules read numbers and dates, not spreadsheet text.
+    /// Check the record against the contract's vocabulary and convert its
+    /// attributes to the declared types, so rules read numbers and dates,
+    /// not spreadsheet text. Records of other contracts pass unchanged.
     pub fn bind(&self, mut record: Record) -> Result<Record, Diagnostic> {
+        if record.contract.as_deref().is_some_and(|id| id != self.contract.id) {
+            return Ok(record);
+        }
+        self.check_vocabulary(&record)?;
         for (name, value) in record.attributes.iter_mut() {
             let Some(ty) = self.contract.attributes.get(name) else { continue };
             match convert(value, *ty) {
@@ -182,6 +188,45 @@ impl<'c> Evaluator<'c> {
             }
         }
         Ok(record)
+    }
+
+    /// A group, spell kind or event kind the contract does not know would
+    /// silently match nothing (`Youth` for `youth`): refuse it instead.
+    fn check_vocabulary(&self, record: &Record) -> Result<(), Diagnostic> {
+        let c = self.contract;
+        let standard = crate::contract::STANDARD_SPELL_KINDS.iter().copied();
+        let spell_kinds: Vec<&str> = standard.chain(c.spell_kinds.iter().map(String::as_str)).collect();
+        let groups: Vec<&str> = c.groups.iter().map(String::as_str).collect();
+        let events: Vec<&str> = c.event_kinds.iter().map(String::as_str).collect();
+        let unknown = |value: &str, known: &[&str], what: &str, key: &str| -> Diagnostic {
+            let hint =
+                crate::diagnostic::closest(value, known).map(|k| format!("did you mean `{k}`? ")).unwrap_or_default();
+            let location = Location::Line { line: record.origin.line, column: None };
+            let id = crate::records::hetu::redact(&record.id);
+            Diagnostic::error(
+                record.origin.file.as_path(),
+                location,
+                format!("participant {id}: {what} `{value}` is not one the contract knows"),
+            )
+            .with_help(format!(
+                "{hint}the contract's {key} are: {}; declare it there if the contract covers it",
+                known.join(", ")
+            ))
+        };
+        if !groups.is_empty() {
+            if let Some(g) = record.groups.iter().find(|g| !groups.contains(&g.as_str())) {
+                return Err(unknown(g, &groups, "group", "target_groups"));
+            }
+        }
+        if let Some(s) = record.spells.iter().find(|s| !spell_kinds.contains(&s.kind.as_str())) {
+            return Err(unknown(&s.kind, &spell_kinds, "spell kind", "spell kinds (standard and spell_kinds)"));
+        }
+        if !events.is_empty() {
+            if let Some(e) = record.events.iter().find(|e| !events.contains(&e.kind.as_str())) {
+                return Err(unknown(&e.kind, &events, "event kind", "event_kinds"));
+            }
+        }
+        Ok(())
     }
 
     /// Evaluate one record as of `as_of`. With `trace`, every rule and table
@@ -193,8 +238,8 @@ impl<'c> Evaluator<'c> {
         trace: Option<&mut Vec<Step>>,
     ) -> Result<RecordOutcome, RuleError> {
         let c = self.contract;
-        if record.contract.as_deref().is_some_and(|id| id != c.id) {
-            return Ok(RecordOutcome::OtherContract);
+        if let Some(other) = record.contract.as_ref().filter(|id| **id != c.id) {
+            return Ok(RecordOutcome::OtherContract(other.clone()));
         }
         if record.arm == Arm::Control {
             return Ok(RecordOutcome::Control);
@@ -390,8 +435,12 @@ impl Run<'_, '_> {
                 return Ok(Some(format!("service started {} outside the eligible period", record.service.start)));
             }
         }
-        if e.completed_only && record.service.completed != Some(true) {
-            return Ok(Some("service not completed as planned".into()));
+        // Completion is known only once the service has ended by the as-of
+        // date; a replay at an earlier date must not use later knowledge.
+        let completed =
+            record.service.completed == Some(true) && record.service.end.is_some_and(|end| end <= self.as_of);
+        if e.completed_only && !completed {
+            return Ok(Some(format!("service not completed as planned by {}", self.as_of)));
         }
         if let Some(why) = selector_mismatch(&e.who, record) {
             return Ok(Some(why));

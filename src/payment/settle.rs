@@ -27,7 +27,10 @@ impl Settlement {
     pub fn add(&mut self, outcome: RecordOutcome) {
         let counts = &mut self.counts;
         match outcome {
-            RecordOutcome::OtherContract => counts.other_contract += 1,
+            RecordOutcome::OtherContract(id) => {
+                counts.other_contract += 1;
+                *counts.other_contracts.entry(id).or_default() += 1;
+            }
             RecordOutcome::Control => counts.control += 1,
             RecordOutcome::Ineligible(i) => {
                 counts.participants += 1;

@@ -142,6 +142,9 @@ fn footer(out: &mut String, s: &Statement) {
         "Records read {}: participants {} (eligible {}, not eligible {}, paid {}), control {}, other contract {}",
         c.records_read, c.participants, c.eligible, c.ineligible, c.paid, c.control, c.other_contract
     );
+    for (id, n) in &c.other_contracts {
+        let _ = writeln!(out, "  other contract {id}: {n} record(s), not evaluated");
+    }
     let _ = writeln!(out, "Contract {} sha256 {}", s.inputs.contract_file, s.inputs.contract_sha256);
     for (name, sha) in &s.inputs.libraries {
         let _ = writeln!(out, "Rules {name} sha256 {sha}");
