@@ -39,6 +39,8 @@ const CONTRACT_KEYS: &[&str] = &[
     "rounding",
     "multipliers",
     "target_groups",
+    "spell_kinds",
+    "event_kinds",
     "uses",
 ];
 const SELECTOR_KEYS: &[&str] = &["groups_any", "groups_all", "groups_none", "municipalities", "condition"];
