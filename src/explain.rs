@@ -76,8 +76,11 @@ impl Explanation {
         }
         for l in &self.lines {
             let tables = if l.tables.is_empty() { String::new() } else { format!(" [{}]", l.tables.join("; ")) };
-            let capped =
-                l.withheld_by.as_ref().map(|by| format!(", {} withheld by {by} cap", l.withheld)).unwrap_or_default();
+            let capped = l
+                .withheld_by
+                .iter()
+                .map(|h| format!(", {} withheld by the {} cap", h.amount, h.cap.name()))
+                .collect::<String>();
             let _ = writeln!(
                 out,
                 "Paid: {} #{} achieved {}: tariff {} ({}){tables} × {} = {}{capped}; net {} + VAT {} = {}",

@@ -54,11 +54,11 @@ pub struct Line {
     pub multipliers: Vec<Arc<str>>,
     /// `tariff × multiplier`, rounded: what the line would pay uncapped.
     pub amount: Decimal,
-    /// Part of `amount` withheld by a cap.
+    /// Part of `amount` withheld by caps.
     pub withheld: Decimal,
-    /// Which cap withheld it: `outcome_total`, `per_participant`,
-    /// `contract_total`.
-    pub withheld_by: Option<String>,
+    /// What each cap withheld, in the order caps apply; the amounts add up
+    /// to `withheld`.
+    pub withheld_by: Vec<Held>,
     /// `amount − withheld`.
     pub net: Decimal,
     pub vat: Decimal,
@@ -67,6 +67,44 @@ pub struct Line {
     pub rule: Arc<str>,
     pub municipality: Option<Arc<str>>,
     pub groups: Arc<[String]>,
+}
+
+/// A budget ceiling that can withhold part of a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cap {
+    /// The outcome's `cap_total` over all participants.
+    OutcomeTotal,
+    /// The contract's per-participant ceiling.
+    PerParticipant,
+    /// The contract's total ceiling.
+    ContractTotal,
+}
+
+/// `per_participant` for one cap; `outcome_total 200.00; per_participant
+/// 300.00` when several withheld, with amounts written by `number`.
+pub fn describe_held(held: &[Held], number: impl Fn(Decimal) -> String) -> String {
+    match held {
+        [one] => one.cap.name().to_string(),
+        many => many.iter().map(|h| format!("{} {}", h.cap.name(), number(h.amount))).collect::<Vec<_>>().join("; "),
+    }
+}
+
+impl Cap {
+    pub fn name(self) -> &'static str {
+        match self {
+            Cap::OutcomeTotal => "outcome_total",
+            Cap::PerParticipant => "per_participant",
+            Cap::ContractTotal => "contract_total",
+        }
+    }
+}
+
+/// What one cap withheld from a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Held {
+    pub cap: Cap,
+    pub amount: Decimal,
 }
 
 /// Why an eligible participant is not paid for an item.

@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use tulos::contract;
 use tulos::payment::{self, CalcError, Evaluator, Request};
 use tulos::records::{Arm, AttributeValue, Origin, Record, Service};
-use tulos::statement::{Inputs, ReasonCode, Statement};
+use tulos::statement::{Cap, Held, Inputs, ReasonCode, Statement};
 
 fn d(s: &str) -> NaiveDate {
     tulos::calendar::parse_iso_date(s).unwrap()
@@ -142,7 +142,7 @@ fn contract_cap_pays_in_achievement_order_then_participant_id() {
             row("P-3", "job", 1, "500.00", "500.00")
         ]
     );
-    assert_eq!(s.lines[2].withheld_by.as_deref(), Some("contract_total"));
+    assert_eq!(s.lines[2].withheld_by, [Held { cap: Cap::ContractTotal, amount: dec("500.00") }]);
     assert_eq!(s.totals.overall.net, dec("2500.00"));
     assert_eq!(s.totals.overall.withheld, dec("500.00"));
 }
@@ -179,8 +179,17 @@ contract_total = "2000.00"
             row("P-2", "job", 1, "600.00", "400.00"),
         ]
     );
-    assert_eq!(s.lines[2].withheld_by.as_deref(), Some("per_participant"));
-    assert_eq!(s.lines[3].withheld_by.as_deref(), Some("contract_total"));
+    assert_eq!(s.lines[2].withheld_by, [Held { cap: Cap::PerParticipant, amount: dec("200.00") }]);
+    // P-2's job is held back by two caps, each shown with its share: the
+    // outcome cap leaves 1500 − 800 = 700 (300 held), then the contract cap
+    // leaves 2000 − 1400 = 600 (100 more).
+    assert_eq!(
+        s.lines[3].withheld_by,
+        [
+            Held { cap: Cap::OutcomeTotal, amount: dec("300.00") },
+            Held { cap: Cap::ContractTotal, amount: dec("100.00") }
+        ]
+    );
 }
 
 #[test]

@@ -558,7 +558,7 @@ impl Run<'_, '_> {
                 multipliers: factors.ids.clone(),
                 amount,
                 withheld: Decimal::ZERO,
-                withheld_by: None,
+                withheld_by: Vec::new(),
                 net: amount,
                 vat: Decimal::ZERO,
                 gross: Decimal::ZERO,

@@ -11,7 +11,7 @@ use super::Request;
 use crate::calendar::{add_months, month_end, month_start};
 use crate::contract::{Contract, Every, ItemKind};
 use crate::money::{Rounding, RoundingMode};
-use crate::statement::{Counts, Ineligible, Inputs, Line, LineId, Statement, Totals, Unpaid};
+use crate::statement::{Cap, Counts, Held, Ineligible, Inputs, Line, LineId, Statement, Totals, Unpaid};
 
 /// What phase 1 has produced so far, accumulated as records stream by.
 #[derive(Debug, Default)]
@@ -137,7 +137,7 @@ fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Vec<Pending> {
                 multipliers: Vec::new(),
                 amount,
                 withheld: Decimal::ZERO,
-                withheld_by: None,
+                withheld_by: Vec::new(),
                 net: amount,
                 vat: Decimal::ZERO,
                 gross: Decimal::ZERO,
@@ -159,36 +159,37 @@ fn apply_caps(contract: &Contract, lines: &mut [Pending]) {
     // Only looked up, never iterated, so its order cannot reach the output.
     let mut participant_paid: HashMap<Arc<str>, Decimal> = HashMap::new();
     let mut total_paid = Decimal::ZERO;
+    let truncate = Rounding { mode: RoundingMode::Down, ..contract.rounding };
     for Pending { item_index, line } in lines {
         let index = *item_index as usize;
         let mut net = line.amount;
-        let mut withheld_by = None;
-        let mut limit = |cap: Option<Decimal>, used: Decimal, name: &'static str| {
-            if let Some(cap) = cap {
-                let room = (cap - used).max(Decimal::ZERO);
+        let mut held = Vec::new();
+        let mut limit = |ceiling: Option<Decimal>, used: Decimal, cap: Cap| {
+            if let Some(ceiling) = ceiling {
+                // A ceiling written with more decimals than the contract's
+                // scale must not push the line off the scale; truncating
+                // the room never exceeds the ceiling.
+                let room = truncate.apply((ceiling - used).max(Decimal::ZERO));
                 if net > room {
+                    held.push(Held { cap, amount: net - room });
                     net = room;
-                    withheld_by = Some(name);
                 }
             }
         };
-        limit(item_cap.get(index).copied().flatten(), item_paid[index], "outcome_total");
+        limit(item_cap.get(index).copied().flatten(), item_paid[index], Cap::OutcomeTotal);
         let participant =
             (line.kind != ItemKind::FixedFee).then(|| participant_paid.entry(line.id.participant.clone()).or_default());
         if let Some(used) = &participant {
-            limit(contract.caps.per_participant, **used, "per_participant");
+            limit(contract.caps.per_participant, **used, Cap::PerParticipant);
         }
-        limit(contract.caps.contract_total, total_paid, "contract_total");
-        // A cap written with more decimals than the contract's scale must
-        // not push the line off the scale; truncating never exceeds a cap.
-        let net = Rounding { mode: RoundingMode::Down, ..contract.rounding }.apply(net);
+        limit(contract.caps.contract_total, total_paid, Cap::ContractTotal);
         item_paid[index] += net;
         if let Some(used) = participant {
             *used += net;
         }
         total_paid += net;
         line.withheld = line.amount - net;
-        line.withheld_by = withheld_by.map(String::from);
+        line.withheld_by = held;
         line.net = net;
         line.vat = contract.rounding.apply(net * contract.vat_percent / Decimal::ONE_HUNDRED);
         line.gross = net + line.vat;

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 
 use rust_decimal::Decimal;
 
-use crate::statement::{Line, Statement};
+use crate::statement::{describe_held, Line, Statement};
 
 pub use text::statement_text;
 
@@ -89,7 +89,7 @@ fn csv_row(l: &Line, d: CsvDialect, currency: &str) -> Vec<String> {
         l.multipliers.join("|"),
         d.number(l.amount),
         d.number(l.withheld),
-        l.withheld_by.clone().unwrap_or_default(),
+        describe_held(&l.withheld_by, |n| d.number(n)),
         d.number(l.net),
         d.number(l.vat),
         d.number(l.gross),

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
-use crate::statement::{Amounts, Statement};
+use crate::statement::{describe_held, Amounts, Statement};
 
 /// Render the statement as aligned text: header, lines, totals, reasons
 /// for unpaid items, counts and input fingerprints.
@@ -57,9 +57,9 @@ fn lines(out: &mut String, s: &Statement) {
     ];
     let mut rows = vec![head.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
     for l in &s.lines {
-        let withheld = match &l.withheld_by {
-            Some(by) => format!("{} ({by})", l.withheld),
-            None => l.withheld.to_string(),
+        let withheld = match l.withheld_by.as_slice() {
+            [] => l.withheld.to_string(),
+            held => format!("{} ({})", l.withheld, describe_held(held, |d| d.to_string())),
         };
         rows.push(vec![
             if l.id.participant.is_empty() { "(contract)".into() } else { l.id.participant.to_string() },
