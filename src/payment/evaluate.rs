@@ -322,7 +322,8 @@ impl<'c> Evaluator<'c> {
             excluded.dedup();
             for (participant, item) in excluded {
                 let clause = group.clause.as_ref().map(|c| format!("{c}: ")).unwrap_or_default();
-                let detail = format!("{clause}excluded by {winner} (only the highest of {} is paid)", group.items.join(", "));
+                let detail =
+                    format!("{clause}excluded by {winner} (only the highest of {} is paid)", group.items.join(", "));
                 out.unpaid.push(Unpaid { participant, item, reason: ReasonCode::ExcludedBy, detail: detail.into() });
             }
         }

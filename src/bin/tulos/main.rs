@@ -184,10 +184,10 @@ fn check_one(c: &Contract) -> Result<(), Failed> {
     }
     let warnings = match findings.len() {
         0 => String::new(),
-        n => format!(", {n} warnings"),
+        n => format!(", warnings: {n}"),
     };
     let (items, fees, tables) = (c.items.len(), c.fixed_fees.len(), c.tables.len());
-    println!("ok: {} — {} ({items} items, {fees} fixed fees, {tables} tables{warnings})", c.file.display(), c.id);
+    println!("ok: {} — {} (items: {items}, fixed fees: {fees}, tables: {tables}{warnings})", c.file.display(), c.id);
     Ok(())
 }
 
