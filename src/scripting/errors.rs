@@ -72,6 +72,11 @@ pub fn parse_diagnostic(err: &ParseError, origin: &Origin) -> Diagnostic {
             "`eval` is not available in rules".to_string(),
             Some("write the expression itself instead of building it as a string"),
         ),
+        ParseErrorType::MissingToken(token, what) => {
+            let message = format!("a `{token}` is missing {what}");
+            return Diagnostic::error(&origin.file, origin.location(err.position()), message)
+                .with_help(format!("add the `{token}`; the error is marked where the rule ended without it"));
+        }
         other => (other.to_string(), None),
     };
     let diagnostic = Diagnostic::error(&origin.file, origin.location(err.position()), message);
