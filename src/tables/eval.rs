@@ -251,7 +251,8 @@ fn extreme<'v>(values: impl Iterator<Item = &'v Value>, wanted: Ordering) -> Val
 pub(super) fn parse_input(table: &DecisionTable, column: &str, text: &str) -> Result<Value, String> {
     let col = table.input(column).ok_or_else(|| {
         let names: Vec<&str> = table.inputs.iter().map(|c| c.name.as_str()).collect();
-        let hint = crate::diagnostic::closest(column, &names).map(|n| format!("did you mean {n:?}? ")).unwrap_or_default();
+        let hint =
+            crate::diagnostic::closest(column, &names).map(|n| format!("did you mean {n:?}? ")).unwrap_or_default();
         format!("table {} has no input {column:?}; {hint}its inputs are {}", table.name, names.join(", "))
     })?;
     let text = text.trim();
