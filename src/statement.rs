@@ -123,6 +123,9 @@ pub enum ReasonCode {
     NoTariff,
     /// More occurrences than `max_per_participant`.
     MaxReached,
+    /// Achieved, but caps withheld the whole amount (the line stays on the
+    /// statement with what each cap withheld).
+    Capped,
 }
 
 impl ReasonCode {
@@ -135,6 +138,7 @@ impl ReasonCode {
             ReasonCode::ExcludedBy => "excluded_by",
             ReasonCode::NoTariff => "no_tariff",
             ReasonCode::MaxReached => "max_reached",
+            ReasonCode::Capped => "capped",
         }
     }
 }

@@ -472,3 +472,47 @@ fn other_contract_records_are_counted_by_contract_id() {
     let s = ok(ONE_OUTCOME, vec![other], "2026-12-31");
     assert_eq!(s.counts.other_contracts.get("KS-TVA-2O26"), Some(&1));
 }
+
+const TABLE_CONDITION: &str = r#"
+[[outcome]]
+id = "job"
+name = { fi = "Työ", en = "Job" }
+condition = { table = "covered" }
+achieved_on = 'p.attr("a")'
+tariff = "1000.00"
+
+[tables.covered]
+hit_policy = "unique"
+inputs = [ { name = "municipality", from = "municipality", type = "text" } ]
+outputs = [ { name = "covered", type = "boolean" } ]
+rows = [
+  [ "Jämsä",       "true" ],
+  [ "not(Jämsä)",  "false" ],
+]
+"#;
+
+#[test]
+fn an_outcome_condition_can_be_a_decision_table() {
+    let mut keuruu = person("P-2", Some("2026-02-01"), None);
+    keuruu.municipality = Some("Keuruu".into());
+    let s = ok(TABLE_CONDITION, vec![person("P-1", Some("2026-02-01"), None), keuruu], "2026-12-31");
+    assert_eq!(lines(&s), [row("P-1", "job", 1, "1000.00", "0.00")]);
+    assert_eq!(reasons(&s), [("P-2".into(), "job".into(), ReasonCode::NotAchieved)]);
+}
+
+#[test]
+fn a_hit_policy_violation_while_paying_names_the_participant_and_rows() {
+    let body = TABLE_CONDITION.replace(r#""not(Jämsä)""#, r#""-""#);
+    let err = calculate(&body, vec![person("P-7", Some("2026-02-01"), None)], "2026-12-31").unwrap_err();
+    let CalcError::Rule(e) = err else { panic!("expected a rule error") };
+    assert_eq!(e.participant, "P-7");
+    assert!(e.rule.contains("covered") && e.message.contains("rows 1 and 2"), "{e}");
+}
+
+#[test]
+fn a_line_capped_to_nothing_also_gets_the_reason_capped() {
+    let body = format!("{ONE_OUTCOME}\n[caps]\ncontract_total = \"1000.00\"\n");
+    let s =
+        ok(&body, vec![person("P-1", Some("2026-02-01"), None), person("P-2", Some("2026-03-01"), None)], "2026-12-31");
+    assert_eq!(reasons(&s), [("P-2".into(), "job".into(), ReasonCode::Capped)]);
+}

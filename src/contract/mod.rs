@@ -225,8 +225,11 @@ pub struct Item {
     pub kind: ItemKind,
     pub name: Names,
     pub clause: Option<String>,
-    /// Must hold for the item to be achieved.
+    /// Must hold for the item to be achieved (a rule).
     pub condition: Option<RuleText>,
+    /// Must give `true` for the item to be achieved (a decision table with
+    /// a boolean output; `condition = { table = "…" }`).
+    pub condition_table: Option<TableRef>,
     pub achieved_on: Achievement,
     pub tariff: Tariff,
     /// Outcomes that must have been achieved on or before this one.

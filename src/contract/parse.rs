@@ -553,6 +553,7 @@ fn start_fee(r: &mut Reader, v: &Value) -> Option<Item> {
         name: name?,
         clause,
         condition: None,
+        condition_table: None,
         achieved_on: Achievement::ServiceStart,
         tariff: Tariff::Fixed(tariff?),
         requires: Vec::new(),
@@ -577,7 +578,13 @@ fn outcome(r: &mut Reader, v: &Value, n: usize) -> Option<Item> {
     let id = r.required(t, "id", "id = \"employed_3m\"").and_then(|v| identifier(r, v, "outcome `id`"));
     let name = r.required(t, "name", "name = { fi = \"…\", en = \"…\" }").and_then(|v| names(r, v, "name"));
     let clause = r.opt_string(t, "clause");
-    let condition = t.get("condition").and_then(|v| rule(r, v, "`condition`"));
+    let (condition, condition_table) = match t.get("condition") {
+        Some(v) => match table_ref(r, v, "`condition`") {
+            Some(reference) => (None, reference),
+            None => (rule(r, v, "`condition`"), None),
+        },
+        None => (None, None),
+    };
     let achieved_on = r
         .required(t, "achieved_on", "achieved_on = 'p.service_end.add_months(3)'")
         .and_then(|v| rule(r, v, "`achieved_on`"));
@@ -594,6 +601,7 @@ fn outcome(r: &mut Reader, v: &Value, n: usize) -> Option<Item> {
         name: name?,
         clause,
         condition,
+        condition_table,
         achieved_on: Achievement::Rule(achieved_on?),
         tariff: tariff?,
         requires,
@@ -839,6 +847,9 @@ fn resolve_table_refs(r: &mut Reader, c: &mut Contract) {
     for item in &mut c.items {
         if let Tariff::Table(reference) = &mut item.tariff {
             check_table_ref(r, &snapshot, reference, C::Number, &format!("the tariff of `{}`", item.id));
+        }
+        if let Some(reference) = &mut item.condition_table {
+            check_table_ref(r, &snapshot, reference, C::Boolean, &format!("the condition of `{}`", item.id));
         }
     }
     for m in &mut c.multipliers {

@@ -476,6 +476,11 @@ impl Run<'_, '_> {
                 return Ok(Vec::new());
             }
         }
+        if let Some(reference) = &item.condition_table {
+            if !matches!(self.lookup(reference, Some(&item.id))?, Some(Found { value: Value::Bool(true), .. })) {
+                return Ok(Vec::new());
+            }
+        }
         let mut dates = match &compiled.achieved_on {
             None => vec![self.record.service.start],
             Some(rule) => match self.rule(rule, achieved, item.clause.as_ref(), item.line)? {

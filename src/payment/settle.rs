@@ -11,7 +11,9 @@ use super::Request;
 use crate::calendar::{add_months, month_end, month_start};
 use crate::contract::{Contract, Every, ItemKind};
 use crate::money::{Rounding, RoundingMode};
-use crate::statement::{Cap, Counts, Held, Ineligible, Inputs, Line, LineId, Statement, Totals, Unpaid};
+use crate::statement::{
+    describe_held, Cap, Counts, Held, Ineligible, Inputs, Line, LineId, ReasonCode, Statement, Totals, Unpaid,
+};
 
 /// What phase 1 has produced so far, accumulated as records stream by.
 #[derive(Debug, Default)]
@@ -60,6 +62,7 @@ pub fn settle(contract: &Contract, settlement: Settlement, inputs: Inputs, reque
             .then(x.id.occurrence.cmp(&y.id.occurrence))
     });
     apply_caps(contract, &mut lines);
+    unpaid.extend(lines.iter().filter_map(|p| fully_capped(&p.line)));
     // The sort key is dropped in place: no second copy of the lines.
     let mut lines: Vec<Line> = lines.into_iter().map(|p| p.line).collect();
     if let Some(p) = request.period {
@@ -149,6 +152,22 @@ fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Vec<Pending> {
         }
     }
     out
+}
+
+/// The reason for a participant's line that caps reduced to nothing.
+fn fully_capped(line: &Line) -> Option<Unpaid> {
+    let capped = line.net.is_zero() && !line.withheld.is_zero() && !line.id.participant.is_empty();
+    capped.then(|| Unpaid {
+        participant: line.id.participant.clone(),
+        item: line.id.item.clone(),
+        reason: ReasonCode::Capped,
+        detail: format!(
+            "achieved on {}; withheld in full by {}",
+            line.achieved_on,
+            describe_held(&line.withheld_by, |d| d.to_string())
+        )
+        .into(),
+    })
 }
 
 /// Apply the item, participant and contract caps in line order, then VAT.

@@ -203,13 +203,13 @@ fn run_statement(c: &Contract, ev: &Evaluator, run: &RunArgs, request: Request) 
     let reader = records::open(&run.records).map_err(|d| report(&[d]))?;
     let inputs = payment::fingerprint(c, &run.records)
         .map_err(|e| fail(Failed::Input, format_args!("cannot read {}: {e}", run.records.display())))?;
-    payment::calculate(c, ev, reader, inputs, request).map_err(calc_failed)
+    payment::calculate(c, ev, reader, inputs, request).map_err(|e| calc_failed(c, e))
 }
 
-fn calc_failed(e: CalcError) -> Failed {
+fn calc_failed(c: &Contract, e: CalcError) -> Failed {
     match e {
         CalcError::Records(diags) => report(&diags),
-        CalcError::Rule(e) => fail(Failed::Input, format_args!("{e}")),
+        CalcError::Rule(e) => fail(Failed::Input, format_args!("contract {}: {e}", c.id)),
     }
 }
 
@@ -263,7 +263,7 @@ fn explain_one(path: &Path, run: &RunArgs, participant: &str, format: SummaryFor
         let id = records::hetu::redact(participant);
         return Err(fail(Failed::Input, format_args!("no participant with id \"{id}\" in {}", run.records.display())));
     };
-    let explanation = explain(&c, &ev, &record, &statement, request).map_err(calc_failed)?;
+    let explanation = explain(&c, &ev, &record, &statement, request).map_err(|e| calc_failed(&c, e))?;
     match format {
         SummaryFormat::Text => print!("{}", explanation.render_text()),
         SummaryFormat::Json => println!("{}", serde_json::to_string_pretty(&explanation).expect("serialises")),
