@@ -218,6 +218,74 @@ fn duplicate_record_names_both_lines() {
 }
 
 #[test]
+fn repeated_top_level_key_is_refused_at_its_second_occurrence() {
+    let dir = scratch("repeated_key_top");
+    let text = format!(r#"{{"id":"P-1",{PERSON},"id":"P-2"}}"#);
+    let path = write(&dir, "r.jsonl", &text);
+    let d = only_error(&path);
+    let column = text.rfind(r#""id""#).unwrap() as u64 + 1;
+    assert_eq!(d.file, path);
+    assert_eq!(d.location, line(1, Some(Column::Char(column))));
+    // The first occurrence stands, as for duplicate records: the later one is the error.
+    assert_eq!(d.message, r#"participant "P-1": `id`: expected each field once, found it again with the string "P-2""#);
+    assert!(d.help.unwrap().contains("remove or merge the repeated field"));
+}
+
+#[test]
+fn repeated_nested_key_names_its_path_and_the_line_goes_on_being_checked() {
+    let dir = scratch("repeated_key_nested");
+    let spells = r#""spells":[{"kind":"education","start":"2026-02-01"},{"kind":"employment","start":"2026-03-01","start":"2026-03-02"}]"#;
+    let scores = r#""measures":[{"instrument":"m","date":"2026-01-12","scores":{"skills":2,"skills":"3"}}]"#;
+    // Line 1: two repeats and, besides them, a bad date; line 2 is fine;
+    // line 3 only has a bad date. Non-ASCII text before a repeat counts in
+    // characters.
+    let first = format!(r#"{{"id":"P-1","municipality":"Jämsä",{PERSON},{spells},{scores},"birth_date":"x"}}"#);
+    let text = format!("{first}\n{{\"id\":\"P-2\",{PERSON}}}\n{{\"id\":\"P-3\",{PERSON},\"birth_date\":\"y\"}}\n");
+    let path = write(&dir, "r.jsonl", &text);
+    let errors = read_errors(&path);
+    let column = |needle: &str| first[..first.rfind(needle).unwrap()].chars().count() as u64 + 1;
+    let found: Vec<(&Location, &str)> = errors.iter().map(|d| (&d.location, d.message.as_str())).collect();
+    assert_eq!(
+        found,
+        [
+            (
+                &line(1, Some(Column::Char(column(r#""start""#)))),
+                r#"participant "P-1": `spells[1].start`: expected each field once, found it again with the string "2026-03-02""#
+            ),
+            (
+                &line(1, Some(Column::Char(column(r#""skills""#)))),
+                r#"participant "P-1": `measures[0].scores.skills`: expected each field once, found it again with the string "3""#
+            ),
+            (
+                &line(1, None),
+                r#"participant "P-1": `birth_date`: expected a date like "2026-05-18" (YYYY-MM-DD), found the string "x""#
+            ),
+            (
+                &line(3, None),
+                r#"participant "P-3": `birth_date`: expected a date like "2026-05-18" (YYYY-MM-DD), found the string "y""#
+            ),
+        ]
+    );
+}
+
+#[test]
+fn repeated_key_with_an_identity_code_is_masked() {
+    let dir = scratch("repeated_key_hetu");
+    // The first id stands and is refused; the repeat is reported without
+    // a participant, and neither value is echoed.
+    let path = write(&dir, "r.jsonl", format!(r#"{{"id":"010594Y9032",{PERSON},"id":"131052-308T"}}"#));
+    let errors = read_errors(&path);
+    let messages: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            r#"record: `id`: expected each field once, found it again with the string "******-****""#,
+            "record: `id` looks like a Finnish personal identity code (henkilötunnus); refusing it",
+        ]
+    );
+}
+
+#[test]
 fn child_row_without_participant_is_an_error() {
     let dir = scratch("orphan");
     write(&dir, "participants.csv", "id,service_start\nP-1,2026-01-12\n");

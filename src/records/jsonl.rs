@@ -3,9 +3,12 @@
 //! Only the current line is in memory. Each line is parsed into a
 //! `serde_json::Value` (exact numbers: `arbitrary_precision` is on) and then
 //! converted field by field, so every refusal can say which field, what was
-//! expected and what was found. Unknown fields are errors, never dropped.
+//! expected and what was found. Unknown fields are errors, never dropped;
+//! so is a key an object repeats (see [`super::json`]). A line yields its
+//! record, or one diagnostic per repeated key followed by the first other
+//! problem of the line.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +18,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::check::{self, quote, Duplicates, Place, Problem};
+use super::json::{self, RepeatedKey};
 use super::model::{AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell};
 use super::value;
 use crate::diagnostic::{Column, Diagnostic, Location};
@@ -32,6 +36,8 @@ pub struct JsonLinesReader<R> {
     offset: u64,
     buf: Vec<u8>,
     duplicates: Duplicates,
+    /// Diagnostics of the line read last that are still to be handed out.
+    pending: VecDeque<Diagnostic>,
     /// Set after an I/O error: nothing more can be read.
     done: bool,
 }
@@ -45,6 +51,7 @@ impl<R: BufRead> JsonLinesReader<R> {
             offset: 0,
             buf: Vec::new(),
             duplicates: Duplicates::default(),
+            pending: VecDeque::new(),
             done: false,
         }
     }
@@ -54,6 +61,9 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
     type Item = Result<Record, Diagnostic>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if let Some(d) = self.pending.pop_front() {
+            return Some(Err(d));
+        }
         while !self.done {
             self.buf.clear();
             let read = match self.input.read_until(b'\n', &mut self.buf) {
@@ -77,7 +87,13 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
                     return Some(Err(bad.diagnostic(&self.file, self.line)));
                 }
                 Ok(text) if text.trim().is_empty() => continue,
-                Ok(text) => return Some(read_line(text, self.line, &self.file, &mut self.duplicates)),
+                Ok(text) => match read_line(text, self.line, &self.file, &mut self.duplicates) {
+                    Ok(record) => return Some(Ok(record)),
+                    Err(diagnostics) => {
+                        self.pending.extend(diagnostics);
+                        return self.pending.pop_front().map(Err);
+                    }
+                },
             }
         }
         None
@@ -118,22 +134,50 @@ impl BadUtf8<'_> {
     }
 }
 
-/// One non-blank line → a record, or the first problem found in it.
-fn read_line(text: &str, line: u64, file: &Arc<PathBuf>, duplicates: &mut Duplicates) -> Result<Record, Diagnostic> {
+/// One non-blank line → a record, or its problems: each repeated key, then
+/// the first other problem found (never empty).
+fn read_line(
+    text: &str,
+    line: u64,
+    file: &Arc<PathBuf>,
+    duplicates: &mut Duplicates,
+) -> Result<Record, Vec<Diagnostic>> {
     let mut place = Place { file, line, id: None };
-    let value: Value = serde_json::from_str(text).map_err(|e| syntax_error(&place, text, &e))?;
-    let Value::Object(map) = &value else {
-        let found = describe(&value);
-        return Err(place.diagnostic(None, Problem::new(format!("expected a JSON object, found {found}"))));
+    let parsed = json::parse(text).map_err(|e| vec![syntax_error(&place, text, &e)])?;
+    let top = match &parsed.value {
+        Value::Object(map) => {
+            let top = Fields { map, prefix: String::new() };
+            participant(&top).map(|id| (top, id))
+        }
+        other => Err(Problem::new(format!("expected a JSON object, found {}", describe(other)))),
     };
-    let top = Fields { map, prefix: String::new() };
-    let id = top
-        .req("id", string)
-        .and_then(|id| check::participant_id("id", id).map(|()| id))
-        .map_err(|p| place.diagnostic(None, p))?;
-    place.id = Some(id);
-    let origin = Origin { file: Arc::clone(file), line: place.line };
-    read_record(&top, id, origin, duplicates).map_err(|p| place.diagnostic(None, p))
+    place.id = top.as_ref().ok().map(|&(_, id)| id);
+    // A repeated key does not stop the checks: the line's other problems
+    // are reported with it, as they would be without it.
+    let mut errors: Vec<Diagnostic> = parsed.repeated.iter().map(|r| repeated_key(&place, text, r)).collect();
+    let origin = Origin { file: Arc::clone(file), line };
+    match top.and_then(|(top, id)| read_record(&top, id, origin, duplicates)) {
+        Ok(record) if errors.is_empty() => return Ok(record),
+        Ok(_) => {}
+        Err(p) => errors.push(place.diagnostic(None, p)),
+    }
+    Err(errors)
+}
+
+/// The participant id of a record: required, never an identity code.
+fn participant<'a>(top: &Fields<'a>) -> Result<&'a str, Problem> {
+    top.req("id", string).and_then(|id| check::participant_id("id", id).map(|()| id))
+}
+
+/// A key given twice in one object. The first occurrence was used for the
+/// line's other checks, but the line is refused: readers disagree on which
+/// of the two counts, so taking either would be a guess.
+fn repeated_key(place: &Place<'_>, text: &str, repeat: &RepeatedKey) -> Diagnostic {
+    let column = repeat.offset.map(|offset| Column::Char(Diagnostic::line_col(text, offset).1));
+    let found = format!("it again with {}", describe(&repeat.value));
+    let problem = Problem::expected(&repeat.path, "each field once", found)
+        .help("remove or merge the repeated field; the line's other checks used its first occurrence");
+    place.diagnostic(column, problem)
 }
 
 fn syntax_error(place: &Place<'_>, text: &str, error: &serde_json::Error) -> Diagnostic {

@@ -5,14 +5,16 @@
 //! reporting every bad line with file, line, column, participant id and
 //! expected-vs-found — never echoing a personal identity code.
 //!
-//! Map: [`open`] picks the reader; `jsonl` and `csv` read their format;
-//! `check` holds the rules both share; [`value`] parses dialect scalars;
-//! [`hetu`] detects and masks identity codes; [`summary`] describes a file
-//! for a data steward.
+//! Map: [`open`] picks the reader; `jsonl` and `csv` read their format
+//! (`json` parses one JSON Lines line, noting repeated keys); `check` holds
+//! the rules both share; [`value`] parses dialect scalars; [`hetu`] detects
+//! and masks identity codes; [`summary`] describes a file for a data
+//! steward.
 
 mod check;
 mod csv;
 pub mod hetu;
+mod json;
 mod jsonl;
 mod model;
 pub mod summary;
