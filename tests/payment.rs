@@ -516,3 +516,54 @@ fn a_line_capped_to_nothing_also_gets_the_reason_capped() {
         ok(&body, vec![person("P-1", Some("2026-02-01"), None), person("P-2", Some("2026-03-01"), None)], "2026-12-31");
     assert_eq!(reasons(&s), [("P-2".into(), "job".into(), ReasonCode::Capped)]);
 }
+
+#[test]
+fn eligibility_by_municipality_and_by_table() {
+    let mut keuruu = person("P-2", Some("2026-02-01"), None);
+    keuruu.municipality = Some("Keuruu".into());
+    let by_list = format!("[eligibility]\nmunicipalities = [\"Keuruu\"]\n{ONE_OUTCOME}");
+    let s = ok(&by_list, vec![person("P-1", Some("2026-02-01"), None), keuruu.clone()], "2026-12-31");
+    assert_eq!(lines(&s), [row("P-2", "job", 1, "1000.00", "0.00")]);
+
+    let by_table = format!(
+        "[eligibility]\ntable = \"who\"\n{ONE_OUTCOME}\n[tables.who]\nhit_policy = \"first\"\n\
+         inputs = [ {{ name = \"age\", from = \"age\", type = \"number\" }} ]\n\
+         outputs = [ {{ name = \"eligible\", type = \"boolean\" }} ]\n\
+         rows = [ [ \">= 30\", \"true\" ], [ \"-\", \"false\" ] ]\n"
+    );
+    let mut young = person("P-3", Some("2026-02-01"), None);
+    young.birth_date = Some(d("2000-06-01"));
+    let s = ok(&by_table, vec![person("P-1", Some("2026-02-01"), None), young], "2026-12-31");
+    assert_eq!(lines(&s), [row("P-1", "job", 1, "1000.00", "0.00")]);
+    assert!(s.ineligible[0].reason.contains("who row 2"), "{}", s.ineligible[0].reason);
+}
+
+#[test]
+fn a_one_off_fee_falls_due_on_its_first_day() {
+    let body = format!(
+        "{ONE_OUTCOME}\n[[fixed_fee]]\nid = \"setup\"\nname = {{ fi = \"Perustaminen\", en = \"Set-up\" }}\n\
+         amount = \"2500.00\"\nevery = \"once\"\nfrom = 2026-03-01\n"
+    );
+    assert!(ok(&body, vec![], "2026-02-28").lines.is_empty());
+    let s = ok(&body, vec![], "2026-03-01");
+    let got: Vec<_> = s.lines.iter().map(|l| (&*l.id.item, l.achieved_on.to_string(), l.net.to_string())).collect();
+    assert_eq!(got, [("setup", "2026-03-01".to_string(), "2500.00".to_string())]);
+}
+
+#[test]
+fn multipliers_combine_as_the_highest_or_as_a_product() {
+    let multipliers =
+        "\n[[multiplier]]\nid = \"ltu\"\nwhen = { groups_any = [\"long_term_unemployed\"] }\nfactor = \"1.5\"\n\
+                       \n[[multiplier]]\nid = \"everyone\"\nfactor = \"1.2\"\n";
+    let body = format!("{ONE_OUTCOME}{multipliers}");
+    let s = ok(&body, vec![person("P-1", Some("2026-02-01"), None)], "2026-12-31");
+    assert_eq!((s.lines[0].amount.to_string(), s.lines[0].multipliers.len()), ("1500.00".into(), 1));
+    let s = calculate_with(
+        &head_with("multipliers = \"product\""),
+        &body,
+        vec![person("P-1", Some("2026-02-01"), None)],
+        "2026-12-31",
+    )
+    .unwrap();
+    assert_eq!((s.lines[0].amount.to_string(), s.lines[0].multipliers.len()), ("1800.00".into(), 2));
+}
