@@ -233,3 +233,19 @@ fn a_statement_does_not_depend_on_where_the_run_started() {
     );
     assert!(relative == absolute, "the same inputs must give the same bytes");
 }
+
+#[test]
+fn a_file_of_tables_translated_from_dmn_is_tried_without_a_contract() {
+    let run = |table: &str, set: &[&str]| {
+        let mut args = vec!["table", "tests/fixtures/dmn-tables.toml", table, "--format", "json"];
+        for s in set {
+            args.extend(["--set", s]);
+        }
+        let out = tulos(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("JSON")
+    };
+    assert_eq!(run("Loan Grade", &["Credit Score=720"])["output"]["value"], "15", "C+ is collect with sum");
+    let risk = run("Risk Category", &["Applicant Age=22", "Employed=true"]);
+    assert_eq!(risk["output"]["value"]["Risk"], "MEDIUM");
+}

@@ -397,8 +397,23 @@ impl Contract {
 
 /// Read and validate a contract file.
 pub fn load(path: &Path) -> Result<Contract, Diagnostics> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    parse(path, &read(path)?)
+}
+
+/// The decision tables of a contract file, or of a file holding only
+/// `[tables.*]` (tables translated from other DMN tools, tried with
+/// `tulos table` before they go into a contract).
+pub fn load_tables(path: &Path) -> Result<Vec<crate::tables::DecisionTable>, Diagnostics> {
+    let text = read(path)?;
+    let is_contract = toml::de::DeTable::parse(&text).map_or(true, |doc| doc.get_ref().get("contract").is_some());
+    if is_contract {
+        return parse(path, &text).map(|c| c.tables);
+    }
+    parse::tables_only(path, &text)
+}
+
+fn read(path: &Path) -> Result<String, Diagnostics> {
+    std::fs::read_to_string(path).map_err(|e| {
         Diagnostics(vec![Diagnostic::error(path, Location::File, format!("cannot read the contract file: {e}"))])
-    })?;
-    parse(path, &text)
+    })
 }

@@ -63,6 +63,27 @@ pub fn parse(file: &Path, text: &str) -> Result<Contract, Diagnostics> {
     contract.ok_or(Diagnostics(r.diags))
 }
 
+/// A file of `[tables.*]` only: the tables, checked as in a contract.
+pub(super) fn tables_only(file: &Path, text: &str) -> Result<Vec<DecisionTable>, Diagnostics> {
+    let doc = DeTable::parse(text).map_err(|e| Diagnostics(vec![syntax_error(file, &e)]))?;
+    let mut r = Reader::new(file, text);
+    let root = Table::new(doc.get_ref(), 0..text.len(), "a file of decision tables");
+    r.unknown_keys(root, &["tables"]);
+    let tables = match root.get("tables").map(|v| crate::tables::parse_tables(file, v)) {
+        Some(Ok(tables)) => tables,
+        Some(Err(diags)) => {
+            r.diags.extend(diags);
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    if r.diags.is_empty() {
+        Ok(tables)
+    } else {
+        Err(Diagnostics(r.diags))
+    }
+}
+
 fn syntax_error(file: &Path, e: &toml::de::Error) -> Diagnostic {
     let location = e.span().map_or(Location::File, Location::Span);
     let message = e.message().trim();

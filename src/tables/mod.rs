@@ -201,9 +201,27 @@ impl HitPolicy {
     pub const NAMES: [&'static str; 7] =
         ["unique", "any", "priority", "first", "output_order", "rule_order", "collect"];
 
-    /// Parses a name from [`HitPolicy::NAMES`]; collect without aggregator.
+    /// Parses a name from [`HitPolicy::NAMES`] (collect without
+    /// aggregator), or DMN's own spelling, so tables translated from DMN
+    /// tools read as written: `U`, `A`, `P`, `F`, `O`, `R`, `C`, `C+`,
+    /// `C<`, `C>`, `C#`, and the words in any case (`RULE ORDER`).
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
+        let word = name.trim().to_lowercase().replace([' ', '-'], "_");
+        match word.as_str() {
+            "u" => return Some(Self::Unique),
+            "a" => return Some(Self::Any),
+            "p" => return Some(Self::Priority),
+            "f" => return Some(Self::First),
+            "o" => return Some(Self::OutputOrder),
+            "r" => return Some(Self::RuleOrder),
+            "c" => return Some(Self::Collect(None)),
+            "c+" => return Some(Self::Collect(Some(Aggregator::Sum))),
+            "c<" => return Some(Self::Collect(Some(Aggregator::Min))),
+            "c>" => return Some(Self::Collect(Some(Aggregator::Max))),
+            "c#" => return Some(Self::Collect(Some(Aggregator::Count))),
+            _ => {}
+        }
+        match word.as_str() {
             "unique" => Some(Self::Unique),
             "any" => Some(Self::Any),
             "priority" => Some(Self::Priority),
@@ -348,6 +366,23 @@ impl DecisionTable {
     /// The input column called `name`.
     pub fn input(&self, name: &str) -> Option<&InputColumn> {
         self.inputs.iter().find(|c| c.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Aggregator, HitPolicy};
+
+    #[test]
+    fn hit_policies_read_in_dmn_spelling_too() {
+        let read = |name| HitPolicy::from_name(name);
+        assert_eq!(read("U"), Some(HitPolicy::Unique));
+        assert_eq!(read("RULE ORDER"), Some(HitPolicy::RuleOrder));
+        assert_eq!(read("Output Order"), Some(HitPolicy::OutputOrder));
+        assert_eq!(read("C+"), Some(HitPolicy::Collect(Some(Aggregator::Sum))));
+        assert_eq!(read("C#"), Some(HitPolicy::Collect(Some(Aggregator::Count))));
+        assert_eq!(read("first"), Some(HitPolicy::First));
+        assert_eq!(read("sometimes"), None);
     }
 }
 

@@ -109,12 +109,16 @@ impl Parser<'_> {
         })
     }
 
+    /// Names may hold spaces (DMN names often do: `Credit Score`) but not
+    /// `=`, which `tulos table --set NAME=VALUE` splits on, nor surrounding
+    /// spaces, which would make two names look alike.
     fn check_name(&mut self, span: Span, name: &str, what: &str) {
-        if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        let ok = !name.is_empty() && !name.contains('=') && name.trim() == name && !name.chars().any(char::is_control);
+        if !ok {
             self.error(
                 span,
-                format!("{what} name {name:?} may contain only letters, digits and _"),
-                "use a name such as job_entry_tariff",
+                format!("{what} name {name:?} must be non-empty, without `=` or surrounding spaces"),
+                "use a name such as job_entry_tariff or \"Credit Score\"",
             );
         }
     }
@@ -184,6 +188,10 @@ impl Parser<'_> {
         let Some(agg_item) = entries.get("aggregate") else {
             return Some(policy);
         };
+        if let HitPolicy::Collect(Some(_)) = policy {
+            self.error(agg_item.span(), format!("{name:?} already says how to aggregate"), "remove `aggregate`");
+            return None;
+        }
         let agg_name = self.string(agg_item, "`aggregate`")?;
         let Some(agg) = Aggregator::from_name(agg_name) else {
             let help = format!("write one of: {}", Aggregator::NAMES.join(", "));

@@ -272,9 +272,9 @@ fn explain_one(path: &Path, run: &RunArgs, participant: &str, format: SummaryFor
 }
 
 fn try_table(path: &Path, name: &str, set: &[String], json: Option<&str>, format: SummaryFormat) -> Result<(), Failed> {
-    let c = load(path)?;
-    let Some(table) = c.table(name) else {
-        let names: Vec<&str> = c.tables.iter().map(|t| t.name.as_str()).collect();
+    let tables = contract::load_tables(path).map_err(|d| report(&d.0))?;
+    let Some(table) = tables.iter().find(|t| t.name == name) else {
+        let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
         let names = names.join(", ");
         return Err(fail(
             Failed::Usage,
