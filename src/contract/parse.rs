@@ -60,7 +60,14 @@ pub fn parse(file: &Path, text: &str) -> Result<Contract, Diagnostics> {
     if r.diags.iter().any(|d| d.severity == crate::diagnostic::Severity::Error) {
         return Err(Diagnostics(r.diags));
     }
-    contract.ok_or(Diagnostics(r.diags))
+    contract.ok_or_else(|| {
+        // Every path that gives up reports why; this guards the promise.
+        let mut diags = r.diags;
+        if diags.is_empty() {
+            diags.push(Diagnostic::error(file, Location::File, "the contract could not be read"));
+        }
+        Diagnostics(diags)
+    })
 }
 
 /// A file of `[tables.*]` only: the tables, checked as in a contract.
@@ -214,7 +221,7 @@ fn rounding(r: &mut Reader, v: &Value) -> Option<Rounding> {
     let t = r.table(v, "`rounding`")?;
     r.unknown_keys(t, &["scale", "mode"]);
     let scale = match t.get("scale") {
-        Some(s) => u32::try_from(r.integer(s, "rounding `scale`", 0)?).ok().filter(|s| *s <= 10)?,
+        Some(s) => bounded(r, s, "rounding `scale`", 0, 10)?,
         None => 2,
     };
     let mode = match t.get("mode") {
@@ -230,6 +237,18 @@ fn rounding(r: &mut Reader, v: &Value) -> Option<Rounding> {
         None => RoundingMode::default(),
     };
     Some(Rounding { scale, mode })
+}
+
+/// A whole number within `min..=max`, with a message when it is not.
+fn bounded(r: &mut Reader, v: &Value, what: &str, min: u32, max: u32) -> Option<u32> {
+    let n = r.integer(v, what, i64::from(min))?;
+    match u32::try_from(n) {
+        Ok(n) if n <= max => Some(n),
+        _ => {
+            r.error(v.span(), format!("{what} must be at most {max}, found {n}"));
+            None
+        }
+    }
 }
 
 fn combine(r: &mut Reader, v: &Value) -> Option<Combine> {
@@ -612,7 +631,7 @@ fn outcome(r: &mut Reader, v: &Value, n: usize) -> Option<Item> {
     let tariff = r.required(t, "tariff", "tariff = \"1200.00\"").and_then(|v| tariff(r, v, clause.as_ref()));
     let requires = t.get("requires").map(|v| r.strings(v, "`requires`")).unwrap_or_default();
     let max = match t.get("max_per_participant") {
-        Some(v) => u32::try_from(r.integer(v, "`max_per_participant`", 1)?).ok()?,
+        Some(v) => bounded(r, v, "`max_per_participant`", 1, 1000)?,
         None => 1,
     };
     let cap_total = t.get("cap_total").and_then(|v| r.decimal(v, "`cap_total`"));
@@ -669,6 +688,13 @@ fn fixed_fee(r: &mut Reader, v: &Value, valid: DateRange, contract_value: Option
     };
     let from = t.get("from").map_or(Some(valid.from), |d| r.date(d, "fixed fee `from`"));
     let to = t.get("to").map_or(Some(valid.to), |d| r.date(d, "fixed fee `to`").map(Some));
+    if let (Some(from), Some(Some(to))) = (from, to) {
+        if to < from {
+            let span = t.get("to").or(t.get("from")).map_or(v.span(), |d| d.span());
+            r.error(span, format!("the fixed fee ends ({to}) before it starts ({from})"));
+            return None;
+        }
+    }
     Some(FixedFee {
         id: id?,
         name: name?,
