@@ -249,3 +249,26 @@ fn a_file_of_tables_translated_from_dmn_is_tried_without_a_contract() {
     let risk = run("Risk Category", &["Applicant Age=22", "Employed=true"]);
     assert_eq!(risk["output"]["value"]["Risk"], "MEDIUM");
 }
+
+#[test]
+fn a_file_of_tables_is_checked_and_its_input_errors_come_as_json() {
+    let out = tulos(&["check", "tests/fixtures/dmn-tables.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("decision tables only (tables: 2)"));
+
+    let out = tulos(&[
+        "table",
+        "tests/fixtures/dmn-tables.toml",
+        "Risk Category",
+        "--set",
+        "Applicant Age=abc",
+        "--set",
+        "Employed=true",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON error object");
+    assert_eq!(json["kind"], "invalid_input");
+    assert!(json["error"].as_str().unwrap().contains("Applicant Age"));
+}

@@ -400,16 +400,32 @@ pub fn load(path: &Path) -> Result<Contract, Diagnostics> {
     parse(path, &read(path)?)
 }
 
-/// The decision tables of a contract file, or of a file holding only
-/// `[tables.*]` (tables translated from other DMN tools, tried with
-/// `tulos table` before they go into a contract).
-pub fn load_tables(path: &Path) -> Result<Vec<crate::tables::DecisionTable>, Diagnostics> {
+/// What a contract file holds: a contract, or only `[tables.*]` (tables
+/// translated from other DMN tools, tried and checked before they go into
+/// a contract).
+#[derive(Debug)]
+pub enum ContractFile {
+    Contract(Box<Contract>),
+    Tables(Vec<crate::tables::DecisionTable>),
+}
+
+impl ContractFile {
+    pub fn tables(&self) -> &[crate::tables::DecisionTable] {
+        match self {
+            ContractFile::Contract(c) => &c.tables,
+            ContractFile::Tables(tables) => tables,
+        }
+    }
+}
+
+/// Read a contract file, or a file holding only decision tables.
+pub fn load_any(path: &Path) -> Result<ContractFile, Diagnostics> {
     let text = read(path)?;
     let is_contract = toml::de::DeTable::parse(&text).map_or(true, |doc| doc.get_ref().get("contract").is_some());
     if is_contract {
-        return parse(path, &text).map(|c| c.tables);
+        return parse(path, &text).map(|c| ContractFile::Contract(Box::new(c)));
     }
-    parse::tables_only(path, &text)
+    parse::tables_only(path, &text).map(ContractFile::Tables)
 }
 
 fn read(path: &Path) -> Result<String, Diagnostics> {

@@ -67,11 +67,20 @@ const CSV_HEADER: [&str; 21] = [
 /// Write the statement's lines as CSV, one row per line, header first.
 pub fn write_csv(s: &Statement, dialect: CsvDialect, out: impl Write) -> io::Result<()> {
     let mut w = csv::WriterBuilder::new().delimiter(dialect.separator()).from_writer(out);
-    w.write_record(CSV_HEADER)?;
+    w.write_record(CSV_HEADER).map_err(io_error)?;
     for l in &s.lines {
-        w.write_record(csv_row(l, dialect, &s.currency))?;
+        w.write_record(csv_row(l, dialect, &s.currency)).map_err(io_error)?;
     }
     w.flush()
+}
+
+/// The I/O error inside a CSV error, keeping its kind (a closed pipe is
+/// not a failure for the caller).
+fn io_error(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
 }
 
 fn csv_row(l: &Line, d: CsvDialect, currency: &str) -> Vec<String> {

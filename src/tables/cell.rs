@@ -19,7 +19,8 @@
 //! - in date columns a bare ISO date `2026-01-01` = `date("2026-01-01")`;
 //! - in a text-set column a value test matches when the set contains it,
 //!   so `"a", "b"` = "contains a or b" and `not("a")` = "does not contain a";
-//! - a null input matches only `-` (see the module docs of `tables`);
+//! - a missing (null) input is matched with FEEL's three-valued logic (see
+//!   [`Test::feel`]);
 //! - an empty range such as `[30..20]` is refused rather than never matching.
 
 use std::cmp::Ordering;
@@ -130,9 +131,18 @@ impl Test {
         }
     }
 
-    /// The DMN `null` test: matches a missing value.
-    fn is_null(&self) -> bool {
-        *self == Test::Compare(CmpOp::Eq, Value::Null)
+    /// The test's FEEL truth value, where `None` is FEEL's null: equality
+    /// with null is defined (`null = null` is true, `x = null` false, `!=`
+    /// the opposite), while ordering or a range with null is null.
+    fn feel(&self, value: &Value) -> Option<bool> {
+        let null = |v: &Value| *v == Value::Null;
+        match self {
+            Test::Compare(CmpOp::Eq, lit) if null(lit) || null(value) => Some(lit == value),
+            Test::Compare(CmpOp::Ne, lit) if null(lit) || null(value) => Some(lit != value),
+            Test::Compare(_, lit) if null(lit) || null(value) => None,
+            Test::Range(_) if null(value) => None,
+            _ => Some(self.matches(value)),
+        }
     }
 }
 
@@ -144,13 +154,23 @@ impl UnaryTests {
             return true;
         };
         let hit = match value {
-            // Only an explicit `null` test admits a missing value; a
-            // negation never does, so a missing fact cannot qualify anyone.
-            Value::Null => return !*negated && tests.iter().any(Test::is_null),
+            // FEEL: a list is true if any test is, else null if any is null;
+            // `not(null)` stays null, and only true matches.
+            Value::Null => {
+                let results: Vec<Option<bool>> = tests.iter().map(|t| t.feel(value)).collect();
+                let any = if results.contains(&Some(true)) {
+                    Some(true)
+                } else if results.contains(&None) {
+                    None
+                } else {
+                    Some(false)
+                };
+                return any.map(|hit| hit != *negated) == Some(true);
+            }
             Value::TextSet(items) => {
                 items.iter().any(|item| tests.iter().any(|t| t.matches(&Value::Text(item.clone()))))
             }
-            single => tests.iter().any(|t| t.matches(single)),
+            single => tests.iter().any(|t| t.feel(single) == Some(true)),
         };
         hit != *negated
     }
@@ -591,10 +611,16 @@ mod tests {
     }
 
     #[test]
-    fn null_passes_only_dash_even_under_not() {
-        assert!(!cell("not(5)", ColumnType::Number).matches(&Value::Null));
-        assert!(!cell("!= 5", ColumnType::Number).matches(&Value::Null));
-        assert!(!cell("not(youth)", ColumnType::Text).matches(&Value::Null));
+    fn a_missing_value_follows_feel_three_valued_logic() {
+        let null = Value::Null;
+        assert!(!cell("5", ColumnType::Number).matches(&null), "null = 5 is false");
+        assert!(cell("not(5)", ColumnType::Number).matches(&null), "not(false) is true");
+        assert!(cell("!= 5", ColumnType::Number).matches(&null), "null != 5 is true");
+        assert!(cell("not(youth)", ColumnType::Text).matches(&null));
+        assert!(!cell("< 5", ColumnType::Number).matches(&null), "null < 5 is null");
+        assert!(!cell("not(< 5)", ColumnType::Number).matches(&null), "not(null) is null");
+        assert!(!cell("[1..9]", ColumnType::Number).matches(&null));
+        assert!(cell("< 5, null", ColumnType::Number).matches(&null), "null or true is true");
     }
 
     #[test]

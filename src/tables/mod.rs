@@ -39,9 +39,10 @@
 //!
 //! # Semantics in brief (see each file for details)
 //! - Cells follow DMN 1.3 simple unary tests; see [`cell`] for the grammar.
-//! - An input that is [`Value::Null`] (known to be unknown) matches only
-//!   `-`, even under `not(…)` — unlike DMN, where `not(5)` matches null —
-//!   so that a missing fact never qualifies anyone for a payment by negation.
+//! - A missing input ([`Value::Null`]) follows FEEL's three-valued logic,
+//!   as DMN tools do: `null` and `-` match it, `= x` does not, `!= x` and
+//!   `not(x)` do, and ordering tests and ranges give FEEL null — so neither
+//!   `< 5` nor `not(< 5)` matches it.
 //! - Input `values` restrict the domain: evaluating with a value outside it
 //!   is an error, not a silent non-match.
 //! - `hit_policy` is required (DMN defaults to unique): it decides what is

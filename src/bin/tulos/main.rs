@@ -14,13 +14,14 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
-use tulos::contract::{self, Contract};
+use tulos::contract::{self, Contract, ContractFile};
 use tulos::diagnostic::{Diagnostic, Severity};
 use tulos::explain::explain;
 use tulos::payment::{self, CalcError, Evaluator, Request};
 use tulos::records;
 use tulos::report::{self, CsvDialect};
 use tulos::statement::{Period, Statement};
+use tulos::tables::DecisionTable;
 
 #[derive(Parser)]
 #[command(
@@ -163,7 +164,12 @@ fn load(path: &Path) -> Result<Contract, Failed> {
 fn check(paths: &[PathBuf]) -> Result<(), Failed> {
     let mut failed = false;
     for path in paths {
-        failed |= load(path).and_then(|c| check_one(&c)).is_err();
+        let checked = match contract::load_any(path).map_err(|d| report(&d.0)) {
+            Ok(ContractFile::Contract(c)) => check_one(&c),
+            Ok(ContractFile::Tables(tables)) => check_tables(path, &tables),
+            Err(failed) => Err(failed),
+        };
+        failed |= checked.is_err();
     }
     if failed {
         Err(Failed::Input)
@@ -175,20 +181,46 @@ fn check(paths: &[PathBuf]) -> Result<(), Failed> {
 /// Compile the rules and analyse the tables of a loaded contract.
 fn check_one(c: &Contract) -> Result<(), Failed> {
     Evaluator::new(c).map_err(|d| report(&d.0))?;
-    let findings: Vec<Diagnostic> = c.tables.iter().flat_map(|t| t.check(&c.file)).collect();
+    let warnings = analyse(&c.file, &c.tables)?;
+    let (items, fees, tables) = (c.items.len(), c.fixed_fees.len(), c.tables.len());
+    emit(&format!(
+        "ok: {} — {} (items: {items}, fixed fees: {fees}, tables: {tables}{warnings})\n",
+        c.file.display(),
+        c.id
+    ))
+}
+
+/// Analyse a file holding only decision tables.
+fn check_tables(path: &Path, tables: &[DecisionTable]) -> Result<(), Failed> {
+    let warnings = analyse(path, tables)?;
+    emit(&format!("ok: {} — decision tables only (tables: {}{warnings})\n", path.display(), tables.len()))
+}
+
+/// Report gaps, overlaps and masked rows; fails on errors, and describes
+/// the warnings for the summary line.
+fn analyse(file: &Path, tables: &[DecisionTable]) -> Result<String, Failed> {
+    let findings: Vec<Diagnostic> = tables.iter().flat_map(|t| t.check(file)).collect();
     if !findings.is_empty() {
         eprint!("{}", render::diagnostics(&findings));
     }
     if findings.iter().any(|d| d.severity == Severity::Error) {
         return Err(Failed::Input);
     }
-    let warnings = match findings.len() {
+    Ok(match findings.len() {
         0 => String::new(),
         n => format!(", warnings: {n}"),
-    };
-    let (items, fees, tables) = (c.items.len(), c.fixed_fees.len(), c.tables.len());
-    println!("ok: {} — {} (items: {items}, fixed fees: {fees}, tables: {tables}{warnings})", c.file.display(), c.id);
-    Ok(())
+    })
+}
+
+/// Write to stdout. A reader that stopped early (`| head`) is not an error.
+fn emit(text: &str) -> Result<(), Failed> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(fail(Failed::Input, format_args!("cannot write the output: {e}")))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn as_of(run: &RunArgs, period: Option<(NaiveDate, NaiveDate)>) -> Result<NaiveDate, Failed> {
@@ -228,7 +260,12 @@ fn calculate(path: &Path, run: &RunArgs, period: Option<(NaiveDate, NaiveDate)>,
         Format::Csv => report::write_csv(&statement, CsvDialect::Standard, &mut out),
         Format::CsvFi => report::write_csv(&statement, CsvDialect::Finnish, &mut out),
     };
-    written.and_then(|()| out.flush()).map_err(|e| fail(Failed::Input, format_args!("cannot write the statement: {e}")))
+    match written.and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(fail(Failed::Input, format_args!("cannot write the statement: {e}")))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn summarise(path: &Path, format: SummaryFormat) -> Result<(), Failed> {
@@ -246,10 +283,9 @@ fn summarise(path: &Path, format: SummaryFormat) -> Result<(), Failed> {
         return Err(report(&errors));
     }
     match format {
-        SummaryFormat::Text => print!("{}", summary.render_text()),
-        SummaryFormat::Json => println!("{}", serde_json::to_string_pretty(&summary).expect("summary serialises")),
+        SummaryFormat::Text => emit(&summary.render_text()),
+        SummaryFormat::Json => emit(&json(&summary)),
     }
-    Ok(())
 }
 
 fn explain_one(path: &Path, run: &RunArgs, participant: &str, format: SummaryFormat) -> Result<(), Failed> {
@@ -265,14 +301,20 @@ fn explain_one(path: &Path, run: &RunArgs, participant: &str, format: SummaryFor
     };
     let explanation = explain(&c, &ev, &record, &statement, request).map_err(|e| calc_failed(&c, e))?;
     match format {
-        SummaryFormat::Text => print!("{}", explanation.render_text()),
-        SummaryFormat::Json => println!("{}", serde_json::to_string_pretty(&explanation).expect("serialises")),
+        SummaryFormat::Text => emit(&explanation.render_text()),
+        SummaryFormat::Json => emit(&json(&explanation)),
     }
-    Ok(())
 }
 
-fn try_table(path: &Path, name: &str, set: &[String], json: Option<&str>, format: SummaryFormat) -> Result<(), Failed> {
-    let tables = contract::load_tables(path).map_err(|d| report(&d.0))?;
+fn try_table(
+    path: &Path,
+    name: &str,
+    set: &[String],
+    inputs_json: Option<&str>,
+    format: SummaryFormat,
+) -> Result<(), Failed> {
+    let file = contract::load_any(path).map_err(|d| report(&d.0))?;
+    let tables = file.tables();
     let Some(table) = tables.iter().find(|t| t.name == name) else {
         let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
         let names = names.join(", ");
@@ -281,8 +323,8 @@ fn try_table(path: &Path, name: &str, set: &[String], json: Option<&str>, format
             format_args!("{} has no table `{name}`; its tables are: {names}", path.display()),
         ));
     };
-    let mut given: Vec<(String, String)> = match json {
-        Some(json) => json_inputs(json)?,
+    let mut given: Vec<(String, String)> = match inputs_json {
+        Some(text) => json_inputs(text)?,
         None => Vec::new(),
     };
     for pair in set {
@@ -291,21 +333,31 @@ fn try_table(path: &Path, name: &str, set: &[String], json: Option<&str>, format
         };
         given.push((k.trim().to_string(), v.trim().to_string()));
     }
+    // Under --format json every error is also a JSON object on stdout, so a
+    // tool driving many cases reads one format.
+    let refuse = |kind: &str, message: String| {
+        if matches!(format, SummaryFormat::Json) {
+            let _ = emit(&format!("{}\n", serde_json::json!({ "error": message, "kind": kind })));
+        }
+        fail(Failed::Input, format_args!("{message}"))
+    };
     let mut inputs = std::collections::BTreeMap::new();
     for (k, v) in given {
-        let value = table.parse_input(&k, &v).map_err(|e| fail(Failed::Input, format_args!("input `{k}`: {e}")))?;
+        let value = table.parse_input(&k, &v).map_err(|e| refuse("invalid_input", format!("input `{k}`: {e}")))?;
         inputs.insert(k, value);
     }
     match (table.evaluate(&inputs), format) {
-        (Ok(result), SummaryFormat::Text) => print!("{}", result.render_text()),
-        (Ok(result), SummaryFormat::Json) => println!("{}", serde_json::to_string_pretty(&result).expect("serialises")),
-        (Err(e), SummaryFormat::Text) => return Err(fail(Failed::Input, format_args!("{e}"))),
-        (Err(e), SummaryFormat::Json) => {
-            println!("{}", serde_json::json!({ "error": e.to_string(), "kind": error_kind(&e) }));
-            return Err(fail(Failed::Input, format_args!("{e}")));
-        }
+        (Ok(result), SummaryFormat::Text) => emit(&result.render_text()),
+        (Ok(result), SummaryFormat::Json) => emit(&json(&result)),
+        (Err(e), _) => Err(refuse(error_kind(&e), e.to_string())),
     }
-    Ok(())
+}
+
+/// Pretty JSON with a final newline.
+fn json(value: &impl serde::Serialize) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("output types serialise");
+    text.push('\n');
+    text
 }
 
 fn error_kind(e: &tulos::tables::TableError) -> &'static str {
