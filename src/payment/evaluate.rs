@@ -93,6 +93,7 @@ impl<'c> Evaluator<'c> {
             .iter()
             .filter_map(|l| engine.compile_library(&l.path, &l.text).map_err(|d| diags.push(d)).ok())
             .collect();
+        diags.extend(engine.check_libraries(&libraries));
         let mut compile = |name: String, rule: Option<&RuleText>| -> Option<CompiledRule> {
             let rule = rule?;
             let source = RuleSource {

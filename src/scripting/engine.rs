@@ -122,6 +122,14 @@ impl RuleEngine {
         Ok(Library { origin, ast })
     }
 
+    /// Misspelt function and `p.` property names in the libraries' function
+    /// bodies, which may call each other's functions.
+    pub fn check_libraries(&self, libraries: &[Library]) -> Vec<Diagnostic> {
+        let scripted: std::collections::BTreeSet<String> =
+            libraries.iter().flat_map(|l| l.functions().map(str::to_string)).collect();
+        libraries.iter().filter_map(|l| self.names.check(&l.ast, &scripted, &l.origin).err()).collect()
+    }
+
     /// Position of the first top-level statement, found by letting the
     /// probe engine stop on its first operation (rhai exposes statements
     /// only with its `internals` feature).

@@ -171,6 +171,21 @@ fn misspelt_functions_and_properties_are_compile_errors_with_a_suggestion() {
 }
 
 #[test]
+fn misspelt_names_in_a_library_are_found_at_their_line() {
+    let engine = RuleEngine::new(Limits::default());
+    let lib = engine
+        .compile_library(
+            Path::new("rules/x.rhai"),
+            "fn ok(p) { p.employed_on(p.service_start) }\nfn bad(p) {\n  p.employd_on(p.service_start)\n}\n",
+        )
+        .unwrap();
+    let found = engine.check_libraries(&[lib]);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].message, "unknown function `employd_on`");
+    assert_eq!(found[0].location, Location::Line { line: 3, column: Some(Column::Char(5)) });
+}
+
+#[test]
 fn ordering_a_number_against_a_missing_value_is_an_error() {
     let h = Harness::new(record(), "2026-12-31");
     let e = h.error("p.satisfaction_last() >= 4");
