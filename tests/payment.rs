@@ -567,3 +567,21 @@ fn multipliers_combine_as_the_highest_or_as_a_product() {
     .unwrap();
     assert_eq!((s.lines[0].amount.to_string(), s.lines[0].multipliers.len()), ("1800.00".into(), 2));
 }
+
+#[test]
+fn a_parameter_with_one_dated_version_is_in_force_only_from_its_date() {
+    let body = format!(
+        "[parameters]\nbonus_from = [{{ from = 2026-03-01, value = 1 }}]\n{}",
+        ONE_OUTCOME.replace(
+            "achieved_on = 'p.attr(\"a\")'",
+            "condition = 'params.bonus_from == 1'\nachieved_on = 'p.attr(\"a\")'"
+        )
+    );
+    let mut later = person("P-2", Some("2026-04-01"), None);
+    later.service.start = d("2026-03-02");
+    let s = ok(&body, vec![later], "2026-12-31");
+    assert_eq!(lines(&s), [row("P-2", "job", 1, "1000.00", "0.00")]);
+    // Started before the parameter existed: the rule cannot read it.
+    let err = calculate(&body, vec![person("P-1", Some("2026-04-01"), None)], "2026-12-31").unwrap_err();
+    assert!(err.to_string().contains("bonus_from"), "{err}");
+}

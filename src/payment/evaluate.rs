@@ -33,6 +33,30 @@ pub struct Evaluator<'c> {
     /// Texts every line repeats, made once per run and shared.
     contract_id: Arc<str>,
     multiplier_ids: Vec<Arc<str>>,
+    vocabulary: Vocabulary<'c>,
+    /// The parameters when every one is in force on every date: the same
+    /// for every record, so built once instead of per record.
+    fixed_params: Option<BTreeMap<String, ParamValue>>,
+}
+
+/// The names a record's groups, spell kinds and event kinds must come from.
+struct Vocabulary<'c> {
+    /// Empty: groups are not checked.
+    groups: Vec<&'c str>,
+    spell_kinds: Vec<&'c str>,
+    /// Empty: event kinds are not checked.
+    event_kinds: Vec<&'c str>,
+}
+
+impl<'c> Vocabulary<'c> {
+    fn of(c: &'c Contract) -> Self {
+        let standard = crate::contract::STANDARD_SPELL_KINDS.iter().copied();
+        Vocabulary {
+            groups: c.groups.iter().map(String::as_str).collect(),
+            spell_kinds: standard.chain(c.spell_kinds.iter().map(String::as_str)).collect(),
+            event_kinds: c.event_kinds.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 struct CompiledItem {
@@ -170,6 +194,12 @@ impl<'c> Evaluator<'c> {
             table_rules,
             contract_id: Arc::from(contract.id.as_str()),
             multiplier_ids: contract.multipliers.iter().map(|m| Arc::from(m.id.as_str())).collect(),
+            vocabulary: Vocabulary::of(contract),
+            fixed_params: contract
+                .parameters
+                .values()
+                .all(|tl| matches!(tl.versions.as_slice(), [v] if v.period.from == NaiveDate::MIN && v.period.to.is_none()))
+                .then(|| params_on(contract, NaiveDate::MIN)),
         })
     }
 
@@ -194,11 +224,7 @@ impl<'c> Evaluator<'c> {
     /// A group, spell kind or event kind the contract does not know would
     /// silently match nothing (`Youth` for `youth`): refuse it instead.
     fn check_vocabulary(&self, record: &Record) -> Result<(), Diagnostic> {
-        let c = self.contract;
-        let standard = crate::contract::STANDARD_SPELL_KINDS.iter().copied();
-        let spell_kinds: Vec<&str> = standard.chain(c.spell_kinds.iter().map(String::as_str)).collect();
-        let groups: Vec<&str> = c.groups.iter().map(String::as_str).collect();
-        let events: Vec<&str> = c.event_kinds.iter().map(String::as_str).collect();
+        let Vocabulary { groups, spell_kinds, event_kinds: events } = &self.vocabulary;
         let unknown = |value: &str, known: &[&str], what: &str, key: &str| -> Diagnostic {
             let hint =
                 crate::diagnostic::closest(value, known).map(|k| format!("did you mean `{k}`? ")).unwrap_or_default();
@@ -216,15 +242,15 @@ impl<'c> Evaluator<'c> {
         };
         if !groups.is_empty() {
             if let Some(g) = record.groups.iter().find(|g| !groups.contains(&g.as_str())) {
-                return Err(unknown(g, &groups, "group", "target_groups"));
+                return Err(unknown(g, groups, "group", "target_groups"));
             }
         }
         if let Some(s) = record.spells.iter().find(|s| !spell_kinds.contains(&s.kind.as_str())) {
-            return Err(unknown(&s.kind, &spell_kinds, "spell kind", "spell kinds (standard and spell_kinds)"));
+            return Err(unknown(&s.kind, spell_kinds, "spell kind", "spell kinds (standard and spell_kinds)"));
         }
         if !events.is_empty() {
             if let Some(e) = record.events.iter().find(|e| !events.contains(&e.kind.as_str())) {
-                return Err(unknown(&e.kind, &events, "event kind", "event_kinds"));
+                return Err(unknown(&e.kind, events, "event kind", "event_kinds"));
             }
         }
         Ok(())
@@ -249,7 +275,10 @@ impl<'c> Evaluator<'c> {
             ev: self,
             record,
             as_of,
-            params: self.params(record.service.start),
+            params: match &self.fixed_params {
+                Some(params) => Cow::Borrowed(params),
+                None => Cow::Owned(params_on(c, record.service.start)),
+            },
             trace,
             participant: Arc::from(record.id.as_str()),
             municipality: record.municipality.as_deref().map(Arc::from),
@@ -277,19 +306,6 @@ impl<'c> Evaluator<'c> {
         }
         self.apply_exclusivity(&mut out);
         Ok(RecordOutcome::Eligible(out))
-    }
-
-    /// Parameters in force on the participant's service start.
-    fn params(&self, on: NaiveDate) -> BTreeMap<String, ParamValue> {
-        let value = |p: &Parameter| match p {
-            Parameter::Decimal(d) => ParamValue::Decimal(*d),
-            Parameter::Integer(i) => ParamValue::Integer(*i),
-            Parameter::Text(t) => ParamValue::Text(t.clone()),
-            Parameter::Bool(b) => ParamValue::Bool(*b),
-            Parameter::Date(d) => ParamValue::Date(*d),
-        };
-        let params = &self.contract.parameters;
-        params.iter().filter_map(|(k, tl)| tl.on(on).map(|v| (k.clone(), value(&v.value)))).collect()
     }
 
     /// Within each exclusive group keep only the item with the highest
@@ -336,7 +352,7 @@ struct Run<'a, 'c> {
     ev: &'a Evaluator<'c>,
     record: &'a Record,
     as_of: NaiveDate,
-    params: BTreeMap<String, ParamValue>,
+    params: Cow<'a, BTreeMap<String, ParamValue>>,
     trace: Option<&'a mut Vec<Step>>,
     participant: Arc<str>,
     municipality: Option<Arc<str>>,
@@ -639,6 +655,19 @@ impl Factors {
             tables: found.into_iter().filter_map(|f| f.table).collect(),
         }
     }
+}
+
+/// Parameters in force on `on` (rules see those of the participant's
+/// service start).
+fn params_on(c: &Contract, on: NaiveDate) -> BTreeMap<String, ParamValue> {
+    let value = |p: &Parameter| match p {
+        Parameter::Decimal(d) => ParamValue::Decimal(*d),
+        Parameter::Integer(i) => ParamValue::Integer(*i),
+        Parameter::Text(t) => ParamValue::Text(t.clone()),
+        Parameter::Bool(b) => ParamValue::Bool(*b),
+        Parameter::Date(d) => ParamValue::Date(*d),
+    };
+    c.parameters.iter().filter_map(|(k, tl)| tl.on(on).map(|v| (k.clone(), value(&v.value)))).collect()
 }
 
 fn table_error(table: &str, record: &Record, message: &str) -> RuleError {
