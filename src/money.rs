@@ -4,8 +4,6 @@
 //! float. Rounding happens in exactly one place per statement line (see
 //! `payment`), with the contract's declared scale and mode.
 
-use std::str::FromStr;
-
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
@@ -80,9 +78,34 @@ impl Rounding {
     }
 }
 
+/// The largest magnitude any decimal input may have: amounts, factors,
+/// percentages, table numbers and record values alike. A thousand million
+/// million (10¹⁵) is far beyond any public procurement, and bounding inputs
+/// keeps every sum and product of a run far inside what [`Decimal`] holds.
+pub const MAX_MAGNITUDE: Decimal = Decimal::from_parts(0xA4C6_8000, 0x38D7E, 0, false, 0);
+
+/// Why a text is not an exact decimal of the interchange form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DecimalError {
+    #[error("expected a decimal such as \"1200.50\": optional `-`, digits, optional `.` and digits")]
+    Syntax,
+    #[error(
+        "has more digits than an exact decimal holds (at most 28 significant digits); nothing is rounded silently"
+    )]
+    TooPrecise,
+    #[error("is larger than the largest decimal accepted (1000000000000000)")]
+    TooLarge,
+}
+
 /// Parse a decimal string in the interchange form: optional `-`, digits,
-/// optional `.` and fraction digits; no exponent, no `+`, no spaces.
+/// optional `.` and fraction digits; no exponent, no `+`, no spaces. The
+/// value is exact or refused: it is never rounded to fit.
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    parse_exact(text).ok()
+}
+
+/// [`parse_decimal`] with the reason a text is refused, for messages.
+pub fn parse_exact(text: &str) -> Result<Decimal, DecimalError> {
     let digits = text.strip_prefix('-').unwrap_or(text);
     let (int, frac) = match digits.split_once('.') {
         Some((i, f)) => (i, Some(f)),
@@ -90,9 +113,18 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
     };
     let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     if !all_digits(int) || frac.is_some_and(|f| !all_digits(f)) {
-        return None;
+        return Err(DecimalError::Syntax);
     }
-    Decimal::from_str_exact(text).or_else(|_| Decimal::from_str(text)).ok()
+    // Leading zeros carry no digits of the value; a long integer part is
+    // too large whatever the type could hold.
+    if int.trim_start_matches('0').len() > 16 {
+        return Err(DecimalError::TooLarge);
+    }
+    let value = Decimal::from_str_exact(text).map_err(|_| DecimalError::TooPrecise)?;
+    if value.abs() > MAX_MAGNITUDE {
+        return Err(DecimalError::TooLarge);
+    }
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -122,9 +154,27 @@ mod tests {
     fn decimal_strings_are_strict() {
         assert_eq!(dec("1820.40").to_string(), "1820.40");
         assert_eq!(dec("-3").to_string(), "-3");
-        assert_eq!(dec("99999999999999999.99").to_string(), "99999999999999999.99");
+        assert_eq!(dec("999999999999999.99").to_string(), "999999999999999.99");
         for bad in ["", "1e3", "+1", "1.", ".5", "1 000", "1,5", "abc", "-"] {
             assert!(parse_decimal(bad).is_none(), "{bad:?} must be refused");
         }
+    }
+
+    #[test]
+    fn decimals_are_exact_or_refused_never_rounded() {
+        assert_eq!(parse_exact("1200.004999999999999999999999999"), Err(DecimalError::TooPrecise));
+        assert_eq!(parse_exact("0.00000000000000000000000000001"), Err(DecimalError::TooPrecise));
+        assert_eq!(dec("1200.0049999999999999999999").to_string(), "1200.0049999999999999999999");
+        assert_eq!(dec("0000001.50").to_string(), "1.50");
+    }
+
+    #[test]
+    fn decimals_beyond_the_bound_are_refused() {
+        assert_eq!(MAX_MAGNITUDE.to_string(), "1000000000000000");
+        assert_eq!(dec("1000000000000000").to_string(), "1000000000000000");
+        assert_eq!(dec("-1000000000000000").to_string(), "-1000000000000000");
+        assert_eq!(parse_exact("1000000000000000.01"), Err(DecimalError::TooLarge));
+        assert_eq!(parse_exact("79228162514264337593543950335"), Err(DecimalError::TooLarge));
+        assert_eq!(parse_exact("99999999999999999999999999999999999"), Err(DecimalError::TooLarge));
     }
 }
