@@ -183,13 +183,13 @@ fn identity_code_id_is_refused_and_not_echoed() {
 }
 
 #[test]
-fn identity_codes_in_found_values_are_masked() {
+fn identity_codes_in_any_value_are_refused_naming_the_field() {
     let dir = scratch("hetu_found");
     let path = write(&dir, "r.jsonl", format!(r#"{{"id":"P-1","birth_date":"131052-308T",{PERSON}}}"#));
     let d = only_error(&path);
     assert_eq!(
         d.message,
-        r#"participant "P-1": `birth_date`: expected a date like "2026-05-18" (YYYY-MM-DD), found the string "******-****""#
+        r#"participant "P-1": `birth_date` looks like a Finnish personal identity code (henkilötunnus); refusing it"#
     );
 }
 
@@ -207,7 +207,7 @@ fn duplicate_record_names_both_lines() {
     );
 
     let dir = scratch("dup_csv");
-    write(&dir, "participants.csv", "id;contract;service_start\nP-1;K;1.2.2026\nP-1;;1.2.2026\nP-1;K;2.2.2026\n");
+    write(&dir, "participants.csv", "id;contract;service_start\nP-1;K;1.2.2026\nP-1;L;1.2.2026\nP-1;K;2.2.2026\n");
     let d = only_error(&dir);
     assert_eq!(d.location, line(4, named("id")));
     assert!(
@@ -504,14 +504,16 @@ fn wrong_number_of_fields_is_an_error() {
 }
 
 #[test]
-fn read_all_stops_after_max_errors_with_a_note() {
+fn read_all_counts_the_errors_past_its_limit() {
     let dir = scratch("max_errors");
     let path = write(&dir, "r.jsonl", "x\ny\nz\nw\n");
     let errors = records::read_all(&path, 2).unwrap_err();
     assert_eq!(errors.len(), 3);
     assert_eq!(errors[1].location, line(2, Some(Column::Char(1))));
     assert_eq!(errors[2].severity, Severity::Warning);
-    assert_eq!(errors[2].message, "stopped after 2 errors; more errors were not shown");
+    assert_eq!(errors[2].message, "2 more errors were not shown (only the first 2 are listed)");
+    let errors = records::read_all(&path, 3).unwrap_err();
+    assert_eq!(errors[3].message, "1 more error was not shown (only the first 3 are listed)");
     assert_eq!(records::read_all(&path, 4).unwrap_err().len(), 4, "no note when nothing was left out");
 }
 
@@ -519,7 +521,7 @@ fn read_all_stops_after_max_errors_with_a_note() {
 fn summary_describes_the_fixture() {
     let mut summary = Summary::new();
     for record in records::open(&fixture("good.jsonl")).unwrap() {
-        summary.add(&record.unwrap());
+        summary.add(&record.unwrap()).unwrap();
     }
     assert_eq!(
         summary.render_text(),
@@ -559,7 +561,7 @@ fn mean_satisfaction_is_exact_and_rounded() {
     .join("\n");
     let mut summary = Summary::new();
     for r in read_ok(&write(&dir, "r.jsonl", text)) {
-        summary.add(&r);
+        summary.add(&r).unwrap();
     }
     assert_eq!(summary.feedback.mean_satisfaction.unwrap().to_string(), "4.33");
 }
