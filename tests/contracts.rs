@@ -94,9 +94,14 @@ fn a_billing_period_lists_its_lines_with_caps_counted_from_the_start() {
         to: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
     };
     let request = Request { as_of: whole.as_of, period: Some(period) };
-    let q4 =
-        payment::calculate(&c, &ev, records::open_for(&path, Some(&c.id)).unwrap(), payment::fingerprint(&c, &path).unwrap(), request)
-            .unwrap();
+    let q4 = payment::calculate(
+        &c,
+        &ev,
+        records::open_for(&path, Some(&c.id)).unwrap(),
+        payment::fingerprint(&c, &path).unwrap(),
+        request,
+    )
+    .unwrap();
     let expected: Vec<_> =
         whole.lines.iter().filter(|l| l.achieved_on >= period.from && l.achieved_on <= period.to).cloned().collect();
     assert!(!expected.is_empty(), "the test data has lines in Q4 2026");

@@ -104,8 +104,9 @@ pub(super) fn contract_id(field: &str, raw: &str) -> Result<String, Problem> {
     safe_text(field, raw)?;
     let id = normalise_id(raw);
     if id.is_empty() {
-        return Err(Problem::new(format!("`{field}` is empty"))
-            .help("leave the contract out for the contract being evaluated"));
+        return Err(
+            Problem::new(format!("`{field}` is empty")).help("leave the contract out for the contract being evaluated")
+        );
     }
     Ok(id)
 }
@@ -287,7 +288,8 @@ impl Duplicates {
     pub(super) fn check(&mut self, id: &str, arm: Arm, contract: Option<&str>, line: u64) -> Result<(), Problem> {
         let effective = contract.or(self.evaluated.as_deref());
         let seen = self.seen.entry((id.to_owned(), arm)).or_default();
-        let clash = seen.iter().find(|s| s.contract.is_none() || effective.is_none() || s.contract.as_deref() == effective);
+        let clash =
+            seen.iter().find(|s| s.contract.is_none() || effective.is_none() || s.contract.as_deref() == effective);
         if let Some(first) = clash.cloned() {
             return Err(self.duplicate(arm, contract, &first, line));
         }
@@ -363,7 +365,16 @@ mod tests {
 
     #[test]
     fn control_and_bidi_characters_are_refused_without_echo() {
-        for bad in ["P\u{1b}[31m-1", "P-1\n", "P\u{0}1", "P-\u{202E}1", "\u{200B}P-1", "P-1\u{2066}", "\u{FEFF}P-1", "P\u{85}1"] {
+        for bad in [
+            "P\u{1b}[31m-1",
+            "P-1\n",
+            "P\u{0}1",
+            "P-\u{202E}1",
+            "\u{200B}P-1",
+            "P-1\u{2066}",
+            "\u{FEFF}P-1",
+            "P\u{85}1",
+        ] {
             let p = participant_id("id", bad).unwrap_err();
             assert!(p.message.contains("control or invisible formatting character U+"), "{bad:?}: {}", p.message);
             assert!(!p.message.contains(bad), "{}", p.message);
@@ -374,7 +385,10 @@ mod tests {
         assert!(safe_free_text("note", "a \u{1b}[2J escape").is_err());
         assert!(safe_free_text("note", "x 131052-308T").is_err());
         assert!(safe_text("municipality", "1\u{202F}820").is_ok(), "narrow no-break space is grouping, not formatting");
-        assert!(safe_name("attributes", "131052-308T").unwrap_err().message.starts_with("a field name in `attributes` looks like"));
+        assert!(safe_name("attributes", "131052-308T")
+            .unwrap_err()
+            .message
+            .starts_with("a field name in `attributes` looks like"));
     }
 
     #[test]
@@ -386,7 +400,11 @@ mod tests {
         let p = d.check("P-1", Arm::Participant, None, 9).unwrap_err();
         assert!(p.message.contains("line 9 repeats the id and arm (participant) of line 2, both for contract \"K\""));
         let p = d.check("P-1", Arm::Participant, Some("K"), 10).unwrap_err();
-        assert!(p.message.contains("line 10 repeats the id and arm (participant) of line 2, both for"), "{}", p.message);
+        assert!(
+            p.message.contains("line 10 repeats the id and arm (participant) of line 2, both for"),
+            "{}",
+            p.message
+        );
     }
 
     #[test]
@@ -394,7 +412,11 @@ mod tests {
         let mut d = Duplicates::new(None);
         assert!(d.check("P-1", Arm::Participant, Some("X"), 1).is_ok());
         assert!(d.check("P-1", Arm::Participant, Some("Y"), 2).is_ok());
-        assert!(d.check("P-1", Arm::Participant, None, 3).unwrap_err().message.contains("line 3 repeats the id and arm (participant) of line 1"));
+        assert!(d
+            .check("P-1", Arm::Participant, None, 3)
+            .unwrap_err()
+            .message
+            .contains("line 3 repeats the id and arm (participant) of line 1"));
         let mut d = Duplicates::new(None);
         assert!(d.check("P-1", Arm::Participant, None, 1).is_ok());
         assert!(d.check("P-1", Arm::Participant, Some("X"), 2).is_err());

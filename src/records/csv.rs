@@ -269,8 +269,9 @@ impl Table {
         let length = record.as_slice().len();
         if broken.is_none() && length > MAX_LINE_BYTES {
             let message = format!("the row on line {line} is longer than {MAX_LINE_BYTES} bytes (1 MiB)");
-            let d = Diagnostic::error(&*self.path, Location::Line { line, column: None }, message)
-                .with_help("a row holds one participant's values, far shorter than this; check for a missing closing quote");
+            let d = Diagnostic::error(&*self.path, Location::Line { line, column: None }, message).with_help(
+                "a row holds one participant's values, far shorter than this; check for a missing closing quote",
+            );
             broken = Some(d);
         }
         if broken.is_none() && !self.header.is_empty() && cells.len() != self.header.len() {
@@ -316,7 +317,11 @@ impl Table {
             if let Err(problem) = check::safe_name(spec.file, name) {
                 // The name is not shown: the column is given by its number.
                 let location = Location::Line { line: row.line, column: None };
-                let d = Diagnostic::error(&*self.path, location, format!("column {} of the header: {}", i + 1, problem.message));
+                let d = Diagnostic::error(
+                    &*self.path,
+                    location,
+                    format!("column {} of the header: {}", i + 1, problem.message),
+                );
                 errors.push(match problem.help {
                     Some(help) => d.with_help(help),
                     None => d,

@@ -24,10 +24,10 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::check::{self, quote, Duplicates, Place, Problem};
-use super::MAX_LINE_BYTES;
 use super::json::{self, RepeatedKey};
 use super::model::{AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell};
 use super::value;
+use super::MAX_LINE_BYTES;
 use crate::diagnostic::{Column, Diagnostic, Location};
 use crate::money;
 
@@ -127,12 +127,13 @@ fn read_bounded_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Re
             Err(e) => return Err(e),
         };
         if available.is_empty() {
-            return Ok((consumed, too_long));
+            return Ok((consumed, too_long || trim_line_end(buf).len() > MAX_LINE_BYTES));
         }
         let end = available.iter().position(|&b| b == b'\n');
         let chunk = &available[..end.map_or(available.len(), |i| i + 1)];
         let content = chunk.strip_suffix(b"\n").unwrap_or(chunk);
-        if !too_long && buf.len() + content.len() > MAX_LINE_BYTES {
+        // One byte more may be the `\r` of a CRLF line end, checked at the end.
+        if !too_long && buf.len() + content.len() > MAX_LINE_BYTES + 1 {
             too_long = true;
             buf.clear();
         }
@@ -143,7 +144,7 @@ fn read_bounded_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Re
         input.consume(n);
         consumed += n;
         if end.is_some() {
-            return Ok((consumed, too_long));
+            return Ok((consumed, too_long || trim_line_end(buf).len() > MAX_LINE_BYTES));
         }
     }
 }
@@ -263,10 +264,7 @@ fn safe_texts<'v>(value: &'v Value, path: &mut Vec<Step<'v>>) -> Result<(), Prob
 /// Whether the value at `path` is free text: an attribute or an event's
 /// `value`.
 fn is_free_text(path: &[Step<'_>]) -> bool {
-    matches!(
-        path,
-        [Step::Key("attributes"), Step::Key(_)] | [Step::Key("events"), Step::Index(_), Step::Key("value")]
-    )
+    matches!(path, [Step::Key("attributes"), Step::Key(_)] | [Step::Key("events"), Step::Index(_), Step::Key("value")])
 }
 
 /// `spells[2].source`; the keys on a path have passed [`check::safe_name`].
