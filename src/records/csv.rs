@@ -142,11 +142,12 @@ fn unknown_files(dir: &Path) -> Vec<Diagnostic> {
                 Some(table) => format!("rename it to {table} if that is what it holds; "),
                 None => String::new(),
             };
-            Diagnostic::error(dir.join(&name), Location::File, format!("`{name}` is not one of the record tables"))
-                .with_help(format!(
-                    "{hint}a records folder holds only {}; move other files elsewhere",
-                    known.join(", ")
-                ))
+            Diagnostic::error(
+                dir.join(&name),
+                Location::File,
+                format!("`{}` is not one of the record tables", name.escape_debug()),
+            )
+            .with_help(format!("{hint}a records folder holds only {}; move other files elsewhere", known.join(", ")))
         })
         .collect()
 }

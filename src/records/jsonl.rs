@@ -289,7 +289,12 @@ fn path_text(path: &[Step<'_>]) -> String {
 fn repeated_key(place: &Place<'_>, text: &str, repeat: &RepeatedKey) -> Diagnostic {
     let column = repeat.offset.map(|offset| Column::Char(Diagnostic::line_col(text, offset).1));
     let found = format!("it again with {}", describe(&repeat.value));
-    let problem = Problem::expected(&repeat.path, "each field once", found)
+    // A name the checks refuse is not shown; its own error follows.
+    let path = match check::safe_name("", &repeat.path) {
+        Ok(()) => repeat.path.as_str(),
+        Err(_) => "(a field name refused below)",
+    };
+    let problem = Problem::expected(path, "each field once", found)
         .help("remove or merge the repeated field; the line's other checks used its first occurrence");
     place.diagnostic(column, problem)
 }
@@ -663,6 +668,15 @@ mod tests {
         assert_eq!(r.attributes["n"], AttributeValue::Number("0.10".parse().unwrap()));
         assert_eq!(r.attributes["b"], AttributeValue::Bool(true));
         assert!(!r.attributes.contains_key("z"));
+    }
+
+    #[test]
+    fn a_repeated_key_with_a_control_character_is_not_echoed() {
+        let text = r#"{"id":"P-1","service":{"start":"2026-01-12"},"\u001b[2J":1,"\u001b[2J":2}"#;
+        let errors: Vec<Diagnostic> = read(text).into_iter().filter_map(Result::err).collect();
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert!(errors.iter().all(|d| !d.message.contains('\u{1b}')), "{errors:#?}");
+        assert!(errors[1].message.contains("a field name contains the control"), "{}", errors[1].message);
     }
 
     #[test]
