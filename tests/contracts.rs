@@ -40,7 +40,7 @@ fn run(dir: &Path) -> Statement {
     let c = contract::load(&dir.join("contract.toml")).unwrap_or_else(|d| panic!("{:?}", d.0));
     let ev = Evaluator::new(&c).unwrap_or_else(|d| panic!("{:?}", d.0));
     let records_path = dir.join(&setup.records);
-    let reader = records::open(&records_path).expect("records open");
+    let reader = records::open_for(&records_path, Some(&c.id)).expect("records open");
     let inputs = payment::fingerprint(&c, &records_path).expect("records readable");
     let request = Request { as_of: date(&setup.as_of), period: None };
     payment::calculate(&c, &ev, reader, inputs, request).unwrap_or_else(|e| panic!("{e:?}"))
@@ -94,9 +94,14 @@ fn a_billing_period_lists_its_lines_with_caps_counted_from_the_start() {
         to: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
     };
     let request = Request { as_of: whole.as_of, period: Some(period) };
-    let q4 =
-        payment::calculate(&c, &ev, records::open(&path).unwrap(), payment::fingerprint(&c, &path).unwrap(), request)
-            .unwrap();
+    let q4 = payment::calculate(
+        &c,
+        &ev,
+        records::open_for(&path, Some(&c.id)).unwrap(),
+        payment::fingerprint(&c, &path).unwrap(),
+        request,
+    )
+    .unwrap();
     let expected: Vec<_> =
         whole.lines.iter().filter(|l| l.achieved_on >= period.from && l.achieved_on <= period.to).cloned().collect();
     assert!(!expected.is_empty(), "the test data has lines in Q4 2026");

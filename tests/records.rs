@@ -183,13 +183,13 @@ fn identity_code_id_is_refused_and_not_echoed() {
 }
 
 #[test]
-fn identity_codes_in_found_values_are_masked() {
+fn identity_codes_in_any_value_are_refused_naming_the_field() {
     let dir = scratch("hetu_found");
     let path = write(&dir, "r.jsonl", format!(r#"{{"id":"P-1","birth_date":"131052-308T",{PERSON}}}"#));
     let d = only_error(&path);
     assert_eq!(
         d.message,
-        r#"participant "P-1": `birth_date`: expected a date like "2026-05-18" (YYYY-MM-DD), found the string "******-****""#
+        r#"participant "P-1": `birth_date` looks like a Finnish personal identity code (henkilötunnus); refusing it"#
     );
 }
 
@@ -207,7 +207,7 @@ fn duplicate_record_names_both_lines() {
     );
 
     let dir = scratch("dup_csv");
-    write(&dir, "participants.csv", "id;contract;service_start\nP-1;K;1.2.2026\nP-1;;1.2.2026\nP-1;K;2.2.2026\n");
+    write(&dir, "participants.csv", "id;contract;service_start\nP-1;K;1.2.2026\nP-1;L;1.2.2026\nP-1;K;2.2.2026\n");
     let d = only_error(&dir);
     assert_eq!(d.location, line(4, named("id")));
     assert!(
@@ -504,14 +504,16 @@ fn wrong_number_of_fields_is_an_error() {
 }
 
 #[test]
-fn read_all_stops_after_max_errors_with_a_note() {
+fn read_all_counts_the_errors_past_its_limit() {
     let dir = scratch("max_errors");
     let path = write(&dir, "r.jsonl", "x\ny\nz\nw\n");
     let errors = records::read_all(&path, 2).unwrap_err();
     assert_eq!(errors.len(), 3);
     assert_eq!(errors[1].location, line(2, Some(Column::Char(1))));
     assert_eq!(errors[2].severity, Severity::Warning);
-    assert_eq!(errors[2].message, "stopped after 2 errors; more errors were not shown");
+    assert_eq!(errors[2].message, "2 more errors were not shown (only the first 2 are listed)");
+    let errors = records::read_all(&path, 3).unwrap_err();
+    assert_eq!(errors[3].message, "1 more error was not shown (only the first 3 are listed)");
     assert_eq!(records::read_all(&path, 4).unwrap_err().len(), 4, "no note when nothing was left out");
 }
 
@@ -519,7 +521,7 @@ fn read_all_stops_after_max_errors_with_a_note() {
 fn summary_describes_the_fixture() {
     let mut summary = Summary::new();
     for record in records::open(&fixture("good.jsonl")).unwrap() {
-        summary.add(&record.unwrap());
+        summary.add(&record.unwrap()).unwrap();
     }
     assert_eq!(
         summary.render_text(),
@@ -559,7 +561,328 @@ fn mean_satisfaction_is_exact_and_rounded() {
     .join("\n");
     let mut summary = Summary::new();
     for r in read_ok(&write(&dir, "r.jsonl", text)) {
-        summary.add(&r);
+        summary.add(&r).unwrap();
     }
     assert_eq!(summary.feedback.mean_satisfaction.unwrap().to_string(), "4.33");
+}
+
+// ---- issue 6: hardening ----
+
+/// Runs the `tulos` binary: (exit code, stdout, stderr).
+fn tulos(args: &[&std::ffi::OsStr]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tulos")).args(args).output().unwrap();
+    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+    (out.status.code().unwrap_or(-1), text(out.stdout), text(out.stderr))
+}
+
+fn career_coaching() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/career-coaching/contract.toml")
+}
+
+fn calculate(records: &Path) -> (i32, String, String) {
+    let contract = career_coaching();
+    tulos(&[
+        "calculate".as_ref(),
+        contract.as_os_str(),
+        "--records".as_ref(),
+        records.as_os_str(),
+        "--as-of".as_ref(),
+        "2026-12-31".as_ref(),
+    ])
+}
+
+fn summarise(records: &Path) -> (i32, String, String) {
+    tulos(&["records".as_ref(), records.as_os_str()])
+}
+
+/// The errors of reading `path` for the contract `contract`.
+fn errors_for(path: &Path, contract: &str) -> Vec<Diagnostic> {
+    records::open_for(path, Some(contract)).unwrap().filter_map(Result::err).collect()
+}
+
+const URA: &str = "ESK-URA-2026-02";
+
+#[test]
+fn a_record_without_contract_is_the_same_participant_as_one_naming_the_evaluated_contract() {
+    let dir = scratch("dup_effective_contract");
+    let path = write(
+        &dir,
+        "r.jsonl",
+        concat!(
+            r#"{"id":"P-1","contract":"ESK-URA-2026-02","groups":["long_term_unemployed"],"service":{"start":"2026-02-01"}}"#,
+            "\n",
+            r#"{"id":"P-1","groups":["long_term_unemployed"],"service":{"start":"2026-02-01"}}"#,
+            "\n"
+        ),
+    );
+    let errors = errors_for(&path, URA);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].location, line(2, None));
+    assert!(
+        errors[0]
+            .message
+            .contains("line 2 repeats the id and arm (participant) of line 1, both for contract \"ESK-URA-2026-02\""),
+        "{}",
+        errors[0].message
+    );
+    // For another contract the first record is not evaluated: no clash.
+    assert!(errors_for(&path, "ESK-OTHER").is_empty());
+    // On its own (no contract known) the file is refused: it is wrong for one.
+    assert_eq!(read_errors(&path).len(), 1);
+    // End to end: the run stops instead of paying P-1 twice.
+    let (code, stdout, stderr) = calculate(&path);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stderr.contains("duplicate record"), "{stderr}");
+}
+
+#[test]
+fn ids_are_normalised_alike_in_every_format() {
+    let nfd = "Ja\u{308}rvi-1"; // "Järvi-1" with a combining diaeresis
+    for (name, first, second) in [("trailing_space", "P-1", "P-1 "), ("nfc_nfd", "Järvi-1", nfd)] {
+        let dir = scratch(&format!("dup_norm_jsonl_{name}"));
+        let text = format!("{{\"id\":\"{first}\",{PERSON}}}\n{{\"id\":\"{second}\",{PERSON}}}\n");
+        let d = only_error(&write(&dir, "r.jsonl", text));
+        assert_eq!(d.location, line(2, None), "{name}");
+        assert!(d.message.contains("duplicate record: line 2 repeats"), "{name}: {}", d.message);
+
+        let dir = scratch(&format!("dup_norm_csv_{name}"));
+        write(&dir, "participants.csv", format!("id,service_start\n{first},2026-01-12\n\"{second}\",2026-01-12\n"));
+        let d = only_error(&dir);
+        assert_eq!(d.location, line(3, named("id")), "{name}");
+        assert!(d.message.contains("duplicate record: line 3 repeats"), "{name}: {}", d.message);
+    }
+    // The stored id is the normalised one, so rules and statements see one form.
+    let dir = scratch("norm_stored");
+    let r = read_ok(&write(&dir, "r.jsonl", format!("{{\"id\":\" {nfd} \",{PERSON}}}\n")));
+    assert_eq!(r[0].id, "Järvi-1");
+    assert_eq!(records::normalise_id(&format!(" {nfd}\u{20}")), "Järvi-1");
+}
+
+/// Every place of a JSON Lines record a text can be, as a line with `X`
+/// where the text goes, and the field the error must name.
+const JSON_TEXT_FIELDS: [(&str, &str); 15] = [
+    ("id", r#"{"id":"X","service":{"start":"2026-01-12"}}"#),
+    ("contract", r#"{"id":"P-1","contract":"X","service":{"start":"2026-01-12"}}"#),
+    ("municipality", r#"{"id":"P-1","municipality":"X","service":{"start":"2026-01-12"}}"#),
+    ("groups[1]", r#"{"id":"P-1","groups":["youth","X"],"service":{"start":"2026-01-12"}}"#),
+    ("spells[0].kind", r#"{"id":"P-1","service":{"start":"2026-01-12"},"spells":[{"kind":"X","start":"2026-02-01"}]}"#),
+    (
+        "spells[0].sector",
+        r#"{"id":"P-1","service":{"start":"2026-01-12"},"spells":[{"kind":"employment","sector":"X","start":"2026-02-01"}]}"#,
+    ),
+    (
+        "spells[0].source",
+        r#"{"id":"P-1","service":{"start":"2026-01-12"},"spells":[{"kind":"education","start":"2026-02-01","source":"X"}]}"#,
+    ),
+    ("events[0].kind", r#"{"id":"P-1","service":{"start":"2026-01-12"},"events":[{"kind":"X","date":"2026-02-01"}]}"#),
+    (
+        "events[0].value",
+        r#"{"id":"P-1","service":{"start":"2026-01-12"},"events":[{"kind":"k","date":"2026-02-01","value":"X"}]}"#,
+    ),
+    (
+        "events[0].source",
+        r#"{"id":"P-1","service":{"start":"2026-01-12"},"events":[{"kind":"k","date":"2026-02-01","source":"X"}]}"#,
+    ),
+    (
+        "measures[0].instrument",
+        r#"{"id":"P-1","service":{"start":"2026-01-12"},"measures":[{"instrument":"X","date":"2026-02-01","scores":{"a":1}}]}"#,
+    ),
+    (
+        "a field name in `measures[0].scores`",
+        r#"{"id":"P-1","service":{"start":"2026-01-12"},"measures":[{"instrument":"m","date":"2026-02-01","scores":{"X":1}}]}"#,
+    ),
+    ("attributes.note", r#"{"id":"P-1","service":{"start":"2026-01-12"},"attributes":{"note":"X"}}"#),
+    ("a field name in `attributes`", r#"{"id":"P-1","service":{"start":"2026-01-12"},"attributes":{"X":"x"}}"#),
+    ("a field name", r#"{"id":"P-1","service":{"start":"2026-01-12"},"X":1}"#),
+];
+
+/// Codes as a word processor or a web page may write them.
+const CODE_VARIANTS: [&str; 9] = [
+    "131052-308T",
+    "131052+308T",
+    "010594Y9032",
+    "131052\u{2013}308T",    // en dash
+    "131052\u{2212}308T",    // minus sign
+    "131052\u{2010}308T",    // hyphen
+    "131052\u{FF0D}308T",    // full-width hyphen-minus
+    "１３１０５２-３０８Ｔ", // full-width digits
+    "١٣١٠٥٢-٣٠٨T",           // Arabic-Indic digits
+];
+
+/// Whether `shown` gives away any part of `code`'s digits.
+fn echoes(shown: &str, code: &str) -> bool {
+    let digits: String = code.chars().take(6).collect();
+    shown.contains(&digits) || shown.contains("308") || shown.contains("9032")
+}
+
+#[test]
+fn an_identity_code_in_any_json_field_is_refused_naming_the_field_never_the_value() {
+    let dir = scratch("hetu_every_json_field");
+    for (field, template) in JSON_TEXT_FIELDS {
+        for code in CODE_VARIANTS {
+            let path = write(&dir, "r.jsonl", template.replace('X', &format!("x {code}")));
+            let d = only_error(&path);
+            let named = if field.starts_with("a field name") { field.to_owned() } else { format!("`{field}`") };
+            assert!(
+                d.message.contains(&format!("{named} looks like a Finnish personal identity code")),
+                "{field} {code}: {}",
+                d.message
+            );
+            let shown = format!("{d} {d:?}");
+            assert!(!echoes(&shown, code), "{field} {code}: {shown}");
+        }
+    }
+}
+
+#[test]
+fn an_identity_code_in_any_csv_cell_or_column_name_is_refused_never_echoed() {
+    let tables: [(&str, &str, &str); 8] = [
+        ("participants.csv", "id,municipality,service_start", "P-1,X,2026-01-12"),
+        ("participants.csv", "id,contract,service_start", "P-1,X,2026-01-12"),
+        ("participants.csv", "id,groups,service_start", "P-1,youth|X,2026-01-12"),
+        ("participants.csv", "id,note,service_start", "P-1,X,2026-01-12"),
+        ("spells.csv", "id,kind,start,source", "P-1,X,2026-02-01,s"),
+        ("events.csv", "id,kind,date,value", "P-1,k,2026-02-01,X"),
+        ("measures.csv", "id,instrument,date,dimension,score", "P-1,m,2026-02-01,X,1"),
+        ("participants.csv", "id,X,service_start", "P-1,x,2026-01-12"),
+    ];
+    for (n, (file, header, row)) in tables.iter().enumerate() {
+        for code in CODE_VARIANTS {
+            let dir = scratch(&format!("hetu_csv_cell_{n}"));
+            if *file == "participants.csv" {
+                write(&dir, file, format!("{}\n{}\n", header.replace('X', code), row.replace('X', code)));
+            } else {
+                write(&dir, "participants.csv", "id,service_start\nP-1,2026-01-12\n");
+                write(&dir, file, format!("{header}\n{}\n", row.replace('X', code)));
+            }
+            let errors = read_errors(&dir);
+            let shown = format!("{errors:?}");
+            assert!(
+                errors[0].message.contains("looks like a Finnish personal identity code"),
+                "{file} {code}: {shown}"
+            );
+            assert!(!echoes(&shown, code), "{file} {code}: {shown}");
+        }
+    }
+}
+
+#[test]
+fn control_and_bidi_characters_are_refused_in_every_text_field() {
+    let dir = scratch("control_chars_json");
+    for (field, template) in JSON_TEXT_FIELDS {
+        for bad in ["\\u001b[31mx", "x\\u0000", "\\u202Ex", "x\\u2066y", "\\u200Bx", "x\\ty"] {
+            let path = write(&dir, "r.jsonl", template.replace('X', bad));
+            let free = field == "events[0].value" || field == "attributes.note";
+            if free && bad == "x\\ty" {
+                assert!(read_all_ok(&path), "a tab is allowed in free text ({field})");
+                continue;
+            }
+            let d = only_error(&path);
+            assert!(d.message.contains("control or invisible formatting character U+"), "{field} {bad}: {}", d.message);
+            assert!(!d.message.contains('\u{1b}') && !d.message.contains('\u{202E}'), "{field}: {}", d.message);
+        }
+    }
+    let dir = scratch("control_chars_csv");
+    write(&dir, "participants.csv", "id,municipality,service_start\nP-1,\"Jäm\u{202E}sä\",2026-01-12\n");
+    let d = only_error(&dir);
+    assert_eq!(d.location, line(2, named("municipality")));
+    assert!(d.message.contains("U+202E"), "{}", d.message);
+}
+
+fn read_all_ok(path: &Path) -> bool {
+    records::read_all(path, 20).is_ok()
+}
+
+#[test]
+fn over_precise_or_too_large_amounts_say_exactly_that() {
+    let dir = scratch("decimal_reasons");
+    let earning =
+        |amount: &str| format!(r#"{{"id":"P-1",{PERSON},"earnings":[{{"month":"2026-02","amount":"{amount}"}}]}}"#);
+    let d = only_error(&write(&dir, "r.jsonl", earning("1200.004999999999999999999999999")));
+    assert!(d.message.contains("`earnings[0].amount`: the string"), "{}", d.message);
+    assert!(d.message.contains("has more digits than an exact decimal holds"), "{}", d.message);
+    let d = only_error(&write(&dir, "r.jsonl", earning("79228162514264337593543950335")));
+    assert!(d.message.contains("is larger than the largest decimal accepted"), "{}", d.message);
+    let attribute = format!(r#"{{"id":"P-1",{PERSON},"attributes":{{"n":0.10000000000000000000000000000001}}}}"#);
+    let d = only_error(&write(&dir, "r.jsonl", attribute));
+    assert!(d.message.contains("`attributes.n`") && d.message.contains("more digits"), "{}", d.message);
+
+    let dir = scratch("decimal_reasons_csv");
+    write(&dir, "participants.csv", "id;service_start\nP-1;12.1.2026\n");
+    write(&dir, "earnings.csv", "id;month;amount\nP-1;2026-02;79 228 162 514 264 337 593 543 950 335\n");
+    let d = only_error(&dir);
+    assert_eq!(d.location, line(2, named("amount")));
+    assert!(d.message.contains("is larger than the largest decimal accepted"), "{}", d.message);
+}
+
+#[test]
+fn records_summary_of_huge_earnings_does_not_panic() {
+    let dir = scratch("huge_earnings");
+    let line = format!(
+        r#"{{"id":"P-1",{PERSON},"earnings":[{{"month":"2026-02","amount":"999999999999999"}},{{"month":"2026-03","amount":"999999999999999"}}]}}"#
+    );
+    let text = format!("{line}\n{}\n", line.replace("P-1", "P-2"));
+    let (code, stdout, stderr) = summarise(&write(&dir, "r.jsonl", text));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("earnings: 4 months, total 3999999999999996"), "{stdout}");
+    let text = format!(
+        r#"{{"id":"P-1",{PERSON},"earnings":[{{"month":"2026-02","amount":"79228162514264337593543950335"}}]}}"#
+    );
+    let (code, _, stderr) = summarise(&write(&dir, "r.jsonl", text));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("is larger than the largest decimal accepted"), "{stderr}");
+}
+
+#[test]
+fn errors_past_the_limit_are_counted_in_every_command() {
+    let dir = scratch("error_count");
+    let path = write(&dir, "r.jsonl", "x\n".repeat(107));
+    for (command, (code, _, stderr)) in [("records", summarise(&path)), ("calculate", calculate(&path))] {
+        assert_eq!(code, 1, "{command}");
+        assert_eq!(stderr.matches("invalid JSON").count(), 100, "{command}");
+        assert!(stderr.contains("7 more errors were not shown (only the first 100 are listed)"), "{command}: {stderr}");
+    }
+}
+
+#[test]
+fn a_json_lines_line_over_the_limit_is_an_error_and_the_next_line_is_read() {
+    let dir = scratch("long_line");
+    let long = format!(r#"{{"id":"P-1",{PERSON},"attributes":{{"note":"{}"}}}}"#, "a".repeat(records::MAX_LINE_BYTES));
+    let path = write(&dir, "r.jsonl", format!("{long}\n{{\"id\":\"P-2\",{PERSON}}}\n"));
+    let all: Vec<_> = records::open(&path).unwrap().collect();
+    assert_eq!(all.len(), 2);
+    let d = all[0].as_ref().unwrap_err();
+    assert_eq!(d.location, line(1, None));
+    assert_eq!(d.message, "line 1 is longer than 1048576 bytes (1 MiB); it was skipped unread");
+    assert_eq!(all[1].as_ref().unwrap().id, "P-2");
+    // Exactly at the limit is still read.
+    let at_limit = format!(r#"{{"id":"P-1",{PERSON},"attributes":{{"note":""}}}}"#);
+    let pad = records::MAX_LINE_BYTES - at_limit.len();
+    let at_limit = at_limit.replace(r#""note":"""#, &format!(r#""note":"{}""#, "a".repeat(pad)));
+    assert_eq!(at_limit.len(), records::MAX_LINE_BYTES);
+    assert_eq!(read_ok(&write(&dir, "r.jsonl", format!("{at_limit}\r\n"))).len(), 1);
+}
+
+#[test]
+fn empty_records_are_a_warning_naming_the_file_and_the_run_succeeds() {
+    let dir = scratch("empty_jsonl");
+    let path = write(&dir, "r.jsonl", "\n  \n");
+    let (code, stdout, stderr) = summarise(&path);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("records: 0"), "{stdout}");
+    assert!(stderr.contains("r.jsonl") && stderr.contains("no participant was read"), "{stderr}");
+    let (code, stdout, stderr) = calculate(&path);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stdout.is_empty());
+    assert!(stderr.contains("warning") && stderr.contains("no participant was read"), "{stderr}");
+
+    let dir = scratch("empty_csv");
+    write(&dir, "participants.csv", "id,service_start\n");
+    for (code, _, stderr) in [summarise(&dir), calculate(&dir)] {
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stderr.contains("participants.csv") && stderr.contains("no participant was read"), "{stderr}");
+    }
+    // Records present: no warning.
+    let (_, _, stderr) = summarise(&fixture("good.jsonl"));
+    assert!(!stderr.contains("no participant"), "{stderr}");
 }

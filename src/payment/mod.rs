@@ -33,7 +33,7 @@ use sha2::{Digest, Sha256};
 
 use crate::contract::Contract;
 use crate::diagnostic::Diagnostic;
-use crate::records::Record;
+use crate::records::{ErrorLimit, Record};
 use crate::scripting::RuleError;
 use crate::statement::{Inputs, Period, Statement};
 
@@ -70,15 +70,13 @@ pub fn calculate(
     request: Request,
 ) -> Result<Statement, CalcError> {
     let mut settlement = Settlement::default();
-    let mut errors = Vec::new();
+    // Errors past the limit are counted, so the last note says how many.
+    let mut errors = ErrorLimit::new(MAX_RECORD_ERRORS);
     for record in records {
         let record = match record.and_then(|r| evaluator.bind(r)) {
             Ok(r) => r,
             Err(d) => {
                 errors.push(d);
-                if errors.len() >= MAX_RECORD_ERRORS {
-                    break;
-                }
                 continue;
             }
         };
@@ -90,7 +88,7 @@ pub fn calculate(
         }
     }
     if !errors.is_empty() {
-        return Err(CalcError::Records(errors));
+        return Err(CalcError::Records(errors.into_diagnostics()));
     }
     Ok(settle(contract, settlement, inputs, request))
 }
@@ -104,11 +102,11 @@ pub fn fingerprint(contract: &Contract, records: &Path) -> std::io::Result<Input
         for name in crate::records::table_files() {
             let path = records.join(name);
             if path.is_file() {
-                files.insert(name.to_string(), sha256(&std::fs::read(path)?));
+                files.insert(name.to_string(), sha256_file(&path)?);
             }
         }
     } else {
-        files.insert(file_name(records), sha256(&std::fs::read(records)?));
+        files.insert(file_name(records), sha256_file(records)?);
     }
     Ok(Inputs {
         contract_file: contract.file_name(),
@@ -124,5 +122,31 @@ fn file_name(p: &Path) -> String {
 
 /// Lower-case hex SHA-256 of `bytes`.
 pub fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex SHA-256 of a file, streamed: memory stays small whatever
+/// the file's size.
+fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut hasher = HashWriter(Sha256::new());
+    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
+    Ok(hex(&hasher.0.finalize()))
+}
+
+/// Feeds what is written into the hash (sha2 0.11 has no `io::Write`).
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }

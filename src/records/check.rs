@@ -10,15 +10,18 @@ use std::path::Path;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use unicode_normalization::UnicodeNormalization;
+
 use super::hetu;
 use super::model::{Arm, Sector};
 use crate::diagnostic::{Column, Diagnostic, Location};
+use crate::money::DecimalError;
 
 /// What is wrong with one value, before it is placed in a file.
 #[derive(Debug)]
 pub(super) struct Problem {
-    message: String,
-    help: Option<String>,
+    pub message: String,
+    pub help: Option<String>,
 }
 
 impl Problem {
@@ -75,19 +78,97 @@ pub(super) fn quote(text: &str) -> String {
     }
 }
 
-/// The participant id: non-empty and not a personal identity code.
-pub(super) fn participant_id(field: &str, id: &str) -> Result<(), Problem> {
-    if id.trim().is_empty() {
+/// The participant id as compared and stored: Unicode NFC, surrounding
+/// whitespace trimmed. The same rule in every format, so `"P-1 "` and an
+/// NFD-written id are the same participant as `"P-1"` and its NFC form.
+pub fn normalise_id(raw: &str) -> String {
+    let composed: String = raw.nfc().collect();
+    composed.trim().to_owned()
+}
+
+/// The participant id, normalised ([`normalise_id`]): not empty, no control
+/// or invisible formatting character, not a personal identity code.
+pub(super) fn participant_id(field: &str, raw: &str) -> Result<String, Problem> {
+    safe_text(field, raw)?;
+    let id = normalise_id(raw);
+    if id.is_empty() {
         return Err(Problem::new(format!("`{field}` is empty")).help("give every record its pseudonymous id"));
     }
-    if hetu::contains_identity_code(id) {
-        // The id itself is never repeated: it is personal data.
+    Ok(id)
+}
+
+/// A contract id of a record, normalised as participant ids are, so that
+/// it compares with the contract being evaluated the same way in every
+/// format.
+pub(super) fn contract_id(field: &str, raw: &str) -> Result<String, Problem> {
+    safe_text(field, raw)?;
+    let id = normalise_id(raw);
+    if id.is_empty() {
+        return Err(
+            Problem::new(format!("`{field}` is empty")).help("leave the contract out for the contract being evaluated")
+        );
+    }
+    Ok(id)
+}
+
+/// Any text of a record, whatever its field: it may not hold a personal
+/// identity code, nor a character that could hide or forge text in a
+/// statement or report. Neither the value nor the character is echoed.
+pub(super) fn safe_text(field: &str, text: &str) -> Result<(), Problem> {
+    safe(&format!("`{field}`"), text, is_forbidden)
+}
+
+/// A free-text value (an attribute's or an event's `value`): as
+/// [`safe_text`], except that line breaks and tabs are allowed, since a
+/// note may span lines (a quoted CSV cell can).
+pub(super) fn safe_free_text(field: &str, text: &str) -> Result<(), Problem> {
+    safe(&format!("`{field}`"), text, |c| is_forbidden(c) && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// A field name (JSON key or CSV column) under `parent`, checked as
+/// [`safe_text`] checks values; the name itself is not shown.
+pub(super) fn safe_name(parent: &str, name: &str) -> Result<(), Problem> {
+    let subject = if parent.is_empty() { "a field name".to_owned() } else { format!("a field name in `{parent}`") };
+    safe(&subject, name, is_forbidden)
+}
+
+fn safe(subject: &str, text: &str, is_forbidden: impl Fn(char) -> bool) -> Result<(), Problem> {
+    if hetu::contains_identity_code(text) {
         return Err(Problem::new(format!(
-            "`{field}` looks like a Finnish personal identity code (henkilötunnus); refusing it"
+            "{subject} looks like a Finnish personal identity code (henkilötunnus); refusing it"
         ))
-        .help("export pseudonymous participant ids, never personal identity codes"));
+        .help("records carry pseudonymous values only: a personal identity code may appear in no field"));
+    }
+    if let Some((at, c)) = text.chars().enumerate().find(|&(_, c)| is_forbidden(c)) {
+        return Err(Problem::new(format!(
+            "{subject} contains the control or invisible formatting character U+{:04X} (character {}); refusing it",
+            c as u32,
+            at + 1
+        ))
+        .help("remove it: such characters can hide or forge text in statements and reports"));
     }
     Ok(())
+}
+
+/// Control characters (NUL, ANSI escape, line breaks, tab…) and the
+/// invisible formatting characters that reorder or hide text: zero-width
+/// spaces and joiners, bidi marks, embeddings, overrides and isolates,
+/// line and paragraph separators, the byte-order mark.
+fn is_forbidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{61C}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// `field` could not be read as a decimal: expected vs found when it is
+/// not one, else exactly why (too many digits, too large).
+pub(super) fn decimal_problem(field: &str, expected: &str, found: impl fmt::Display, error: DecimalError) -> Problem {
+    match error {
+        DecimalError::Syntax => Problem::expected(field, expected, found),
+        DecimalError::TooPrecise => Problem::new(format!("`{field}`: {found} {error}"))
+            .help("give at most 28 significant digits, rounded as the source system rounds them"),
+        DecimalError::TooLarge => Problem::new(format!("`{field}`: {found} {error}"))
+            .help("check the value: no amount, hour count or score of one participant comes near it"),
+    }
 }
 
 pub(super) fn arm(field: &str, text: &str) -> Result<Arm, Problem> {
@@ -170,30 +251,73 @@ pub(super) fn satisfaction(field: &str, value: i64) -> Result<u8, Problem> {
     }
 }
 
-/// Remembers the line of each (`id`, `arm`, `contract`) seen so far.
+/// Remembers each participant seen so far, to refuse a second record of
+/// one: same normalised id, same arm, same effective contract. A record
+/// without `contract` belongs to the contract being evaluated, so it is
+/// compared as that contract. When that contract is not known (`tulos
+/// records` reads a file on its own), a record without `contract` clashes
+/// with every record of its id and arm: it would clash under at least one
+/// contract, and a file must be valid for every contract it is given to.
 #[derive(Default)]
 pub(super) struct Duplicates {
-    first_line: HashMap<(String, Arm, Option<String>), u64>,
+    /// The contract being evaluated, when known.
+    evaluated: Option<String>,
+    /// (id, arm) → each record of them.
+    seen: HashMap<(String, Arm), Vec<Seen>>,
+}
+
+/// A record already read.
+#[derive(Clone)]
+struct Seen {
+    /// The contract it belongs to, when known.
+    contract: Option<String>,
+    /// Whether the record named that contract itself.
+    named: bool,
+    line: u64,
 }
 
 impl Duplicates {
-    /// Records the key at `line`; a repeat is the error, naming both lines.
+    /// Duplicates of records read for the contract `evaluated` (`None`:
+    /// for any contract).
+    pub(super) fn new(evaluated: Option<&str>) -> Self {
+        Duplicates { evaluated: evaluated.map(normalise_id), seen: HashMap::new() }
+    }
+
+    /// Records the participant at `line`; a repeat is the error, naming
+    /// both lines.
     pub(super) fn check(&mut self, id: &str, arm: Arm, contract: Option<&str>, line: u64) -> Result<(), Problem> {
-        let key = (id.to_owned(), arm, contract.map(str::to_owned));
-        match self.first_line.get(&key) {
-            Some(&first) => {
-                let contract = contract.map_or_else(|| "no contract".to_owned(), |c| format!("contract {}", quote(c)));
-                Err(Problem::new(format!(
-                    "duplicate record: line {line} repeats the id, arm ({}) and {contract} of line {first}",
-                    arm.as_str()
-                ))
-                .help("each participant may appear once per arm and contract; remove or merge one of the lines"))
-            }
-            None => {
-                self.first_line.insert(key, line);
-                Ok(())
-            }
+        let effective = contract.or(self.evaluated.as_deref());
+        let seen = self.seen.entry((id.to_owned(), arm)).or_default();
+        let clash =
+            seen.iter().find(|s| s.contract.is_none() || effective.is_none() || s.contract.as_deref() == effective);
+        if let Some(first) = clash.cloned() {
+            return Err(self.duplicate(arm, contract, &first, line));
         }
+        seen.push(Seen { contract: effective.map(str::to_owned), named: contract.is_some(), line });
+        Ok(())
+    }
+
+    fn duplicate(&self, arm: Arm, contract: Option<&str>, first: &Seen, line: u64) -> Problem {
+        let (arm, named, first) = (arm.as_str(), first.named, first.line);
+        let message = match (contract, named, self.evaluated.as_deref()) {
+            (Some(c), true, _) => {
+                format!("line {line} repeats the id, arm ({arm}) and contract {} of line {first}", quote(c))
+            }
+            (None, false, None) => format!("line {line} repeats the id, arm ({arm}) and no contract of line {first}"),
+            (_, _, Some(evaluated)) => format!(
+                "line {line} repeats the id and arm ({arm}) of line {first}, both for contract {} \
+                 (a record without `contract` belongs to the contract being evaluated)",
+                quote(evaluated)
+            ),
+            (_, _, None) => format!(
+                "line {line} repeats the id and arm ({arm}) of line {first}, and one of them has no `contract`, \
+                 so both would belong to the same contract"
+            ),
+        };
+        Problem::new(format!("duplicate record: {message}")).help(
+            "each participant may appear once per arm and contract (ids are compared after Unicode NFC \
+             normalisation with surrounding whitespace trimmed); remove or merge one of the lines",
+        )
     }
 }
 
@@ -230,17 +354,72 @@ mod tests {
         assert!(p.message.contains("personal identity code"));
         assert!(!p.message.contains("131052"));
         assert!(participant_id("id", " ").is_err());
-        assert!(participant_id("id", "P-000123").is_ok());
+        assert_eq!(participant_id("id", "P-000123").unwrap(), "P-000123");
+    }
+
+    #[test]
+    fn ids_are_nfc_and_trimmed() {
+        assert_eq!(participant_id("id", " P-1 ").unwrap(), "P-1");
+        assert_eq!(participant_id("id", "Ja\u{308}msa\u{308}-1").unwrap(), "Jämsä-1");
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_refused_without_echo() {
+        for bad in [
+            "P\u{1b}[31m-1",
+            "P-1\n",
+            "P\u{0}1",
+            "P-\u{202E}1",
+            "\u{200B}P-1",
+            "P-1\u{2066}",
+            "\u{FEFF}P-1",
+            "P\u{85}1",
+        ] {
+            let p = participant_id("id", bad).unwrap_err();
+            assert!(p.message.contains("control or invisible formatting character U+"), "{bad:?}: {}", p.message);
+            assert!(!p.message.contains(bad), "{}", p.message);
+        }
+        assert!(safe_text("municipality", "Jämsä").is_ok());
+        assert!(safe_text("note", "two\nlines").is_err());
+        assert!(safe_free_text("note", "two\r\nlines\tand a tab").is_ok());
+        assert!(safe_free_text("note", "a \u{1b}[2J escape").is_err());
+        assert!(safe_free_text("note", "x 131052-308T").is_err());
+        assert!(safe_text("municipality", "1\u{202F}820").is_ok(), "narrow no-break space is grouping, not formatting");
+        assert!(safe_name("attributes", "131052-308T")
+            .unwrap_err()
+            .message
+            .starts_with("a field name in `attributes` looks like"));
     }
 
     #[test]
     fn duplicates_name_both_lines() {
-        let mut d = Duplicates::default();
+        let mut d = Duplicates::new(Some("K"));
         assert!(d.check("P-1", Arm::Participant, None, 2).is_ok());
         assert!(d.check("P-1", Arm::Control, None, 3).is_ok());
         assert!(d.check("P-1", Arm::Participant, Some("X"), 4).is_ok());
         let p = d.check("P-1", Arm::Participant, None, 9).unwrap_err();
-        assert!(p.message.contains("line 9") && p.message.contains("line 2"), "{}", p.message);
+        assert!(p.message.contains("line 9 repeats the id and arm (participant) of line 2, both for contract \"K\""));
+        let p = d.check("P-1", Arm::Participant, Some("K"), 10).unwrap_err();
+        assert!(
+            p.message.contains("line 10 repeats the id and arm (participant) of line 2, both for"),
+            "{}",
+            p.message
+        );
+    }
+
+    #[test]
+    fn without_the_evaluated_contract_a_record_without_contract_clashes_with_any() {
+        let mut d = Duplicates::new(None);
+        assert!(d.check("P-1", Arm::Participant, Some("X"), 1).is_ok());
+        assert!(d.check("P-1", Arm::Participant, Some("Y"), 2).is_ok());
+        assert!(d
+            .check("P-1", Arm::Participant, None, 3)
+            .unwrap_err()
+            .message
+            .contains("line 3 repeats the id and arm (participant) of line 1"));
+        let mut d = Duplicates::new(None);
+        assert!(d.check("P-1", Arm::Participant, None, 1).is_ok());
+        assert!(d.check("P-1", Arm::Participant, Some("X"), 2).is_err());
     }
 
     #[test]

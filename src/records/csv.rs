@@ -9,6 +9,10 @@
 //! numbers are physical (the header is line 1) as the `csv` crate counts
 //! them; rows are read as bytes so that a line that is not UTF-8 is located
 //! exactly and the other lines are still checked.
+//!
+//! Ids in every table are normalised as in JSON Lines
+//! ([`check::normalise_id`]), and every cell and column name is checked
+//! with [`check::safe_text`] before it is read.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -21,6 +25,7 @@ use rust_decimal::Decimal;
 use super::check::{self, quote, Duplicates, Place, Problem};
 use super::model::{Arm, AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell};
 use super::value;
+use super::MAX_LINE_BYTES;
 use crate::diagnostic::{Column, Diagnostic, Location};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -91,15 +96,16 @@ pub struct CsvFolderReader {
 }
 
 impl CsvFolderReader {
-    /// Reads the folder `dir`; fails only when it has no `participants.csv`
-    /// (every other problem is one of the items).
-    pub fn open(dir: &Path) -> Result<Self, Diagnostic> {
+    /// Reads the folder `dir` for the contract `contract` (`None`: for any
+    /// contract); fails only when it has no `participants.csv` (every other
+    /// problem is one of the items).
+    pub fn open(dir: &Path, contract: Option<&str>) -> Result<Self, Diagnostic> {
         if !dir.join(PARTICIPANTS.file).is_file() {
             let files: Vec<&str> = CHILD_TABLES.iter().map(|t| t.spec.file).collect();
             return Err(Diagnostic::error(dir, Location::File, "the folder has no participants.csv")
                 .with_help(format!("a CSV records folder needs participants.csv; {} are optional", files.join(", "))));
         }
-        Ok(CsvFolderReader { items: read_folder(dir).into_iter() })
+        Ok(CsvFolderReader { items: read_folder(dir, contract).into_iter() })
     }
 }
 
@@ -136,17 +142,18 @@ fn unknown_files(dir: &Path) -> Vec<Diagnostic> {
                 Some(table) => format!("rename it to {table} if that is what it holds; "),
                 None => String::new(),
             };
-            Diagnostic::error(dir.join(&name), Location::File, format!("`{name}` is not one of the record tables"))
-                .with_help(format!(
-                    "{hint}a records folder holds only {}; move other files elsewhere",
-                    known.join(", ")
-                ))
+            Diagnostic::error(
+                dir.join(&name),
+                Location::File,
+                format!("`{}` is not one of the record tables", name.escape_debug()),
+            )
+            .with_help(format!("{hint}a records folder holds only {}; move other files elsewhere", known.join(", ")))
         })
         .collect()
 }
 
 /// Everything the folder holds, in output order.
-fn read_folder(dir: &Path) -> Vec<Result<Record, Diagnostic>> {
+fn read_folder(dir: &Path, contract: Option<&str>) -> Vec<Result<Record, Diagnostic>> {
     let unknown = unknown_files(dir);
     if !unknown.is_empty() {
         return unknown.into_iter().map(Err).collect();
@@ -170,7 +177,7 @@ fn read_folder(dir: &Path) -> Vec<Result<Record, Diagnostic>> {
         return header_errors.into_iter().map(Err).collect();
     };
 
-    let mut join = Join::new(&participants);
+    let mut join = Join::new(&participants, contract);
     for (table, child) in &children {
         join.add_table(table, child.read);
     }
@@ -260,6 +267,14 @@ impl Table {
                 }
             }
         }
+        let length = record.as_slice().len();
+        if broken.is_none() && length > MAX_LINE_BYTES {
+            let message = format!("the row on line {line} is longer than {MAX_LINE_BYTES} bytes (1 MiB)");
+            let d = Diagnostic::error(&*self.path, Location::Line { line, column: None }, message).with_help(
+                "a row holds one participant's values, far shorter than this; check for a missing closing quote",
+            );
+            broken = Some(d);
+        }
         if broken.is_none() && !self.header.is_empty() && cells.len() != self.header.len() {
             let separator = if self.dialect == Dialect::Finnish { ';' } else { ',' };
             let message = format!("line {line} has {} fields but the header has {}", cells.len(), self.header.len());
@@ -300,7 +315,19 @@ impl Table {
         let at = |column: &str| Location::Line { line: row.line, column: Some(Column::Named(column.to_owned())) };
         let mut errors = Vec::new();
         for (i, name) in row.cells.iter().map(|c| c.trim()).enumerate() {
-            if name.is_empty() {
+            if let Err(problem) = check::safe_name(spec.file, name) {
+                // The name is not shown: the column is given by its number.
+                let location = Location::Line { line: row.line, column: None };
+                let d = Diagnostic::error(
+                    &*self.path,
+                    location,
+                    format!("column {} of the header: {}", i + 1, problem.message),
+                );
+                errors.push(match problem.help {
+                    Some(help) => d.with_help(help),
+                    None => d,
+                });
+            } else if name.is_empty() {
                 let d = Diagnostic::error(
                     &*self.path,
                     Location::Line { line: row.line, column: None },
@@ -379,19 +406,52 @@ impl<'a> Cells<'a> {
         })
     }
 
-    fn place(&self, id: Option<&'a str>) -> Place<'a> {
+    fn place<'b>(&'b self, id: Option<&'b str>) -> Place<'b> {
         Place { file: &self.table.path, line: self.row.line, id }
     }
 
-    fn diagnostic(&self, id: Option<&'a str>, e: CellProblem) -> Diagnostic {
+    fn diagnostic(&self, id: Option<&str>, e: CellProblem) -> Diagnostic {
         self.place(id).diagnostic(Some(Column::Named(e.column)), e.problem)
     }
 
-    /// The row's `id` and, when the table has the column, its `arm`.
-    fn key(&self) -> Result<(&'a str, Option<Arm>), CellProblem> {
-        let id = self.req("id", text)?;
+    /// The row's normalised `id` and, when the table has the column, its
+    /// `arm`.
+    fn key(&self) -> Result<(String, Option<Arm>), CellProblem> {
+        let id = self.id()?;
         let arm = self.table.has_column("arm").then(|| self.opt("arm", arm)).transpose()?;
         Ok((id, arm.map(Option::unwrap_or_default)))
+    }
+
+    /// The row's participant id, normalised.
+    fn id(&self) -> Result<String, CellProblem> {
+        let raw = self.req("id", text)?;
+        check::participant_id("id", raw).map_err(|problem| CellProblem { column: "id".into(), problem })
+    }
+
+    /// Every cell of the row checked with [`check::safe_text`], so that no
+    /// column (attributes included) can carry an identity code or a
+    /// character that forges output.
+    fn safe(&self) -> Result<(), CellProblem> {
+        for (name, cell) in self.table.header.iter().zip(&self.row.cells) {
+            let checked = if self.is_free_text(name) {
+                check::safe_free_text(name, cell.trim())
+            } else {
+                check::safe_text(name, cell.trim())
+            };
+            checked.map_err(|problem| CellProblem { column: name.clone(), problem })?;
+        }
+        Ok(())
+    }
+
+    /// Whether `column` holds free text: an attribute (an extra column of
+    /// participants.csv) or an event's `value`.
+    fn is_free_text(&self, column: &str) -> bool {
+        let file = self.table.path.file_name().and_then(|f| f.to_str()).unwrap_or_default();
+        match file {
+            "participants.csv" => !PARTICIPANTS.known().any(|known| known == column),
+            "events.csv" => column == "value",
+            _ => false,
+        }
     }
 }
 
@@ -414,8 +474,8 @@ fn month(cell: &str, column: &str, dialect: Dialect) -> Result<NaiveDate, Proble
 }
 
 fn decimal(cell: &str, column: &str, dialect: Dialect) -> Result<Decimal, Problem> {
-    value::parse_decimal(cell, dialect)
-        .ok_or_else(|| Problem::expected(column, value::decimal_expected(dialect), quote(cell)))
+    value::parse_decimal_exact(cell, dialect)
+        .map_err(|e| check::decimal_problem(column, value::decimal_expected(dialect), quote(cell), e))
 }
 
 fn boolean(cell: &str, column: &str, _: Dialect) -> Result<bool, Problem> {
@@ -436,31 +496,35 @@ fn read_participant(
     cells: &Cells<'_>,
     duplicates: &mut Duplicates,
 ) -> (Option<(String, Arm)>, Result<Record, Diagnostic>) {
-    let id = match cells.req("id", text) {
+    let id = match cells.id() {
         Ok(id) => id,
         Err(e) => return (None, Err(cells.diagnostic(None, e))),
     };
-    if let Err(p) = check::participant_id("id", id) {
-        return (None, Err(cells.diagnostic(None, CellProblem { column: "id".into(), problem: p })));
-    }
     if let Some(d) = &cells.row.broken {
         // Keep the key so the participant's child rows are not called orphans.
         let arm = cells.opt("arm", arm).ok().flatten().unwrap_or_default();
-        return (Some((id.to_owned(), arm)), Err(d.clone()));
+        return (Some((id, arm)), Err(d.clone()));
     }
-    let (arm, contract) =
-        match cells.opt("arm", arm).and_then(|a| Ok((a.unwrap_or_default(), cells.opt("contract", text)?))) {
-            Ok(v) => v,
-            Err(e) => return (None, Err(cells.diagnostic(Some(id), e))),
-        };
-    if let Err(p) = duplicates.check(id, arm, contract, cells.row.line) {
-        return (None, Err(cells.place(Some(id)).diagnostic(Some(Column::Named("id".into())), p)));
+    if let Err(e) = cells.safe() {
+        // Keep the key so the participant's child rows are not called orphans.
+        let arm = cells.opt("arm", arm).ok().flatten().unwrap_or_default();
+        let d = cells.diagnostic(Some(&id), e);
+        return (Some((id, arm)), Err(d));
     }
-    let record = participant_record(cells, id, arm, contract).map_err(|e| cells.diagnostic(Some(id), e));
-    (Some((id.to_owned(), arm)), record)
+    let read_contract = |c: &str, column: &str, _: Dialect| check::contract_id(column, c);
+    let key = cells.opt("arm", arm).and_then(|a| Ok((a.unwrap_or_default(), cells.opt("contract", read_contract)?)));
+    let (arm, contract) = match key {
+        Ok(v) => v,
+        Err(e) => return (None, Err(cells.diagnostic(Some(&id), e))),
+    };
+    if let Err(p) = duplicates.check(&id, arm, contract.as_deref(), cells.row.line) {
+        return (None, Err(cells.place(Some(&id)).diagnostic(Some(Column::Named("id".into())), p)));
+    }
+    let record = participant_record(cells, &id, arm, contract).map_err(|e| cells.diagnostic(Some(&id), e));
+    (Some((id, arm)), record)
 }
 
-fn participant_record(cells: &Cells<'_>, id: &str, arm: Arm, contract: Option<&str>) -> Result<Record, CellProblem> {
+fn participant_record(cells: &Cells<'_>, id: &str, arm: Arm, contract: Option<String>) -> Result<Record, CellProblem> {
     let mut groups = Vec::new();
     for tag in cells.get("groups").into_iter().flat_map(|g| g.split('|')) {
         check::push_group(&mut groups, "groups", tag.trim())
@@ -481,7 +545,7 @@ fn participant_record(cells: &Cells<'_>, id: &str, arm: Arm, contract: Option<&s
         .collect();
     Ok(Record {
         id: id.to_owned(),
-        contract: contract.map(str::to_owned),
+        contract,
         arm,
         weight: weight.unwrap_or(Decimal::ONE),
         municipality: cells.opt("municipality", text)?.map(str::to_owned),
@@ -581,8 +645,8 @@ struct Join {
 }
 
 impl Join {
-    fn new(participants: &Table) -> Join {
-        let mut duplicates = Duplicates::default();
+    fn new(participants: &Table, contract: Option<&str>) -> Join {
+        let mut duplicates = Duplicates::new(contract);
         let mut join =
             Join { slots: Vec::new(), by_key: HashMap::new(), by_id: HashMap::new(), unattached: Vec::new() };
         for row in &participants.rows {
@@ -610,12 +674,13 @@ impl Join {
                     continue;
                 }
             };
+            let id = id.as_str();
             let index = match self.find(table, &cells, id, arm) {
                 Ok(index) => index,
                 Err((ambiguous, d)) => {
                     if let Some(broken) = &row.broken {
                         self.unattached.push(broken.clone());
-                    } else if !ambiguous || reported.insert((id, arm)) {
+                    } else if !ambiguous || reported.insert((id.to_owned(), arm)) {
                         self.unattached.push(d);
                     }
                     continue;
@@ -623,7 +688,7 @@ impl Join {
             };
             let child = match &row.broken {
                 Some(d) => Err(d.clone()),
-                None => read(&cells).map_err(|e| cells.diagnostic(Some(id), e)),
+                None => cells.safe().and_then(|()| read(&cells)).map_err(|e| cells.diagnostic(Some(id), e)),
             };
             match child {
                 Ok(child) => self.attach(index, child, &cells, id),

@@ -7,31 +7,44 @@
 //! letter) — is treated as one whether or not its check character is right,
 //! because a mistyped code is still personal data. Everything the records
 //! readers echo back passes through [`redact`].
+//!
+//! Matching is on characters, not bytes, and generous, since a code typed
+//! in a word processor or pasted from a web page is still a code: any
+//! Unicode digit counts as a digit (full-width `１`, Arabic-Indic `١`…), any
+//! dash-like character (U+2010–U+2015, U+2212 minus, U+FE58, U+FE63,
+//! U+FF0D) as the `-` sign, full-width `＋` as `+`, and letters are compared
+//! after compatibility (NFKC) folding, so `Ａ` is `A`. Invisible format
+//! characters (zero-width space, soft hyphen, bidi marks…) between the
+//! characters of a code are skipped.
+
+use unicode_normalization::char::decompose_compatible;
 
 use crate::diagnostic::Diagnostic;
 
-/// Length in bytes (and characters: the shape is ASCII) of one code.
-const CODE_LEN: usize = 11;
+/// Characters in one code.
+const CODE_CHARS: usize = 11;
 
 /// What an identity code is replaced with in any text shown to a user.
 pub const MASK: &str = "******-****";
 
 /// Whether `text` contains something shaped like a personal identity code.
 pub fn contains_identity_code(text: &str) -> bool {
-    next_code(text.as_bytes(), 0).is_some()
+    let chars = classify(text);
+    next_code(&chars, 0).is_some()
 }
 
 /// `text` with every identity-code-shaped run replaced by [`MASK`].
 pub fn redact(text: &str) -> String {
-    let bytes = text.as_bytes();
+    let chars = classify(text);
     let mut out = String::with_capacity(text.len());
-    let mut copied = 0;
-    while let Some(start) = next_code(bytes, copied) {
-        // Slicing is safe: a match is ASCII, so it starts and ends on
-        // character boundaries.
-        out.push_str(&text[copied..start]);
+    let mut copied = 0; // bytes of `text` already handled
+    let mut from = 0; // index into `chars`
+    while let Some(start) = next_code(&chars, from) {
+        let end = start + CODE_CHARS - 1;
+        out.push_str(&text[copied..chars[start].at]);
         out.push_str(MASK);
-        copied = start + CODE_LEN;
+        copied = chars[end].at + chars[end].len;
+        from = end + 1;
     }
     out.push_str(&text[copied..]);
     out
@@ -46,23 +59,94 @@ pub fn redact_diagnostic(mut diagnostic: Diagnostic) -> Diagnostic {
     diagnostic
 }
 
-/// Byte offset of the first code-shaped run at or after `from`.
-fn next_code(bytes: &[u8], from: usize) -> Option<usize> {
-    let last_start = bytes.len().checked_sub(CODE_LEN)?;
-    (from..=last_start).find(|&i| is_code(&bytes[i..i + CODE_LEN]))
+/// What a character can be in a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Digit,
+    /// `+`, `-` or a letter that can be a century sign (upper-cased).
+    Sign(char),
+    /// Another letter: only a check character.
+    Letter,
+    Other,
 }
 
-fn is_code(b: &[u8]) -> bool {
-    b[..6].iter().all(u8::is_ascii_digit)
-        && is_century_sign(b[6])
-        && b[7..10].iter().all(u8::is_ascii_digit)
-        && b[10].is_ascii_alphanumeric()
+/// One visible character of the text, with its byte span.
+#[derive(Debug, Clone, Copy)]
+struct Classified {
+    class: Class,
+    at: usize,
+    len: usize,
 }
 
-/// `+` (1800s), `-` and `U`–`Y` (1900s), `A`–`F` (2000s). Lower-case letters
-/// are accepted too: refusing a little too much is safer than leaking a code.
-fn is_century_sign(b: u8) -> bool {
-    matches!(b.to_ascii_uppercase(), b'+' | b'-' | b'A'..=b'F' | b'U'..=b'Y')
+/// The text's characters, invisible format characters left out.
+fn classify(text: &str) -> Vec<Classified> {
+    // A code has at least eleven bytes; most values are shorter.
+    if text.len() < CODE_CHARS {
+        return Vec::new();
+    }
+    text.char_indices()
+        .filter(|&(_, c)| !is_invisible(c))
+        .map(|(at, c)| Classified { class: class(c), at, len: c.len_utf8() })
+        .collect()
+}
+
+/// Characters that show nothing and so could hide inside a code.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{AD}' | '\u{61C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+fn class(c: char) -> Class {
+    if c.is_ascii() {
+        return ascii_class(c);
+    }
+    if c.is_numeric() {
+        // Every Unicode digit; also other numerals (Ⅻ, ½): refusing a little
+        // too much is safer than leaking a code.
+        return Class::Digit;
+    }
+    if matches!(c, '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}') {
+        return Class::Sign('-');
+    }
+    // Full-width and other compatibility forms fold to their ASCII letter.
+    let mut folded = None;
+    let mut count = 0;
+    decompose_compatible(c, |d| {
+        folded = Some(d);
+        count += 1;
+    });
+    match folded {
+        Some(f) if count == 1 && f.is_ascii() && f != c => ascii_class(f),
+        _ if c.is_alphabetic() => Class::Letter,
+        _ => Class::Other,
+    }
+}
+
+fn ascii_class(c: char) -> Class {
+    match c.to_ascii_uppercase() {
+        '0'..='9' => Class::Digit,
+        // `+` (1800s), `-` and `U`–`Y` (1900s), `A`–`F` (2000s). Lower case
+        // is accepted too, for the same reason as any other near miss.
+        s @ ('+' | '-' | 'A'..='F' | 'U'..='Y') => Class::Sign(s),
+        'A'..='Z' => Class::Letter,
+        _ => Class::Other,
+    }
+}
+
+/// Index into `chars` of the first code-shaped run at or after `from`.
+fn next_code(chars: &[Classified], from: usize) -> Option<usize> {
+    let last_start = chars.len().checked_sub(CODE_CHARS)?;
+    (from..=last_start).find(|&i| is_code(&chars[i..i + CODE_CHARS]))
+}
+
+fn is_code(run: &[Classified]) -> bool {
+    let digit = |c: &Classified| c.class == Class::Digit;
+    let check = match run[10].class {
+        Class::Digit | Class::Letter => true,
+        Class::Sign(s) => s.is_ascii_alphabetic(),
+        Class::Other => false,
+    };
+    run[..6].iter().all(digit) && matches!(run[6].class, Class::Sign(_)) && run[7..10].iter().all(digit) && check
 }
 
 #[cfg(test)]
@@ -103,5 +187,40 @@ mod tests {
         assert_eq!(redact("ids 131052-308T and 010594Y9032, Jämsä"), "ids ******-**** and ******-****, Jämsä");
         assert_eq!(redact("P-000123"), "P-000123");
         assert_eq!(redact("131052-308T131052-308T"), "******-**********-****");
+    }
+
+    #[test]
+    fn every_dash_like_century_sign_is_detected() {
+        for dash in [
+            '\u{2010}', '\u{2011}', '\u{2012}', '\u{2013}', '\u{2014}', '\u{2015}', '\u{2212}', '\u{FE58}', '\u{FE63}',
+            '\u{FF0D}',
+        ] {
+            let code = format!("131052{dash}308T");
+            assert!(contains_identity_code(&code), "U+{:04X}", dash as u32);
+            assert_eq!(redact(&format!("x {code} y")), format!("x {MASK} y"), "U+{:04X}", dash as u32);
+        }
+        assert!(contains_identity_code("131052\u{FF0B}308T"), "full-width plus");
+    }
+
+    #[test]
+    fn unicode_digits_and_full_width_letters_are_detected() {
+        for code in [
+            "１３１０５２-３０８Ｔ", // full-width digits and letter
+            "131052Ａ308T",          // full-width century letter
+            "١٣١٠٥٢-٣٠٨T",           // Arabic-Indic digits
+            "१३१०५२-३०८T",           // Devanagari digits
+            "𝟏𝟑𝟏𝟎𝟓𝟐-𝟑𝟎𝟖T",           // mathematical bold digits
+        ] {
+            assert!(contains_identity_code(code), "{code}");
+            assert_eq!(redact(&format!("<{code}>")), format!("<{MASK}>"), "{code}");
+        }
+    }
+
+    #[test]
+    fn invisible_characters_inside_a_code_do_not_hide_it() {
+        for code in ["131052\u{200B}-308T", "13\u{AD}1052-308T", "131052-\u{2066}308T\u{2069}"] {
+            assert!(contains_identity_code(code), "{code:?}");
+            assert!(!redact(code).contains("308"), "{code:?}");
+        }
     }
 }

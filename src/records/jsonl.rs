@@ -7,6 +7,12 @@
 //! so is a key an object repeats (see [`super::json`]). A line yields its
 //! record, or one diagnostic per repeated key followed by the first other
 //! problem of the line.
+//!
+//! Every string and key of a line is checked before its fields are read
+//! (see [`check::safe_text`]): a personal identity code or a control or
+//! invisible formatting character is refused wherever it is, even under an
+//! unknown key. A line longer than [`MAX_LINE_BYTES`] is refused without
+//! being held in memory: the reader skips to the next line end.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::BufRead;
@@ -21,6 +27,7 @@ use super::check::{self, quote, Duplicates, Place, Problem};
 use super::json::{self, RepeatedKey};
 use super::model::{AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell};
 use super::value;
+use super::MAX_LINE_BYTES;
 use crate::diagnostic::{Column, Diagnostic, Location};
 use crate::money;
 
@@ -43,14 +50,16 @@ pub struct JsonLinesReader<R> {
 }
 
 impl<R: BufRead> JsonLinesReader<R> {
-    pub fn new(input: R, file: Arc<PathBuf>) -> Self {
+    /// A reader of records for the contract `contract` (`None`: for any
+    /// contract; see [`Duplicates`]).
+    pub fn new(input: R, file: Arc<PathBuf>, contract: Option<&str>) -> Self {
         JsonLinesReader {
             input,
             file,
             line: 0,
             offset: 0,
             buf: Vec::new(),
-            duplicates: Duplicates::default(),
+            duplicates: Duplicates::new(contract),
             pending: VecDeque::new(),
             done: false,
         }
@@ -66,9 +75,9 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
         }
         while !self.done {
             self.buf.clear();
-            let read = match self.input.read_until(b'\n', &mut self.buf) {
-                Ok(0) => return None,
-                Ok(n) => n,
+            let (read, too_long) = match read_bounded_line(&mut self.input, &mut self.buf) {
+                Ok((0, _)) => return None,
+                Ok(read) => read,
                 Err(e) => {
                     self.done = true;
                     let location = Location::Line { line: self.line + 1, column: None };
@@ -78,6 +87,9 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
             self.line += 1;
             let line_start = self.offset;
             self.offset += read as u64;
+            if too_long {
+                return Some(Err(too_long_line(&self.file, self.line)));
+            }
             let bytes = trim_line_end(&self.buf);
             let bom = if self.line == 1 && bytes.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
             let bytes = &bytes[bom..];
@@ -98,6 +110,51 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
         }
         None
     }
+}
+
+/// Reads one line (through its `\n`) into `buf`, keeping it only while it
+/// has at most [`MAX_LINE_BYTES`] bytes before its line end: a longer line
+/// is consumed but not kept, so memory stays bounded whatever the input.
+/// Gives the bytes consumed (0 at the end of the input) and whether the
+/// line was too long.
+fn read_bounded_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<(usize, bool)> {
+    let mut consumed = 0;
+    let mut too_long = false;
+    loop {
+        let available = match input.fill_buf() {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok((consumed, too_long || trim_line_end(buf).len() > MAX_LINE_BYTES));
+        }
+        let end = available.iter().position(|&b| b == b'\n');
+        let chunk = &available[..end.map_or(available.len(), |i| i + 1)];
+        let content = chunk.strip_suffix(b"\n").unwrap_or(chunk);
+        // One byte more may be the `\r` of a CRLF line end, checked at the end.
+        if !too_long && buf.len() + content.len() > MAX_LINE_BYTES + 1 {
+            too_long = true;
+            buf.clear();
+        }
+        if !too_long {
+            buf.extend_from_slice(chunk);
+        }
+        let n = chunk.len();
+        input.consume(n);
+        consumed += n;
+        if end.is_some() {
+            return Ok((consumed, too_long || trim_line_end(buf).len() > MAX_LINE_BYTES));
+        }
+    }
+}
+
+fn too_long_line(file: &Arc<PathBuf>, line: u64) -> Diagnostic {
+    let message = format!("line {line} is longer than {MAX_LINE_BYTES} bytes (1 MiB); it was skipped unread");
+    Diagnostic::error(&**file, Location::Line { line, column: None }, message).with_help(
+        "each line holds one participant's record, far shorter than this; \
+         check that the file is JSON Lines (one object per line, no pretty-printing of a huge array)",
+    )
 }
 
 fn trim_line_end(line: &[u8]) -> &[u8] {
@@ -151,12 +208,17 @@ fn read_line(
         }
         other => Err(Problem::new(format!("expected a JSON object, found {}", describe(other)))),
     };
-    place.id = top.as_ref().ok().map(|&(_, id)| id);
+    let id = top.as_ref().ok().map(|(_, id)| id.clone());
+    place.id = id.as_deref();
     // A repeated key does not stop the checks: the line's other problems
     // are reported with it, as they would be without it.
     let mut errors: Vec<Diagnostic> = parsed.repeated.iter().map(|r| repeated_key(&place, text, r)).collect();
     let origin = Origin { file: Arc::clone(file), line };
-    match top.and_then(|(top, id)| read_record(&top, id, origin, duplicates)) {
+    let record = top.and_then(|(top, id)| {
+        safe_texts(&parsed.value, &mut Vec::new())?;
+        read_record(&top, id, origin, duplicates)
+    });
+    match record {
         Ok(record) if errors.is_empty() => return Ok(record),
         Ok(_) => {}
         Err(p) => errors.push(place.diagnostic(None, p)),
@@ -164,9 +226,61 @@ fn read_line(
     Err(errors)
 }
 
-/// The participant id of a record: required, never an identity code.
-fn participant<'a>(top: &Fields<'a>) -> Result<&'a str, Problem> {
-    top.req("id", string).and_then(|id| check::participant_id("id", id).map(|()| id))
+/// The participant id of a record, normalised: required, never an
+/// identity code.
+fn participant(top: &Fields<'_>) -> Result<String, Problem> {
+    top.req("id", string).and_then(|id| check::participant_id("id", id))
+}
+
+/// One step of the path to a value (`spells`, `[2]`).
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+/// Checks every key and string under `value` with [`check::safe_text`];
+/// `path` leads to `value` and is spelt out only for a refusal.
+fn safe_texts<'v>(value: &'v Value, path: &mut Vec<Step<'v>>) -> Result<(), Problem> {
+    match value {
+        Value::String(text) if is_free_text(path) => check::safe_free_text(&path_text(path), text),
+        Value::String(text) => check::safe_text(&path_text(path), text),
+        Value::Array(items) => items.iter().enumerate().try_for_each(|(i, item)| {
+            path.push(Step::Index(i));
+            let checked = safe_texts(item, path);
+            path.pop();
+            checked
+        }),
+        Value::Object(map) => map.iter().try_for_each(|(key, item)| {
+            check::safe_name(&path_text(path), key)?;
+            path.push(Step::Key(key));
+            let checked = safe_texts(item, path);
+            path.pop();
+            checked
+        }),
+        Value::Null | Value::Bool(_) | Value::Number(_) => Ok(()),
+    }
+}
+
+/// Whether the value at `path` is free text: an attribute or an event's
+/// `value`.
+fn is_free_text(path: &[Step<'_>]) -> bool {
+    matches!(path, [Step::Key("attributes"), Step::Key(_)] | [Step::Key("events"), Step::Index(_), Step::Key("value")])
+}
+
+/// `spells[2].source`; the keys on a path have passed [`check::safe_name`].
+fn path_text(path: &[Step<'_>]) -> String {
+    let mut text = String::new();
+    for step in path {
+        match step {
+            Step::Key(key) if text.is_empty() => text.push_str(key),
+            Step::Key(key) => {
+                text.push('.');
+                text.push_str(key);
+            }
+            Step::Index(i) => text.push_str(&format!("[{i}]")),
+        }
+    }
+    text
 }
 
 /// A key given twice in one object. The first occurrence was used for the
@@ -175,7 +289,12 @@ fn participant<'a>(top: &Fields<'a>) -> Result<&'a str, Problem> {
 fn repeated_key(place: &Place<'_>, text: &str, repeat: &RepeatedKey) -> Diagnostic {
     let column = repeat.offset.map(|offset| Column::Char(Diagnostic::line_col(text, offset).1));
     let found = format!("it again with {}", describe(&repeat.value));
-    let problem = Problem::expected(&repeat.path, "each field once", found)
+    // A name the checks refuse is not shown; its own error follows.
+    let path = match check::safe_name("", &repeat.path) {
+        Ok(()) => repeat.path.as_str(),
+        Err(_) => "(a field name refused below)",
+    };
+    let problem = Problem::expected(path, "each field once", found)
         .help("remove or merge the repeated field; the line's other checks used its first occurrence");
     place.diagnostic(column, problem)
 }
@@ -206,19 +325,19 @@ const RECORD_FIELDS: [&str; 14] = [
     "attributes",
 ];
 
-fn read_record(top: &Fields<'_>, id: &str, origin: Origin, duplicates: &mut Duplicates) -> Result<Record, Problem> {
+fn read_record(top: &Fields<'_>, id: String, origin: Origin, duplicates: &mut Duplicates) -> Result<Record, Problem> {
     top.only(&RECORD_FIELDS)?;
-    let contract = top.opt("contract", nonempty)?;
+    let contract = top.opt("contract", |v, name| check::contract_id(name, string(v, name)?))?;
     let arm = top.opt("arm", |v, name| check::arm(name, string(v, name)?))?.unwrap_or_default();
-    duplicates.check(id, arm, contract, origin.line)?;
+    duplicates.check(&id, arm, contract.as_deref(), origin.line)?;
     let mut groups = Vec::new();
     for (i, tag) in top.list("groups")?.iter().enumerate() {
         let name = format!("groups[{i}]");
         check::push_group(&mut groups, &name, string(tag, &name)?)?;
     }
     Ok(Record {
-        id: id.to_owned(),
-        contract: contract.map(str::to_owned),
+        id,
+        contract,
         arm,
         weight: top.opt("weight", |v, name| check::weight(name, decimal_string(v, name)?))?.unwrap_or(Decimal::ONE),
         municipality: top.opt("municipality", nonempty)?.map(str::to_owned),
@@ -318,8 +437,8 @@ fn read_attributes(top: &Fields<'_>) -> Result<BTreeMap<String, AttributeValue>,
             Value::String(s) => AttributeValue::Text(s.clone(), Dialect::Standard),
             Value::Bool(b) => AttributeValue::Bool(*b),
             Value::Number(n) => AttributeValue::Number(
-                money::parse_decimal(&n.to_string())
-                    .ok_or_else(|| Problem::expected(&field, "a number without exponent", describe(v)))?,
+                money::parse_exact(&n.to_string())
+                    .map_err(|e| check::decimal_problem(&field, "a number without exponent", describe(v), e))?,
             ),
             _ => return Err(Problem::expected(&field, "a string, number or boolean", describe(v))),
         };
@@ -455,7 +574,7 @@ fn month(v: &Value, name: &str) -> Result<NaiveDate, Problem> {
 fn decimal_string(v: &Value, name: &str) -> Result<Decimal, Problem> {
     const EXPECTED: &str = "a decimal string like \"1820.40\"";
     match v {
-        Value::String(s) => money::parse_decimal(s).ok_or_else(|| Problem::expected(name, EXPECTED, describe(v))),
+        Value::String(s) => money::parse_exact(s).map_err(|e| check::decimal_problem(name, EXPECTED, describe(v), e)),
         Value::Number(n) => Err(Problem::expected(name, EXPECTED, describe(v))
             .help(format!("write exact quantities as strings, e.g. \"{n}\", so that no digit is lost"))),
         _ => Err(Problem::expected(name, EXPECTED, describe(v))),
@@ -465,12 +584,11 @@ fn decimal_string(v: &Value, name: &str) -> Result<Decimal, Problem> {
 /// A score: a JSON integer or a decimal string.
 fn score(v: &Value, name: &str) -> Result<Decimal, Problem> {
     const EXPECTED: &str = "an integer or a decimal string like \"3.5\"";
-    let parsed = match v {
-        Value::Number(n) => n.as_i64().map(Decimal::from),
-        Value::String(s) => money::parse_decimal(s),
-        _ => None,
-    };
-    parsed.ok_or_else(|| Problem::expected(name, EXPECTED, describe(v)))
+    match v {
+        Value::Number(n) => n.as_i64().map(Decimal::from).ok_or_else(|| Problem::expected(name, EXPECTED, describe(v))),
+        Value::String(s) => money::parse_exact(s).map_err(|e| check::decimal_problem(name, EXPECTED, describe(v), e)),
+        _ => Err(Problem::expected(name, EXPECTED, describe(v))),
+    }
 }
 
 #[cfg(test)]
@@ -478,7 +596,7 @@ mod tests {
     use super::*;
 
     fn read(text: &str) -> Vec<Result<Record, Diagnostic>> {
-        JsonLinesReader::new(text.as_bytes(), Arc::new(PathBuf::from("t.jsonl"))).collect()
+        JsonLinesReader::new(text.as_bytes(), Arc::new(PathBuf::from("t.jsonl")), None).collect()
     }
 
     fn error(text: &str) -> Diagnostic {
@@ -550,6 +668,15 @@ mod tests {
         assert_eq!(r.attributes["n"], AttributeValue::Number("0.10".parse().unwrap()));
         assert_eq!(r.attributes["b"], AttributeValue::Bool(true));
         assert!(!r.attributes.contains_key("z"));
+    }
+
+    #[test]
+    fn a_repeated_key_with_a_control_character_is_not_echoed() {
+        let text = r#"{"id":"P-1","service":{"start":"2026-01-12"},"\u001b[2J":1,"\u001b[2J":2}"#;
+        let errors: Vec<Diagnostic> = read(text).into_iter().filter_map(Result::err).collect();
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert!(errors.iter().all(|d| !d.message.contains('\u{1b}')), "{errors:#?}");
+        assert!(errors[1].message.contains("a field name contains the control"), "{}", errors[1].message);
     }
 
     #[test]

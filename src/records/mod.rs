@@ -22,9 +22,10 @@ pub mod value;
 
 use std::fs::File;
 use std::io::BufReader;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use check::normalise_id;
 pub use csv::table_files;
 pub use model::*;
 
@@ -39,17 +40,35 @@ pub enum InputFormat {
     CsvFolder,
 }
 
+/// The longest JSON Lines line read, in bytes before its line end (1 MiB);
+/// also the longest CSV row. A participant's record is a few kilobytes: a
+/// longer line is an error, and it is skipped without being held in memory.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
 /// Extensions read as JSON Lines (compared case-insensitively).
 const JSON_LINES_EXTENSIONS: [&str; 3] = ["jsonl", "ndjson", "json"];
 
+/// Opens a path to read it on its own, for no contract in particular (as
+/// `tulos records` does): see [`open_for`].
+pub fn open(path: &Path) -> Result<RecordReader, Diagnostic> {
+    open_for(path, None)
+}
+
 /// Opens a path: a directory → CSV tables; a file ending .jsonl/.ndjson/.json
 /// → JSON Lines; else a clear error.
-pub fn open(path: &Path) -> Result<RecordReader, Diagnostic> {
+///
+/// `contract` is the id of the contract being evaluated, which a record
+/// without `contract` belongs to: two records of one participant (same
+/// normalised id and arm) are a duplicate when they belong to the same
+/// contract. With `None`, a record without `contract` is a duplicate of any
+/// record of its id and arm, since it would be one for some contract.
+pub fn open_for(path: &Path, contract: Option<&str>) -> Result<RecordReader, Diagnostic> {
     let cannot = |what: String| Diagnostic::error(path, Location::File, what);
     let meta = std::fs::metadata(path).map_err(|e| cannot(format!("cannot open the records: {e}")))?;
     if meta.is_dir() {
-        let reader = csv::CsvFolderReader::open(path)?;
-        return Ok(RecordReader { format: InputFormat::CsvFolder, inner: Inner::Csv(reader) });
+        let reader = csv::CsvFolderReader::open(path, contract)?;
+        let participants = path.join(PARTICIPANTS_FILE);
+        return Ok(RecordReader::new(InputFormat::CsvFolder, Inner::Csv(reader), participants));
     }
     let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_lowercase();
     if !JSON_LINES_EXTENSIONS.contains(&extension.as_str()) {
@@ -61,15 +80,24 @@ pub fn open(path: &Path) -> Result<RecordReader, Diagnostic> {
         return Err(cannot("unknown records format".to_owned()).with_help(help));
     }
     let file = File::open(path).map_err(|e| cannot(format!("cannot open the records: {e}")))?;
-    let reader = jsonl::JsonLinesReader::new(BufReader::new(file), Arc::new(path.to_path_buf()));
-    Ok(RecordReader { format: InputFormat::JsonLines, inner: Inner::JsonLines(reader) })
+    let reader = jsonl::JsonLinesReader::new(BufReader::new(file), Arc::new(path.to_path_buf()), contract);
+    Ok(RecordReader::new(InputFormat::JsonLines, Inner::JsonLines(reader), path.to_path_buf()))
 }
+
+/// The CSV table that lists the participants.
+const PARTICIPANTS_FILE: &str = "participants.csv";
 
 /// The records of one input, in input order, each either read or refused
 /// with a diagnostic.
 pub struct RecordReader {
     format: InputFormat,
     inner: Inner,
+    /// The file that lists the participants, for the empty-input warning.
+    listing: PathBuf,
+    /// Records and errors handed out so far.
+    items: u64,
+    /// Whether the input has been read to its end.
+    finished: bool,
 }
 
 enum Inner {
@@ -78,8 +106,29 @@ enum Inner {
 }
 
 impl RecordReader {
+    fn new(format: InputFormat, inner: Inner, listing: PathBuf) -> Self {
+        RecordReader { format, inner, listing, items: 0, finished: false }
+    }
+
     pub fn format(&self) -> InputFormat {
         self.format
+    }
+
+    /// Once the input has been read to its end: a warning naming the file
+    /// when it held no participant at all (no record, no error). Such a
+    /// month pays fixed fees only, which is right for a month without
+    /// data but is more often an export that went wrong.
+    pub fn nothing_read_warning(&self) -> Option<Diagnostic> {
+        if !self.finished || self.items > 0 {
+            return None;
+        }
+        let message = match self.format {
+            InputFormat::JsonLines => "the file holds no record: no participant was read",
+            InputFormat::CsvFolder => "participants.csv has no rows below its header: no participant was read",
+        };
+        Some(Diagnostic::warning(&self.listing, Location::File, message).with_help(
+            "a run without participants pays fixed fees only; check that the export is complete if data was expected",
+        ))
     }
 }
 
@@ -91,34 +140,77 @@ impl Iterator for RecordReader {
             Inner::JsonLines(r) => r.next(),
             Inner::Csv(r) => r.next(),
         };
+        match item {
+            Some(_) => self.items += 1,
+            None => self.finished = true,
+        }
         // Every diagnostic leaves through here: mask identity codes once more
         // in case one slipped into text that quoted the input.
         item.map(|r| r.map_err(hetu::redact_diagnostic))
     }
 }
 
-/// Reads everything, collecting up to `max_errors` diagnostics (then stops
-/// with a final note that more were not shown).
+/// Diagnostics kept up to a limit; the ones past it are only counted, and
+/// a last note says how many were not shown, so no error vanishes without
+/// a word and memory stays bounded.
+#[derive(Debug)]
+pub struct ErrorLimit {
+    limit: usize,
+    shown: Vec<Diagnostic>,
+    /// How many were past the limit, and the file of the last of them.
+    more: u64,
+    more_file: Option<PathBuf>,
+}
+
+impl ErrorLimit {
+    /// Keeps at most `limit` diagnostics (at least one, so the caller
+    /// always learns why).
+    pub fn new(limit: usize) -> Self {
+        ErrorLimit { limit: limit.max(1), shown: Vec::new(), more: 0, more_file: None }
+    }
+
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        if self.shown.len() < self.limit {
+            self.shown.push(diagnostic);
+        } else {
+            self.more += 1;
+            self.more_file = Some(diagnostic.file);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.shown.is_empty()
+    }
+
+    /// The diagnostics kept, then the note on those that were not.
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        let mut all = self.shown;
+        if let Some(file) = self.more_file {
+            let (limit, more) = (self.limit, self.more);
+            let errors = if more == 1 { "error was" } else { "errors were" };
+            let note = format!("{more} more {errors} not shown (only the first {limit} are listed)");
+            all.push(Diagnostic::warning(file, Location::File, note).with_help("fix the errors listed and run again"));
+        }
+        all
+    }
+}
+
+/// Reads everything for no contract in particular (see [`open`]), keeping
+/// up to `max_errors` diagnostics and counting the rest (see
+/// [`ErrorLimit`]).
 pub fn read_all(path: &Path, max_errors: usize) -> Result<Vec<Record>, Vec<Diagnostic>> {
     let reader = open(path).map_err(|d| vec![d])?;
-    // At least one error is always shown, so the caller learns why.
-    let limit = max_errors.max(1);
     let mut records = Vec::new();
-    let mut errors = Vec::new();
+    let mut errors = ErrorLimit::new(max_errors);
     for item in reader {
         match item {
             Ok(record) => records.push(record),
-            Err(d) if errors.len() < limit => errors.push(d),
-            Err(_) => {
-                let note = format!("stopped after {limit} errors; more errors were not shown");
-                errors.push(Diagnostic::warning(path, Location::File, note));
-                break;
-            }
+            Err(d) => errors.push(d),
         }
     }
     if errors.is_empty() {
         Ok(records)
     } else {
-        Err(errors)
+        Err(errors.into_diagnostics())
     }
 }

@@ -1,7 +1,8 @@
 //! What a records file holds, for the data steward's `tulos records PATH`:
 //! counts and date ranges, built one record at a time so that a file of any
 //! size can be summarised while it streams. All maps are ordered, so the
-//! output (JSON or text) is deterministic.
+//! output (JSON or text) is deterministic. Sums are checked: one that
+//! would overflow is an error naming the record, never a panic.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -11,6 +12,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use super::model::Record;
+use crate::diagnostic::{Diagnostic, Location};
 
 /// Earliest and latest date seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -111,8 +113,21 @@ impl Summary {
         Self::default()
     }
 
-    /// Counts one record in.
-    pub fn add(&mut self, r: &Record) {
+    /// Counts one record in; fails, naming the record, only when a sum
+    /// would exceed what an exact decimal holds (the summary is then
+    /// unchanged).
+    pub fn add(&mut self, r: &Record) -> Result<(), Diagnostic> {
+        let earnings = r.earnings.iter().try_fold(self.earnings.total, |sum, e| sum.checked_add(e.amount));
+        let Some(earnings) = earnings else {
+            let location = Location::Line { line: r.origin.line, column: None };
+            let message = format!(
+                "participant {:?}: the total of all earnings read so far exceeds the largest exact decimal",
+                super::hetu::redact(&r.id)
+            );
+            return Err(Diagnostic::error(&*r.origin.file, location, message)
+                .with_help("check the earnings amounts: the sum of every earning in a file cannot be this large"));
+        };
+        self.earnings.total = earnings;
         self.records += 1;
         *self.by_arm.entry(r.arm.as_str().to_owned()).or_default() += 1;
         match &r.contract {
@@ -138,7 +153,6 @@ impl Summary {
         }
         for e in &r.earnings {
             self.earnings.count += 1;
-            self.earnings.total += e.amount;
             widen(&mut self.earnings.months, e.month);
         }
         for e in &r.events {
@@ -148,6 +162,7 @@ impl Summary {
             self.measures.entry(m.instrument.clone()).or_default().add(m.date);
         }
         self.add_feedback(r);
+        Ok(())
     }
 
     fn add_service(&mut self, r: &Record) {
@@ -252,4 +267,44 @@ fn or_none(text: String) -> String {
 
 fn range(r: Option<DateRange>) -> String {
     r.map_or_else(|| "-".to_owned(), |r| format!("{} … {}", r.first, r.last))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::records::{Earning, Origin, Service};
+
+    fn with_earning(amount: Decimal) -> Record {
+        let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
+        Record {
+            id: "P-1".into(),
+            contract: None,
+            arm: Default::default(),
+            weight: Decimal::ONE,
+            municipality: None,
+            birth_date: None,
+            groups: Vec::new(),
+            service: Service { start: day, end: None, completed: None },
+            spells: Vec::new(),
+            earnings: vec![Earning { month: day, amount }],
+            events: Vec::new(),
+            measures: Vec::new(),
+            feedback: Vec::new(),
+            attributes: BTreeMap::new(),
+            origin: Origin { file: Arc::new(PathBuf::from("r.jsonl")), line: 7 },
+        }
+    }
+
+    #[test]
+    fn an_earnings_total_that_would_overflow_is_an_error_not_a_panic() {
+        let mut summary = Summary::new();
+        summary.add(&with_earning(Decimal::MAX)).unwrap();
+        let d = summary.add(&with_earning(Decimal::MAX)).unwrap_err();
+        assert_eq!(d.location, Location::Line { line: 7, column: None });
+        assert!(d.message.contains("exceeds the largest exact decimal"), "{}", d.message);
+        assert_eq!((summary.records, summary.earnings.total), (1, Decimal::MAX), "unchanged by the refused record");
+    }
 }

@@ -12,13 +12,19 @@ use rust_decimal::Decimal;
 
 use super::model::Dialect;
 use crate::calendar::parse_iso_date;
-use crate::money;
+use crate::money::{self, DecimalError};
 
 /// An exact decimal: `-12.50` (standard) or `-1 012,50` (Finnish).
 pub fn parse_decimal(text: &str, dialect: Dialect) -> Option<Decimal> {
+    parse_decimal_exact(text, dialect).ok()
+}
+
+/// [`parse_decimal`] with the reason a text is refused: not a decimal of
+/// the dialect, more digits than an exact decimal holds, or too large.
+pub fn parse_decimal_exact(text: &str, dialect: Dialect) -> Result<Decimal, DecimalError> {
     match dialect {
-        Dialect::Standard => money::parse_decimal(text),
-        Dialect::Finnish => money::parse_decimal(&finnish_to_standard(text)?),
+        Dialect::Standard => money::parse_exact(text),
+        Dialect::Finnish => money::parse_exact(&finnish_to_standard(text).ok_or(DecimalError::Syntax)?),
     }
 }
 

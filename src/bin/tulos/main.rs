@@ -230,12 +230,21 @@ fn as_of(run: &RunArgs, period: Option<(NaiveDate, NaiveDate)>) -> Result<NaiveD
     })
 }
 
-/// Evaluate every record and settle the statement.
+/// Evaluate every record and settle the statement; warn on stderr when
+/// the records held no participant.
 fn run_statement(c: &Contract, ev: &Evaluator, run: &RunArgs, request: Request) -> Result<Statement, Failed> {
-    let reader = records::open(&run.records).map_err(|d| report(&[d]))?;
+    let mut reader = records::open_for(&run.records, Some(&c.id)).map_err(|d| report(&[d]))?;
     let inputs = payment::fingerprint(c, &run.records)
         .map_err(|e| fail(Failed::Input, format_args!("cannot read {}: {e}", run.records.display())))?;
-    payment::calculate(c, ev, reader, inputs, request).map_err(|e| calc_failed(c, e))
+    let statement = payment::calculate(c, ev, &mut reader, inputs, request).map_err(|e| calc_failed(c, e))?;
+    warn_if_nothing_read(&reader);
+    Ok(statement)
+}
+
+fn warn_if_nothing_read(reader: &records::RecordReader) {
+    if let Some(warning) = reader.nothing_read_warning() {
+        eprint!("{}", render::diagnostics(&[warning]));
+    }
 }
 
 fn calc_failed(c: &Contract, e: CalcError) -> Failed {
@@ -269,19 +278,20 @@ fn calculate(path: &Path, run: &RunArgs, period: Option<(NaiveDate, NaiveDate)>,
 }
 
 fn summarise(path: &Path, format: SummaryFormat) -> Result<(), Failed> {
-    let reader = records::open(path).map_err(|d| report(&[d]))?;
+    let mut reader = records::open(path).map_err(|d| report(&[d]))?;
     let mut summary = records::summary::Summary::default();
-    let mut errors = Vec::new();
-    for record in reader {
-        match record {
-            Ok(r) => summary.add(&r),
-            Err(d) if errors.len() < payment::MAX_RECORD_ERRORS => errors.push(d),
-            Err(_) => break,
+    // Errors past the limit are counted, so the last note says how many.
+    let mut errors = records::ErrorLimit::new(payment::MAX_RECORD_ERRORS);
+    for record in &mut reader {
+        match record.and_then(|r| summary.add(&r)) {
+            Ok(()) => {}
+            Err(d) => errors.push(d),
         }
     }
     if !errors.is_empty() {
-        return Err(report(&errors));
+        return Err(report(&errors.into_diagnostics()));
     }
+    warn_if_nothing_read(&reader);
     match format {
         SummaryFormat::Text => emit(&summary.render_text()),
         SummaryFormat::Json => emit(&json(&summary)),
@@ -293,8 +303,12 @@ fn explain_one(path: &Path, run: &RunArgs, participant: &str, format: SummaryFor
     let c = load(path)?;
     let ev = Evaluator::new(&c).map_err(|d| report(&d.0))?;
     let statement = run_statement(&c, &ev, run, request)?;
-    let reader = records::open(&run.records).map_err(|d| report(&[d]))?;
-    let record = reader.filter_map(Result::ok).find(|r| r.id == participant);
+    // The id given is normalised as the records' ids are.
+    let wanted = records::normalise_id(participant);
+    let reader = records::open_for(&run.records, Some(&c.id)).map_err(|d| report(&[d]))?;
+    // A record of another contract may share the id: this contract's first.
+    let other_contract = |r: &records::Record| r.contract.as_deref().is_some_and(|k| k != c.id);
+    let record = reader.filter_map(Result::ok).filter(|r| r.id == wanted).min_by_key(other_contract);
     let Some(record) = record.map(|r| ev.bind(r)).transpose().map_err(|d| report(&[d]))? else {
         let id = records::hetu::redact(participant);
         return Err(fail(Failed::Input, format_args!("no participant with id \"{id}\" in {}", run.records.display())));
