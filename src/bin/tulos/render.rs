@@ -10,11 +10,15 @@ use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, Config};
 use tulos::diagnostic::{Column, Diagnostic, Location, Severity};
 
-/// Render every diagnostic, in the order given.
+/// Render every diagnostic, in the order given. Whatever a diagnostic
+/// quotes — message, label, help, the source lines of its snippet — is
+/// shown as any value from input is (`report::shown`): no identity code,
+/// no control character, whichever part of the program built the message.
 pub fn diagnostics(diags: &[Diagnostic]) -> String {
     let mut texts: BTreeMap<PathBuf, Option<String>> = BTreeMap::new();
     let mut out = String::new();
     for d in diags {
+        let d = &tulos::records::hetu::redact_diagnostic(d.clone());
         let text = texts.entry(d.file.clone()).or_insert_with(|| snippet_source(&d.file)).as_deref();
         match text.and_then(|t| span_of(d, t).map(|span| (t, span))) {
             Some((text, span)) => out.push_str(&with_snippet(d, text, span)),
@@ -24,7 +28,7 @@ pub fn diagnostics(diags: &[Diagnostic]) -> String {
             }
         }
     }
-    out
+    tulos::report::shown_lines(&out)
 }
 
 /// Source text for snippets: only for contract and rule files.
@@ -37,8 +41,10 @@ fn span_of(d: &Diagnostic, text: &str) -> Option<std::ops::Range<usize>> {
     match &d.location {
         Location::Span(r) => Some(r.clone()),
         Location::Line { line, column } => {
-            let start = text.split_inclusive('\n').take(*line as usize - 1).map(str::len).sum::<usize>();
-            let line_text = text[start..].lines().next().unwrap_or("");
+            // A line beyond the file (or line 0) gets no snippet rather than a panic.
+            let skip = usize::try_from(*line).ok()?.checked_sub(1)?;
+            let start = text.split_inclusive('\n').take(skip).map(str::len).sum::<usize>();
+            let line_text = text.get(start..)?.lines().next().unwrap_or("");
             let col = match column {
                 Some(Column::Char(c)) => {
                     line_text.char_indices().nth(*c as usize - 1).map_or(line_text.len(), |(i, _)| i)
