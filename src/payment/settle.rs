@@ -289,3 +289,97 @@ fn apply_caps(contract: &Contract, lines: &mut [Pending]) -> Result<(), SettleEr
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::super::evaluate::Eligible;
+    use super::*;
+
+    const CONTRACT: &str = r#"
+[contract]
+id = "T-1"
+title = { fi = "Testi", en = "Test" }
+buyer = "Testialue"
+provider = "Testi Oy"
+service = "career_coaching"
+valid = { from = 2026-01-01, to = 2026-12-31 }
+
+[[outcome]]
+id = "job"
+name = { fi = "Työ", en = "Job" }
+achieved_on = 'p.service_start'
+tariff = "1000.00"
+"#;
+
+    fn pending(participant: &str, amount: &str) -> Pending {
+        let amount: Decimal = amount.parse().unwrap();
+        let line = Line {
+            id: LineId { contract: "T-1".into(), participant: participant.into(), item: "job".into(), occurrence: 1 },
+            kind: ItemKind::Outcome,
+            achieved_on: NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
+            tariff: amount,
+            clause: None,
+            tables: Vec::new(),
+            multiplier: Decimal::ONE,
+            multipliers: Vec::new(),
+            amount,
+            withheld: Decimal::ZERO,
+            withheld_by: Vec::new(),
+            net: amount,
+            vat: Decimal::ZERO,
+            gross: Decimal::ZERO,
+            rule: "test.toml:12 outcome job".into(),
+            municipality: None,
+            groups: Arc::from(Vec::new()),
+        };
+        Pending { item_index: 0, line }
+    }
+
+    fn outcome(p: Pending) -> RecordOutcome {
+        RecordOutcome::Eligible(Eligible { lines: vec![p], unpaid: Vec::new() })
+    }
+
+    fn settle_all(outcomes: Vec<RecordOutcome>) -> Result<Statement, SettleError> {
+        let contract = crate::contract::parse(Path::new("test.toml"), CONTRACT).unwrap();
+        let mut settlement = Settlement::default();
+        outcomes.into_iter().for_each(|o| settlement.add(o));
+        let inputs = Inputs {
+            contract_file: "test.toml".into(),
+            contract_sha256: String::new(),
+            libraries: Default::default(),
+            records: Default::default(),
+        };
+        let as_of = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+        settle(&contract, settlement, inputs, Request { as_of, period: None })
+    }
+
+    #[test]
+    fn two_lines_with_one_identity_are_refused_naming_participant_and_item() {
+        let err = settle_all(vec![outcome(pending("P-1", "1000.00")), outcome(pending("P-1", "1000.00"))]).unwrap_err();
+        assert!(matches!(&err, SettleError::DuplicateLine { participant, item, occurrence: 1, .. }
+            if &**participant == "P-1" && &**item == "job"));
+        let text = err.to_string();
+        assert!(text.contains("P-1") && text.contains("`job`") && text.contains("test.toml:12"), "{text}");
+        // The lines of two participants are settled as usual.
+        let two = settle_all(vec![outcome(pending("P-1", "1.00")), outcome(pending("P-2", "1.00"))]);
+        assert_eq!(two.unwrap().lines.len(), 2);
+    }
+
+    #[test]
+    fn a_duplicate_identity_code_is_named_redacted() {
+        let code = "131052-308T";
+        let err = settle_all(vec![outcome(pending(code, "1.00")), outcome(pending(code, "1.00"))]).unwrap_err();
+        assert!(!err.to_string().contains(code), "{err}");
+    }
+
+    #[test]
+    fn sums_beyond_a_decimal_are_an_error_naming_the_line_not_a_panic() {
+        // Each line fits; their total does not.
+        let huge = "60000000000000000000000000000";
+        let err = settle_all(vec![outcome(pending("P-1", huge)), outcome(pending("P-2", huge))]).unwrap_err();
+        assert!(matches!(&err, SettleError::Overflow { participant, .. } if &**participant == "P-2"), "{err}");
+        assert!(err.to_string().contains("`job`"), "{err}");
+    }
+}
