@@ -623,8 +623,9 @@ fn money_too_large_for_a_decimal_is_an_error_naming_participant_and_item_not_a_p
     }
     // Large, but within a decimal: paid exactly.
     let (head, body) = priced(big, &[big]);
-    let s = calculate_with(&head, &body.replace(big, "1000"), vec![person("P-1", Some("2026-02-01"), None)], "2026-12-31")
-        .unwrap();
+    let s =
+        calculate_with(&head, &body.replace(big, "1000"), vec![person("P-1", Some("2026-02-01"), None)], "2026-12-31")
+            .unwrap();
     assert_eq!(s.lines[0].amount, dec("1000000.00"));
 }
 

@@ -233,7 +233,10 @@ impl<'c> Evaluator<'c> {
             Diagnostic::error(
                 record.origin.file.as_path(),
                 location,
-                format!("participant {id}: {what} `{}` is not one the contract knows", crate::records::hetu::redact(value)),
+                format!(
+                    "participant {id}: {what} `{}` is not one the contract knows",
+                    crate::records::hetu::redact(value)
+                ),
             )
             .with_help(format!(
                 "{hint}the contract's {key} are: {}; declare it there if the contract covers it",
@@ -319,7 +322,13 @@ impl<'c> Evaluator<'c> {
                 let sum = amounts.try_fold(first, Decimal::checked_add);
                 sum.map(Some).ok_or_else(|| {
                     let message = format!("the total of `{id}` is too large to compute exactly; check its tariff");
-                    payment_error(self.contract, &format!("exclusive group {}", group.items.join(", ")), record, 0, message)
+                    payment_error(
+                        self.contract,
+                        &format!("exclusive group {}", group.items.join(", ")),
+                        record,
+                        0,
+                        message,
+                    )
                 })
             };
             let mut best: Option<(&String, Decimal)> = None;
@@ -652,7 +661,8 @@ impl Run<'_, '_> {
                 Factor::Table(reference) => {
                     if let Some(Found { value: Value::Number(f), trace }) = self.lookup(reference, Some(&item.id))? {
                         if f.is_sign_negative() && !f.is_zero() {
-                            let message = format!("multiplier `{id}`: {trace} gives the factor {f}; a factor cannot be negative");
+                            let message =
+                                format!("multiplier `{id}`: {trace} gives the factor {f}; a factor cannot be negative");
                             return Err(self.item_error(item, message));
                         }
                         found.push(Factor1 { id: id.clone(), value: f, table: Some(trace) });
@@ -689,9 +699,10 @@ impl Factors {
             found = best.map(|i| found.swap_remove(i)).into_iter().collect();
         }
         let ids: Vec<Arc<str>> = found.iter().map(|f| f.id.clone()).collect();
-        let value = found.iter().try_fold(Decimal::ONE, |product, f| product.checked_mul(f.value)).ok_or_else(|| {
-            format!("the product of the factors of {} is too large to compute exactly", ids.join(", "))
-        })?;
+        let value =
+            found.iter().try_fold(Decimal::ONE, |product, f| product.checked_mul(f.value)).ok_or_else(|| {
+                format!("the product of the factors of {} is too large to compute exactly", ids.join(", "))
+            })?;
         Ok(Factors { value, ids, tables: found.into_iter().filter_map(|f| f.table).collect() })
     }
 }

@@ -349,8 +349,10 @@ fn try_table(
         // Refused without echoing it: a table has no use for personal data.
         if records::hetu::contains_identity_code(&v) || records::hetu::contains_identity_code(&k) {
             let k = records::hetu::redact(&k);
-            let message =
-                format!("input `{k}`: the value looks like a personal identity code (henkilötunnus); give the value the table tests, not a person's code");
+            let message = format!(
+                "input `{k}`: the value looks like a personal identity code (henkilötunnus); \
+                 give the value the table tests, not a person's code"
+            );
             return Err(refuse("invalid_input", message));
         }
         let value = table.parse_input(&k, &v).map_err(|e| refuse("invalid_input", format!("input `{k}`: {e}")))?;

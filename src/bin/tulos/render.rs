@@ -69,3 +69,24 @@ fn with_snippet(d: &Diagnostic, text: &str, span: std::ops::Range<usize>) -> Str
     let report = report.with_message(&d.message).with_labels(vec![label]).with_notes(notes);
     term::emit_into_string(&Config::default(), &file, &report).unwrap_or_else(|_| format!("{d}\n"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_part_of_a_rendered_diagnostic_is_redacted_and_escaped() {
+        let file = std::env::temp_dir().join(format!("tulos-render-{}.toml", std::process::id()));
+        std::fs::write(&file, "[contract]\nbuyer = \"131052-308T\"\n").unwrap();
+        let d = Diagnostic::error(&file, Location::Line { line: 2, column: None }, "found 010594Y9032\u{1b}[2J")
+            .with_label("here: 131052-308T")
+            .with_help("not \u{202e}020516C903K");
+        let beyond = Diagnostic::error(&file, Location::Line { line: 0, column: None }, "line 0");
+        let text = diagnostics(&[d, beyond]);
+        std::fs::remove_file(&file).unwrap();
+        for leak in ["131052", "010594", "020516", "\u{1b}", "\u{202e}"] {
+            assert!(!text.contains(leak), "{leak:?} in {text}");
+        }
+        assert!(text.contains("\\u{1b}[2J") && text.contains("line 0"), "{text}");
+    }
+}
