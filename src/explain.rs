@@ -4,13 +4,13 @@
 //! The participant's lines come from the full calculation (caps depend on
 //! everyone achieved before), the trace from re-evaluating their record.
 
-use std::fmt::Write;
-
 use serde::Serialize;
 
 use crate::contract::Contract;
 use crate::payment::{CalcError, Evaluator, RecordOutcome, Request, Step};
+use crate::records::hetu::redact;
 use crate::records::Record;
+use crate::report::shown;
 use crate::statement::{Line, Statement, Unpaid};
 
 /// Everything known about one participant's evaluation.
@@ -43,11 +43,17 @@ pub fn explain(
         RecordOutcome::Eligible(_) => "eligible".into(),
     };
     let mine = |p: &str| p == record.id;
+    // What the rules read is record data: no identity code leaves here,
+    // in text or JSON.
+    for step in &mut steps {
+        step.reads.iter_mut().for_each(|r| *r = redact(r));
+        step.result = redact(&step.result);
+    }
     Ok(Explanation {
         contract: contract.id.clone(),
-        participant: record.id.clone(),
+        participant: redact(&record.id),
         as_of: request.as_of,
-        status,
+        status: redact(&status),
         steps,
         lines: statement.lines.iter().filter(|l| mine(&l.id.participant)).cloned().collect(),
         unpaid: statement.unpaid.iter().filter(|u| mine(&u.participant)).cloned().collect(),
@@ -56,23 +62,28 @@ pub fn explain(
 
 impl Explanation {
     /// Readable text: status, each rule with its reads and result, then
-    /// what is paid and what is not.
+    /// what is paid and what is not. Each line is [`shown`]: a value read
+    /// from the records can neither leak an identity code nor break a line.
     pub fn render_text(&self) -> String {
         let mut out = String::new();
-        let _ =
-            writeln!(out, "Participant {} under contract {}, as of {}", self.participant, self.contract, self.as_of);
-        let _ = writeln!(out, "Status: {}\n", self.status);
+        let mut put = |line: String| {
+            out.push_str(&shown(&line));
+            out.push('\n');
+        };
+        put(format!("Participant {} under contract {}, as of {}", self.participant, self.contract, self.as_of));
+        put(format!("Status: {}", self.status));
+        put(String::new());
         for s in &self.steps {
             let clause = s.clause.as_ref().map(|c| format!(" ({c})")).unwrap_or_default();
-            let _ = writeln!(out, "{}{clause} at {}", s.rule, s.at);
+            put(format!("{}{clause} at {}", s.rule, s.at));
             for r in &s.reads {
-                let _ = writeln!(out, "    read {r}");
+                put(format!("    read {r}"));
             }
-            let _ = writeln!(out, "    => {}", s.result);
+            put(format!("    => {}", s.result));
         }
-        out.push('\n');
+        put(String::new());
         if self.lines.is_empty() {
-            out.push_str("Paid: nothing\n");
+            put("Paid: nothing".into());
         }
         for l in &self.lines {
             let tables = if l.tables.is_empty() { String::new() } else { format!(" [{}]", l.tables.join("; ")) };
@@ -81,8 +92,7 @@ impl Explanation {
                 .iter()
                 .map(|h| format!(", {} withheld by the {} cap", h.amount, h.cap.name()))
                 .collect::<String>();
-            let _ = writeln!(
-                out,
+            put(format!(
                 "Paid: {} #{} achieved {}: tariff {} ({}){tables} × {} = {}{capped}; net {} + VAT {} = {}",
                 l.id.item,
                 l.id.occurrence,
@@ -94,12 +104,10 @@ impl Explanation {
                 l.net,
                 l.vat,
                 l.gross
-            );
+            ));
         }
         for u in &self.unpaid {
-            let reason =
-                serde_json::to_value(&u.reason).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-            let _ = writeln!(out, "Not paid: {} — {reason}: {}", u.item, u.detail);
+            put(format!("Not paid: {} — {}: {}", u.item, u.reason.name(), u.detail));
         }
         out
     }

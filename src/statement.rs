@@ -20,12 +20,40 @@ use serde::Serialize;
 
 use crate::contract::ItemKind;
 use crate::money::Rounding;
+use crate::records::hetu::redact;
+
+// Serialised values from the records are redacted: the records reader
+// refuses identity-code-shaped ids, municipalities and groups, and this is
+// the last line of defence for every JSON output built from a statement.
+
+fn redacted<S: serde::Serializer>(value: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&redact(value))
+}
+
+fn redacted_option<S: serde::Serializer>(value: &Option<Arc<str>>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => s.serialize_some(&redact(v)),
+        None => s.serialize_none(),
+    }
+}
+
+fn redacted_list<S: serde::Serializer>(values: &[String], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(values.iter().map(|v| redact(v)))
+}
+
+fn redacted_keys<K: AsRef<str>, V: Serialize, S: serde::Serializer>(
+    map: &BTreeMap<K, V>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_map(map.iter().map(|(k, v)| (redact(k.as_ref()), v)))
+}
 
 /// Stable identity of a statement line, the key a ledger pays against.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct LineId {
     pub contract: Arc<str>,
     /// Participant id; empty for fees not tied to a participant.
+    #[serde(serialize_with = "redacted")]
     pub participant: Arc<str>,
     pub item: Arc<str>,
     /// 1-based occurrence of a recurring item (1 for one-off items).
@@ -65,7 +93,9 @@ pub struct Line {
     pub gross: Decimal,
     /// Where the rule is: `contracts/x.toml:41 outcome employed_3m`.
     pub rule: Arc<str>,
+    #[serde(serialize_with = "redacted_option")]
     pub municipality: Option<Arc<str>>,
+    #[serde(serialize_with = "redacted_list")]
     pub groups: Arc<[String]>,
 }
 
@@ -146,6 +176,7 @@ impl ReasonCode {
 /// An item an eligible participant gets nothing for, and why.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Unpaid {
+    #[serde(serialize_with = "redacted")]
     pub participant: Arc<str>,
     pub item: Arc<str>,
     pub reason: ReasonCode,
@@ -156,6 +187,7 @@ pub struct Unpaid {
 /// A participant record that did not meet the eligibility rules.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Ineligible {
+    #[serde(serialize_with = "redacted")]
     pub participant: Arc<str>,
     pub reason: String,
 }
@@ -172,13 +204,19 @@ pub struct Amounts {
 }
 
 impl Amounts {
-    pub fn add(&mut self, l: &Line) {
-        self.lines += 1;
-        self.amount += l.amount;
-        self.withheld += l.withheld;
-        self.net += l.net;
-        self.vat += l.vat;
-        self.gross += l.gross;
+    /// Add `l`'s amounts; `None` (and `self` unchanged) when a sum would
+    /// not fit in a decimal.
+    pub fn add(&mut self, l: &Line) -> Option<()> {
+        let sum = Amounts {
+            lines: self.lines + 1,
+            amount: self.amount.checked_add(l.amount)?,
+            withheld: self.withheld.checked_add(l.withheld)?,
+            net: self.net.checked_add(l.net)?,
+            vat: self.vat.checked_add(l.vat)?,
+            gross: self.gross.checked_add(l.gross)?,
+        };
+        *self = sum;
+        Some(())
     }
 }
 
@@ -188,30 +226,34 @@ impl Amounts {
 pub struct Totals {
     pub overall: Amounts,
     pub by_item: BTreeMap<Arc<str>, Amounts>,
+    #[serde(serialize_with = "redacted_keys")]
     pub by_municipality: BTreeMap<Arc<str>, Amounts>,
+    #[serde(serialize_with = "redacted_keys")]
     pub by_group: BTreeMap<Arc<str>, Amounts>,
 }
 
 impl Totals {
-    pub fn of(lines: &[Line]) -> Self {
+    /// The totals of `lines`, or the line whose amounts no total can hold.
+    pub fn of(lines: &[Line]) -> Result<Self, &Line> {
         let unknown: Arc<str> = Arc::from("(unknown)");
         let mut t = Totals::default();
         for l in lines {
-            t.overall.add(l);
-            add(&mut t.by_item, &l.id.item, l);
+            let mut added = t.overall.add(l).and_then(|()| add(&mut t.by_item, &l.id.item, l));
             if l.kind != ItemKind::FixedFee {
-                add(&mut t.by_municipality, l.municipality.as_ref().unwrap_or(&unknown), l);
+                let municipality = l.municipality.as_ref().unwrap_or(&unknown);
+                added = added.and_then(|()| add(&mut t.by_municipality, municipality, l));
             }
             for g in l.groups.iter() {
-                add(&mut t.by_group, g, l);
+                added = added.and_then(|()| add(&mut t.by_group, g, l));
             }
+            added.ok_or(l)?;
         }
-        t
+        Ok(t)
     }
 }
 
 /// Add `l` to `key`'s amounts, allocating the key only the first time.
-fn add(totals: &mut BTreeMap<Arc<str>, Amounts>, key: &str, l: &Line) {
+fn add(totals: &mut BTreeMap<Arc<str>, Amounts>, key: &str, l: &Line) -> Option<()> {
     match totals.get_mut(key) {
         Some(a) => a.add(l),
         None => totals.entry(Arc::from(key)).or_default().add(l),
@@ -226,6 +268,7 @@ pub struct Counts {
     pub control: u64,
     pub other_contract: u64,
     /// The contract ids of those records, with their counts.
+    #[serde(serialize_with = "redacted_keys")]
     pub other_contracts: BTreeMap<String, u64>,
     pub eligible: u64,
     pub ineligible: u64,

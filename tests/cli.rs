@@ -272,3 +272,38 @@ fn a_file_of_tables_is_checked_and_its_input_errors_come_as_json() {
     assert_eq!(json["kind"], "invalid_input");
     assert!(json["error"].as_str().unwrap().contains("Applicant Age"));
 }
+
+#[test]
+fn tulos_table_refuses_identity_codes_without_echoing_them() {
+    let code = "131052-308T";
+    let set = format!("outcome={code}");
+    let inputs = format!(r#"{{"group": ["youth", "{code}"]}}"#);
+    for args in [
+        vec!["table", REHAB, "progress_tariff", "--set", &set, "--format", "json"],
+        vec!["table", REHAB, "progress_tariff", "--set", &set],
+        vec!["table", REHAB, "progress_tariff", "--inputs", &inputs, "--format", "json"],
+    ] {
+        let out = tulos(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!stdout.contains("131052") && !stderr.contains("131052"), "{stdout}{stderr}");
+        assert!(stderr.contains("identity code"), "{stderr}");
+    }
+}
+
+#[test]
+fn explain_never_echoes_an_identity_shaped_participant() {
+    let out = tulos(&[
+        "explain",
+        "contracts/career-coaching/contract.toml",
+        "--records",
+        "contracts/career-coaching/records.jsonl",
+        "--as-of",
+        "2026-12-31",
+        "--participant",
+        "131052-308T",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!stdout.contains("131052") && !stderr.contains("131052"), "{stdout}{stderr}");
+}

@@ -76,16 +76,24 @@ fn head_with(extra: &str) -> String {
 }
 
 fn calculate_with(head: &str, body: &str, records: Vec<Record>, as_of: &str) -> Result<Statement, CalcError> {
+    run(&parsed(head, body), records, as_of)
+}
+
+/// The contract `head` + `body`, loaded and checked.
+fn parsed(head: &str, body: &str) -> contract::Contract {
     let text = format!("{head}{body}");
-    let c = contract::parse(Path::new("test.toml"), &text).unwrap_or_else(|e| panic!("{:#?}", e.0));
-    let ev = Evaluator::new(&c).unwrap_or_else(|e| panic!("{:#?}", e.0));
+    contract::parse(Path::new("test.toml"), &text).unwrap_or_else(|e| panic!("{:#?}", e.0))
+}
+
+fn run(c: &contract::Contract, records: Vec<Record>, as_of: &str) -> Result<Statement, CalcError> {
+    let ev = Evaluator::new(c).unwrap_or_else(|e| panic!("{:#?}", e.0));
     let inputs = Inputs {
         contract_file: "test.toml".into(),
-        contract_sha256: payment::sha256(text.as_bytes()),
+        contract_sha256: payment::sha256(c.text.as_bytes()),
         libraries: BTreeMap::new(),
         records: BTreeMap::new(),
     };
-    payment::calculate(&c, &ev, records.into_iter().map(Ok), inputs, Request { as_of: d(as_of), period: None })
+    payment::calculate(c, &ev, records.into_iter().map(Ok), inputs, Request { as_of: d(as_of), period: None })
 }
 
 fn ok(body: &str, records: Vec<Record>, as_of: &str) -> Statement {
@@ -584,4 +592,189 @@ fn a_parameter_with_one_dated_version_is_in_force_only_from_its_date() {
     // Started before the parameter existed: the rule cannot read it.
     let err = calculate(&body, vec![person("P-1", Some("2026-04-01"), None)], "2026-12-31").unwrap_err();
     assert!(err.to_string().contains("bonus_from"), "{err}");
+}
+
+/// `ONE_OUTCOME` priced at `tariff`, with one multiplier per factor, all
+/// applying to everyone, combined as a product.
+fn priced(tariff: &str, factors: &[&str]) -> (String, String) {
+    let mut body = ONE_OUTCOME.replace("\"1000.00\"", &format!("\"{tariff}\""));
+    for (n, f) in factors.iter().enumerate() {
+        body.push_str(&format!("\n[[multiplier]]\nid = \"m{n}\"\nfactor = \"{f}\"\n"));
+    }
+    (head_with("multipliers = \"product\""), body)
+}
+
+#[test]
+fn money_too_large_for_a_decimal_is_an_error_naming_participant_and_item_not_a_panic() {
+    let big = "999999999999999";
+    let people = || vec![person("P-1", Some("2026-02-01"), None), person("P-2", Some("2026-02-01"), None)];
+    // The product of the factors, the tariff × factor, and the sum of two
+    // lines each overflow at a different step.
+    for (tariff, factors, step) in [
+        (big, vec![big, big, big], "product of the factors"),
+        (big, vec![big], "too large"),
+        ("100000000000000", vec!["400000000000000"], "total paid"),
+    ] {
+        let (head, body) = priced(tariff, &factors);
+        let err = calculate_with(&head, &body, people(), "2026-12-31").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(step) && text.contains("job") && text.contains("P-"), "{text}");
+        assert!(!matches!(err, CalcError::Records(_)), "{text}");
+    }
+    // Large, but within a decimal: paid exactly.
+    let (head, body) = priced(big, &[big]);
+    let s =
+        calculate_with(&head, &body.replace(big, "1000"), vec![person("P-1", Some("2026-02-01"), None)], "2026-12-31")
+            .unwrap();
+    assert_eq!(s.lines[0].amount, dec("1000000.00"));
+}
+
+const TARIFF_TABLE: &str = r#"
+[[outcome]]
+id = "job"
+name = { fi = "Työ", en = "Job" }
+achieved_on = 'p.attr("a")'
+tariff = { table = "prices" }
+
+[[multiplier]]
+id = "by_age"
+factor = { table = "factors" }
+
+[tables.prices]
+hit_policy = "first"
+inputs = [ { name = "age", from = "age", type = "number" } ]
+outputs = [ { name = "tariff", type = "number" } ]
+rows = [ [ ">= 30", "400.00" ], [ "-", "500.00" ] ]
+
+[tables.factors]
+hit_policy = "first"
+inputs = [ { name = "age", from = "age", type = "number" } ]
+outputs = [ { name = "factor", type = "number" } ]
+rows = [ [ ">= 30", "1.10" ], [ "-", "1.20" ] ]
+"#;
+
+#[test]
+fn a_table_row_giving_a_negative_tariff_or_factor_is_an_error_naming_the_row() {
+    let paid = run(&parsed(HEAD, TARIFF_TABLE), vec![person("P-1", Some("2026-02-01"), None)], "2026-12-31").unwrap();
+    assert_eq!(paid.lines[0].amount, dec("440.00"));
+    // Load-time checks refuse such cells; a value that slipped past them is
+    // still never paid.
+    for (table, what) in [("prices", "tariff"), ("factors", "factor")] {
+        let mut c = parsed(HEAD, TARIFF_TABLE);
+        let t = c.tables.iter_mut().find(|t| t.name == table).unwrap();
+        t.rows[0].outputs[0] = tulos::tables::Value::Number(dec("-1.10"));
+        let err = run(&c, vec![person("P-1", Some("2026-02-01"), None)], "2026-12-31").unwrap_err();
+        let CalcError::Rule(e) = err else { panic!("expected an error naming the rule") };
+        assert_eq!(e.participant, "P-1");
+        assert!(e.rule.contains("job"), "{e}");
+        assert!(e.message.contains(&format!("{table} row 1 gives the {what} -1.10")), "{e}");
+    }
+}
+
+#[test]
+fn the_same_participant_twice_is_never_paid_twice() {
+    let twice = vec![person("P-1", Some("2026-02-01"), None), person("P-1", Some("2026-02-01"), None)];
+    let err = calculate(ONE_OUTCOME, twice, "2026-12-31").unwrap_err();
+    assert!(err.to_string().contains("P-1"), "{err}");
+}
+
+#[test]
+fn vocabulary_errors_never_echo_an_identity_code() {
+    for (group, kind) in [("131052-308T", None), ("youth", Some("131052-308T"))] {
+        let mut p = person("P-1", Some("2026-02-01"), None);
+        p.groups = vec![group.into()];
+        if let Some(kind) = kind {
+            p.spells.push(tulos::records::Spell {
+                kind: kind.into(),
+                sector: None,
+                start: d("2026-05-01"),
+                end: None,
+                hours_per_week: None,
+                source: None,
+            });
+        }
+        let CalcError::Records(diags) = calculate(ONE_OUTCOME, vec![p], "2026-12-31").unwrap_err() else {
+            panic!("expected an input error")
+        };
+        let text = format!("{} {}", diags[0], diags[0].help.as_deref().unwrap_or_default());
+        assert!(!text.contains("131052") && text.contains(tulos::records::hetu::MASK), "{text}");
+    }
+}
+
+/// A statement whose ids, municipality and group come from a hostile
+/// records file.
+fn hostile_statement() -> Statement {
+    let body = format!("{ONE_OUTCOME}\n[caps]\nper_participant = \"400.00\"\n");
+    let mut formula = person("=HYPERLINK(\"http://x\")", Some("2026-02-01"), None);
+    formula.municipality = Some("@SUM(A1:A9)".into());
+    let mut escape = person("\u{1b}[31mP-2\nP-9  job", Some("2026-02-02"), None);
+    escape.municipality = Some("-2+3".into());
+    let mut bidi = person("+P-3\u{202e}", Some("2026-02-03"), None);
+    bidi.municipality = Some("\tJämsä\r".into());
+    let mut code = person("P-4", Some("2026-02-04"), None);
+    code.municipality = Some("131052-308T".into());
+    ok(&body, vec![formula, escape, bidi, code], "2026-12-31")
+}
+
+#[test]
+fn csv_text_fields_that_a_spreadsheet_would_run_are_neutralised_and_numbers_kept() {
+    let s = hostile_statement();
+    for dialect in [tulos::report::CsvDialect::Standard, tulos::report::CsvDialect::Finnish] {
+        let mut out = Vec::new();
+        tulos::report::write_csv(&s, dialect, &mut out).unwrap();
+        let csv = String::from_utf8(out).unwrap();
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(if dialect == tulos::report::CsvDialect::Standard { b',' } else { b';' })
+            .from_reader(csv.as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 4, "{csv}");
+        for row in &rows {
+            for (n, field) in row.iter().enumerate() {
+                assert!(!field.starts_with(['=', '+', '-', '@', '\t', '\r']), "column {n}: {field:?}\n{csv}");
+            }
+        }
+        let (participant, municipality, withheld) = (&rows[0][1], &rows[0][17], &rows[0][12]);
+        assert_eq!((participant, municipality), ("'=HYPERLINK(\"http://x\")", "'@SUM(A1:A9)"));
+        assert!(!withheld.starts_with('\''), "{withheld}");
+        assert_eq!(&rows[1][17], "'-2+3");
+        assert_eq!(&rows[2][1], "'+P-3\u{202e}");
+        assert_eq!(&rows[2][17], "'\tJämsä\r");
+        assert_eq!(&rows[3][17], tulos::records::hetu::MASK);
+        // Neutralised fields are quoted, as the guidance says.
+        assert!(csv.contains("\"'@SUM(A1:A9)\""), "{csv}");
+    }
+}
+
+#[test]
+fn a_negative_amount_of_our_own_stays_a_number_in_csv() {
+    // No input can make a line negative; the rule for our numbers is
+    // checked on a statement edited to hold one.
+    let mut s = hostile_statement();
+    s.lines[0].net = dec("-12.50");
+    let mut out = Vec::new();
+    tulos::report::write_csv(&s, tulos::report::CsvDialect::Standard, &mut out).unwrap();
+    let first = String::from_utf8(out).unwrap().lines().nth(1).unwrap().to_string();
+    assert!(first.contains(",-12.50,"), "{first}");
+}
+
+#[test]
+fn text_output_escapes_control_and_bidi_characters_so_no_id_forges_a_row() {
+    let s = hostile_statement();
+    let text = tulos::report::statement_text(&s);
+    assert!(!text.contains(['\u{1b}', '\u{202e}', '\t', '\r']), "{text}");
+    assert!(text.contains("\\u{1b}[31mP-2\\u{a}P-9  job"), "{text}");
+    assert!(text.contains("+P-3\\u{202e}") && text.contains("\\u{9}Jämsä\\u{d}"), "{text}");
+    assert!(!text.contains("131052") && text.contains(tulos::records::hetu::MASK), "{text}");
+    // Every line that starts with a participant's id is one of the four.
+    let starts = text.lines().filter(|l| l.starts_with("P-9")).count();
+    assert_eq!(starts, 0, "a forged row: {text}");
+}
+
+#[test]
+fn json_output_redacts_identity_codes_in_record_values() {
+    let s = hostile_statement();
+    let mut out = Vec::new();
+    tulos::report::write_json(&s, &mut out).unwrap();
+    let json = String::from_utf8(out).unwrap();
+    assert!(!json.contains("131052") && json.contains(tulos::records::hetu::MASK), "{json}");
 }

@@ -233,7 +233,10 @@ impl<'c> Evaluator<'c> {
             Diagnostic::error(
                 record.origin.file.as_path(),
                 location,
-                format!("participant {id}: {what} `{value}` is not one the contract knows"),
+                format!(
+                    "participant {id}: {what} `{}` is not one the contract knows",
+                    crate::records::hetu::redact(value)
+                ),
             )
             .with_help(format!(
                 "{hint}the contract's {key} are: {}; declare it there if the contract covers it",
@@ -304,22 +307,33 @@ impl<'c> Evaluator<'c> {
             let dates = run.dates(item, compiled, &achieved)?;
             run.item_lines(index, item, compiled, dates, &mut achieved, &mut out)?;
         }
-        self.apply_exclusivity(&mut out);
+        self.apply_exclusivity(record, &mut out)?;
         Ok(RecordOutcome::Eligible(out))
     }
 
     /// Within each exclusive group keep only the item with the highest
     /// total amount (ties: the one listed first in the group).
-    fn apply_exclusivity(&self, out: &mut Eligible) {
+    fn apply_exclusivity(&self, record: &Record, out: &mut Eligible) -> Result<(), RuleError> {
         for group in &self.contract.exclusive {
-            let total = |id: &str| -> Option<Decimal> {
-                let amounts: Vec<Decimal> =
-                    out.lines.iter().filter(|p| &*p.line.id.item == id).map(|p| p.line.amount).collect();
-                (!amounts.is_empty()).then(|| amounts.iter().sum())
+            // `Ok(None)`: the item has no line; `Err`: its total overflows.
+            let total = |id: &str| -> Result<Option<Decimal>, RuleError> {
+                let mut amounts = out.lines.iter().filter(|p| &*p.line.id.item == id).map(|p| p.line.amount);
+                let Some(first) = amounts.next() else { return Ok(None) };
+                let sum = amounts.try_fold(first, Decimal::checked_add);
+                sum.map(Some).ok_or_else(|| {
+                    let message = format!("the total of `{id}` is too large to compute exactly; check its tariff");
+                    payment_error(
+                        self.contract,
+                        &format!("exclusive group {}", group.items.join(", ")),
+                        record,
+                        0,
+                        message,
+                    )
+                })
             };
             let mut best: Option<(&String, Decimal)> = None;
             for id in &group.items {
-                if let Some(t) = total(id) {
+                if let Some(t) = total(id)? {
                     if best.is_none_or(|(_, b)| t > b) {
                         best = Some((id, t));
                     }
@@ -344,6 +358,7 @@ impl<'c> Evaluator<'c> {
                 out.unpaid.push(Unpaid { participant, item, reason: ReasonCode::ExcludedBy, detail: detail.into() });
             }
         }
+        Ok(())
     }
 }
 
@@ -555,6 +570,10 @@ impl Run<'_, '_> {
                     }
                 },
                 Tariff::Table(reference) => match self.lookup(reference, Some(&item.id))? {
+                    Some(Found { value: Value::Number(t), trace }) if t.is_sign_negative() && !t.is_zero() => {
+                        let message = format!("{trace} gives the tariff {t}; a payment cannot be negative");
+                        return Err(self.item_error(item, message));
+                    }
                     Some(Found { value: Value::Number(t), trace }) => (t, compiled.clauses[0].clone(), Some(trace)),
                     _ => {
                         let detail = format!("no row of tariff table {} matches", reference.table);
@@ -565,7 +584,7 @@ impl Run<'_, '_> {
             };
             let mut line_tables = factors.tables.clone();
             line_tables.extend(table);
-            let amount = c.rounding.apply(tariff * factors.value);
+            let amount = c.rounding.apply(self.amount(item, tariff, &factors)?);
             let line = Line {
                 id: LineId {
                     contract: self.ev.contract_id.clone(),
@@ -595,13 +614,36 @@ impl Run<'_, '_> {
         Ok(())
     }
 
+    /// `tariff × factor`, unrounded: checked, and never negative.
+    fn amount(&self, item: &Item, tariff: Decimal, factors: &Factors) -> Result<Decimal, RuleError> {
+        let product = |ids: &[Arc<str>]| match ids {
+            [] => format!("tariff {tariff}"),
+            ids => format!("tariff {tariff} × factor {} ({})", factors.value, ids.join(", ")),
+        };
+        let Some(amount) = tariff.checked_mul(factors.value) else {
+            let message = format!("{} is too large to compute exactly", product(&factors.ids));
+            return Err(self.item_error(item, message));
+        };
+        if amount < Decimal::ZERO {
+            let message = format!("{} = {amount}; a payment cannot be negative", product(&factors.ids));
+            return Err(self.item_error(item, message));
+        }
+        Ok(amount)
+    }
+
+    /// A payment of `item` that cannot be computed for this participant.
+    fn item_error(&self, item: &Item, message: String) -> RuleError {
+        let what = format!("{} `{}`", kind_word(item.kind), item.id);
+        payment_error(self.ev.contract, &what, self.record, item.line, message)
+    }
+
     /// The combined factor for `item` from the participant's matching
     /// multipliers (see [`Factors`]).
     fn multiplier(&mut self, item: &Item) -> Result<Factors, RuleError> {
         let c = self.ev.contract;
         let mut found: Vec<Factor1> = Vec::new();
         if item.kind != ItemKind::Outcome {
-            return Ok(Factors::combine(c.combine, found));
+            return Factors::combine(c.combine, found).map_err(|m| self.item_error(item, m));
         }
         for ((m, rule), id) in c.multipliers.iter().zip(&self.ev.multipliers).zip(&self.ev.multiplier_ids) {
             if !(m.items.is_empty() || m.items.contains(&item.id)) || selector_mismatch(&m.when, self.record).is_some()
@@ -618,12 +660,17 @@ impl Run<'_, '_> {
                 Factor::Fixed(f) => found.push(Factor1 { id: id.clone(), value: *f, table: None }),
                 Factor::Table(reference) => {
                     if let Some(Found { value: Value::Number(f), trace }) = self.lookup(reference, Some(&item.id))? {
+                        if f.is_sign_negative() && !f.is_zero() {
+                            let message =
+                                format!("multiplier `{id}`: {trace} gives the factor {f}; a factor cannot be negative");
+                            return Err(self.item_error(item, message));
+                        }
                         found.push(Factor1 { id: id.clone(), value: f, table: Some(trace) });
                     }
                 }
             }
         }
-        Ok(Factors::combine(c.combine, found))
+        Factors::combine(c.combine, found).map_err(|m| self.item_error(item, m))
     }
 }
 
@@ -643,17 +690,20 @@ struct Factors {
 }
 
 impl Factors {
-    fn combine(how: Combine, mut found: Vec<Factor1>) -> Factors {
+    /// The factors combined `how` the contract says; `Err` names the
+    /// multipliers whose product no decimal can hold.
+    fn combine(how: Combine, mut found: Vec<Factor1>) -> Result<Factors, String> {
         if how == Combine::Highest {
             // The first of equal factors wins, so the choice is stable.
             let best = found.iter().enumerate().rev().max_by(|a, b| a.1.value.cmp(&b.1.value)).map(|(i, _)| i);
             found = best.map(|i| found.swap_remove(i)).into_iter().collect();
         }
-        Factors {
-            value: found.iter().map(|f| f.value).product(),
-            ids: found.iter().map(|f| f.id.clone()).collect(),
-            tables: found.into_iter().filter_map(|f| f.table).collect(),
-        }
+        let ids: Vec<Arc<str>> = found.iter().map(|f| f.id.clone()).collect();
+        let value =
+            found.iter().try_fold(Decimal::ONE, |product, f| product.checked_mul(f.value)).ok_or_else(|| {
+                format!("the product of the factors of {} is too large to compute exactly", ids.join(", "))
+            })?;
+        Ok(Factors { value, ids, tables: found.into_iter().filter_map(|f| f.table).collect() })
     }
 }
 
@@ -668,6 +718,19 @@ fn params_on(c: &Contract, on: NaiveDate) -> BTreeMap<String, ParamValue> {
         Parameter::Date(d) => ParamValue::Date(*d),
     };
     c.parameters.iter().filter_map(|(k, tl)| tl.on(on).map(|v| (k.clone(), value(&v.value)))).collect()
+}
+
+/// A payment that cannot be computed: `what` (e.g. "outcome `job`") names
+/// the contract's item at `line` (0: no single line).
+fn payment_error(c: &Contract, what: &str, record: &Record, line: u64, message: String) -> RuleError {
+    RuleError {
+        rule: what.to_string(),
+        participant: record.id.clone(),
+        file: c.file.clone(),
+        line: (line > 0).then_some(line),
+        column: None,
+        message,
+    }
 }
 
 fn table_error(table: &str, record: &Record, message: &str) -> RuleError {

@@ -38,7 +38,7 @@ use crate::scripting::RuleError;
 use crate::statement::{Inputs, Period, Statement};
 
 pub use evaluate::{Evaluator, RecordOutcome, Step};
-pub use settle::{settle, Settlement};
+pub use settle::{settle, SettleError, Settlement};
 
 /// What a calculation was asked for.
 #[derive(Debug, Clone, Copy)]
@@ -56,6 +56,9 @@ pub enum CalcError {
     /// A rule failed or returned something unusable for a participant.
     #[error(transparent)]
     Rule(#[from] RuleError),
+    /// The lines cannot be settled: a duplicate line or an overflow.
+    #[error(transparent)]
+    Settle(#[from] SettleError),
 }
 
 /// Most record errors collected before a run stops reading.
@@ -90,7 +93,7 @@ pub fn calculate(
     if !errors.is_empty() {
         return Err(CalcError::Records(errors.into_diagnostics()));
     }
-    Ok(settle(contract, settlement, inputs, request))
+    Ok(settle(contract, settlement, inputs, request)?)
 }
 
 /// Fingerprints of the contract, its rule libraries and the record files

@@ -1,6 +1,6 @@
 //! Phase 2: fixed fees, ordering, caps, VAT, period selection, totals.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -11,9 +11,49 @@ use super::Request;
 use crate::calendar::{add_months, month_end, month_start};
 use crate::contract::{Contract, Every, ItemKind};
 use crate::money::{Rounding, RoundingMode};
+use crate::records::hetu::redact;
 use crate::statement::{
     describe_held, Cap, Counts, Held, Ineligible, Inputs, Line, LineId, ReasonCode, Statement, Totals, Unpaid,
 };
+
+/// Why the evaluated lines cannot be settled into a statement.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettleError {
+    /// Two lines with one identity would pay the same thing twice.
+    #[error(
+        "participant {}: two statement lines are `{item}` occurrence {occurrence} ({rule}); the participant would be \
+         paid twice — each participant must appear once in the records",
+        who(.participant)
+    )]
+    DuplicateLine { participant: Arc<str>, item: Arc<str>, occurrence: u32, rule: Arc<str> },
+    /// A sum or product of money is beyond what an exact decimal holds.
+    #[error(
+        "participant {}: `{item}` ({rule}): {what} is too large to compute exactly; check the tariffs, factors and \
+         caps of the contract",
+        who(.participant)
+    )]
+    Overflow { participant: Arc<str>, item: Arc<str>, rule: Arc<str>, what: &'static str },
+}
+
+impl SettleError {
+    fn overflow(line: &Line, what: &'static str) -> Self {
+        SettleError::Overflow {
+            participant: line.id.participant.clone(),
+            item: line.id.item.clone(),
+            rule: line.rule.clone(),
+            what,
+        }
+    }
+}
+
+/// A participant id as messages show it: redacted, `(contract)` for fees.
+fn who(participant: &str) -> String {
+    if participant.is_empty() {
+        "(contract)".into()
+    } else {
+        redact(participant)
+    }
+}
 
 /// What phase 1 has produced so far, accumulated as records stream by.
 #[derive(Debug, Default)]
@@ -51,7 +91,12 @@ impl Settlement {
 
 /// Turn the evaluated records into the statement (see the module doc of
 /// `payment` for the order of operations).
-pub fn settle(contract: &Contract, settlement: Settlement, inputs: Inputs, request: Request) -> Statement {
+pub fn settle(
+    contract: &Contract,
+    settlement: Settlement,
+    inputs: Inputs,
+    request: Request,
+) -> Result<Statement, SettleError> {
     let Settlement { mut counts, mut lines, mut unpaid, mut ineligible } = settlement;
     lines.extend(fixed_fees(contract, request.as_of));
     lines.sort_by(|a, b| {
@@ -61,7 +106,8 @@ pub fn settle(contract: &Contract, settlement: Settlement, inputs: Inputs, reque
             .then(a.item_index.cmp(&b.item_index))
             .then(x.id.occurrence.cmp(&y.id.occurrence))
     });
-    apply_caps(contract, &mut lines);
+    unique_identities(&lines)?;
+    apply_caps(contract, &mut lines)?;
     unpaid.extend(lines.iter().filter_map(|p| fully_capped(&p.line)));
     // The sort key is dropped in place: no second copy of the lines.
     let mut lines: Vec<Line> = lines.into_iter().map(|p| p.line).collect();
@@ -78,7 +124,8 @@ pub fn settle(contract: &Contract, settlement: Settlement, inputs: Inputs, reque
     counts.paid = paid.len() as u64;
     unpaid.sort();
     ineligible.sort();
-    Statement {
+    let totals = Totals::of(&lines).map_err(|line| SettleError::overflow(line, "a total of the statement"))?;
+    Ok(Statement {
         contract: contract.id.clone(),
         title_fi: contract.title.fi.clone(),
         title_en: contract.title.en.clone(),
@@ -91,10 +138,26 @@ pub fn settle(contract: &Contract, settlement: Settlement, inputs: Inputs, reque
         period: request.period,
         inputs,
         counts,
-        totals: Totals::of(&lines),
+        totals,
         lines,
         unpaid,
         ineligible,
+    })
+}
+
+/// The last guard against paying twice: a ledger pays against a line's
+/// identity, so no two lines may share one, whatever the records held.
+/// Checked in line order, so the first duplicate reported is always the same.
+fn unique_identities(lines: &[Pending]) -> Result<(), SettleError> {
+    let mut seen: HashSet<&LineId> = HashSet::with_capacity(lines.len());
+    match lines.iter().map(|p| &p.line).find(|l| !seen.insert(&l.id)) {
+        Some(l) => Err(SettleError::DuplicateLine {
+            participant: l.id.participant.clone(),
+            item: l.id.item.clone(),
+            occurrence: l.id.occurrence,
+            rule: l.rule.clone(),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -117,7 +180,9 @@ fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Vec<Pending> {
                 let mut month = month_start(fee.period.from);
                 while month_end(month) <= last {
                     ds.push(month_end(month));
-                    month = add_months(month, 1).expect("date range");
+                    // The calendar's end is no month a fee can fall due in.
+                    let Some(next) = add_months(month, 1) else { break };
+                    month = next;
                 }
                 ds
             }
@@ -171,7 +236,8 @@ fn fully_capped(line: &Line) -> Option<Unpaid> {
 }
 
 /// Apply the item, participant and contract caps in line order, then VAT.
-fn apply_caps(contract: &Contract, lines: &mut [Pending]) {
+/// Every sum is checked: an overflow stops the run naming the line.
+fn apply_caps(contract: &Contract, lines: &mut [Pending]) -> Result<(), SettleError> {
     // Indexed by `item_index`; fixed fees come after the items and have no cap.
     let item_cap: Vec<Option<Decimal>> = contract.items.iter().map(|i| i.cap_total).collect();
     let mut item_paid = vec![Decimal::ZERO; contract.items.len() + contract.fixed_fees.len()];
@@ -187,30 +253,133 @@ fn apply_caps(contract: &Contract, lines: &mut [Pending]) {
             if let Some(ceiling) = ceiling {
                 // A ceiling written with more decimals than the contract's
                 // scale must not push the line off the scale; truncating
-                // the room never exceeds the ceiling.
-                let room = truncate.apply((ceiling - used).max(Decimal::ZERO));
+                // the room never exceeds the ceiling. `used` never exceeds
+                // the ceiling, so the room is a difference of two bounded
+                // amounts; a ceiling already passed leaves no room.
+                let room = truncate.apply(ceiling.checked_sub(used).unwrap_or(Decimal::ZERO).max(Decimal::ZERO));
                 if net > room {
                     held.push(Held { cap, amount: net - room });
                     net = room;
                 }
             }
         };
-        limit(item_cap.get(index).copied().flatten(), item_paid[index], Cap::OutcomeTotal);
+        let slot = item_paid.get_mut(index).ok_or_else(|| SettleError::overflow(line, "the item's position"))?;
+        limit(item_cap.get(index).copied().flatten(), *slot, Cap::OutcomeTotal);
         let participant =
             (line.kind != ItemKind::FixedFee).then(|| participant_paid.entry(line.id.participant.clone()).or_default());
         if let Some(used) = &participant {
             limit(contract.caps.per_participant, **used, Cap::PerParticipant);
         }
         limit(contract.caps.contract_total, total_paid, Cap::ContractTotal);
-        item_paid[index] += net;
+        let add = |sum: Decimal, what| sum.checked_add(net).ok_or_else(|| SettleError::overflow(line, what));
+        *slot = add(*slot, "the item's total paid")?;
         if let Some(used) = participant {
-            *used += net;
+            *used = add(*used, "the participant's total paid")?;
         }
-        total_paid += net;
+        total_paid = add(total_paid, "the contract's total paid")?;
+        let vat = net
+            .checked_mul(contract.vat_percent)
+            .map(|v| v / Decimal::ONE_HUNDRED)
+            .ok_or_else(|| SettleError::overflow(line, "the VAT"))?;
+        line.vat = contract.rounding.apply(vat);
+        line.gross = net.checked_add(line.vat).ok_or_else(|| SettleError::overflow(line, "net + VAT"))?;
         line.withheld = line.amount - net;
         line.withheld_by = held;
         line.net = net;
-        line.vat = contract.rounding.apply(net * contract.vat_percent / Decimal::ONE_HUNDRED);
-        line.gross = net + line.vat;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::super::evaluate::Eligible;
+    use super::*;
+
+    const CONTRACT: &str = r#"
+[contract]
+id = "T-1"
+title = { fi = "Testi", en = "Test" }
+buyer = "Testialue"
+provider = "Testi Oy"
+service = "career_coaching"
+valid = { from = 2026-01-01, to = 2026-12-31 }
+
+[[outcome]]
+id = "job"
+name = { fi = "Työ", en = "Job" }
+achieved_on = 'p.service_start'
+tariff = "1000.00"
+"#;
+
+    fn pending(participant: &str, amount: &str) -> Pending {
+        let amount: Decimal = amount.parse().unwrap();
+        let line = Line {
+            id: LineId { contract: "T-1".into(), participant: participant.into(), item: "job".into(), occurrence: 1 },
+            kind: ItemKind::Outcome,
+            achieved_on: NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
+            tariff: amount,
+            clause: None,
+            tables: Vec::new(),
+            multiplier: Decimal::ONE,
+            multipliers: Vec::new(),
+            amount,
+            withheld: Decimal::ZERO,
+            withheld_by: Vec::new(),
+            net: amount,
+            vat: Decimal::ZERO,
+            gross: Decimal::ZERO,
+            rule: "test.toml:12 outcome job".into(),
+            municipality: None,
+            groups: Arc::from(Vec::new()),
+        };
+        Pending { item_index: 0, line }
+    }
+
+    fn outcome(p: Pending) -> RecordOutcome {
+        RecordOutcome::Eligible(Eligible { lines: vec![p], unpaid: Vec::new() })
+    }
+
+    fn settle_all(outcomes: Vec<RecordOutcome>) -> Result<Statement, SettleError> {
+        let contract = crate::contract::parse(Path::new("test.toml"), CONTRACT).unwrap();
+        let mut settlement = Settlement::default();
+        outcomes.into_iter().for_each(|o| settlement.add(o));
+        let inputs = Inputs {
+            contract_file: "test.toml".into(),
+            contract_sha256: String::new(),
+            libraries: Default::default(),
+            records: Default::default(),
+        };
+        let as_of = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+        settle(&contract, settlement, inputs, Request { as_of, period: None })
+    }
+
+    #[test]
+    fn two_lines_with_one_identity_are_refused_naming_participant_and_item() {
+        let err = settle_all(vec![outcome(pending("P-1", "1000.00")), outcome(pending("P-1", "1000.00"))]).unwrap_err();
+        assert!(matches!(&err, SettleError::DuplicateLine { participant, item, occurrence: 1, .. }
+            if &**participant == "P-1" && &**item == "job"));
+        let text = err.to_string();
+        assert!(text.contains("P-1") && text.contains("`job`") && text.contains("test.toml:12"), "{text}");
+        // The lines of two participants are settled as usual.
+        let two = settle_all(vec![outcome(pending("P-1", "1.00")), outcome(pending("P-2", "1.00"))]);
+        assert_eq!(two.unwrap().lines.len(), 2);
+    }
+
+    #[test]
+    fn a_duplicate_identity_code_is_named_redacted() {
+        let code = "131052-308T";
+        let err = settle_all(vec![outcome(pending(code, "1.00")), outcome(pending(code, "1.00"))]).unwrap_err();
+        assert!(!err.to_string().contains(code), "{err}");
+    }
+
+    #[test]
+    fn sums_beyond_a_decimal_are_an_error_naming_the_line_not_a_panic() {
+        // Each line fits; their total does not.
+        let huge = "60000000000000000000000000000";
+        let err = settle_all(vec![outcome(pending("P-1", huge)), outcome(pending("P-2", huge))]).unwrap_err();
+        assert!(matches!(&err, SettleError::Overflow { participant, .. } if &**participant == "P-2"), "{err}");
+        assert!(err.to_string().contains("`job`"), "{err}");
     }
 }

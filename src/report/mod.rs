@@ -3,13 +3,26 @@
 //! Reports only *render* a [`Statement`]; they never compute amounts. The
 //! text form is for reading at a terminal, CSV for spreadsheets (with a
 //! Finnish-locale dialect: `;` separator and decimal comma), JSON for tools.
+//!
+//! Values that come from records or the contract are rendered defensively,
+//! even though the records reader refuses the worst of them:
+//! - identity-code-shaped runs are redacted in text and CSV (and in JSON by
+//!   the statement's serialisation);
+//! - in text, control and bidirectional/format characters are shown as
+//!   `\u{…}` escapes, so no value can forge a row or drive the terminal;
+//! - in CSV, a text field starting with `=`, `+`, `-`, `@`, tab or carriage
+//!   return gets a leading `'` and quotes (OWASP's CSV-injection guidance),
+//!   so a spreadsheet never reads it as a formula. Our own numbers (amounts,
+//!   factors, occurrences) are never touched: `-12.50` stays a number.
 
 mod text;
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use rust_decimal::Decimal;
 
+use crate::records::hetu::redact;
 use crate::statement::{describe_held, Line, Statement};
 
 pub use text::statement_text;
@@ -65,48 +78,132 @@ const CSV_HEADER: [&str; 21] = [
 ];
 
 /// Write the statement's lines as CSV, one row per line, header first.
-pub fn write_csv(s: &Statement, dialect: CsvDialect, out: impl Write) -> io::Result<()> {
-    let mut w = csv::WriterBuilder::new().delimiter(dialect.separator()).from_writer(out);
-    w.write_record(CSV_HEADER).map_err(io_error)?;
+pub fn write_csv(s: &Statement, dialect: CsvDialect, mut out: impl Write) -> io::Result<()> {
+    let header: Vec<CsvField> = CSV_HEADER.iter().map(|h| CsvField::Ours(h.to_string())).collect();
+    out.write_all(csv_record(&header, dialect).as_bytes())?;
     for l in &s.lines {
-        w.write_record(csv_row(l, dialect, &s.currency)).map_err(io_error)?;
+        out.write_all(csv_record(&csv_row(l, dialect, &s.currency), dialect).as_bytes())?;
     }
-    w.flush()
+    out.flush()
 }
 
-/// The I/O error inside a CSV error, keeping its kind (a closed pipe is
-/// not a failure for the caller).
-fn io_error(e: csv::Error) -> io::Error {
-    match e.into_kind() {
-        csv::ErrorKind::Io(e) => e,
-        other => io::Error::other(format!("{other:?}")),
+/// One CSV field, by where its text comes from.
+enum CsvField {
+    /// Written by us: numbers, dates, codes. Never neutralised, so a
+    /// negative amount stays a number for the spreadsheet.
+    Ours(String),
+    /// From the records or the contract: redacted and neutralised.
+    Given(String),
+}
+
+/// One CSV record with its line end: fields quoted only when they must
+/// be, and every neutralised field quoted.
+fn csv_record(fields: &[CsvField], d: CsvDialect) -> String {
+    let separator = char::from(d.separator());
+    let mut record = String::new();
+    for (n, field) in fields.iter().enumerate() {
+        if n > 0 {
+            record.push(separator);
+        }
+        let (text, neutralised) = match field {
+            CsvField::Ours(text) => (text.clone(), false),
+            CsvField::Given(text) => neutralise(&redact(text)),
+        };
+        if neutralised || text.contains([separator, '"', '\n', '\r']) {
+            let _ = write!(record, "\"{}\"", text.replace('"', "\"\""));
+        } else {
+            record.push_str(&text);
+        }
+    }
+    record.push('\n');
+    record
+}
+
+/// `text` with a leading `'` if a spreadsheet would read it as a formula,
+/// and whether it was so prefixed.
+fn neutralise(text: &str) -> (String, bool) {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        (format!("'{text}"), true)
+    } else {
+        (text.to_string(), false)
     }
 }
 
-fn csv_row(l: &Line, d: CsvDialect, currency: &str) -> Vec<String> {
+fn csv_row(l: &Line, d: CsvDialect, currency: &str) -> Vec<CsvField> {
+    use CsvField::{Given, Ours};
     vec![
-        l.id.contract.to_string(),
-        l.id.participant.to_string(),
-        l.id.item.to_string(),
-        l.id.occurrence.to_string(),
-        kind_name(l.kind).to_string(),
-        l.achieved_on.to_string(),
-        d.number(l.tariff),
-        l.clause.as_deref().unwrap_or_default().to_string(),
-        l.tables.join("; "),
-        d.number(l.multiplier),
-        l.multipliers.join("|"),
-        d.number(l.amount),
-        d.number(l.withheld),
-        describe_held(&l.withheld_by, |n| d.number(n)),
-        d.number(l.net),
-        d.number(l.vat),
-        d.number(l.gross),
-        l.municipality.as_deref().unwrap_or_default().to_string(),
-        l.groups.join("|"),
-        l.rule.to_string(),
-        currency.to_string(),
+        Given(l.id.contract.to_string()),
+        Given(l.id.participant.to_string()),
+        Given(l.id.item.to_string()),
+        Ours(l.id.occurrence.to_string()),
+        Ours(kind_name(l.kind).to_string()),
+        Ours(l.achieved_on.to_string()),
+        Ours(d.number(l.tariff)),
+        Given(l.clause.as_deref().unwrap_or_default().to_string()),
+        Given(l.tables.join("; ")),
+        Ours(d.number(l.multiplier)),
+        Given(l.multipliers.join("|")),
+        Ours(d.number(l.amount)),
+        Ours(d.number(l.withheld)),
+        Ours(describe_held(&l.withheld_by, |n| d.number(n))),
+        Ours(d.number(l.net)),
+        Ours(d.number(l.vat)),
+        Ours(d.number(l.gross)),
+        Given(l.municipality.as_deref().unwrap_or_default().to_string()),
+        Given(l.groups.join("|")),
+        Given(l.rule.to_string()),
+        Given(currency.to_string()),
     ]
+}
+
+/// A value from input as text output shows it: identity codes redacted,
+/// and control, bidirectional and other invisible format characters
+/// escaped as `\u{1b}`, so a value can neither forge a row nor recolour or
+/// reorder the terminal.
+pub fn shown(value: &str) -> String {
+    let value = redact(value);
+    if !value.chars().any(is_unsafe_in_text) {
+        return value;
+    }
+    let mut out = String::with_capacity(value.len() + 8);
+    for c in value.chars() {
+        if is_unsafe_in_text(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// [`shown`] line by line: a rendered text keeps its line structure, and
+/// nothing else can break or disguise a line.
+pub fn shown_lines(text: &str) -> String {
+    text.lines().map(|l| shown(l) + "\n").collect()
+}
+
+/// Control characters (C0, DEL, C1: NUL, ESC, CR, LF, tab, …), Unicode
+/// format characters (bidirectional overrides and isolates, zero-width
+/// characters, BOM, tags) and line/paragraph separators.
+fn is_unsafe_in_text(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{600}'..='\u{605}'
+                | '\u{61c}'
+                | '\u{6dd}'
+                | '\u{70f}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{110bd}'
+                | '\u{1d173}'..='\u{1d17a}'
+                | '\u{e0000}'..='\u{e007f}'
+        )
 }
 
 /// Write the whole statement as pretty-printed JSON (amounts as exact

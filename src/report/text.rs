@@ -4,10 +4,12 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
+use super::shown;
 use crate::statement::{describe_held, Amounts, Statement};
 
 /// Render the statement as aligned text: header, lines, totals, reasons
-/// for unpaid items, counts and input fingerprints.
+/// for unpaid items, counts and input fingerprints. Every value from the
+/// records or the contract goes through [`shown`].
 pub fn statement_text(s: &Statement) -> String {
     let mut out = String::new();
     header(&mut out, s);
@@ -24,15 +26,15 @@ pub fn statement_text(s: &Statement) -> String {
 }
 
 fn header(out: &mut String, s: &Statement) {
-    let _ = writeln!(out, "Payment statement {} — {} / {}", s.contract, s.title_fi, s.title_en);
-    let _ = writeln!(out, "Buyer: {}   Provider: {}", s.buyer, s.provider);
+    let _ = writeln!(out, "Payment statement {} — {} / {}", shown(&s.contract), shown(&s.title_fi), shown(&s.title_en));
+    let _ = writeln!(out, "Buyer: {}   Provider: {}", shown(&s.buyer), shown(&s.provider));
     let period = s.period.map_or("everything achieved".to_string(), |p| format!("{} – {}", p.from, p.to));
     let _ = writeln!(
         out,
         "As of {}   Period: {}   Amounts in {}, VAT {} %, rounding to {} decimals ({})",
         s.as_of,
         period,
-        s.currency,
+        shown(&s.currency),
         s.vat_percent,
         s.rounding.scale,
         s.rounding.mode.name()
@@ -143,23 +145,26 @@ fn footer(out: &mut String, s: &Statement) {
         c.records_read, c.participants, c.eligible, c.ineligible, c.paid, c.control, c.other_contract
     );
     for (id, n) in &c.other_contracts {
-        let _ = writeln!(out, "  other contract {id}: {n} record(s), not evaluated");
+        let _ = writeln!(out, "  other contract {}: {n} record(s), not evaluated", shown(id));
     }
-    let _ = writeln!(out, "Contract {} sha256 {}", s.inputs.contract_file, s.inputs.contract_sha256);
+    // Hashes are ours and never redacted: hex can look like an identity code.
+    let _ = writeln!(out, "Contract {} sha256 {}", shown(&s.inputs.contract_file), s.inputs.contract_sha256);
     for (name, sha) in &s.inputs.libraries {
-        let _ = writeln!(out, "Rules {name} sha256 {sha}");
+        let _ = writeln!(out, "Rules {} sha256 {sha}", shown(name));
     }
     for (name, sha) in &s.inputs.records {
-        let _ = writeln!(out, "Records {name} sha256 {sha}");
+        let _ = writeln!(out, "Records {} sha256 {sha}", shown(name));
     }
 }
 
-/// Aligned columns; `right` lists columns aligned right (numbers).
+/// Aligned columns; `right` lists columns aligned right (numbers). Cells
+/// are [`shown`] before they are measured.
 fn table(out: &mut String, rows: &[Vec<String>], right: &[usize]) {
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| shown(c)).collect()).collect();
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let width: Vec<usize> =
         (0..cols).map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0)).collect();
-    for row in rows {
+    for row in &rows {
         let mut line = String::new();
         for (c, cell) in row.iter().enumerate() {
             let pad = width[c] - cell.chars().count();

@@ -151,9 +151,10 @@ fn report(diags: &[Diagnostic]) -> Failed {
     Failed::Input
 }
 
-/// Print a one-line error and fail as `kind`.
+/// Print a one-line error and fail as `kind`. The text is shown as any
+/// value from input is: no identity code, no control character.
 fn fail(kind: Failed, message: std::fmt::Arguments) -> Failed {
-    eprintln!("error: {message}");
+    eprintln!("error: {}", report::shown(&message.to_string()));
     kind
 }
 
@@ -251,6 +252,7 @@ fn calc_failed(c: &Contract, e: CalcError) -> Failed {
     match e {
         CalcError::Records(diags) => report(&diags),
         CalcError::Rule(e) => fail(Failed::Input, format_args!("contract {}: {e}", c.id)),
+        CalcError::Settle(e) => fail(Failed::Input, format_args!("contract {}: {e}", c.id)),
     }
 }
 
@@ -350,6 +352,7 @@ fn try_table(
     // Under --format json every error is also a JSON object on stdout, so a
     // tool driving many cases reads one format.
     let refuse = |kind: &str, message: String| {
+        let message = records::hetu::redact(&message);
         if matches!(format, SummaryFormat::Json) {
             let _ = emit(&format!("{}\n", serde_json::json!({ "error": message, "kind": kind })));
         }
@@ -357,12 +360,23 @@ fn try_table(
     };
     let mut inputs = std::collections::BTreeMap::new();
     for (k, v) in given {
+        // Refused without echoing it: a table has no use for personal data.
+        if records::hetu::contains_identity_code(&v) || records::hetu::contains_identity_code(&k) {
+            let k = records::hetu::redact(&k);
+            let message = format!(
+                "input `{k}`: the value looks like a personal identity code (henkilötunnus); \
+                 give the value the table tests, not a person's code"
+            );
+            return Err(refuse("invalid_input", message));
+        }
         let value = table.parse_input(&k, &v).map_err(|e| refuse("invalid_input", format!("input `{k}`: {e}")))?;
         inputs.insert(k, value);
     }
+    // Inputs are checked above; redacting and escaping what is printed is the
+    // last line of defence (a contract's own text is shown the same way).
     match (table.evaluate(&inputs), format) {
-        (Ok(result), SummaryFormat::Text) => emit(&result.render_text()),
-        (Ok(result), SummaryFormat::Json) => emit(&json(&result)),
+        (Ok(result), SummaryFormat::Text) => emit(&report::shown_lines(&result.render_text())),
+        (Ok(result), SummaryFormat::Json) => emit(&records::hetu::redact(&json(&result))),
         (Err(e), _) => Err(refuse(error_kind(&e), e.to_string())),
     }
 }
