@@ -364,6 +364,8 @@ fn complement(ranges: &[Range<usize>], n: usize) -> Accepted {
 /// The atoms a cell accepts. Number, date and text tests are located by
 /// binary search or lookup; anything else (booleans, text sets) is matched
 /// atom by atom, which is cheap for their few atoms.
+// A list of one range of atom indices is meant: a set of atoms.
+#[allow(clippy::single_range_in_vec_init)]
 fn accepted(cell: &UnaryTests, atoms: &[Atom], texts: &HashMap<&str, usize>) -> Accepted {
     let n = atoms.len();
     let UnaryTests::List { negated, tests } = cell else {
@@ -385,6 +387,8 @@ fn accepted(cell: &UnaryTests, atoms: &[Atom], texts: &HashMap<&str, usize>) -> 
 /// The atoms one test accepts, when it can be located without matching
 /// every atom: ordered atoms are sorted by their examples, and every
 /// boundary a test names is one of the points between atoms.
+// A list of one range of atom indices is meant: a set of atoms.
+#[allow(clippy::single_range_in_vec_init)]
 fn locate(test: &Test, atoms: &[Atom], texts: &HashMap<&str, usize>) -> Option<Accepted> {
     let n = atoms.len();
     let first = atoms.first()?;
@@ -782,7 +786,7 @@ impl MaskSearch<'_> {
             // together cover the row's.
             let meeting: Vec<usize> = rivals.iter().copied().filter(|&o| intersect(own, &ix.accepted[o])).collect();
             let covered = normalise(meeting.iter().flat_map(|&o| ix.accepted[o].iter().cloned()).collect());
-            let beaten = complement(&covered, ix.atoms.len()).iter().all(|gap| !intersect(own, &[gap.clone()]));
+            let beaten = !intersect(own, &complement(&covered, ix.atoms.len()));
             if beaten {
                 self.maskers.extend(meeting);
             }
