@@ -115,7 +115,7 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
         .required(head, "valid", "valid = { from = 2026-01-01, to = 2026-12-31 }")
         .and_then(|v| date_range(r, v, "valid"));
     let currency = currency(r, head);
-    let value = head.get("value").and_then(|v| r.decimal(v, "contract `value`"));
+    let value = head.get("value").and_then(|v| positive(r, v, "contract `value`", "value = \"240000.00\""));
     let vat_percent = vat(r, head);
     let rounding = head.get("rounding").map_or(Some(Rounding::default()), |v| rounding(r, v));
     let combine = head.get("multipliers").map_or(Some(Combine::default()), |v| combine(r, v));
@@ -187,6 +187,7 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
         resolve_table_refs(r, &mut contract);
     }
     cross_check(r, root, &contract);
+    check_parameter_dates(r, root, &contract);
     Some(contract)
 }
 
@@ -351,10 +352,17 @@ fn libraries(r: &mut Reader, v: &Value) -> Vec<Library> {
     items.iter().filter_map(|item| library(r, item)).collect()
 }
 
-/// Resolve a library path. `rules/x.rhai` is looked up in the nearest
-/// ancestor folder of the contract that has a `rules/` folder; any other
-/// path is relative to the contract's folder. `..` is refused, so a
-/// contract cannot reach outside its folder and `rules/`.
+/// How many folders above the contract's own `rules/…` is looked up in:
+/// `contracts/NAME/contract.toml` finds the project's `rules/` beside
+/// `contracts/`, and nothing higher is ever searched.
+const RULES_LEVELS_UP: usize = 2;
+
+/// Resolve a library path. `rules/x.rhai` is looked up in the `rules/`
+/// folder of the contract's folder, its parent or its grandparent (the
+/// nearest that has the file); any other path is relative to the contract's
+/// folder. `..` and absolute paths are refused, and so is a file that —
+/// through a symbolic link — lies outside the folder it was found in: a
+/// contract reads only its own folder and the project's `rules/`.
 fn library(r: &mut Reader, v: &Value) -> Option<Library> {
     let name = r.string(v, "a `uses` entry")?;
     let rel = Path::new(&name);
@@ -368,22 +376,57 @@ fn library(r: &mut Reader, v: &Value) -> Option<Library> {
         return None;
     }
     let dir = r.file.parent().map(Path::to_path_buf).unwrap_or_default();
-    let path = if rel.starts_with("rules") {
-        dir.ancestors().map(|a| a.join(rel)).find(|p| p.is_file())
+    let found = if rel.starts_with("rules") {
+        let mut folder = dir;
+        let mut found = None;
+        for _ in 0..=RULES_LEVELS_UP {
+            if folder.join(rel).is_file() {
+                found = Some((folder.join("rules"), folder.join(rel)));
+                break;
+            }
+            folder = parent_folder(&folder);
+        }
+        found
     } else {
-        Some(dir.join(rel)).filter(|p| p.is_file())
+        Some((dir.clone(), dir.join(rel))).filter(|(_, p)| p.is_file())
     };
-    let Some(path) = path else {
-        r.error(v.span(), format!("rule library \"{name}\" was not found")).help =
-            Some("rules/… paths are looked up in the project's rules/ folder; others beside the contract".into());
+    let Some((base, path)) = found else {
+        r.error(v.span(), format!("rule library \"{name}\" was not found")).help = Some(format!(
+            "rules/… paths are looked up in the rules/ folder beside the contract or up to {RULES_LEVELS_UP} folders above it; other paths beside the contract"
+        ));
         return None;
     };
+    if !stays_inside(&base, &path) {
+        // The target is neither read nor named: it may be any file.
+        r.error(v.span(), format!("rule library \"{name}\" is a link that leads outside its folder")).help =
+            Some("copy the library into the project's rules/ folder instead of linking to it".into());
+        return None;
+    }
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(Library { name, path, text }),
         Err(e) => {
             r.error(v.span(), format!("cannot read rule library \"{name}\": {e}"));
             None
         }
+    }
+}
+
+/// The folder above `folder`, lexically, so messages keep relative paths
+/// (`contracts/x` → `contracts` → `` → `..`).
+fn parent_folder(folder: &Path) -> std::path::PathBuf {
+    match folder.components().next_back() {
+        Some(Component::Normal(_)) => folder.parent().map(Path::to_path_buf).unwrap_or_default(),
+        Some(Component::RootDir | Component::Prefix(_)) => folder.to_path_buf(),
+        _ => folder.join(".."),
+    }
+}
+
+/// Whether `path`, with every link followed, is inside `base`.
+fn stays_inside(base: &Path, path: &Path) -> bool {
+    let base = if base.as_os_str().is_empty() { Path::new(".") } else { base };
+    match (std::fs::canonicalize(base), std::fs::canonicalize(path)) {
+        (Ok(base), Ok(path)) => path.starts_with(base),
+        _ => false,
     }
 }
 
@@ -427,9 +470,16 @@ fn parameter(r: &mut Reader, v: &Value, what: &str) -> Option<Parameter> {
         DeValue::Integer(_) => r.integer(v, what, i64::MIN).map(Parameter::Integer),
         DeValue::Boolean(b) => Some(Parameter::Bool(*b)),
         DeValue::Datetime(_) => r.date(v, what).map(Parameter::Date),
-        DeValue::String(s) => {
-            Some(crate::money::parse_decimal(s).map_or_else(|| Parameter::Text(s.to_string()), Parameter::Decimal))
-        }
+        // A text that is a decimal is a decimal; one shaped like a number
+        // that does not fit is an error, never quietly a text.
+        DeValue::String(s) => match crate::money::parse_exact(s) {
+            Ok(d) => Some(Parameter::Decimal(d)),
+            Err(crate::money::DecimalError::Syntax) => Some(Parameter::Text(s.to_string())),
+            Err(reason) => {
+                r.decimal_error(v.span(), what, s, reason);
+                None
+            }
+        },
         DeValue::Float(_) => r.decimal(v, what).map(Parameter::Decimal),
         other => {
             r.type_error(v, what, "a number, text, date or true/false", other);
@@ -543,14 +593,57 @@ fn eligibility(r: &mut Reader, v: &Value) -> Eligibility {
     Eligibility { service_start, completed_only, who, table, clause: r.opt_string(t, "clause") }
 }
 
+/// A tariff: an amount or dated versions of it, none negative (each
+/// version is checked where it is written). Zero is allowed: an outcome
+/// can be recorded without being paid.
 fn money_timeline(r: &mut Reader, v: &Value, what: &str, clause: Option<&String>) -> Option<Timeline<Decimal>> {
-    let tl = timeline(r, v, what, "amount", clause, |r, x| r.decimal(x, what))?;
-    for version in &tl.versions {
-        if version.value < Decimal::ZERO {
-            r.error(v.span(), format!("{what} must not be negative, found {}", version.value));
-        }
+    timeline(r, v, what, "amount", clause, |r, x| non_negative(r, x, what, "tariff = \"1200.00\""))
+}
+
+/// A decimal that must not be negative (tariffs, fees, percentages).
+fn non_negative(r: &mut Reader, v: &Value, what: &str, example: &str) -> Option<Decimal> {
+    let d = r.decimal(v, what)?;
+    if d < Decimal::ZERO {
+        r.error(v.span(), format!("{what} must not be negative, found {d}")).help = Some(format!(
+            "write a positive amount or zero, e.g. {example}; a deduction is not written as a negative payment"
+        ));
+        return None;
     }
-    Some(tl)
+    Some(d)
+}
+
+/// A decimal that must be greater than zero (factors, the contract value).
+fn positive(r: &mut Reader, v: &Value, what: &str, example: &str) -> Option<Decimal> {
+    let d = r.decimal(v, what)?;
+    if d <= Decimal::ZERO {
+        r.error(v.span(), format!("{what} must be greater than zero, found {d}")).help =
+            Some(format!("write a positive number, e.g. {example}"));
+        return None;
+    }
+    Some(d)
+}
+
+/// A ceiling: greater than zero. A zero or negative cap would silently
+/// withhold everything; a contract without a ceiling leaves the key out.
+fn cap(r: &mut Reader, v: &Value, what: &str) -> Option<Decimal> {
+    let d = r.decimal(v, what)?;
+    if d <= Decimal::ZERO {
+        r.error(v.span(), format!("{what} must be greater than zero, found {d}")).help =
+            Some("write the ceiling in euros, e.g. \"50000.00\", or leave the key out for no ceiling".into());
+        return None;
+    }
+    Some(d)
+}
+
+/// `percent_of_value` percent of the contract's value, computed without
+/// overflow (both are bounded, but their product need not fit).
+fn share_of_value(r: &mut Reader, p: &Value, total: Decimal, pct: Decimal) -> Option<Decimal> {
+    let share = total.checked_mul(pct).and_then(|x| x.checked_div(Decimal::ONE_HUNDRED));
+    if share.is_none() {
+        r.error(p.span(), format!("`percent_of_value` {pct} of the contract value {total} is too large to compute"))
+            .help = Some("write the fee as amount = \"…\" instead".into());
+    }
+    share
 }
 
 /// `tariff = "…"`, dated versions, or `{ table = "…", output = "…" }`.
@@ -586,7 +679,7 @@ fn start_fee(r: &mut Reader, v: &Value) -> Option<Item> {
     let tariff = r
         .required(t, "tariff", "tariff = \"200.00\"")
         .and_then(|v| money_timeline(r, v, "start fee `tariff`", clause.as_ref()));
-    let cap_total = t.get("cap_total").and_then(|v| r.decimal(v, "`cap_total`"));
+    let cap_total = t.get("cap_total").and_then(|v| cap(r, v, "`cap_total`"));
     Some(Item {
         id: "start_fee".into(),
         kind: ItemKind::StartFee,
@@ -634,7 +727,7 @@ fn outcome(r: &mut Reader, v: &Value, n: usize) -> Option<Item> {
         Some(v) => bounded(r, v, "`max_per_participant`", 1, 1000)?,
         None => 1,
     };
-    let cap_total = t.get("cap_total").and_then(|v| r.decimal(v, "`cap_total`"));
+    let cap_total = t.get("cap_total").and_then(|v| cap(r, v, "`cap_total`"));
     Some(Item {
         id: id?,
         kind: ItemKind::Outcome,
@@ -657,11 +750,11 @@ fn fixed_fee(r: &mut Reader, v: &Value, valid: DateRange, contract_value: Option
     let id = r.required(t, "id", "id = \"delivery_fee\"").and_then(|v| identifier(r, v, "fixed fee `id`"));
     let name = r.required(t, "name", "name = { fi = \"…\", en = \"…\" }").and_then(|v| names(r, v, "name"));
     let amount = match (t.get("amount"), t.get("percent_of_value")) {
-        (Some(a), None) => r.decimal(a, "fixed fee `amount`"),
+        (Some(a), None) => non_negative(r, a, "fixed fee `amount`", "amount = \"1500.00\""),
         (None, Some(p)) => {
-            let pct = r.decimal(p, "`percent_of_value`")?;
+            let pct = non_negative(r, p, "`percent_of_value`", "percent_of_value = \"1.25\"")?;
             match contract_value {
-                Some(total) => Some(total * pct / Decimal::ONE_HUNDRED),
+                Some(total) => share_of_value(r, p, total, pct),
                 None => {
                     r.error(p.span(), "`percent_of_value` needs the contract's total value").help =
                         Some("add value = \"240000.00\" under [contract]".into());
@@ -733,12 +826,7 @@ fn factor(r: &mut Reader, v: &Value) -> Option<Factor> {
     if let Some(reference) = table_ref(r, v, "`factor`") {
         return reference.map(Factor::Table);
     }
-    let f = r.decimal(v, "`factor`")?;
-    if f <= Decimal::ZERO {
-        r.error(v.span(), format!("`factor` must be greater than zero, found {f}"));
-        return None;
-    }
-    Some(Factor::Fixed(f))
+    positive(r, v, "`factor`", "factor = \"1.5\"").map(Factor::Fixed)
 }
 
 fn exclusive(r: &mut Reader, v: &Value) -> Option<Exclusive> {
@@ -756,8 +844,8 @@ fn caps(r: &mut Reader, v: &Value) -> Caps {
     let Some(t) = r.table(v, "[caps]") else { return Caps::default() };
     r.unknown_keys(t, &["per_participant", "contract_total"]);
     Caps {
-        per_participant: t.get("per_participant").and_then(|v| r.decimal(v, "`per_participant`")),
-        contract_total: t.get("contract_total").and_then(|v| r.decimal(v, "`contract_total`")),
+        per_participant: t.get("per_participant").and_then(|v| cap(r, v, "`per_participant`")),
+        contract_total: t.get("contract_total").and_then(|v| cap(r, v, "`contract_total`")),
     }
 }
 
@@ -887,13 +975,53 @@ fn check_table_ref(
     }
 }
 
+/// The smallest number a table output may give where it is used.
+#[derive(Clone, Copy)]
+enum Least {
+    /// Tariffs: zero or more.
+    Zero,
+    /// Factors: more than zero.
+    AboveZero,
+}
+
+/// Refuse output cells a tariff or factor cannot be: a negative tariff
+/// would pay a negative line, a zero or negative factor would cancel or
+/// invert a payment. Each offending row is named at its position.
+fn check_output_cells(r: &mut Reader, c: &Contract, reference: &TableRef, least: Least, what: &str) {
+    let Some(table) = c.table(&reference.table) else { return };
+    let Some(column) = table.outputs.iter().position(|o| o.name == reference.output) else { return };
+    for row in &table.rows {
+        let Some(crate::tables::Value::Number(n)) = row.outputs.get(column) else { continue };
+        let (bad, allowed) = match least {
+            Least::Zero => (*n < Decimal::ZERO, "zero or more"),
+            Least::AboveZero => (*n <= Decimal::ZERO, "greater than zero"),
+        };
+        if bad {
+            let msg = format!(
+                "table `{}`, row {}: output `{}` is {n}, but {what} must be {allowed}",
+                table.name, row.number, reference.output
+            );
+            r.error(row.span.clone(), msg).help = Some(match least {
+                Least::Zero => {
+                    "write the tariff as a positive amount or zero; a deduction is not a negative payment".into()
+                }
+                Least::AboveZero => {
+                    "write the factor as a positive number, e.g. \"1.25\"; 1 leaves the price as it is".into()
+                }
+            });
+        }
+    }
+}
+
 /// Resolve the outputs of every table reference (see [`check_table_ref`]).
 fn resolve_table_refs(r: &mut Reader, c: &mut Contract) {
     use crate::tables::ColumnType as C;
     let snapshot = c.clone();
     for item in &mut c.items {
         if let Tariff::Table(reference) = &mut item.tariff {
-            check_table_ref(r, &snapshot, reference, C::Number, &format!("the tariff of `{}`", item.id));
+            let what = format!("the tariff of `{}`", item.id);
+            check_table_ref(r, &snapshot, reference, C::Number, &what);
+            check_output_cells(r, &snapshot, reference, Least::Zero, &what);
         }
         if let Some(reference) = &mut item.condition_table {
             check_table_ref(r, &snapshot, reference, C::Boolean, &format!("the condition of `{}`", item.id));
@@ -901,11 +1029,94 @@ fn resolve_table_refs(r: &mut Reader, c: &mut Contract) {
     }
     for m in &mut c.multipliers {
         if let Factor::Table(reference) = &mut m.factor {
-            check_table_ref(r, &snapshot, reference, C::Number, &format!("the factor of multiplier `{}`", m.id));
+            let what = format!("the factor of multiplier `{}`", m.id);
+            check_table_ref(r, &snapshot, reference, C::Number, &what);
+            check_output_cells(r, &snapshot, reference, Least::AboveZero, &what);
         }
     }
     if let Some(reference) = &mut c.eligibility.table {
         check_table_ref(r, &snapshot, reference, C::Boolean, "eligibility");
+    }
+}
+
+/// Rules read a parameter on the participant's service start, so a
+/// parameter with dated versions must cover every start date the contract
+/// admits: from the earlier of `valid.from` and the eligibility's
+/// `service_start.from` (any date when the eligibility sets no
+/// `service_start`) to its `service_start.to` (open-ended when not set),
+/// without holes. Otherwise an eligible participant stops the run.
+fn check_parameter_dates(r: &mut Reader, root: Table, c: &Contract) {
+    let starts = c.eligibility.service_start;
+    let from = starts.map_or(NaiveDate::MIN, |s| s.from.min(c.valid.from));
+    let to = starts.and_then(|s| s.to);
+    let Some(DeValue::Table(section)) = root.get("parameters").map(|v| v.get_ref()) else { return };
+    for (name, timeline) in &c.parameters {
+        let Some(uncovered) = first_uncovered(&timeline.versions, from, to) else { continue };
+        let span = section.iter().find(|(k, _)| k.get_ref() == name).map_or(0..1, |(_, v)| v.span());
+        let versions: Vec<String> = timeline.versions.iter().map(version_text).collect();
+        let admitted = match starts {
+            None => "any date: [eligibility] sets no service_start".to_string(),
+            Some(_) => match to {
+                Some(to) => format!("{from} to {to}"),
+                None => format!("{from} on"),
+            },
+        };
+        let day = match timeline.versions.first() {
+            Some(first) if uncovered == NaiveDate::MIN => format!("the days before {}", first.period.from),
+            _ => uncovered.to_string(),
+        };
+        let msg = format!(
+            "parameter `{name}` has no value on {day}, yet rules read it on a participant's service start, which can be {admitted}; its versions are {}",
+            versions.join(", ")
+        );
+        let first = timeline.versions.first().map_or(c.valid.from, |v| v.period.from);
+        r.error(span, msg).help = Some(if starts.is_none() {
+            format!("limit who counts with service_start = {{ from = {first} }} under [eligibility], or write the parameter as one value in force on every date")
+        } else {
+            format!("start the first version on {from} or earlier and leave no day between versions, or narrow [eligibility] service_start")
+        });
+    }
+}
+
+/// The first day in `from..=to` (`to: None` = open-ended) that no version
+/// covers; versions are in date order and do not overlap.
+fn first_uncovered<T>(versions: &[Version<T>], from: NaiveDate, to: Option<NaiveDate>) -> Option<NaiveDate> {
+    let mut day = from;
+    for v in versions {
+        if v.period.from > day {
+            return Some(day);
+        }
+        match v.period.to {
+            None => return None,
+            Some(end) if end >= day => match end.succ_opt() {
+                Some(next) => day = next,
+                None => return None,
+            },
+            Some(_) => {}
+        }
+        if to.is_some_and(|to| day > to) {
+            return None;
+        }
+    }
+    (to.is_none_or(|to| day <= to)).then_some(day)
+}
+
+/// `from 2026-01-01: 12 (§ 5)` for a parameter version in messages.
+fn version_text(v: &Version<Parameter>) -> String {
+    let value = match &v.value {
+        Parameter::Decimal(d) => d.to_string(),
+        Parameter::Integer(i) => i.to_string(),
+        Parameter::Text(t) => format!("{t:?}"),
+        Parameter::Bool(b) => b.to_string(),
+        Parameter::Date(d) => d.to_string(),
+    };
+    let period = match v.period.to {
+        Some(to) => format!("{} to {to}", v.period.from),
+        None => format!("from {}", v.period.from),
+    };
+    match &v.clause {
+        Some(clause) => format!("{period}: {value} ({clause})"),
+        None => format!("{period}: {value}"),
     }
 }
 
@@ -982,4 +1193,112 @@ fn check_groups(r: &mut Reader, root: Table, c: &Contract, s: &Selector) {
 fn find_string(text: &str, s: &str) -> Option<std::ops::Range<usize>> {
     let quoted = format!("\"{s}\"");
     text.find(&quoted).map(|i| i..i + quoted.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scratch folder of its own for each test.
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("tulos-contract-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    const CONTRACT: &str = r#"[contract]
+id = "T-1"
+title = { fi = "T", en = "T" }
+buyer = "B"
+provider = "P"
+service = "career_coaching"
+valid = { from = 2026-01-01, to = 2026-12-31 }
+USES
+
+[[outcome]]
+id = "job_entry"
+name = { fi = "T", en = "J" }
+achieved_on = 'p.service_start'
+tariff = "1000.00"
+"#;
+
+    fn messages(file: &Path, text: &str) -> Vec<String> {
+        match parse(file, text) {
+            Ok(_) => Vec::new(),
+            Err(d) => d.0.into_iter().map(|d| d.message).collect(),
+        }
+    }
+
+    #[test]
+    fn rules_are_found_in_the_project_but_never_above_it() {
+        let root = scratch("levels");
+        let contract = root.join("a/b/c/contract.toml");
+        std::fs::create_dir_all(contract.parent().unwrap()).unwrap();
+        let text = CONTRACT.replace("USES", r#"uses = ["rules/lib.rhai"]"#);
+        // Three folders up is outside the project: not searched.
+        std::fs::create_dir_all(root.join("rules")).unwrap();
+        std::fs::write(root.join("rules/lib.rhai"), "fn f() { 1 }").unwrap();
+        assert_eq!(messages(&contract, &text), [r#"rule library "rules/lib.rhai" was not found"#]);
+        // Two folders up (`contracts/NAME/` → project) is.
+        std::fs::create_dir_all(root.join("a/rules")).unwrap();
+        std::fs::write(root.join("a/rules/lib.rhai"), "fn f() { 1 }").unwrap();
+        let c = parse(&contract, &text).unwrap();
+        assert_eq!(c.libraries[0].path, root.join("a/rules/lib.rhai"));
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_library_linked_outside_its_folder_is_refused_unread() {
+        let root = scratch("symlink");
+        let elsewhere = scratch("elsewhere");
+        std::fs::create_dir_all(root.join("rules")).unwrap();
+        let secret = elsewhere.join("secret.txt");
+        std::fs::write(&secret, "root:x:0:0:SECRET").unwrap();
+        std::os::unix::fs::symlink(&secret, root.join("rules/lib.rhai")).unwrap();
+        std::os::unix::fs::symlink(&secret, root.join("beside.rhai")).unwrap();
+        let contract = root.join("contract.toml");
+        for uses in [r#"uses = ["rules/lib.rhai"]"#, r#"uses = ["beside.rhai"]"#] {
+            let found = messages(&contract, &CONTRACT.replace("USES", uses));
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert!(found[0].ends_with("is a link that leads outside its folder"), "{found:?}");
+            assert!(!found[0].contains("SECRET") && !found[0].contains("elsewhere"));
+        }
+        // A link that stays inside rules/ is fine.
+        std::fs::write(root.join("rules/real.rhai"), "fn f() { 1 }").unwrap();
+        std::fs::remove_file(root.join("rules/lib.rhai")).unwrap();
+        std::os::unix::fs::symlink(root.join("rules/real.rhai"), root.join("rules/lib.rhai")).unwrap();
+        assert!(parse(&contract, &CONTRACT.replace("USES", r#"uses = ["rules/lib.rhai"]"#)).is_ok());
+        std::fs::remove_dir_all(root).unwrap();
+        std::fs::remove_dir_all(elsewhere).unwrap();
+    }
+
+    fn with_parameter(eligibility: &str, versions: &str) -> Vec<String> {
+        let text = format!(
+            "{}\n[eligibility]\n{eligibility}\n\n[parameters]\nmonths = [\n{versions}\n]\n",
+            CONTRACT.replace("USES", "")
+        );
+        messages(Path::new("contract.toml"), &text)
+    }
+
+    #[test]
+    fn dated_parameters_must_cover_every_admitted_start() {
+        let versions = r#"{ from = 2026-01-01, value = 12, clause = "§ 5" }, { from = 2026-09-01, value = 9 },"#;
+        let found = with_parameter("groups_any = []", versions);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].starts_with("parameter `months` has no value on the days before 2026-01-01"), "{found:?}");
+        assert!(found[0].ends_with("its versions are 2026-01-01 to 2026-08-31: 12 (§ 5), from 2026-09-01: 9"));
+        assert_eq!(with_parameter("service_start = { from = 2026-01-01 }", versions), Vec::<String>::new());
+        // A hole between versions, and an end before the last admitted start.
+        let holed =
+            r#"{ from = 2026-01-01, to = 2026-03-31, value = 12 }, { from = 2026-05-01, to = 2026-06-30, value = 9 },"#;
+        let found = with_parameter("service_start = { from = 2026-01-01, to = 2026-12-31 }", holed);
+        assert!(found[0].starts_with("parameter `months` has no value on 2026-04-01"), "{found:?}");
+        let ends = r#"{ from = 2026-01-01, to = 2026-06-30, value = 12 },"#;
+        let found = with_parameter("service_start = { from = 2026-01-01, to = 2026-12-31 }", ends);
+        assert!(found[0].starts_with("parameter `months` has no value on 2026-07-01"), "{found:?}");
+        let found = with_parameter("service_start = { from = 2026-01-01, to = 2026-06-30 }", ends);
+        assert_eq!(found, Vec::<String>::new());
+    }
 }

@@ -15,7 +15,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use crate::diagnostic::{closest, Diagnostic, Location};
-use crate::money::parse_decimal;
+use crate::money::{parse_exact, DecimalError};
 
 pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
@@ -144,51 +144,100 @@ impl<'s> Reader<'s> {
     }
 
     pub fn integer(&mut self, value: &Value, what: &str, min: i64) -> Option<i64> {
-        let n = match value.get_ref() {
-            DeValue::Integer(i) => i.as_str().replace('_', "").parse::<i64>().ok(),
-            other => {
-                self.type_error(value, what, "a whole number", other);
-                return None;
-            }
-        };
-        match n {
-            Some(n) if n >= min => Some(n),
+        if !matches!(value.get_ref(), DeValue::Integer(_)) {
+            self.type_error(value, what, "a whole number", value.get_ref());
+            return None;
+        }
+        let written = self.plain_integer(value, what)?;
+        match written.parse::<i64>() {
+            Ok(n) if n >= min => Some(n),
             _ => {
-                self.error(value.span(), format!("{what} must be a whole number of at least {min}"));
+                self.error(value.span(), format!("{what} must be a whole number of at least {min}, found {written}"));
                 None
             }
         }
     }
 
-    /// An exact decimal, written as a string (`"1200.00"`) or an integer
-    /// (`1200`). Floats are refused: TOML floats go through f64 and lose
-    /// the scale (`12.50` → `12.5`) or digits.
+    /// The digits of a TOML integer as written, when it is a plain decimal
+    /// integer. TOML also allows `0x7D0`, `0o17`, `0b101`, `+5` and
+    /// `1_000`; the parsed value hides how it was written, so the source
+    /// text is inspected: money and counts are written one way only, and a
+    /// hex `0x10` never quietly becomes 10 or 16.
+    fn plain_integer(&mut self, value: &Value, what: &str) -> Option<String> {
+        let written = self.text.get(value.span()).unwrap_or("").trim();
+        let digits = written.strip_prefix('-').unwrap_or(written);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Some(written.to_string());
+        }
+        let form = if digits.starts_with("0x") {
+            "a hexadecimal number"
+        } else if digits.starts_with("0o") {
+            "an octal number"
+        } else if digits.starts_with("0b") {
+            "a binary number"
+        } else if written.starts_with('+') {
+            "a number with a `+` sign"
+        } else if written.contains('_') {
+            "a number with `_` separators"
+        } else {
+            "a number in an unusual form"
+        };
+        let plain = match value.get_ref() {
+            DeValue::Integer(i) => i128::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok(),
+            _ => None,
+        };
+        let example = plain.map_or_else(|| "\"2000.00\"".to_string(), |n| format!("{n}"));
+        let d = self.error(value.span(), format!("{what} is written as {form} ({written})"));
+        d.label = Some("only plain decimal digits are read".into());
+        d.help = Some(format!("write plain decimal digits, e.g. {example}, or an exact decimal in quotes"));
+        None
+    }
+
+    /// An exact decimal, written as a string (`"1200.00"`) or a plain
+    /// integer (`1200`). Floats are refused: TOML floats go through f64 and
+    /// lose the scale (`12.50` → `12.5`) or digits. Hex, octal, binary,
+    /// `+5` and `1_000` are refused (see [`Reader::plain_integer`]), and so
+    /// is anything beyond [`crate::money::MAX_MAGNITUDE`] or with more
+    /// digits than a decimal holds: a value is read exactly or not at all.
     pub fn decimal(&mut self, value: &Value, what: &str) -> Option<Decimal> {
-        match value.get_ref() {
-            DeValue::String(s) => {
-                let d = parse_decimal(s);
-                if d.is_none() {
-                    self.error(
-                        value.span(),
-                        format!("{what}: expected a decimal number such as \"1200.00\", found \"{s}\""),
-                    )
-                    .help = Some("use digits with a point for decimals, no spaces, units or commas".into());
-                }
-                d
-            }
-            DeValue::Integer(i) => i.as_str().replace('_', "").parse::<i64>().ok().map(Decimal::from),
+        let written = match value.get_ref() {
+            DeValue::String(s) => s.to_string(),
+            DeValue::Integer(_) => self.plain_integer(value, what)?,
             DeValue::Float(f) => {
                 let text = f.as_str();
                 let d = self.error(value.span(), format!("{what} is written as a floating-point number ({text})"));
                 d.label = Some("a float loses cents".into());
                 d.help = Some(format!("write it in quotes as an exact decimal: \"{text}\""));
-                None
+                return None;
             }
             other => {
                 self.type_error(value, what, "a decimal number in quotes, e.g. \"1200.00\"", other);
+                return None;
+            }
+        };
+        match parse_exact(&written) {
+            Ok(d) => Some(d),
+            Err(reason) => {
+                self.decimal_error(value.span(), what, &written, reason);
                 None
             }
         }
+    }
+
+    /// The message for a decimal text that [`parse_exact`] refuses.
+    pub fn decimal_error(&mut self, span: Range<usize>, what: &str, written: &str, reason: DecimalError) {
+        let help = match reason {
+            DecimalError::Syntax => "use digits with a point for decimals, no spaces, units, commas or `+`",
+            DecimalError::TooPrecise => "write at most 28 significant digits; round the value in the contract text",
+            DecimalError::TooLarge => "amounts, factors and percentages are at most 1000000000000000",
+        };
+        let message = match reason {
+            DecimalError::Syntax => {
+                format!("{what}: expected a decimal number such as \"1200.00\", found \"{written}\"")
+            }
+            _ => format!("{what}: \"{written}\" {reason}"),
+        };
+        self.error(span, message).help = Some(help.into());
     }
 
     /// A date: a native TOML date (`2026-01-31`) or an ISO string.

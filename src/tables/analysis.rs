@@ -23,15 +23,24 @@
 //!
 //! Gaps are checked for single-hit policies only: for the multi-hit ones
 //! an empty result is an ordinary answer (no bonus applies).
+//!
+//! Scale: each cell's accepted atoms are kept as ranges of atom indices,
+//! found by binary search for number, date and text cells, so building an
+//! index is O(rows · log atoms) rather than rows × atoms. Pairs of rows
+//! that can match together (for overlaps and masked rows) are found by a
+//! sweep over the column whose cells intersect least, so only rows whose
+//! cells in that column meet are compared; at most [`MAX_PAIR_CHECKS`]
+//! pairs are compared, and a warning says when the analysis was limited.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::cell::{compare, literal_text};
+use super::cell::{compare, literal_text, CmpOp, Test};
 use super::eval::{priority_key, rows_list};
 use super::{ColumnType, DecisionTable, HitPolicy, InputColumn, Row, UnaryTests, Value};
 use crate::diagnostic::{Diagnostic, Location};
@@ -44,12 +53,31 @@ const MAX_REPORTED: usize = 20;
 const MAX_COMPLETE_TAGS: usize = 10;
 /// Text-set tags up to which all subsets are tried when looking for gaps.
 const MAX_PLAUSIBLE_TAGS: usize = 8;
+/// Row pairs compared when looking for rows that can match together.
+const MAX_PAIR_CHECKS: usize = 2_000_000;
+/// Rival checks, over the whole table, when looking for masked rows.
+const MAX_MASK_WORK: usize = 20_000_000;
 
 pub(super) fn check(table: &DecisionTable, file: &Path) -> Vec<Diagnostic> {
-    let a = Analysis { table, file };
+    let complete = (0..table.inputs.len()).map(|c| ColumnIndex::new(table, c, Mode::Complete)).collect();
+    let a = Analysis { table, file, complete };
     let mut out = a.never_matching();
-    out.extend(a.overlaps());
-    out.extend(a.masked());
+    let pairs = match table.hit_policy {
+        HitPolicy::Unique | HitPolicy::Any | HitPolicy::First | HitPolicy::Priority => a.overlapping_pairs(),
+        _ => Pairs::default(),
+    };
+    out.extend(a.overlaps(&pairs));
+    out.extend(a.masked(&pairs));
+    if pairs.limited {
+        let message = format!(
+            "table {:?} is too large to compare every pair of rows: the analysis stopped after {MAX_PAIR_CHECKS} pairs, so overlapping or hidden rows beyond those may not be reported",
+            table.name
+        );
+        out.push(
+            a.warning(table.rows_span.clone(), message)
+                .with_help("split the table, or make the first input column tell rows apart"),
+        );
+    }
     out.extend(a.gaps());
     out
 }
@@ -115,11 +143,13 @@ fn atoms(col: &InputColumn, cells: &[&UnaryTests], mode: Mode) -> Option<Vec<Ato
     })
 }
 
+/// The distinct texts of `values`, in order of first appearance.
 fn texts(values: Vec<Value>) -> Vec<String> {
+    let mut seen = HashSet::new();
     let mut out: Vec<String> = Vec::new();
     for v in values {
         if let Value::Text(s) = v {
-            if !out.contains(&s) {
+            if seen.insert(s.clone()) {
                 out.push(s);
             }
         }
@@ -250,24 +280,174 @@ fn example_text(table: &DecisionTable, values: &[Value]) -> String {
     parts.join(", ")
 }
 
-/// A column's atoms with, per atom, which rows' cells accept it.
+/// Atoms a cell accepts: sorted, disjoint, non-empty ranges of indices.
+type Accepted = Vec<Range<usize>>;
+
+/// A column's atoms with, per row, the atoms its cell accepts.
 struct ColumnIndex {
     atoms: Vec<Atom>,
-    accepts: Vec<Vec<bool>>,
+    accepted: Vec<Accepted>,
 }
 
 impl ColumnIndex {
     fn new(table: &DecisionTable, col: usize, mode: Mode) -> Option<Self> {
         let cells: Vec<&UnaryTests> = table.rows.iter().map(|r| &r.conditions[col]).collect();
         let atoms = atoms(&table.inputs[col], &cells, mode)?;
-        let accepts = atoms.iter().map(|a| cells.iter().map(|c| c.matches(&a.example)).collect()).collect();
-        Some(ColumnIndex { atoms, accepts })
+        let texts: HashMap<&str, usize> = atoms
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| match &a.example {
+                Value::Text(s) => Some((s.as_str(), i)),
+                _ => None,
+            })
+            .collect();
+        let accepted = cells.iter().map(|c| accepted(c, &atoms, &texts)).collect();
+        Some(ColumnIndex { atoms, accepted })
     }
+
+    fn accepts(&self, row: usize, atom: usize) -> bool {
+        contains(&self.accepted[row], atom)
+    }
+}
+
+fn contains(ranges: &[Range<usize>], atom: usize) -> bool {
+    let i = ranges.partition_point(|r| r.end <= atom);
+    ranges.get(i).is_some_and(|r| r.start <= atom)
+}
+
+/// Whether two sets of ranges share an atom (a merge walk).
+fn intersect(a: &[Range<usize>], b: &[Range<usize>]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+        if x.start < y.end && y.start < x.end {
+            return true;
+        }
+        if x.end <= y.end {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    false
+}
+
+/// Sorted, merged, non-empty ranges.
+fn normalise(mut ranges: Vec<Range<usize>>) -> Accepted {
+    ranges.retain(|r| r.start < r.end);
+    ranges.sort_by_key(|r| r.start);
+    let mut out: Accepted = Vec::new();
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// The atoms `0..n` outside `ranges` (which are normalised).
+fn complement(ranges: &[Range<usize>], n: usize) -> Accepted {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for r in ranges {
+        if at < r.start {
+            out.push(at..r.start);
+        }
+        at = r.end;
+    }
+    if at < n {
+        out.push(at..n);
+    }
+    out
+}
+
+/// The atoms a cell accepts. Number, date and text tests are located by
+/// binary search or lookup; anything else (booleans, text sets) is matched
+/// atom by atom, which is cheap for their few atoms.
+// A list of one range of atom indices is meant: a set of atoms.
+#[allow(clippy::single_range_in_vec_init)]
+fn accepted(cell: &UnaryTests, atoms: &[Atom], texts: &HashMap<&str, usize>) -> Accepted {
+    let n = atoms.len();
+    let UnaryTests::List { negated, tests } = cell else {
+        return normalise(vec![0..n]);
+    };
+    let located: Option<Vec<Accepted>> = tests.iter().map(|t| locate(t, atoms, texts)).collect();
+    let Some(located) = located else {
+        let hits: Vec<Range<usize>> = (0..n).filter(|&a| cell.matches(&atoms[a].example)).map(|a| a..a + 1).collect();
+        return normalise(hits);
+    };
+    let hit = normalise(located.into_iter().flatten().collect());
+    if *negated {
+        complement(&hit, n)
+    } else {
+        hit
+    }
+}
+
+/// The atoms one test accepts, when it can be located without matching
+/// every atom: ordered atoms are sorted by their examples, and every
+/// boundary a test names is one of the points between atoms.
+// A list of one range of atom indices is meant: a set of atoms.
+#[allow(clippy::single_range_in_vec_init)]
+fn locate(test: &Test, atoms: &[Atom], texts: &HashMap<&str, usize>) -> Option<Accepted> {
+    let n = atoms.len();
+    let first = atoms.first()?;
+    if !first.ordered() {
+        // Text values are looked up; text sets and booleans are matched.
+        if !matches!(first.example, Value::Text(_)) {
+            return None;
+        }
+        let Test::Compare(op @ (CmpOp::Eq | CmpOp::Ne), Value::Text(s)) = test else { return None };
+        let at = texts.get(s.as_str()).map(|&i| i..i + 1);
+        let eq: Accepted = at.into_iter().collect();
+        return Some(if *op == CmpOp::Eq { eq } else { complement(&eq, n) });
+    }
+    // Atoms below `v` (or up to it, `or_equal`); tests against a value of
+    // another type, or null, accept nothing.
+    let below = |v: &Value, or_equal: bool| -> Option<usize> {
+        compare(&first.example, v)?;
+        Some(atoms.partition_point(|a| match compare(&a.example, v) {
+            Some(Ordering::Less) => true,
+            Some(Ordering::Equal) => or_equal,
+            _ => false,
+        }))
+    };
+    let span = match test {
+        Test::Compare(op, v) => {
+            let Some((lt, le)) = below(v, false).zip(below(v, true)) else { return Some(Vec::new()) };
+            match op {
+                CmpOp::Lt => vec![0..lt],
+                CmpOp::Le => vec![0..le],
+                CmpOp::Gt => vec![le..n],
+                CmpOp::Ge => vec![lt..n],
+                CmpOp::Eq => vec![lt..le],
+                CmpOp::Ne => vec![0..lt, le..n],
+            }
+        }
+        Test::Range(r) => {
+            let Some((low, high)) = below(&r.low, !r.low_closed).zip(below(&r.high, r.high_closed)) else {
+                return Some(Vec::new());
+            };
+            vec![low..high]
+        }
+    };
+    Some(normalise(span))
+}
+
+/// Row pairs `(earlier, later)` that can match together, sorted by the
+/// later row and then the earlier one.
+#[derive(Default)]
+struct Pairs {
+    pairs: Vec<(usize, usize)>,
+    /// The comparison stopped at [`MAX_PAIR_CHECKS`]: pairs may be missing.
+    limited: bool,
 }
 
 struct Analysis<'a> {
     table: &'a DecisionTable,
     file: &'a Path,
+    /// Complete atoms per column; `None` where they cannot be enumerated.
+    complete: Vec<Option<ColumnIndex>>,
 }
 
 /// Consecutive runs of indices: `[1, 2, 4]` → `[[1, 2], [4]]`.
@@ -287,21 +467,15 @@ impl Analysis<'_> {
         Diagnostic::warning(self.file, Location::Span(span), message)
     }
 
-    fn complete_index(&self) -> Vec<Option<ColumnIndex>> {
-        (0..self.table.inputs.len()).map(|c| ColumnIndex::new(self.table, c, Mode::Complete)).collect()
-    }
-
     /// Rows with a cell no value of its column can pass (e.g. `[70..80]`
     /// in a column whose values are `[16..67]`).
     fn never_matching(&self) -> Vec<Diagnostic> {
-        let index = self.complete_index();
         let mut out = Vec::new();
         for (r, row) in self.table.rows.iter().enumerate() {
             // A `null` cell is for missing values, which lie outside every
             // domain analysed here; such a row is not dead.
-            let dead = index.iter().enumerate().find(|(c, ix)| {
-                !row.conditions[*c].admits_null()
-                    && ix.as_ref().is_some_and(|ix| !ix.accepts.iter().any(|per_row| per_row[r]))
+            let dead = self.complete.iter().enumerate().find(|(c, ix)| {
+                !row.conditions[*c].admits_null() && ix.as_ref().is_some_and(|ix| ix.accepted[r].is_empty())
             });
             if let Some((c, _)) = dead {
                 let col = &self.table.inputs[c];
@@ -315,26 +489,82 @@ impl Analysis<'_> {
         out
     }
 
+    /// Every pair of rows some input matches both of. Candidates come from
+    /// a sweep over the indexed column whose cells meet least (rows whose
+    /// cells there are apart cannot overlap); each candidate is then
+    /// checked in every column.
+    fn overlapping_pairs(&self) -> Pairs {
+        let rows = self.table.rows.len();
+        // A row's reach in a column: from its first accepted atom to past
+        // its last; a row that accepts nothing somewhere overlaps nothing.
+        let hulls = |ix: &ColumnIndex| -> Vec<Option<Range<usize>>> {
+            ix.accepted.iter().map(|acc| Some(acc.first()?.start..acc.last()?.end)).collect()
+        };
+        let sweep: Vec<Option<Range<usize>>> = self
+            .complete
+            .iter()
+            .flatten()
+            .map(hulls)
+            .min_by_key(|h| meeting_pairs(h))
+            .unwrap_or_else(|| vec![Some(0..1); rows]);
+        let mut order: Vec<usize> = (0..rows).filter(|&r| sweep[r].is_some()).collect();
+        order.sort_by_key(|&r| sweep[r].as_ref().map(|h| h.start));
+        let mut out = Pairs::default();
+        let mut checks = 0;
+        'sweep: for (k, &a) in order.iter().enumerate() {
+            let reach = sweep[a].as_ref().map_or(0, |h| h.end);
+            for &b in order[k + 1..].iter().take_while(|&&b| sweep[b].as_ref().is_some_and(|h| h.start < reach)) {
+                checks += 1;
+                if checks > MAX_PAIR_CHECKS {
+                    out.limited = true;
+                    break 'sweep;
+                }
+                if self.can_match_together(a.min(b), a.max(b)) {
+                    out.pairs.push((a.min(b), a.max(b)));
+                }
+            }
+        }
+        out.pairs.sort_by_key(|&(earlier, later)| (later, earlier));
+        out
+    }
+
+    /// Whether some input matches rows `a` and `b` in every column.
+    fn can_match_together(&self, a: usize, b: usize) -> bool {
+        let rows = &self.table.rows;
+        self.complete.iter().enumerate().all(|(c, ix)| match ix {
+            Some(ix) => intersect(&ix.accepted[a], &ix.accepted[b]),
+            // Too many tags to index the column: compare the two cells.
+            None => {
+                let cells = [&rows[a].conditions[c], &rows[b].conditions[c]];
+                atoms(&self.table.inputs[c], &cells, Mode::Complete)
+                    .is_some_and(|atoms| atoms.iter().any(|at| cells.iter().all(|cell| cell.matches(&at.example))))
+            }
+        })
+    }
+
     /// Unique: any two rows that can match together. Any: the same, for
     /// rows with different outputs.
-    fn overlaps(&self) -> Vec<Diagnostic> {
+    fn overlaps(&self, pairs: &Pairs) -> Vec<Diagnostic> {
         let policy = self.table.hit_policy;
         if !matches!(policy, HitPolicy::Unique | HitPolicy::Any) {
             return Vec::new();
         }
         let rows = &self.table.rows;
-        let mut found = Vec::new();
-        for (j, later) in rows.iter().enumerate() {
-            for earlier in &rows[..j] {
-                if policy == HitPolicy::Any && earlier.outputs == later.outputs {
-                    continue;
-                }
-                if let Some(example) = self.common_input(earlier, later) {
-                    found.push(self.overlap_error(earlier, later, &example));
-                }
-            }
-        }
-        summarise(found, "overlapping row pairs")
+        let forbidden: Vec<&(usize, usize)> = pairs
+            .pairs
+            .iter()
+            .filter(|&&(a, b)| policy == HitPolicy::Unique || rows[a].outputs != rows[b].outputs)
+            .collect();
+        // Examples only for the pairs shown.
+        let found = forbidden
+            .iter()
+            .take(MAX_REPORTED)
+            .filter_map(|&&(a, b)| {
+                let example = self.common_input(&rows[a], &rows[b])?;
+                Some(self.overlap_error(&rows[a], &rows[b], &example))
+            })
+            .collect();
+        summarise_counted(found, forbidden.len(), "overlapping row pairs")
     }
 
     /// An input both rows match, if there is one (columns are independent,
@@ -381,27 +611,42 @@ impl Analysis<'_> {
 
     /// First: rows whose every input is taken by an earlier row. Priority:
     /// rows whose every input is taken by a row with a higher-priority output.
-    fn masked(&self) -> Vec<Diagnostic> {
+    fn masked(&self, pairs: &Pairs) -> Vec<Diagnostic> {
         let policy = self.table.hit_policy;
         if !matches!(policy, HitPolicy::First | HitPolicy::Priority) {
             return Vec::new();
         }
-        let Some(index) = self.complete_index().into_iter().collect::<Option<Vec<_>>>() else {
+        let Some(index) = self.complete.iter().map(Option::as_ref).collect::<Option<Vec<_>>>() else {
             return Vec::new();
         };
         let rows = &self.table.rows;
+        // Only a row that can match together with a row can hide it.
+        let mut partners: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
+        for &(a, b) in &pairs.pairs {
+            partners[a].push(b);
+            partners[b].push(a);
+        }
+        let keys: Vec<Vec<usize>> = rows.iter().map(|row| priority_key(self.table, row)).collect();
+        let mut work = MAX_MASK_WORK;
         let mut found = Vec::new();
         for (r, row) in rows.iter().enumerate() {
-            let rivals: Vec<usize> = match policy {
-                HitPolicy::First => (0..r).collect(),
-                _ => {
-                    let key = priority_key(self.table, row);
-                    (0..rows.len()).filter(|&o| priority_key(self.table, &rows[o]) < key).collect()
-                }
+            let mut rivals: Vec<usize> = match policy {
+                HitPolicy::First => partners[r].iter().copied().filter(|&o| o < r).collect(),
+                _ => partners[r].iter().copied().filter(|&o| keys[o] < keys[r]).collect(),
             };
-            let mut search = MaskSearch { index: &index, row: r, budget: SEARCH_BUDGET, maskers: Vec::new() };
+            rivals.sort_unstable();
+            let mut search =
+                MaskSearch { index: &index, row: r, budget: SEARCH_BUDGET, work: &mut work, maskers: Vec::new() };
             if !rivals.is_empty() && search.always_beaten(0, &rivals) == Some(true) && !search.maskers.is_empty() {
                 found.push(self.masked_warning(row, search.maskers));
+            }
+            if work == 0 {
+                let message = format!(
+                    "the search for rows that can never win stopped at row {} of table {:?}; later rows are not checked",
+                    row.number, self.table.name
+                );
+                found.push(self.warning(self.table.rows_span.clone(), message));
+                break;
             }
         }
         summarise(found, "masked rows")
@@ -477,10 +722,33 @@ impl Analysis<'_> {
     }
 }
 
+/// The number of row pairs whose hulls (see `overlapping_pairs`) meet:
+/// how many candidates a sweep over this column would compare.
+fn meeting_pairs(hulls: &[Option<Range<usize>>]) -> usize {
+    let mut starts: Vec<usize> = hulls.iter().flatten().map(|h| h.start).collect();
+    starts.sort_unstable();
+    hulls
+        .iter()
+        .flatten()
+        .map(|h| {
+            // Rows starting inside this hull, after this row's start.
+            let after = starts.partition_point(|&s| s <= h.start);
+            let inside = starts.partition_point(|&s| s < h.end);
+            inside.saturating_sub(after)
+        })
+        .sum()
+}
+
 /// The first [`MAX_REPORTED`] findings and one line counting the rest.
-fn summarise(mut found: Vec<Diagnostic>, what: &str) -> Vec<Diagnostic> {
-    if found.len() > MAX_REPORTED {
-        let rest = found.len() - MAX_REPORTED;
+fn summarise(found: Vec<Diagnostic>, what: &str) -> Vec<Diagnostic> {
+    let total = found.len();
+    summarise_counted(found, total, what)
+}
+
+/// [`summarise`] when only the first findings were built, out of `total`.
+fn summarise_counted(mut found: Vec<Diagnostic>, total: usize, what: &str) -> Vec<Diagnostic> {
+    if total > MAX_REPORTED && found.len() >= MAX_REPORTED {
+        let rest = total - MAX_REPORTED;
         found.truncate(MAX_REPORTED);
         let mut more = found[MAX_REPORTED - 1].clone();
         more.message = format!("… and {rest} more {what} not shown");
@@ -493,9 +761,11 @@ fn summarise(mut found: Vec<Diagnostic>, what: &str) -> Vec<Diagnostic> {
 
 /// Whether a row is beaten by a rival on every input it matches.
 struct MaskSearch<'a> {
-    index: &'a [ColumnIndex],
+    index: &'a [&'a ColumnIndex],
     row: usize,
     budget: usize,
+    /// Rival checks left for the whole table.
+    work: &'a mut usize,
     /// Rivals that beat the row somewhere.
     maskers: Vec<usize>,
 }
@@ -505,18 +775,42 @@ impl MaskSearch<'_> {
     /// `None`: budget exhausted, no claim.
     fn always_beaten(&mut self, col: usize, rivals: &[usize]) -> Option<bool> {
         let Some(ix) = self.index.get(col) else {
+            // A table without input columns: every rival beats the row.
             self.maskers.extend_from_slice(rivals);
             return Some(true);
         };
-        let row = self.row;
-        for accepts in ix.accepts.iter().filter(|acc| acc[row]) {
+        let own = &ix.accepted[self.row];
+        self.spend(rivals.len())?;
+        if col + 1 == self.index.len() {
+            // The last column: beaten everywhere when the rivals' cells
+            // together cover the row's.
+            let meeting: Vec<usize> = rivals.iter().copied().filter(|&o| intersect(own, &ix.accepted[o])).collect();
+            let covered = normalise(meeting.iter().flat_map(|&o| ix.accepted[o].iter().cloned()).collect());
+            let beaten = !intersect(own, &complement(&covered, ix.atoms.len()));
+            if beaten {
+                self.maskers.extend(meeting);
+            }
+            return Some(beaten);
+        }
+        for atom in own.iter().flat_map(Clone::clone) {
             self.budget = self.budget.checked_sub(1)?;
-            let left: Vec<usize> = rivals.iter().copied().filter(|&o| accepts[o]).collect();
+            self.spend(rivals.len())?;
+            let left: Vec<usize> = rivals.iter().copied().filter(|&o| ix.accepts(o, atom)).collect();
             if left.is_empty() || !self.always_beaten(col + 1, &left)? {
                 return Some(false);
             }
         }
         Some(true)
+    }
+
+    /// Take `n` rival checks from the table's work; `None` (and no work
+    /// left) when there are not that many.
+    fn spend(&mut self, n: usize) -> Option<()> {
+        match self.work.checked_sub(n) {
+            Some(left) => *self.work = left,
+            None => *self.work = 0,
+        }
+        (*self.work > 0).then_some(())
     }
 }
 
@@ -535,20 +829,51 @@ struct GapSearch<'a> {
 }
 
 impl GapSearch<'_> {
+    /// Look for gaps among `candidates`, the rows that accept the prefix,
+    /// from column `col` on. Each atom visited is a step of the budget.
     fn visit(&mut self, col: usize, candidates: &[usize]) {
         let Some(ix) = self.index.get(col) else {
             return;
         };
+        let n = ix.atoms.len();
+        if col + 1 == self.index.len() {
+            // The last column: the gaps are what no candidate's cell covers.
+            if self.budget < n {
+                self.budget = 0;
+                return;
+            }
+            self.budget -= n;
+            let covered = normalise(candidates.iter().flat_map(|&r| ix.accepted[r].iter().cloned()).collect());
+            self.record(ix, complement(&covered, n).into_iter().flatten().collect());
+            return;
+        }
+        // Sweep the atoms in order, keeping the candidates whose cells
+        // accept the current one (starts and ends of their ranges).
+        let mut events: Vec<(usize, bool, usize)> = candidates
+            .iter()
+            .flat_map(|&r| ix.accepted[r].iter().flat_map(move |range| [(range.start, true, r), (range.end, false, r)]))
+            .collect();
+        events.sort_unstable();
+        let mut active = BTreeSet::new();
+        let mut next = 0;
         let mut uncovered = Vec::new();
-        for (a, accepts) in ix.accepts.iter().enumerate() {
+        for a in 0..n {
             if self.budget == 0 {
                 return;
             }
             self.budget -= 1;
-            let left: Vec<usize> = candidates.iter().copied().filter(|&r| accepts[r]).collect();
-            if left.is_empty() {
+            while let Some(&(_, starts, r)) = events.get(next).filter(|e| e.0 <= a) {
+                if starts {
+                    active.insert(r);
+                } else {
+                    active.remove(&r);
+                }
+                next += 1;
+            }
+            if active.is_empty() {
                 uncovered.push(a);
             } else {
+                let left: Vec<usize> = active.iter().copied().collect();
                 self.prefix.push(a);
                 self.visit(col + 1, &left);
                 self.prefix.pop();
@@ -751,6 +1076,121 @@ rows = [
                 r#"no row covers group = ["youth"], municipality = "Espoo""#,
             ]
         );
+    }
+
+    /// 10,000 adjacent stretches, one made short (a gap) and one made to
+    /// start early (an overlap): every pair used to be compared.
+    #[test]
+    fn a_ten_thousand_row_table_is_analysed_whole() {
+        let rows: Vec<String> = (0..10_000)
+            .map(|r| {
+                let (low, high) = match r {
+                    3000 => (30_000, 30_005),
+                    7000 => (69_995, 70_010),
+                    _ => (10 * r, 10 * r + 10),
+                };
+                format!("[ \"[{low}..{high})\", \"{r}\" ]")
+            })
+            .collect();
+        let text = format!(
+            "[tables.big]\nhit_policy = \"unique\"\ninputs = [ {{ name = \"x\", from = \"age\", type = \"number\", values = [\"[0..100000)\"] }} ]\noutputs = [ {{ name = \"y\", type = \"number\" }} ]\nrows = [\n{}\n]\n",
+            rows.join(",\n")
+        );
+        assert_eq!(
+            messages(&text),
+            [
+                "hit policy unique, but rows 7000 and 7001 can both match, e.g. for x = 69995",
+                "no row covers x in [30005..30010)",
+            ]
+        );
+    }
+
+    /// 2,000 rows over four inputs, one row's age band widened into its
+    /// neighbour's.
+    #[test]
+    fn a_four_input_table_of_two_thousand_rows_is_analysed_whole() {
+        let outcomes = ["job_entry", "employed_6m", "education", "trial", "other"];
+        let groups = ["youth", "long_term", "immigrant", "disabled"];
+        let mut rows = Vec::new();
+        for o in outcomes {
+            for g in groups {
+                for band in 0..10 {
+                    for m in 0..10 {
+                        let wide = (o, g, band, m) == ("trial", "immigrant", 5, 3);
+                        let high = 24 + band * 4 + if wide { 2 } else { 0 };
+                        rows.push(format!("[ \"{o}\", \"{g}\", \"[{}..{high})\", \"m{m}\", \"1\" ]", 20 + band * 4));
+                    }
+                }
+            }
+        }
+        let quoted = |v: &[&str]| v.iter().map(|x| format!("\"{x}\"")).collect::<Vec<_>>().join(", ");
+        let munis: Vec<String> = (0..10).map(|m| format!("m{m}")).collect();
+        let munis: Vec<&str> = munis.iter().map(String::as_str).collect();
+        let text = format!(
+            r#"[tables.four]
+hit_policy = "unique"
+inputs = [
+  {{ name = "outcome", from = "outcome", type = "text", values = [{}] }},
+  {{ name = "group", from = "municipality", type = "text", values = [{}] }},
+  {{ name = "age", from = "age", type = "number", values = ["[20..60)"] }},
+  {{ name = "municipality", from = "municipality", type = "text", values = [{}] }},
+]
+outputs = [ {{ name = "y", type = "number" }} ]
+rows = [
+{}
+]
+"#,
+            quoted(&outcomes),
+            quoted(&groups),
+            quoted(&munis),
+            rows.join(",\n")
+        );
+        assert_eq!(
+            messages(&text),
+            [
+                r#"hit policy unique, but rows 1454 and 1464 can both match, e.g. for outcome = "trial", group = "immigrant", age = 44, municipality = "m3""#
+            ]
+        );
+    }
+
+    /// The located ranges of a cell are exactly the atoms it matches.
+    #[test]
+    fn located_atoms_agree_with_matching_each_atom() {
+        let cells = [
+            "< 25",
+            "<= 25",
+            "> 25",
+            ">= 25",
+            "25",
+            "!= 25",
+            "[18..24]",
+            "(18..24)",
+            "]18..24[",
+            "[18..24)",
+            "not(< 25)",
+            "< 18, > 24",
+            "not([18..24], 30)",
+            "-",
+            "17.5",
+            "> 100",
+        ];
+        let rows: Vec<String> = cells.iter().map(|c| format!("[ \"{c}\", \"t\", \"1\" ]")).collect();
+        let text = format!(
+            "[tables.t]\nhit_policy = \"collect\"\ninputs = [ {{ name = \"n\", from = \"age\", type = \"number\" }}, {{ name = \"t\", from = \"municipality\", type = \"text\" }} ]\noutputs = [ {{ name = \"y\", type = \"number\" }} ]\nrows = [\n{}, [ \"-\", \"not(t, u)\", \"1\" ], [ \"-\", \"u, v\", \"1\" ]\n]\n",
+            rows.join(",\n")
+        );
+        let t = table(&text);
+        for col in 0..2 {
+            for mode in [Mode::Complete, Mode::Plausible] {
+                let ix = ColumnIndex::new(&t, col, mode).unwrap();
+                for (r, row) in t.rows.iter().enumerate() {
+                    for (a, atom) in ix.atoms.iter().enumerate() {
+                        let cell = &row.conditions[col];
+                        assert_eq!(ix.accepts(r, a), cell.matches(&atom.example), "{cell} on {}", atom.example);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -30,7 +30,7 @@ use serde::Serialize;
 
 use super::{ColumnType, Value};
 use crate::calendar::parse_iso_date;
-use crate::money::parse_decimal;
+use crate::money::{parse_exact, DecimalError};
 
 /// The parsed content of one input cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -508,9 +508,13 @@ impl<'a> Parser<'a> {
     /// Interpret a bare literal by the column's type.
     fn bare(&self, atom: &str) -> Result<Value, String> {
         match self.ty {
-            ColumnType::Number => parse_decimal(atom)
-                .map(Value::Number)
-                .ok_or_else(|| format!("{atom:?} is not a number; write digits with a decimal point, e.g. 1200.50")),
+            ColumnType::Number => parse_exact(atom).map(Value::Number).map_err(|reason| match reason {
+                DecimalError::Syntax => {
+                    format!("{atom:?} is not a number; write digits with a decimal point, e.g. 1200.50")
+                }
+                // Exact or refused: a cell is never rounded to fit.
+                _ => format!("{atom:?} {reason}"),
+            }),
             ColumnType::Date => parse_iso_date(atom)
                 .map(Value::Date)
                 .ok_or_else(|| format!(r#"{atom:?} is not a date; write date("2026-01-01")"#)),
@@ -533,6 +537,7 @@ impl<'a> Parser<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::parse_decimal;
 
     fn num(s: &str) -> Value {
         Value::Number(parse_decimal(s).unwrap())

@@ -17,7 +17,7 @@ use serde::Serialize;
 use super::cell::compare;
 use super::{Aggregator, ColumnType, DecisionTable, HitPolicy, InputColumn, Row, Value};
 use crate::calendar::parse_iso_date;
-use crate::money::parse_decimal;
+use crate::money::{parse_exact, DecimalError};
 
 /// A hit-policy violation or bad input, for one evaluation. The caller
 /// adds which participant it was.
@@ -260,9 +260,10 @@ pub(super) fn parse_input(table: &DecisionTable, column: &str, text: &str) -> Re
         // A missing value, as FEEL writes it (JSON null arrives as "null").
         _ if text == "null" => Value::Null,
         ColumnType::Text => Value::Text(text.to_string()),
-        ColumnType::Number => parse_decimal(text)
-            .map(Value::Number)
-            .ok_or_else(|| format!("expected a number such as 23 or 1200.50, found {text:?}"))?,
+        ColumnType::Number => parse_exact(text).map(Value::Number).map_err(|reason| match reason {
+            DecimalError::Syntax => format!("expected a number such as 23 or 1200.50, found {text:?}"),
+            _ => format!("{text:?} {reason}"),
+        })?,
         ColumnType::Date => parse_iso_date(text)
             .map(Value::Date)
             .ok_or_else(|| format!("expected a date such as 2026-01-01, found {text:?}"))?,
@@ -283,7 +284,7 @@ mod tests {
     use crate::tables::test_support::table;
 
     fn num(s: &str) -> Value {
-        Value::Number(parse_decimal(s).unwrap())
+        Value::Number(crate::money::parse_decimal(s).unwrap())
     }
 
     fn inputs(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
