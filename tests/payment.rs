@@ -578,20 +578,22 @@ fn multipliers_combine_as_the_highest_or_as_a_product() {
 
 #[test]
 fn a_parameter_with_one_dated_version_is_in_force_only_from_its_date() {
-    let body = format!(
-        "[parameters]\nbonus_from = [{{ from = 2026-03-01, value = 1 }}]\n{}",
-        ONE_OUTCOME.replace(
-            "achieved_on = 'p.attr(\"a\")'",
-            "condition = 'params.bonus_from == 1'\nachieved_on = 'p.attr(\"a\")'"
-        )
+    let parameter = "[parameters]\nbonus_from = [{ from = 2026-03-01, value = 1 }]\n";
+    let outcome = ONE_OUTCOME.replace(
+        "achieved_on = 'p.attr(\"a\")'",
+        "condition = 'params.bonus_from == 1'\nachieved_on = 'p.attr(\"a\")'",
     );
+    // A contract admitting starts before the parameter exists does not load.
+    let text = format!("{HEAD}{parameter}{outcome}");
+    let err = contract::parse(Path::new("test.toml"), &text).unwrap_err();
+    assert!(err.0.iter().any(|d| d.message.contains("bonus_from")), "{:#?}", err.0);
+    // Admitting only starts from its date, it is in force for every eligible participant.
+    let body = format!("[eligibility]\nservice_start = {{ from = 2026-03-01 }}\n{parameter}{outcome}");
     let mut later = person("P-2", Some("2026-04-01"), None);
     later.service.start = d("2026-03-02");
-    let s = ok(&body, vec![later], "2026-12-31");
+    let s = ok(&body, vec![later, person("P-1", Some("2026-04-01"), None)], "2026-12-31");
     assert_eq!(lines(&s), [row("P-2", "job", 1, "1000.00", "0.00")]);
-    // Started before the parameter existed: the rule cannot read it.
-    let err = calculate(&body, vec![person("P-1", Some("2026-04-01"), None)], "2026-12-31").unwrap_err();
-    assert!(err.to_string().contains("bonus_from"), "{err}");
+    assert_eq!(s.ineligible.len(), 1, "P-1 started before 2026-03-01");
 }
 
 /// `ONE_OUTCOME` priced at `tariff`, with one multiplier per factor, all

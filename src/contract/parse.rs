@@ -1041,13 +1041,13 @@ fn resolve_table_refs(r: &mut Reader, c: &mut Contract) {
 
 /// Rules read a parameter on the participant's service start, so a
 /// parameter with dated versions must cover every start date the contract
-/// admits: from the earlier of `valid.from` and the eligibility's
-/// `service_start.from` (any date when the eligibility sets no
-/// `service_start`) to its `service_start.to` (open-ended when not set),
-/// without holes. Otherwise an eligible participant stops the run.
+/// admits: the eligibility's `service_start` range (any date when it is not
+/// set), without holes. Otherwise an eligible participant stops the run. A
+/// start outside that range is refused before any rule runs, so those days
+/// need no version.
 fn check_parameter_dates(r: &mut Reader, root: Table, c: &Contract) {
     let starts = c.eligibility.service_start;
-    let from = starts.map_or(NaiveDate::MIN, |s| s.from.min(c.valid.from));
+    let from = starts.map_or(NaiveDate::MIN, |s| s.from);
     let to = starts.and_then(|s| s.to);
     let Some(DeValue::Table(section)) = root.get("parameters").map(|v| v.get_ref()) else { return };
     for (name, timeline) in &c.parameters {
