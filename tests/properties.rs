@@ -67,7 +67,11 @@ fn money(cents: i64) -> String {
 enum JobTariff {
     Fixed(i64),
     /// Two dated versions; with `gap`, nothing is in force in July 2026.
-    Dated { first: i64, second: i64, gap: bool },
+    Dated {
+        first: i64,
+        second: i64,
+        gap: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -332,8 +336,9 @@ fn fixed_fee() -> impl Strategy<Value = FixedFee> {
 }
 
 fn qualification() -> impl Strategy<Value = Qualification> {
-    (proptest::option::of(tariff()), (tariff(), tariff()), proptest::option::of(tariff()), any::<bool>())
-        .prop_map(|(tariff, table, cap_total, not_immigrants)| Qualification { tariff, table, cap_total, not_immigrants })
+    (proptest::option::of(tariff()), (tariff(), tariff()), proptest::option::of(tariff()), any::<bool>()).prop_map(
+        |(tariff, table, cap_total, not_immigrants)| Qualification { tariff, table, cap_total, not_immigrants },
+    )
 }
 
 fn multiplier() -> impl Strategy<Value = Multiplier> {
@@ -493,10 +498,7 @@ fn person() -> impl Strategy<Value = Person> {
                 end: length.map(|l| start + Days::new(l)),
                 completed,
                 spells,
-                earnings: earnings
-                    .into_iter()
-                    .map(|(m, cents)| (ymd((2025, 10, 1)) + Months::new(m), cents))
-                    .collect(),
+                earnings: earnings.into_iter().map(|(m, cents)| (ymd((2025, 10, 1)) + Months::new(m), cents)).collect(),
                 events: events.into_iter().map(|(kind, d)| (kind, start - Days::new(30) + Days::new(d))).collect(),
             },
         )
@@ -714,9 +716,12 @@ impl Dialect {
                 ]);
             }
         }
-        for (name, text) in
-            [("participants.csv", participants), ("spells.csv", spells), ("earnings.csv", earnings), ("events.csv", events)]
-        {
+        for (name, text) in [
+            ("participants.csv", participants),
+            ("spells.csv", spells),
+            ("earnings.csv", earnings),
+            ("events.csv", events),
+        ] {
             std::fs::write(dir.join(name), text).expect("writing a CSV table");
         }
     }
@@ -782,7 +787,8 @@ impl Case {
         let ev = Evaluator::new(&self.contract).unwrap_or_else(|d| panic!("{:#?}", d.0));
         let reader = records::open(records).map_err(|d| format!("{d:?}"))?;
         let inputs = payment::fingerprint(&self.contract, records).map_err(|e| e.to_string())?;
-        payment::calculate(&self.contract, &ev, reader, inputs, Request { as_of, period }).map_err(|e| format!("{e:#?}"))
+        payment::calculate(&self.contract, &ev, reader, inputs, Request { as_of, period })
+            .map_err(|e| format!("{e:#?}"))
     }
 }
 
@@ -911,7 +917,11 @@ fn eligible_participants_are_accounted_for(s: &Statement, terms: &Terms, people:
     covered.extend(s.unpaid.iter().map(|u| (&*u.participant, &*u.item)));
     for p in &eligible {
         for item in terms.items() {
-            assert!(covered.contains(&(p.id.as_str(), item)), "eligible {} has neither a line nor a reason for {item}", p.id);
+            assert!(
+                covered.contains(&(p.id.as_str(), item)),
+                "eligible {} has neither a line nor a reason for {item}",
+                p.id
+            );
         }
     }
     let eligible_ids: BTreeSet<&str> = eligible.iter().map(|p| p.id.as_str()).collect();

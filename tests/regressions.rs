@@ -137,3 +137,35 @@ fn an_id_with_trailing_white_space_reads_the_same_in_json_lines_and_csv() {
     let from_csv = calculate(&scratch, &scratch.0.join("csv"));
     assert_eq!(outcome(&from_jsonl), outcome(&from_csv), "JSON Lines and CSV read `P-2<tab>` differently");
 }
+
+// Issue 6, defect 3 (the `rule` fuzz target stops on its seed
+// `sort-comparator-loop.rhai`): each comparator call of `sort` started its
+// own operation count, so an endless comparator over 10,000 items ran for
+// minutes. A rule must stop within its limits with an error naming it. The
+// run is watched from another thread so that, unfixed, this test fails
+// after 20 s instead of hanging the suite.
+#[test]
+fn an_endless_sort_comparator_stops_at_the_operation_limit() {
+    let rule = "let a = []; for i in 0..10000 { a.push(i); } a.sort(|x, y| loop {}); ()";
+    let text = format!(
+        "{CONTRACT}\n[[outcome]]\nid = \"job\"\nname = {{ fi = \"Työ\", en = \"Job\" }}\nachieved_on = '{rule}'\ntariff = \"1000.00\"\n"
+    );
+    let scratch = Scratch::new("sort");
+    let records = scratch.write("records.jsonl", "{\"id\":\"P-1\",\"service\":{\"start\":\"2026-02-01\"}}\n");
+    let contract_path = scratch.write("contract.toml", &text);
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let c = contract::load(&contract_path).unwrap_or_else(|d| panic!("{:?}", d.0));
+        let ev = Evaluator::new(&c).unwrap_or_else(|d| panic!("{:?}", d.0));
+        let reader = tulos::records::open(&records).unwrap_or_else(|d| panic!("{d:?}"));
+        let inputs = payment::fingerprint(&c, &records).expect("records readable");
+        let as_of = NaiveDate::from_ymd_opt(2026, 12, 31).expect("a date");
+        let result = payment::calculate(&c, &ev, reader, inputs, Request { as_of, period: None });
+        let _ = done.send(result.map(|s| s.lines.len()).map_err(|e| e.to_string()));
+    });
+    match finished.recv_timeout(std::time::Duration::from_secs(20)) {
+        Ok(Err(message)) => assert!(message.contains("job"), "the error names the rule: {message}"),
+        Ok(Ok(lines)) => panic!("the endless comparator returned normally ({lines} lines)"),
+        Err(_) => panic!("the endless comparator was still running after 20 s"),
+    }
+}
