@@ -604,7 +604,7 @@ impl Dialect {
 
     fn month(self, d: NaiveDate) -> String {
         match self {
-            Dialect::Finnish if d.month() % 2 == 0 => format!("{}.{}", d.month(), d.year()),
+            Dialect::Finnish if d.month().is_multiple_of(2) => format!("{}.{}", d.month(), d.year()),
             _ => format!("{}-{:02}", d.year(), d.month()),
         }
     }
@@ -618,7 +618,7 @@ impl Dialect {
                 let (whole, fraction) = rest.split_once('.').map_or((rest, None), |(w, f)| (w, Some(f)));
                 let mut grouped = String::new();
                 for (n, c) in whole.chars().enumerate() {
-                    if n > 0 && (whole.len() - n) % 3 == 0 {
+                    if n > 0 && (whole.len() - n).is_multiple_of(3) {
                         grouped.push(' ');
                     }
                     grouped.push(c);
