@@ -56,6 +56,11 @@ for target in "${targets[@]}"; do
     fi
 done
 
+# The targets' scratch folders (/dev/shm/tulos-fuzz-PID) of runs that ended.
+for dir in /dev/shm/tulos-fuzz-* "${TMPDIR:-/tmp}"/tulos-fuzz-*; do
+    if [ -d "$dir" ] && ! kill -0 "${dir##*-}" 2>/dev/null; then rm -rf "$dir"; fi
+done
+
 if [ "${#failed[@]}" -gt 0 ]; then
     echo "failed: ${failed[*]}" >&2
     exit 1
