@@ -156,6 +156,7 @@
 #![allow(clippy::result_large_err)]
 
 mod api;
+mod arrays;
 mod context;
 mod dates;
 mod engine;

@@ -673,3 +673,109 @@ fn engine_and_rules_are_shared_across_threads() {
         assert_eq!(got, expected);
     });
 }
+
+// ---- hostile rules (issue 6) -------------------------------------------
+
+/// `rule` must fail with an error that names the rule and the participant
+/// and whose message contains `expected`.
+fn assert_stopped(h: &Harness, rule: &str, expected: &str) {
+    let e = h.error(rule);
+    assert_eq!(e.rule, "outcome `t`, achieved_on", "{rule}");
+    assert_eq!(e.participant, "P-1", "{rule}");
+    assert!(e.message.contains(expected), "{rule}\n  gave: {e}");
+}
+
+/// A 10,000-item array, built in one operation.
+const BIG: &str = "let a = []; a.pad(10000, 1);";
+
+#[test]
+fn an_endless_comparer_stops_within_the_budget() {
+    let h = Harness::new(record(), "2026-08-31");
+    for rule in [
+        format!("{BIG} a.sort(|x, y| {{ loop {{}} }}); true"),
+        format!("{BIG} a.sort_by(|x, y| {{ loop {{}} }}); true"),
+        format!("{BIG} let b = a.order(|x, y| {{ loop {{}} }}); true"),
+        format!("{BIG} a.dedup(|x, y| {{ loop {{}} }}); true"),
+        // Each comparer call is cheap, but there are too many of them.
+        format!("{BIG} a.sort(|x, y| {{ let i = 0; while i < 100 {{ i += 1; }} 0 }}); true"),
+    ] {
+        assert_stopped(&h, &rule, "operation limit exceeded");
+    }
+}
+
+#[test]
+fn nested_callbacks_share_one_operation_budget() {
+    let h = Harness::new(record(), "2026-08-31");
+    for rule in [
+        // The issue's reproduction: ran for over 90 s.
+        "let a = [3, 1, 2]; let b = [2, 1];\n\
+         a.sort(|x, y| { let c = b; c.sort(|u, v| { loop {} }); 0 }); true"
+            .to_string(),
+        // Every level alone stays under rhai's per-call limit.
+        format!(
+            "{BIG} a.map(|x| {{ let i = 0; while i < 1000 {{ i += 1; }} x }}).len()"
+        ),
+        format!("{BIG} a.filter(|x| {{ [1, 2, 3].map(|y| {{ let i = 0; while i < 100 {{ i += 1; }} y }}); true }}).len()"),
+        format!("{BIG} a.reduce(|s, x| {{ let i = 0; while i < 100 {{ i += 1; }} s + x }}, 0)"),
+        format!("{BIG} a.all(|x| {{ let i = 0; while i < 100 {{ i += 1; }} true }})"),
+    ] {
+        assert_stopped(&h, &rule, "operation limit exceeded");
+    }
+}
+
+#[test]
+fn an_error_inside_a_comparer_stops_the_rule() {
+    let h = Harness::new(record(), "2026-08-31");
+    // A missing-value comparison inside a comparer.
+    assert_stopped(&h, "let a = [p.service_end, ()]; a.sort(|x, y| if x < y { -1 } else { 1 }); a.len()", "missing");
+    assert_stopped(&h, "let a = [1, 2]; a.sort(|x, y| if x < () { -1 } else { 1 }); a.len()", "cannot compare");
+    assert_stopped(&h, r#"let a = [1, 2]; a.sort(|x, y| throw "boom"); a.len()"#, "boom");
+    assert_stopped(&h, r#"let a = [1, 2]; let b = a.order_by(|x, y| throw "boom"); b.len()"#, "boom");
+    assert_stopped(&h, r#"let a = [1, 1, 2]; a.dedup(|x, y| throw "boom"); a.len()"#, "boom");
+    assert_stopped(&h, "let a = [1, 1, 2]; a.dedup(|x, y| x / 0 == y); a.len()", "Division by zero");
+    assert_stopped(&h, "let a = [p.service_start, 1]; a.dedup(); a.len()", "cannot compare");
+    assert_stopped(&h, r#"fn cmp(x, y) { throw "boom" } let a = [1, 2]; a.sort("cmp"); a.len()"#, "boom");
+    assert_stopped(&h, r#"fn same(x, y) { throw "boom" } let a = [1, 2]; a.dedup("same"); a.len()"#, "boom");
+    assert_stopped(&h, r#"let a = [1, 2]; a.sort(|x, y| "later"); a.len()"#, "must return an integer");
+    let e = h.error(r#"let a = [1, 2]; a.sort(|x, y| throw "boom"); a.len()"#);
+    assert!(e.message.contains("in a closure called at contracts/x.toml:12:"), "{e}");
+}
+
+#[test]
+fn sort_order_and_dedup_still_work() {
+    let h = Harness::new(record(), "2026-08-31");
+    h.assert_true("let a = [3, 1, 2]; a.sort(|x, y| x - y); a == [1, 2, 3]");
+    h.assert_true("let a = [3, 1, 2]; a.sort_by(|x, y| x > y); a == [3, 2, 1]");
+    h.assert_true("let a = [3, 1, 2]; a.order(|x, y| y - x) == [3, 2, 1] && a == [3, 1, 2]");
+    h.assert_true("let a = [3, 1, 2]; a.sort(); a == [1, 2, 3]");
+    // Stable: equal keys keep their order.
+    h.assert_true(r#"let a = [[1, "a"], [0, "b"], [1, "c"]]; a.sort(|x, y| x[0] - y[0]); a[1][1] == "a" && a[2][1] == "c""#);
+    h.assert_true("let a = [1, 1, 2, 2, 1]; a.dedup(); a == [1, 2, 1]");
+    h.assert_true(r#"let a = [1, "1", "1"]; a.dedup(); a == [1, "1"]"#);
+    h.assert_true("let a = [1, 2, 3, 1]; a.dedup(|x, y| x < y); a == [1, 1]");
+    h.assert_true(r#"let a = [p.service_start, p.service_start.add_days(1)]; a.sort(|x, y| if x < y { -1 } else { 1 }); a[0] == p.service_start"#);
+}
+
+#[test]
+fn recursion_through_function_pointers_and_closures_is_stopped() {
+    let h = Harness::new(record(), "2026-08-31");
+    assert_stopped(&h, r#"fn f(x) { Fn("f").call(x) } f(1)"#, "call depth limit exceeded");
+    assert_stopped(&h, "let f = 0; f = |x| f.call(x); f.call(1)", "a closure called itself");
+    assert_stopped(&h, "fn f(x) { [1, 2].sort(|a, b| f(x)); 0 } f(1)", "call depth limit exceeded");
+    assert_stopped(&h, "let f = 0; f = |x| { [1, 2].map(|y| f.call(y)) }; f.call(1)", "limit exceeded");
+}
+
+#[test]
+fn growth_inside_callbacks_is_bounded() {
+    let h = Harness::new(record(), "2026-08-31");
+    assert_stopped(&h, r#"let s = "x"; [1, 2].sort(|a, b| { loop { s += s; } }); 0"#, "size limit exceeded");
+    assert_stopped(&h, "[1, 2].map(|x| { let a = []; a.pad(100000, 0); a }).len()", "size limit exceeded");
+    assert_stopped(&h, r#"let a = []; a.pad(10000, "x"); a.map(|x| { x.pad(10000, "y"); x }).len()"#, "limit exceeded");
+}
+
+#[test]
+fn try_catch_cannot_hide_an_error() {
+    let h = Harness::new(record(), "2026-08-31");
+    let d = h.compile("try { p.service_end < () } catch { false }").unwrap_err();
+    assert!(d.message.contains("`try … catch` is not available"), "{d}");
+}
