@@ -209,7 +209,7 @@ fn register_spells(engine: &mut Engine) {
             },
         )
         .register_fn("hours_on", |_: Participant, kind: ImmutableString, on: Date| {
-            read(|| format!("p.hours_on({kind:?}, {on})"), |v| Ok(v.hours_on(&kind, on.0)))
+            read(|| format!("p.hours_on({kind:?}, {on})"), |v| v.hours_on(&kind, on.0))
         });
 }
 
@@ -257,10 +257,10 @@ fn register_measures_and_feedback(engine: &mut Engine) {
             read(|| format!("p.measure_last({ins:?}, {dim:?})"), |v| Ok(opt(v.measure_last(&ins, &dim))))
         })
         .register_fn("measure_change", |_: Participant, ins: ImmutableString, dim: ImmutableString| {
-            read(|| format!("p.measure_change({ins:?}, {dim:?})"), |v| Ok(opt(v.measure_change(&ins, &dim))))
+            read(|| format!("p.measure_change({ins:?}, {dim:?})"), |v| v.measure_change(&ins, &dim).map(opt))
         })
         .register_fn("measure_change_sum", |_: Participant, ins: ImmutableString| {
-            read(|| format!("p.measure_change_sum({ins:?})"), |v| Ok(opt(v.measure_change_sum(&ins))))
+            read(|| format!("p.measure_change_sum({ins:?})"), |v| v.measure_change_sum(&ins).map(opt))
         })
         .register_fn("measure_last_date", |_: Participant, ins: ImmutableString| {
             read(|| format!("p.measure_last_date({ins:?})"), |v| Ok(date_or_unit(v.measure_last_date(&ins))))

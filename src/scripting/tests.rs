@@ -779,3 +779,68 @@ fn try_catch_cannot_hide_an_error() {
     let d = h.compile("try { p.service_end < () } catch { false }").unwrap_err();
     assert!(d.message.contains("`try … catch` is not available"), "{d}");
 }
+
+#[test]
+fn overflow_is_a_rule_error_never_a_panic() {
+    let max = Decimal::MAX;
+    let mut r = record();
+    r.earnings = vec![
+        Earning { month: d("2026-05-01"), amount: max },
+        Earning { month: d("2026-06-01"), amount: max },
+        Earning { month: d("2026-06-01"), amount: max },
+    ];
+    let mut scored = measure("2026-03-01", &[("work", "1"), ("health", "1")]);
+    scored.scores.insert("work".into(), Decimal::MIN);
+    let mut top = measure("2026-06-01", &[("work", "1"), ("health", "1")]);
+    top.scores.insert("work".into(), max);
+    top.scores.insert("health".into(), max);
+    r.measures = vec![scored, top];
+    let mut long = spell("employment", "2026-02-01", None);
+    long.hours_per_week = Some(max);
+    let mut long2 = spell("employment", "2026-02-01", None);
+    long2.hours_per_week = Some(max);
+    r.spells = vec![long, long2];
+    let h = Harness::new(r, "2026-08-31");
+    for rule in [
+        r#"p.earnings_sum(date("2026-01-01"), date("2026-12-31"))"#,
+        r#"p.earnings_threshold_date(date("2026-01-01"), date("2026-12-31"), dec("79228162514264337593543950335"))"#,
+        r#"p.measure_change("change_meter", "work")"#,
+        r#"p.measure_change_sum("change_meter")"#,
+        r#"p.hours_on("employment", date("2026-03-01"))"#,
+        r#"dec("999999999999999") * dec("999999999999999") * dec("999999999999999")"#,
+        r#"dec("999999999999999") * 999999999999999 * 999999999999999"#,
+        r#"9223372036854775807 * dec("999999999999999") * 999999999999999"#,
+        r#"dec("999999999999999") / dec("0.0000000000000000000000001")"#,
+        r#"dec("999999999999999") % 0"#,
+        r#"dec("999999999999999") ** 9"#,
+        r#"dec("999999999999999") - (-dec("999999999999999")) * dec("999999999999999") * dec("999999999999999")"#,
+        "9223372036854775807 + 1",
+        "(-9223372036854775807 - 1) / -1",
+        "(-9223372036854775807 - 1) % -1",
+        "abs(-9223372036854775807 - 1)",
+        "-(-9223372036854775807 - 1)",
+        "2 ** 64",
+        "dec(9223372036854775807) * dec(9223372036854775807) * dec(9223372036854775807) * 10",
+        r#"date("2026-01-31").add_months(9223372036854775807)"#,
+        r#"date("2026-01-31").add_months(-9223372036854775807 - 1)"#,
+        r#"date("2026-01-31").add_days(9223372036854775807)"#,
+        r#"date("2026-01-31").add_days(-9223372036854775807 - 1)"#,
+        r#"date("9999-12-31").add_days(95000000).month_end()"#,
+        r#"date("9999-12-31").add_days(95000000).add_months(1)"#,
+        r#"p.age_on(date("9999-12-31").add_days(95000000))"#,
+        r#"p.service_start.add_months(p.days_in("employment", date("2026-01-01"), date("2026-12-31")) * 9223372036854775807)"#,
+    ] {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h.try_eval(rule)));
+        match outcome {
+            Err(_) => panic!("{rule} panicked"),
+            Ok(Ok(v)) => panic!("{rule} should fail, gave {v:?}"),
+            Ok(Err(e)) => assert_eq!(e.participant, "P-1", "{rule}: {e}"),
+        }
+    }    // Huge counts that fit are answers, not errors.
+    assert_eq!(
+        h.eval(r#"p.nth_day_in("employment", date("2026-02-01"), date("2026-03-01"), 9223372036854775807)"#),
+        RuleValue::Nothing
+    );
+    let milestones = r#"p.continuous_milestones("employment", date("2026-02-01"), 9223372036854775807, 9223372036854775807)"#;
+    assert_eq!(h.eval(milestones), RuleValue::Dates(vec![]));
+}
