@@ -354,4 +354,22 @@ fn register_missing_number_comparisons(engine: &mut Engine) {
         )*};
     }
     refuse!(<, <=, >, >=);
+    register_text_number_comparisons(engine);
+}
+
+/// Ordering text against a number is an error, not `false`: an attribute
+/// read as text (`"20"`) must not silently fail `>= 18`.
+fn register_text_number_comparisons(engine: &mut Engine) {
+    fn text(op: &str) -> Box<EvalAltResult> {
+        format!("cannot compare a string with a number using `{op}` — convert the string first, e.g. `dec(x) {op} 18`").into()
+    }
+    macro_rules! refuse {
+        ($($op:tt),*) => {$(
+            engine.register_fn(stringify!($op), |_: ImmutableString, _: INT| -> Result<bool, Box<EvalAltResult>> { Err(text(stringify!($op))) });
+            engine.register_fn(stringify!($op), |_: INT, _: ImmutableString| -> Result<bool, Box<EvalAltResult>> { Err(text(stringify!($op))) });
+            engine.register_fn(stringify!($op), |_: ImmutableString, _: Decimal| -> Result<bool, Box<EvalAltResult>> { Err(text(stringify!($op))) });
+            engine.register_fn(stringify!($op), |_: Decimal, _: ImmutableString| -> Result<bool, Box<EvalAltResult>> { Err(text(stringify!($op))) });
+        )*};
+    }
+    refuse!(<, <=, >, >=);
 }

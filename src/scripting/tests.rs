@@ -186,6 +186,18 @@ fn misspelt_names_in_a_library_are_found_at_their_line() {
 }
 
 #[test]
+fn ordering_text_against_a_number_is_an_error() {
+    let mut r = record();
+    r.attributes.insert("hours".into(), AttributeValue::Text("20".into(), Dialect::Standard));
+    let h = Harness::new(r, "2026-08-31");
+    for rule in [r#"p.attr("hours") >= 18"#, r#"18 < p.attr("hours")"#, r#"p.attr("hours") > dec("1.5")"#] {
+        let e = h.error(rule);
+        assert!(e.message.contains("cannot compare a string with a number"), "{rule}: {e}");
+    }
+    h.assert_true(r#"dec(p.attr("hours")) >= 18 && "b" > "a""#);
+}
+
+#[test]
 fn ordering_a_number_against_a_missing_value_is_an_error() {
     let h = Harness::new(record(), "2026-12-31");
     let e = h.error("p.satisfaction_last() >= 4");
@@ -762,7 +774,7 @@ fn recursion_through_function_pointers_and_closures_is_stopped() {
     assert_stopped(&h, r#"fn f(x) { Fn("f").call(x) } f(1)"#, "call depth limit exceeded");
     assert_stopped(&h, "let f = 0; f = |x| f.call(x); f.call(1)", "a closure called itself");
     assert_stopped(&h, "fn f(x) { [1, 2].sort(|a, b| f(x)); 0 } f(1)", "call depth limit exceeded");
-    assert_stopped(&h, "let f = 0; f = |x| { [1, 2].map(|y| f.call(y)) }; f.call(1)", "limit exceeded");
+    assert_stopped(&h, "let f = 0; f = |x| { [1, 2].map(|y| f.call(y)) }; f.call(1)", "called itself");
 }
 
 #[test]
@@ -843,4 +855,32 @@ fn overflow_is_a_rule_error_never_a_panic() {
     );
     let milestones = r#"p.continuous_milestones("employment", date("2026-02-01"), 9223372036854775807, 9223372036854775807)"#;
     assert_eq!(h.eval(milestones), RuleValue::Dates(vec![]));
+}
+
+#[test]
+fn rule_errors_and_traces_never_echo_an_identity_code() {
+    const CODE: &str = "131052-308T";
+    let mut r = record();
+    r.attributes.insert("note".into(), AttributeValue::Text(format!("ref {CODE}"), Dialect::Standard));
+    let mut h = Harness::new(r, "2026-08-31");
+    h.params.insert(format!("p_{CODE}"), ParamValue::Integer(1));
+    for rule in [
+        r#"date(p.attr("note"))"#.to_string(),
+        r#"dec(p.attr("note"))"#.to_string(),
+        r#"throw p.attr("note")"#.to_string(),
+        r#"p.has_event(p.attr("note"), as_of, p.service_start)"#.to_string(),
+        r#"params[p.attr("note")]"#.to_string(),
+        r#"let a = [p.attr("note"), 1]; a.sort(|x, y| throw `${x}${y}`); 0"#.to_string(),
+        format!(r#"date("{CODE}")"#),
+        format!(r#"fn f(x) {{ date(x) }} f("{CODE}")"#),
+    ] {
+        let e = h.error(&rule);
+        assert!(!e.to_string().contains(CODE), "{rule}: {e}");
+        assert!(e.to_string().contains(crate::records::hetu::MASK), "{rule}: {e}");
+    }
+    let rule = h.compile(r#"p.attr("note") != ()"#).unwrap();
+    let (_, trace) = rule.eval_traced(&h.engine, &h.cx());
+    assert_eq!(trace, [format!("p.attr(\"note\") = \"ref {}\"", crate::records::hetu::MASK)]);
+    let d = h.compile(&format!(r#"let x = "{CODE}"; x +"#)).unwrap_err();
+    assert!(!d.to_string().contains(CODE), "{d}");
 }
