@@ -783,6 +783,24 @@ fn growth_inside_callbacks_is_bounded() {
     assert_stopped(&h, r#"let s = "x"; [1, 2].sort(|a, b| { loop { s += s; } }); 0"#, "size limit exceeded");
     assert_stopped(&h, "[1, 2].map(|x| { let a = []; a.pad(100000, 0); a }).len()", "size limit exceeded");
     assert_stopped(&h, r#"let a = []; a.pad(10000, "x"); a.map(|x| { x.pad(10000, "y"); x }).len()"#, "limit exceeded");
+    // Each result is small enough alone; together they would be 10^8
+    // values (1.6 GB) before rhai checked the collection.
+    assert_stopped(&h, &format!("{BIG} let c = a; a.map(|x| c).len()"), "size limit exceeded");
+    assert_stopped(&h, &format!("{BIG} let c = a; a.zip(a, |x, y| c).len()"), "size limit exceeded");
+    assert_stopped(&h, &format!("{BIG} let c = a; let m = #{{x: 1, y: 2}}; m.map(|v| c).len()"), "size limit exceeded");
+    assert_stopped(&h, &format!("{BIG} let c = a; a.reduce(|s, x| {{ s.push(c); s }}, []).len()"), "size limit exceeded");
+}
+
+#[test]
+fn map_and_zip_still_work() {
+    let h = Harness::new(record(), "2026-08-31");
+    h.assert_true("[1, 2, 3].map(|x| x * 2) == [2, 4, 6]");
+    h.assert_true("[1, 2, 3].map(|x, i| x + i) == [1, 3, 5]");
+    h.assert_true("[1, 2, 3].map(|| this + 1) == [2, 3, 4]");
+    h.assert_true(r#"fn twice(x) { x * 2 } [1, 2].map("twice") == [2, 4]"#);
+    h.assert_true("[1, 2, 3].zip([10, 20], |x, y| x + y) == [11, 22]");
+    h.assert_true("[1, 2].zip([10, 20], |x, y, i| x + y + i) == [11, 23]");
+    h.assert_true("let m = #{a: 1, b: 2}.map(|k, v| v * 10); m.a == 10 && m.b == 20");
 }
 
 #[test]
@@ -884,3 +902,4 @@ fn rule_errors_and_traces_never_echo_an_identity_code() {
     let d = h.compile(&format!(r#"let x = "{CODE}"; x +"#)).unwrap_err();
     assert!(!d.to_string().contains(CODE), "{d}");
 }
+
