@@ -40,8 +40,10 @@
 //!   not achieved; `"employed_3m" in achieved`. Read-only.
 //! - `params` — the contract's parameters: `params.min_hours`,
 //!   `params["min_hours"]`, `"min_hours" in params`; values are Decimal,
-//!   integer, string, `Date` or bool. Reading an undeclared parameter is an
-//!   error. Read-only.
+//!   integer, string, `Date` or bool, those in force on the participant's
+//!   service start. Reading an undeclared parameter is an error (with a
+//!   suggestion), and so is reading one that has no version in force on
+//!   that date (listing its versions). Read-only.
 //!
 //! ## Dates
 //! - `date("2026-01-31")` — a `Date` from strict ISO `YYYY-MM-DD`.
@@ -240,6 +242,23 @@ pub enum ParamValue {
     Text(String),
     Date(NaiveDate),
     Bool(bool),
+    /// A declared parameter none of whose dated versions is in force on
+    /// `on`, the date the parameters were taken for. Reading it is an error
+    /// that lists `versions`, so the officer sees which dates are covered
+    /// (instead of "unknown parameter" for a name the contract declares);
+    /// `"name" in params` is false.
+    NotInForce { on: NaiveDate, versions: Vec<ParamVersion> },
+}
+
+/// One dated version of a parameter, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamVersion {
+    pub from: NaiveDate,
+    /// Last day in force; `None`: open-ended.
+    pub to: Option<NaiveDate>,
+    /// The contract clause the value comes from.
+    pub clause: Option<String>,
+    pub value: ParamValue,
 }
 
 /// What a rule evaluated to.

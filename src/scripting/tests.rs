@@ -903,3 +903,43 @@ fn rule_errors_and_traces_never_echo_an_identity_code() {
     assert!(!d.to_string().contains(CODE), "{d}");
 }
 
+
+#[test]
+fn a_parameter_without_a_version_in_force_lists_its_versions() {
+    let mut h = Harness::new(record(), "2026-08-31");
+    let version = |from: &str, to: Option<&str>, clause: Option<&str>, months: i64| ParamVersion {
+        from: d(from),
+        to: to.map(d),
+        clause: clause.map(Into::into),
+        value: ParamValue::Integer(months),
+    };
+    h.params.insert(
+        "follow_up_months".into(),
+        ParamValue::NotInForce {
+            on: d("2026-01-12"),
+            versions: vec![
+                version("2026-02-01", Some("2026-08-31"), Some("§ 5"), 12),
+                version("2026-09-01", None, Some("Muutos 2 § 1"), 9),
+            ],
+        },
+    );
+    h.params.insert("min_hours".into(), ParamValue::Decimal(dec("18.5")));
+    let e = h.error("p.service_start.add_months(params.follow_up_months)");
+    assert_eq!(
+        e.message,
+        "parameter `follow_up_months` has no version in force on 2026-01-12 (the participant's service start, \
+         whose parameters rules see); its versions: from 2026-02-01 to 2026-08-31 (§ 5): 12; \
+         from 2026-09-01 (Muutos 2 § 1): 9 — add a version that covers this date to the contract's [parameters]"
+    );
+    h.assert_true(r#"!("follow_up_months" in params) && "min_hours" in params"#);
+    // A name the contract really does not declare.
+    let e = h.error("params.follow_up_month");
+    assert_eq!(
+        e.message,
+        "unknown parameter `follow_up_month`; the contract declares: follow_up_months, min_hours \
+         — did you mean `follow_up_months`?"
+    );
+    h.params.clear();
+    let e = h.error("params.min_hours");
+    assert!(e.message.contains("the contract declares no parameters"), "{e}");
+}
