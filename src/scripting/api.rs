@@ -318,7 +318,8 @@ fn not_in_force(name: &str, declared: &ParamValue, service_start: NaiveDate) -> 
     let ParamValue::NotInForce { on, versions } = declared else {
         return format!("parameter `{name}` has no value");
     };
-    let which = if *on == service_start { " (the participant's service start, whose parameters rules see)" } else { "" };
+    let which =
+        if *on == service_start { " (the participant's service start, whose parameters rules see)" } else { "" };
     let listed: Vec<String> = versions.iter().map(describe_version).collect();
     format!(
         "parameter `{name}` has no version in force on {on}{which}; its versions: {} — \
@@ -402,7 +403,8 @@ fn register_missing_number_comparisons(engine: &mut Engine) {
 /// read as text (`"20"`) must not silently fail `>= 18`.
 fn register_text_number_comparisons(engine: &mut Engine) {
     fn text(op: &str) -> Box<EvalAltResult> {
-        format!("cannot compare a string with a number using `{op}` — convert the string first, e.g. `dec(x) {op} 18`").into()
+        format!("cannot compare a string with a number using `{op}` — convert the string first, e.g. `dec(x) {op} 18`")
+            .into()
     }
     macro_rules! refuse {
         ($($op:tt),*) => {$(

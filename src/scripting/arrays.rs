@@ -104,9 +104,9 @@ fn script_equal(ctx: &NativeCallContext, a: &mut Dynamic, b: &mut Dynamic) -> Fa
 fn dedup_with(ctx: &NativeCallContext, array: &mut Array, comparer: &FnPtr) -> Fallible<()> {
     dedup_by(array, |kept, item| {
         let answer = comparer.call_raw(ctx, None, [kept.clone(), item.clone()])?;
-        answer.as_bool().map_err(|_| {
-            format!("the dedup comparer returned a {}; it must return a bool", type_label(&answer)).into()
-        })
+        answer
+            .as_bool()
+            .map_err(|_| format!("the dedup comparer returned a {}; it must return a bool", type_label(&answer)).into())
     })
 }
 
@@ -186,7 +186,8 @@ fn map_entries(ctx: &NativeCallContext, map: Map, mapper: &FnPtr) -> Fallible<Ma
     let mut collected = Collected::new(ctx);
     let mut mapped = Map::new();
     for (key, mut value) in map {
-        let result = mapper.call_raw_with_extra_args("map", ctx, Some(&mut value), [key.clone().into()], [], Some(1))?;
+        let result =
+            mapper.call_raw_with_extra_args("map", ctx, Some(&mut value), [key.clone().into()], [], Some(1))?;
         collected.admit(&result)?;
         mapped.insert(key, result);
     }

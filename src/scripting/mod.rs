@@ -9,9 +9,12 @@
 //! Files:
 //! - `engine.rs` — the sandboxed engine, compiling, evaluating.
 //! - `api.rs` — `p`, `achieved`, `params`, `dec`: what rules can read.
+//! - `arrays.rs` — `sort`, `dedup`, `map`, `zip` that pass errors on and
+//!   respect the size limit.
 //! - `queries.rs` — the semantics of every record query, in plain Rust.
 //! - `dates.rs` — the `Date` type and calendar functions.
-//! - `context.rs` — the current evaluation (scoped thread-local) and tracing.
+//! - `context.rs` — the current evaluation (scoped thread-local), its
+//!   operation budget and tracing.
 //! - `errors.rs` — compile errors → [`Diagnostic`](crate::diagnostic::Diagnostic), runtime → [`RuleError`].
 //!
 //! # The sandbox
@@ -21,7 +24,11 @@
 //! do nothing. Variables must be declared (strict variables). Every
 //! [`Limits`] item is enforced: an endless loop stops with "operation limit
 //! exceeded", deep recursion with "call depth limit exceeded", a huge
-//! string, array or map with "size limit exceeded".
+//! string, array or map with "size limit exceeded". The operation limit is
+//! one budget for the whole evaluation, closures called by `sort`, `map`, …
+//! included (`context.rs`); no builtin may swallow an error (`arrays.rs`),
+//! and `try … catch` is disabled. Every message and trace line built from
+//! data is redacted ([`crate::records::hetu::redact`]).
 //!
 //! **Pure:** a rule's value depends only on (record, `as_of`, `achieved`,
 //! `params`). Everything dated after `as_of` is invisible: spells are
@@ -75,7 +82,9 @@
 //! Ordering a number against `()` (a missing value) is a runtime error, as
 //! for dates: `p.satisfaction_last() >= 4` without feedback stops with a
 //! message to test for `()` first (`x != () && x >= 4`). Equality with `()`
-//! is how a rule asks whether a value is missing.
+//! is how a rule asks whether a value is missing. Ordering text against a
+//! number (`p.attr("hours") >= 18` with a text attribute) is an error too;
+//! convert with `dec(x)`.
 //!
 //! ## The participant `p`
 //! - `p.id` — pseudonymous id (string).
@@ -247,7 +256,10 @@ pub enum ParamValue {
     /// that lists `versions`, so the officer sees which dates are covered
     /// (instead of "unknown parameter" for a name the contract declares);
     /// `"name" in params` is false.
-    NotInForce { on: NaiveDate, versions: Vec<ParamVersion> },
+    NotInForce {
+        on: NaiveDate,
+        versions: Vec<ParamVersion>,
+    },
 }
 
 /// One dated version of a parameter, for messages.

@@ -168,7 +168,10 @@ impl<'a> View<'a> {
     }
 
     pub fn hours_on(&self, kind: &str, date: NaiveDate) -> QueryResult<Decimal> {
-        let hours = self.spells_of(kind).filter(|(_, i)| i.start <= date && date <= i.end).filter_map(|(s, _)| s.hours_per_week);
+        let hours = self
+            .spells_of(kind)
+            .filter(|(_, i)| i.start <= date && date <= i.end)
+            .filter_map(|(s, _)| s.hours_per_week);
         checked_sum(hours, "sum of weekly hours")
     }
 
