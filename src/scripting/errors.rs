@@ -169,9 +169,6 @@ fn describe(err: &EvalAltResult) -> String {
             "call depth limit exceeded (functions call each other too deeply — is there an endless recursion?)".into()
         }
         EvalAltResult::ErrorDataTooLarge(what, _) => format!("size limit exceeded: {what} is too large"),
-        EvalAltResult::ErrorDataRace(..) => {
-            "a closure called itself through a variable it captured; write a `fn` that calls itself instead".into()
-        }
         EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
         EvalAltResult::ErrorFunctionNotFound(signature, _) => function_not_found(signature),
         other => {

@@ -27,7 +27,9 @@
 //! string, array or map with "size limit exceeded". The operation limit is
 //! one budget for the whole evaluation, closures called by `sort`, `map`, …
 //! included (`context.rs`); no builtin may swallow an error (`arrays.rs`),
-//! and `try … catch` is disabled. Every message and trace line built from
+//! and `try … catch` is disabled. Closures cannot capture variables and
+//! `curry` is refused at compile time (`names.rs`): a function pointer
+//! holding values escapes the size limits. Every message and trace line built from
 //! data is redacted ([`crate::records::hetu::redact`]).
 //!
 //! **Pure:** a rule's value depends only on (record, `as_of`, `achieved`,
@@ -205,13 +207,17 @@ pub struct Limits {
 
 impl Default for Limits {
     /// Generous for real rules, yet `loop {}` stops within milliseconds even
-    /// in a debug build.
+    /// in a debug build. Arrays and maps are small because one operation
+    /// may copy a whole one (`let b = a;`) and values nest as deep as they
+    /// are large: 10,000 nested arrays overflowed a thread's stack when
+    /// cloned or dropped, and copying 10,000 items per operation made the
+    /// operation limit a matter of seconds.
     fn default() -> Self {
         Limits {
             max_operations: 200_000,
             max_call_levels: 32,
             max_string_size: 10_000,
-            max_array_size: 10_000,
+            max_array_size: 1_000,
             max_map_size: 1_000,
             max_expr_depth: 64,
         }
