@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, INT};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, NativeCallContext, INT};
 use rust_decimal::Decimal;
 
 use super::context::{show, with_frame};
@@ -201,11 +201,14 @@ fn register_spells(engine: &mut Engine) {
         })
         .register_fn(
             "continuous_milestones",
-            |_: Participant, kind: ImmutableString, from: Date, step: INT, max: INT| {
+            |ctx: NativeCallContext, _: Participant, kind: ImmutableString, from: Date, step: INT, max: INT| {
+                // Build at most one more than an array may hold (rhai's
+                // size check then stops the rule), not millions first.
+                let cap = INT::try_from(ctx.engine().max_array_size()).unwrap_or(INT::MAX).saturating_add(1);
                 read(
                     || format!("p.continuous_milestones({kind:?}, {from}, {step}, {max})"),
                     |v| {
-                        let days = v.continuous_milestones(&kind, from.0, step, max)?;
+                        let days = v.continuous_milestones(&kind, from.0, step, max.min(cap))?;
                         Ok(days.into_iter().map(|d| Dynamic::from(Date(d))).collect::<Array>())
                     },
                 )

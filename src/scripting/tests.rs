@@ -956,6 +956,15 @@ fn deeply_nested_values_are_stopped() {
     assert_stopped(&h, "let a = []; loop { a = [a]; }", "size limit exceeded");
     assert_stopped(&h, "let m = #{}; loop { m = #{x: m}; }", "size limit exceeded");
     assert_stopped(&h, "let v = []; loop { v = [#{x: v}]; }", "size limit exceeded");
+    // A spell of 3.6 million days yields no more milestones than an array
+    // may hold (it built them all first, for seconds).
+    let mut r = record();
+    r.spells = vec![spell("employment", "0001-01-01", None)];
+    let long = Harness::new(r, "9999-12-31");
+    let rule = r#"p.continuous_milestones("employment", date("0001-01-01"), 1, 9223372036854775807).len()"#;
+    assert_stopped(&long, rule, "size limit exceeded");
+    let rule = r#"p.continuous_milestones("employment", date("0001-01-01"), 1, 1000).len()"#;
+    assert_eq!(long.eval(rule), RuleValue::Integer(1000));
     // The issue's 10,000-item array is refused as it is built.
     assert_stopped(&h, "let a = []; a.pad(10000, 1); a.sort(|x, y| { loop {} }); true", "size limit exceeded");
 }
