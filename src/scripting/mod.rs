@@ -15,6 +15,8 @@
 //! - `dates.rs` — the `Date` type and calendar functions.
 //! - `context.rs` — the current evaluation (scoped thread-local), its
 //!   operation budget and tracing.
+//! - `names.rs` — check-time refusal of misspelt names, capturing closures
+//!   and `curry`.
 //! - `errors.rs` — compile errors → [`Diagnostic`](crate::diagnostic::Diagnostic), runtime → [`RuleError`].
 //!
 //! # The sandbox
@@ -29,8 +31,8 @@
 //! included (`context.rs`); no builtin may swallow an error (`arrays.rs`),
 //! and `try … catch` is disabled. Closures cannot capture variables and
 //! `curry` is refused at compile time (`names.rs`): a function pointer
-//! holding values escapes the size limits. Every message and trace line built from
-//! data is redacted ([`crate::records::hetu::redact`]).
+//! holding values escapes the size limits. Every message and trace line
+//! built from data is redacted ([`crate::records::hetu::redact`]).
 //!
 //! **Pure:** a rule's value depends only on (record, `as_of`, `achieved`,
 //! `params`). Everything dated after `as_of` is invisible: spells are

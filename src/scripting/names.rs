@@ -4,7 +4,8 @@
 //! compile and fail only for the first participant who reaches it — after
 //! an officer was told the contract was fine. Walking the compiled rule and
 //! comparing every called name with what the engine and the rule libraries
-//! define catches the typo in `tulos check`, with a suggestion.
+//! define catches the typo in `tulos check`, with a suggestion. The same
+//! walk refuses capturing closures and `curry` (see [`refused_in`]).
 
 use std::collections::BTreeSet;
 
