@@ -9,15 +9,18 @@
 //! [`USAGE`] lists every function and property with its parameters; it is
 //! also used to explain a call with wrong argument types.
 
+use std::collections::BTreeMap;
+
 use chrono::{Datelike, NaiveDate};
-use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, INT};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, NativeCallContext, INT};
 use rust_decimal::Decimal;
 
 use super::context::{show, with_frame};
 use super::dates::{date_or_unit, Date};
 use super::queries::View;
-use super::ParamValue;
+use super::{ParamValue, ParamVersion};
 use crate::calendar;
+use crate::diagnostic::closest;
 use crate::money::parse_decimal;
 use crate::records::AttributeValue;
 
@@ -198,18 +201,21 @@ fn register_spells(engine: &mut Engine) {
         })
         .register_fn(
             "continuous_milestones",
-            |_: Participant, kind: ImmutableString, from: Date, step: INT, max: INT| {
+            |ctx: NativeCallContext, _: Participant, kind: ImmutableString, from: Date, step: INT, max: INT| {
+                // Build at most one more than an array may hold (rhai's
+                // size check then stops the rule), not millions first.
+                let cap = INT::try_from(ctx.engine().max_array_size()).unwrap_or(INT::MAX).saturating_add(1);
                 read(
                     || format!("p.continuous_milestones({kind:?}, {from}, {step}, {max})"),
                     |v| {
-                        let days = v.continuous_milestones(&kind, from.0, step, max)?;
+                        let days = v.continuous_milestones(&kind, from.0, step, max.min(cap))?;
                         Ok(days.into_iter().map(|d| Dynamic::from(Date(d))).collect::<Array>())
                     },
                 )
             },
         )
         .register_fn("hours_on", |_: Participant, kind: ImmutableString, on: Date| {
-            read(|| format!("p.hours_on({kind:?}, {on})"), |v| Ok(v.hours_on(&kind, on.0)))
+            read(|| format!("p.hours_on({kind:?}, {on})"), |v| v.hours_on(&kind, on.0))
         });
 }
 
@@ -257,10 +263,10 @@ fn register_measures_and_feedback(engine: &mut Engine) {
             read(|| format!("p.measure_last({ins:?}, {dim:?})"), |v| Ok(opt(v.measure_last(&ins, &dim))))
         })
         .register_fn("measure_change", |_: Participant, ins: ImmutableString, dim: ImmutableString| {
-            read(|| format!("p.measure_change({ins:?}, {dim:?})"), |v| Ok(opt(v.measure_change(&ins, &dim))))
+            read(|| format!("p.measure_change({ins:?}, {dim:?})"), |v| v.measure_change(&ins, &dim).map(opt))
         })
         .register_fn("measure_change_sum", |_: Participant, ins: ImmutableString| {
-            read(|| format!("p.measure_change_sum({ins:?})"), |v| Ok(opt(v.measure_change_sum(&ins))))
+            read(|| format!("p.measure_change_sum({ins:?})"), |v| v.measure_change_sum(&ins).map(opt))
         })
         .register_fn("measure_last_date", |_: Participant, ins: ImmutableString| {
             read(|| format!("p.measure_last_date({ins:?})"), |v| Ok(date_or_unit(v.measure_last_date(&ins))))
@@ -273,27 +279,66 @@ fn register_measures_and_feedback(engine: &mut Engine) {
         });
 }
 
-/// The value of a contract parameter as rules see it.
-pub fn param_value(value: &ParamValue) -> Dynamic {
-    match value {
+/// The value of a contract parameter as rules see it; `None` for one not
+/// in force.
+pub fn param_value(value: &ParamValue) -> Option<Dynamic> {
+    Some(match value {
         ParamValue::Decimal(d) => Dynamic::from_decimal(*d),
         ParamValue::Integer(i) => (*i).into(),
         ParamValue::Text(s) => s.clone().into(),
         ParamValue::Date(d) => Dynamic::from(Date(*d)),
         ParamValue::Bool(b) => (*b).into(),
-    }
+        ParamValue::NotInForce { .. } => return None,
+    })
 }
 
 fn param(name: &str) -> Fallible<Dynamic> {
     with_frame(|frame| {
-        let Some(value) = frame.cx.params.get(name) else {
-            let declared: Vec<&str> = frame.cx.params.keys().map(String::as_str).collect();
-            return Err(format!("unknown parameter `{name}`; the contract declares: {}", declared.join(", ")).into());
+        let params = frame.cx.params;
+        let Some(declared) = params.get(name) else {
+            return Err(unknown_parameter(name, params).into());
         };
-        let value = param_value(value);
+        let Some(value) = param_value(declared) else {
+            return Err(not_in_force(name, declared, frame.cx.record.service.start).into());
+        };
         frame.record(|| format!("params.{name} = {}", show(&value)));
         Ok(value)
     })?
+}
+
+fn unknown_parameter(name: &str, params: &BTreeMap<String, ParamValue>) -> String {
+    let declared: Vec<&str> = params.keys().map(String::as_str).collect();
+    if declared.is_empty() {
+        return format!("unknown parameter `{name}`; the contract declares no parameters (add it under [parameters])");
+    }
+    let suggestion = closest(name, &declared).map(|near| format!(" — did you mean `{near}`?")).unwrap_or_default();
+    format!("unknown parameter `{name}`; the contract declares: {}{suggestion}", declared.join(", "))
+}
+
+/// "parameter `x` has no version in force on 2025-11-03 (the service
+/// start); its versions: from 2026-01-01 (§ 5): 12, …".
+fn not_in_force(name: &str, declared: &ParamValue, service_start: NaiveDate) -> String {
+    let ParamValue::NotInForce { on, versions } = declared else {
+        return format!("parameter `{name}` has no value");
+    };
+    let which =
+        if *on == service_start { " (the participant's service start, whose parameters rules see)" } else { "" };
+    let listed: Vec<String> = versions.iter().map(describe_version).collect();
+    format!(
+        "parameter `{name}` has no version in force on {on}{which}; its versions: {} — \
+         add a version that covers this date to the contract's [parameters]",
+        listed.join("; ")
+    )
+}
+
+fn describe_version(v: &ParamVersion) -> String {
+    let period = match v.to {
+        Some(to) => format!("from {} to {to}", v.from),
+        None => format!("from {}", v.from),
+    };
+    let clause = v.clause.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+    let value = param_value(&v.value).map_or_else(|| "no value".to_string(), |d| show(&d));
+    format!("{period}{clause}: {value}")
 }
 
 fn register_maps(engine: &mut Engine) {
@@ -312,7 +357,7 @@ fn register_maps(engine: &mut Engine) {
         .register_type_with_name::<Params>("Params")
         .register_indexer_get(|_: &mut Params, name: ImmutableString| param(&name))
         .register_fn("contains", |_: Params, name: ImmutableString| {
-            with_frame(|frame| frame.cx.params.contains_key(name.as_str()))
+            with_frame(|frame| frame.cx.params.get(name.as_str()).and_then(param_value).is_some())
         });
 }
 
@@ -351,6 +396,25 @@ fn register_missing_number_comparisons(engine: &mut Engine) {
             engine.register_fn(stringify!($op), |_: (), _: INT| -> Result<bool, Box<EvalAltResult>> { Err(missing(stringify!($op))) });
             engine.register_fn(stringify!($op), |_: Decimal, _: ()| -> Result<bool, Box<EvalAltResult>> { Err(missing(stringify!($op))) });
             engine.register_fn(stringify!($op), |_: (), _: Decimal| -> Result<bool, Box<EvalAltResult>> { Err(missing(stringify!($op))) });
+        )*};
+    }
+    refuse!(<, <=, >, >=);
+    register_text_number_comparisons(engine);
+}
+
+/// Ordering text against a number is an error, not `false`: an attribute
+/// read as text (`"20"`) must not silently fail `>= 18`.
+fn register_text_number_comparisons(engine: &mut Engine) {
+    fn text(op: &str) -> Box<EvalAltResult> {
+        format!("cannot compare a string with a number using `{op}` — convert the string first, e.g. `dec(x) {op} 18`")
+            .into()
+    }
+    macro_rules! refuse {
+        ($($op:tt),*) => {$(
+            engine.register_fn(stringify!($op), |_: ImmutableString, _: INT| -> Result<bool, Box<EvalAltResult>> { Err(text(stringify!($op))) });
+            engine.register_fn(stringify!($op), |_: INT, _: ImmutableString| -> Result<bool, Box<EvalAltResult>> { Err(text(stringify!($op))) });
+            engine.register_fn(stringify!($op), |_: ImmutableString, _: Decimal| -> Result<bool, Box<EvalAltResult>> { Err(text(stringify!($op))) });
+            engine.register_fn(stringify!($op), |_: Decimal, _: ImmutableString| -> Result<bool, Box<EvalAltResult>> { Err(text(stringify!($op))) });
         )*};
     }
     refuse!(<, <=, >, >=);

@@ -7,6 +7,14 @@
 //! set for exactly the duration of one evaluation (the pattern of the
 //! `scoped-tls` crate). rhai evaluates synchronously on the calling thread,
 //! so each thread of a parallel run sees only its own evaluation.
+//!
+//! The frame also holds the evaluation's operation budget. rhai counts
+//! operations per call: a closure called by a native function (`sort`,
+//! `map`, …) starts a fresh count, so its own limit cannot bound a rule
+//! that nests such calls. Every operation anywhere in the evaluation is
+//! charged here instead (`Engine::on_progress`), and once the budget is
+//! spent it stays spent: every later operation terminates, and the
+//! evaluation fails even if some builtin swallowed the termination.
 
 use std::cell::{Cell, RefCell};
 use std::ptr;
@@ -16,26 +24,57 @@ use rhai::{Dynamic, EvalAltResult};
 use super::dates::Date;
 use super::queries::View;
 use super::EvalContext;
+use crate::records::hetu::redact;
 
-/// One evaluation: its inputs and, when explaining, what the rule read.
+/// One evaluation: its inputs, its operation budget and, when
+/// explaining, what the rule read.
 pub struct Frame<'a> {
     pub cx: &'a EvalContext<'a>,
     trace: Option<RefCell<Vec<String>>>,
+    /// Operations the evaluation may still run, across all nested calls.
+    operations_left: Cell<u64>,
+    exhausted: Cell<bool>,
 }
 
 impl<'a> Frame<'a> {
-    pub fn new(cx: &'a EvalContext<'a>, traced: bool) -> Self {
-        Frame { cx, trace: traced.then(RefCell::default) }
+    pub fn new(cx: &'a EvalContext<'a>, traced: bool, max_operations: u64) -> Self {
+        Frame {
+            cx,
+            trace: traced.then(RefCell::default),
+            operations_left: Cell::new(max_operations),
+            exhausted: Cell::new(false),
+        }
+    }
+
+    /// Charge one operation; `false` once the budget is spent (and on
+    /// every later call).
+    fn spend_operation(&self) -> bool {
+        match self.operations_left.get().checked_sub(1) {
+            Some(left) if !self.exhausted.get() => {
+                self.operations_left.set(left);
+                true
+            }
+            _ => {
+                self.exhausted.set(true);
+                false
+            }
+        }
+    }
+
+    /// Whether the evaluation ran out of operations at any depth.
+    pub fn exhausted(&self) -> bool {
+        self.exhausted.get()
     }
 
     pub fn view(&self) -> View<'a> {
         View::new(self.cx.record, self.cx.as_of)
     }
 
-    /// Record one read; `line` is only built when tracing.
+    /// Record one read; `line` is only built when tracing, and redacted
+    /// like every text built from data.
     pub fn record(&self, line: impl FnOnce() -> String) {
         if let Some(trace) = &self.trace {
-            trace.borrow_mut().push(line());
+            trace.borrow_mut().push(redact(&line()));
         }
     }
 
@@ -60,6 +99,19 @@ pub fn enter<R>(frame: &Frame<'_>, f: impl FnOnce() -> R) -> R {
     let erased = (frame as *const Frame<'_>).cast::<Frame<'static>>();
     let _restore = Restore(CURRENT.with(|c| c.replace(erased)));
     f()
+}
+
+/// The terminate token of an evaluation whose operation budget is spent.
+pub const OPERATIONS_SPENT: &str = "operation budget spent";
+
+/// `Engine::on_progress` handler: charge one operation to the current
+/// evaluation; `Some` (terminate) once its budget is spent. Outside an
+/// evaluation (never, in practice) nothing is charged.
+pub fn charge_operation() -> Option<Dynamic> {
+    match with_frame(|frame| frame.spend_operation()) {
+        Ok(false) => Some(Dynamic::from(OPERATIONS_SPENT)),
+        _ => None,
+    }
 }
 
 /// Call `f` with the current evaluation's frame.

@@ -51,6 +51,15 @@ fn add_days(d: Date, n: INT) -> Fallible<Date> {
     calendar::add_days(d.0, n).map(Date).ok_or_else(|| out_of_range(&format!("{d}.add_days({n})")))
 }
 
+/// The month's last day; checked because `add_days` can reach the last
+/// month chrono represents, where `calendar::month_end` would panic.
+fn month_end(d: Date) -> Fallible<Date> {
+    calendar::add_months(calendar::month_start(d.0), 1)
+        .and_then(|next| next.pred_opt())
+        .map(Date)
+        .ok_or_else(|| out_of_range(&format!("{d}.month_end()")))
+}
+
 /// Describe a non-date operand in a comparison error.
 fn mismatch(op: &str, left: &Dynamic, right: &Dynamic) -> Box<EvalAltResult> {
     let show = |v: &Dynamic| {
@@ -90,7 +99,7 @@ pub fn register(engine: &mut Engine) {
         .register_fn("date", |s: ImmutableString| parse(&s))
         .register_fn("add_months", add_months)
         .register_fn("add_days", add_days)
-        .register_fn("month_end", |d: Date| Date(calendar::month_end(d.0)))
+        .register_fn("month_end", month_end)
         .register_fn("month_start", |d: Date| Date(calendar::month_start(d.0)))
         .register_get("year", |d: &mut Date| INT::from(d.0.year()))
         .register_get("month", |d: &mut Date| INT::from(d.0.month()))

@@ -14,18 +14,22 @@ use rhai::packages::{
 use rhai::{Dynamic, Engine, Position, Scope, AST};
 
 use super::api::{self, Achieved, Params, Participant};
+use super::arrays;
 use super::context::{self, Frame};
 use super::dates::{self, Date};
 use super::errors::{self, FunctionFiles, Origin};
 use super::names::KnownNames;
 use super::{EvalContext, Limits, RuleError, RuleSource, RuleValue};
 use crate::diagnostic::Diagnostic;
+use crate::records::hetu::redact;
 
 /// One per contract per run; holds the configured rhai engine.
 ///
 /// `Send + Sync`: share `&RuleEngine` and `&CompiledRule` across threads.
 pub struct RuleEngine {
     engine: Engine,
+    /// Operations one evaluation may run across all its nested calls.
+    max_operations: u64,
     /// Stops at the first operation: tells whether a library has
     /// statements outside functions, and where.
     statement_probe: Engine,
@@ -76,6 +80,9 @@ fn sandboxed(limits: &Limits) -> Engine {
     BasicIteratorPackage::new().register_into_engine(&mut engine);
     engine
         .disable_symbol("eval")
+        // A rule's error always stops it: `try … catch` could turn a
+        // missing value or a spent budget into a silent default.
+        .disable_symbol("try")
         .disable_symbol("import")
         .on_print(|_| {})
         .on_debug(|_, _, _| {})
@@ -85,7 +92,10 @@ fn sandboxed(limits: &Limits) -> Engine {
         // `false` (see `api::register_missing_number_comparisons`).
         .set_fast_operators(false)
         .set_fail_on_invalid_map_property(true)
+        // rhai's own count restarts in every callback (see `context.rs`);
+        // it stays as a backstop, the evaluation's budget is charged here.
         .set_max_operations(limits.max_operations)
+        .on_progress(|_| context::charge_operation())
         .set_max_call_levels(limits.max_call_levels)
         .set_max_string_size(limits.max_string_size)
         .set_max_array_size(limits.max_array_size)
@@ -93,6 +103,7 @@ fn sandboxed(limits: &Limits) -> Engine {
         .set_max_expr_depths(limits.max_expr_depth, limits.max_expr_depth);
     dates::register(&mut engine);
     api::register(&mut engine);
+    arrays::register(&mut engine);
     engine
 }
 
@@ -106,7 +117,7 @@ impl RuleEngine {
     pub fn new(limits: Limits) -> Self {
         let engine = sandboxed(&limits);
         let names = KnownNames::of(&engine);
-        RuleEngine { engine, statement_probe: statement_probe(), names }
+        RuleEngine { engine, max_operations: limits.max_operations, statement_probe: statement_probe(), names }
     }
 
     /// Compile a library file (`rules/*.rhai`): function definitions only.
@@ -186,7 +197,7 @@ impl CompiledRule {
     }
 
     fn run(&self, engine: &RuleEngine, cx: &EvalContext, traced: bool) -> (Result<RuleValue, RuleError>, Vec<String>) {
-        let frame = Frame::new(cx, traced);
+        let frame = Frame::new(cx, traced, engine.max_operations);
         let outcome = context::enter(&frame, || {
             let mut scope = Scope::new();
             scope.push_constant("p", Participant);
@@ -196,6 +207,11 @@ impl CompiledRule {
             engine.engine.eval_ast_with_scope::<Dynamic>(&mut scope, &self.ast)
         });
         let result = match outcome {
+            // The budget ran out somewhere, but a builtin swallowed the
+            // termination: the value cannot be trusted.
+            _ if frame.exhausted() && !outcome.as_ref().is_err_and(|e| errors::is_out_of_operations(e)) => {
+                Err(self.error(cx, errors::OUT_OF_OPERATIONS.to_string()))
+            }
             Ok(value) => RuleValue::from_dynamic(value).map_err(|message| self.error(cx, message)),
             Err(err) => Err(errors::rule_error(&self.name, &cx.record.id, &self.origin, &self.functions, &err)),
         };
@@ -206,11 +222,11 @@ impl CompiledRule {
     fn error(&self, cx: &EvalContext, message: String) -> RuleError {
         RuleError {
             rule: self.name.clone(),
-            participant: cx.record.id.clone(),
+            participant: redact(&cx.record.id),
             file: self.origin.file.clone(),
             line: Some(self.origin.line),
             column: Some(self.origin.column),
-            message,
+            message: redact(&message),
         }
     }
 }

@@ -13,8 +13,10 @@ use std::path::{Path, PathBuf};
 use rhai::{EvalAltResult, ParseError, ParseErrorType, Position};
 
 use super::api::USAGE;
+use super::context::OPERATIONS_SPENT;
 use super::RuleError;
 use crate::diagnostic::{Column, Diagnostic, Location};
+use crate::records::hetu::{redact, redact_diagnostic};
 
 /// Where a script's first character is in its file (1-based).
 #[derive(Debug, Clone)]
@@ -64,13 +66,22 @@ impl Origin {
 const SCOPE_HELP: &str = "a rule can use `p`, `as_of`, `achieved`, `params` and variables it declares with `let`; \
      a library function gets what it needs as parameters, e.g. `fn employed_after(p, day) { … }`";
 
-/// A compile error of a rule or library as a diagnostic at its file position.
+/// A compile error of a rule or library as a diagnostic at its file
+/// position; rhai's messages quote the script, so it is redacted.
 pub fn parse_diagnostic(err: &ParseError, origin: &Origin) -> Diagnostic {
+    redact_diagnostic(describe_parse_error(err, origin))
+}
+
+fn describe_parse_error(err: &ParseError, origin: &Origin) -> Diagnostic {
     let (message, help) = match err.err_type() {
         ParseErrorType::VariableUndefined(name) => (format!("unknown variable `{name}`"), Some(SCOPE_HELP)),
         ParseErrorType::Reserved(word) | ParseErrorType::ForbiddenVariable(word) if word == "eval" => (
             "`eval` is not available in rules".to_string(),
             Some("write the expression itself instead of building it as a string"),
+        ),
+        ParseErrorType::Reserved(word) | ParseErrorType::ForbiddenVariable(word) if word == "try" => (
+            "`try … catch` is not available in rules".to_string(),
+            Some("an error always stops the rule, so it cannot be hidden; test for a missing value first, e.g. `x != () && x >= 1`"),
         ),
         ParseErrorType::MissingToken(token, what) => {
             let message = format!("a `{token}` is missing {what}");
@@ -109,7 +120,8 @@ pub fn rule_error(
     let mut origin = rule_origin;
     let mut calls = Vec::new();
     while let EvalAltResult::ErrorInFunctionCall(name, _, inner, pos) = err {
-        calls.push(format!("in `{name}` called at {}", origin.describe(*pos)));
+        let called = if is_closure(name) { "in a closure".to_string() } else { format!("in `{name}`") };
+        calls.push(format!("{called} called at {}", origin.describe(*pos)));
         origin = functions.get(name).unwrap_or(origin);
         err = inner;
     }
@@ -118,22 +130,41 @@ pub fn rule_error(
     if !calls.is_empty() {
         message = format!("{message} ({})", calls.join(", "));
     }
+    // Messages quote values (rhai's own included): no identity code may
+    // leave the sandbox in one.
     RuleError {
         rule: rule.to_string(),
-        participant: participant.to_string(),
+        participant: redact(participant),
         file: origin.file.clone(),
         line,
         column,
-        message,
+        message: redact(&message),
+    }
+}
+
+/// rhai names a closure `anon$` and a hash.
+fn is_closure(name: &str) -> bool {
+    name.starts_with("anon$")
+}
+
+/// The message of an evaluation that ran out of operations.
+pub const OUT_OF_OPERATIONS: &str = "operation limit exceeded (the script ran too long — is there an endless loop?)";
+
+/// Whether `err` (at any call depth) is the operation limit: rhai's own, or
+/// the evaluation's budget (see `context.rs`).
+pub fn is_out_of_operations(err: &EvalAltResult) -> bool {
+    match err {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => is_out_of_operations(inner),
+        EvalAltResult::ErrorTooManyOperations(_) => true,
+        EvalAltResult::ErrorTerminated(token, _) => token.to_string() == OPERATIONS_SPENT,
+        _ => false,
     }
 }
 
 /// The message of one rhai error, without rhai's own position suffix.
 fn describe(err: &EvalAltResult) -> String {
     match err {
-        EvalAltResult::ErrorTooManyOperations(_) => {
-            "operation limit exceeded (the script ran too long — is there an endless loop?)".into()
-        }
+        err if is_out_of_operations(err) => OUT_OF_OPERATIONS.into(),
         EvalAltResult::ErrorStackOverflow(_) => {
             "call depth limit exceeded (functions call each other too deeply — is there an endless recursion?)".into()
         }

@@ -9,9 +9,14 @@
 //! Files:
 //! - `engine.rs` — the sandboxed engine, compiling, evaluating.
 //! - `api.rs` — `p`, `achieved`, `params`, `dec`: what rules can read.
+//! - `arrays.rs` — `sort`, `dedup`, `map`, `zip` that pass errors on and
+//!   respect the size limit.
 //! - `queries.rs` — the semantics of every record query, in plain Rust.
 //! - `dates.rs` — the `Date` type and calendar functions.
-//! - `context.rs` — the current evaluation (scoped thread-local) and tracing.
+//! - `context.rs` — the current evaluation (scoped thread-local), its
+//!   operation budget and tracing.
+//! - `names.rs` — check-time refusal of misspelt names, capturing closures
+//!   and `curry`.
 //! - `errors.rs` — compile errors → [`Diagnostic`](crate::diagnostic::Diagnostic), runtime → [`RuleError`].
 //!
 //! # The sandbox
@@ -21,7 +26,13 @@
 //! do nothing. Variables must be declared (strict variables). Every
 //! [`Limits`] item is enforced: an endless loop stops with "operation limit
 //! exceeded", deep recursion with "call depth limit exceeded", a huge
-//! string, array or map with "size limit exceeded".
+//! string, array or map with "size limit exceeded". The operation limit is
+//! one budget for the whole evaluation, closures called by `sort`, `map`, …
+//! included (`context.rs`); no builtin may swallow an error (`arrays.rs`),
+//! and `try … catch` is disabled. Closures cannot capture variables and
+//! `curry` is refused at compile time (`names.rs`): a function pointer
+//! holding values escapes the size limits. Every message and trace line
+//! built from data is redacted ([`crate::records::hetu::redact`]).
 //!
 //! **Pure:** a rule's value depends only on (record, `as_of`, `achieved`,
 //! `params`). Everything dated after `as_of` is invisible: spells are
@@ -40,8 +51,10 @@
 //!   not achieved; `"employed_3m" in achieved`. Read-only.
 //! - `params` — the contract's parameters: `params.min_hours`,
 //!   `params["min_hours"]`, `"min_hours" in params`; values are Decimal,
-//!   integer, string, `Date` or bool. Reading an undeclared parameter is an
-//!   error. Read-only.
+//!   integer, string, `Date` or bool, those in force on the participant's
+//!   service start. Reading an undeclared parameter is an error (with a
+//!   suggestion), and so is reading one that has no version in force on
+//!   that date (listing its versions). Read-only.
 //!
 //! ## Dates
 //! - `date("2026-01-31")` — a `Date` from strict ISO `YYYY-MM-DD`.
@@ -73,7 +86,9 @@
 //! Ordering a number against `()` (a missing value) is a runtime error, as
 //! for dates: `p.satisfaction_last() >= 4` without feedback stops with a
 //! message to test for `()` first (`x != () && x >= 4`). Equality with `()`
-//! is how a rule asks whether a value is missing.
+//! is how a rule asks whether a value is missing. Ordering text against a
+//! number (`p.attr("hours") >= 18` with a text attribute) is an error too;
+//! convert with `dec(x)`.
 //!
 //! ## The participant `p`
 //! - `p.id` — pseudonymous id (string).
@@ -156,6 +171,7 @@
 #![allow(clippy::result_large_err)]
 
 mod api;
+mod arrays;
 mod context;
 mod dates;
 mod engine;
@@ -193,13 +209,17 @@ pub struct Limits {
 
 impl Default for Limits {
     /// Generous for real rules, yet `loop {}` stops within milliseconds even
-    /// in a debug build.
+    /// in a debug build. Arrays and maps are small because one operation
+    /// may copy a whole one (`let b = a;`) and values nest as deep as they
+    /// are large: 10,000 nested arrays overflowed a thread's stack when
+    /// cloned or dropped, and copying 10,000 items per operation made the
+    /// operation limit a matter of seconds.
     fn default() -> Self {
         Limits {
             max_operations: 200_000,
             max_call_levels: 32,
             max_string_size: 10_000,
-            max_array_size: 10_000,
+            max_array_size: 1_000,
             max_map_size: 1_000,
             max_expr_depth: 64,
         }
@@ -239,6 +259,26 @@ pub enum ParamValue {
     Text(String),
     Date(NaiveDate),
     Bool(bool),
+    /// A declared parameter none of whose dated versions is in force on
+    /// `on`, the date the parameters were taken for. Reading it is an error
+    /// that lists `versions`, so the officer sees which dates are covered
+    /// (instead of "unknown parameter" for a name the contract declares);
+    /// `"name" in params` is false.
+    NotInForce {
+        on: NaiveDate,
+        versions: Vec<ParamVersion>,
+    },
+}
+
+/// One dated version of a parameter, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamVersion {
+    pub from: NaiveDate,
+    /// Last day in force; `None`: open-ended.
+    pub to: Option<NaiveDate>,
+    /// The contract clause the value comes from.
+    pub clause: Option<String>,
+    pub value: ParamValue,
 }
 
 /// What a rule evaluated to.

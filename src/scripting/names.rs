@@ -4,18 +4,19 @@
 //! compile and fail only for the first participant who reaches it — after
 //! an officer was told the contract was fine. Walking the compiled rule and
 //! comparing every called name with what the engine and the rule libraries
-//! define catches the typo in `tulos check`, with a suggestion.
+//! define catches the typo in `tulos check`, with a suggestion. The same
+//! walk refuses capturing closures and `curry` (see [`refused_in`]).
 
 use std::collections::BTreeSet;
 
-use rhai::{ASTNode, Engine, Expr, Position, AST};
+use rhai::{ASTNode, Engine, Expr, FnCallExpr, FnPtr, Position, Stmt, AST};
 
 use super::errors::Origin;
 use crate::diagnostic::{closest, Diagnostic};
 
-/// rhai keywords that look like calls but are not registered functions.
-const KEYWORDS: [&str; 9] =
-    ["type_of", "print", "debug", "Fn", "call", "curry", "is_shared", "is_def_var", "is_def_fn"];
+/// rhai keywords that look like calls but are not registered functions
+/// (`curry` is refused separately).
+const KEYWORDS: [&str; 8] = ["type_of", "print", "debug", "Fn", "call", "is_shared", "is_def_var", "is_def_fn"];
 
 /// Every function and `p` property a rule can name.
 pub struct KnownNames {
@@ -39,18 +40,24 @@ impl KnownNames {
 
     /// The first unknown name `ast` uses, as a diagnostic at its position;
     /// `scripted` are the functions the rule and its libraries define.
+    /// Also refuses closures that capture variables and `curry` (see
+    /// [`refused_in`]).
     pub fn check(&self, ast: &AST, scripted: &BTreeSet<String>, origin: &Origin) -> Result<(), Diagnostic> {
-        let mut unknown: Option<(String, Position, &str)> = None;
+        let mut found: Option<Diagnostic> = None;
         ast.walk(&mut |path: &[ASTNode]| {
-            if let Some(ASTNode::Expr(expr)) = path.last() {
-                unknown = self.unknown_in(expr, scripted);
-            }
-            unknown.is_none()
+            found = match path.last() {
+                Some(ASTNode::Expr(expr)) => refused_in(expr, origin).or_else(|| {
+                    let (name, pos, kind) = self.unknown_in(expr, scripted)?;
+                    Some(self.diagnostic(&name, pos, kind, scripted, origin))
+                }),
+                // A call as a statement of its own (how a capturing
+                // closure is compiled).
+                Some(ASTNode::Stmt(Stmt::FnCall(call, pos))) => refused_call(call, *pos, false, origin),
+                _ => None,
+            };
+            found.is_none()
         });
-        match unknown {
-            None => Ok(()),
-            Some((name, pos, kind)) => Err(self.diagnostic(&name, pos, kind, scripted, origin)),
-        }
+        found.map_or(Ok(()), Err)
     }
 
     fn unknown_in(&self, expr: &Expr, scripted: &BTreeSet<String>) -> Option<(String, Position, &'static str)> {
@@ -97,4 +104,48 @@ impl KnownNames {
 
 fn is_participant(expr: &Expr) -> bool {
     matches!(expr, Expr::Variable(v, ..) if v.1 == "p")
+}
+
+/// A closure that captures variables, and `curry`, let a function pointer
+/// hold values. A loop can then chain pointers, each holding the one
+/// before, as long as the operation limit allows — and dropping such a
+/// chain overflows the stack and aborts the whole run; a curried pointer is
+/// also copied whole, so `f = f.curry(f)` doubles in size each time. No
+/// size limit sees inside a pointer, so rules get neither: closures take
+/// what they need as parameters (`sort`, `map`, `filter`, … pass the items).
+fn refused_in(expr: &Expr, origin: &Origin) -> Option<Diagnostic> {
+    match expr {
+        Expr::FnCall(call, pos) => refused_call(call, *pos, false, origin),
+        Expr::MethodCall(call, pos) => refused_call(call, *pos, true, origin),
+        _ => None,
+    }
+}
+
+fn refused_call(call: &FnCallExpr, pos: Position, method: bool, origin: &Origin) -> Option<Diagnostic> {
+    if call.name != "curry" {
+        return None;
+    }
+    // rhai compiles a capturing closure to `curry(<the closure>, captured…)`.
+    let closure = !method
+        && matches!(call.args.first(), Some(Expr::DynamicConstant(f, _))
+            if f.read_lock::<FnPtr>().is_some_and(|f| f.is_anonymous()));
+    let diagnostic = if closure {
+        let captured: Vec<String> = call.args[1..]
+            .iter()
+            .filter_map(|arg| match arg {
+                Expr::Variable(v, ..) => Some(format!("`{}`", v.1)),
+                _ => None,
+            })
+            .collect();
+        Diagnostic::error(
+            &origin.file,
+            origin.location(pos),
+            format!("a closure cannot use variables from outside it (here {})", captured.join(", ")),
+        )
+        .with_help("write a `for` loop instead, or a `fn` that gets the value as a parameter")
+    } else {
+        Diagnostic::error(&origin.file, origin.location(pos), "`curry` is not available in rules")
+            .with_help("call the function with all its arguments instead")
+    };
+    Some(diagnostic)
 }

@@ -48,6 +48,16 @@ pub struct View<'a> {
 
 type QueryResult<T> = Result<T, String>;
 
+/// The exact sum of `amounts`, or an error naming `what` when it leaves
+/// the decimal range (records are bounded, but a sum is checked anyway:
+/// no input may panic).
+fn checked_sum(amounts: impl IntoIterator<Item = Decimal>, what: &str) -> QueryResult<Decimal> {
+    amounts
+        .into_iter()
+        .try_fold(Decimal::ZERO, |total, amount| total.checked_add(amount))
+        .ok_or_else(|| format!("the {what} is too large for a decimal"))
+}
+
 fn check_window(from: NaiveDate, to: NaiveDate) -> QueryResult<()> {
     if from > to {
         return Err(format!("the window is empty: from {from} is after to {to}"));
@@ -157,11 +167,12 @@ impl<'a> View<'a> {
         Ok((1..=blocks).filter_map(|k| add_days(from, k * step_days - 1)).collect())
     }
 
-    pub fn hours_on(&self, kind: &str, date: NaiveDate) -> Decimal {
-        self.spells_of(kind)
+    pub fn hours_on(&self, kind: &str, date: NaiveDate) -> QueryResult<Decimal> {
+        let hours = self
+            .spells_of(kind)
             .filter(|(_, i)| i.start <= date && date <= i.end)
-            .filter_map(|(s, _)| s.hours_per_week)
-            .sum()
+            .filter_map(|(s, _)| s.hours_per_week);
+        checked_sum(hours, "sum of weekly hours")
     }
 
     // ---- earnings (tulorekisteri) -------------------------------------
@@ -176,7 +187,7 @@ impl<'a> View<'a> {
             let m = month_start(e.month);
             if first <= m && m <= last {
                 match months.iter_mut().find(|(month, _)| *month == m) {
-                    Some((_, total)) => *total += e.amount,
+                    Some((_, total)) => *total = checked_sum([*total, e.amount], "month's earnings total")?,
                     None => months.push((m, e.amount)),
                 }
             }
@@ -186,7 +197,7 @@ impl<'a> View<'a> {
     }
 
     pub fn earnings_sum(&self, from: NaiveDate, to: NaiveDate) -> QueryResult<Decimal> {
-        Ok(self.monthly_earnings(from, to)?.iter().map(|(_, a)| *a).sum())
+        checked_sum(self.monthly_earnings(from, to)?.into_iter().map(|(_, a)| a), "earnings sum")
     }
 
     pub fn earnings_threshold_date(
@@ -200,7 +211,7 @@ impl<'a> View<'a> {
         }
         let mut total = Decimal::ZERO;
         for (month, earned) in self.monthly_earnings(from, to)? {
-            total += earned;
+            total = checked_sum([total, earned], "cumulative earnings")?;
             if total >= amount {
                 return Ok(Some(month_end(month)));
             }
@@ -277,24 +288,37 @@ impl<'a> View<'a> {
         self.with_dimension(instrument, dimension).last().map(|(_, s)| *s)
     }
 
-    pub fn measure_change(&self, instrument: &str, dimension: &str) -> Option<Decimal> {
+    pub fn measure_change(&self, instrument: &str, dimension: &str) -> QueryResult<Option<Decimal>> {
         let scores = self.with_dimension(instrument, dimension);
-        let (first, last) = (scores.first()?, scores.last()?);
-        (first.0 != last.0).then(|| last.1 - first.1)
+        let (Some(first), Some(last)) = (scores.first(), scores.last()) else {
+            return Ok(None);
+        };
+        if first.0 == last.0 {
+            return Ok(None);
+        }
+        change(first.1, last.1).map(Some)
     }
 
     /// Sum of last − first over the dimensions both the first and the last
     /// measurement have; `None` without two dated measurements or without
     /// a shared dimension (a zero would claim "no change").
-    pub fn measure_change_sum(&self, instrument: &str) -> Option<Decimal> {
+    pub fn measure_change_sum(&self, instrument: &str) -> QueryResult<Option<Decimal>> {
         let found = self.measurements(instrument);
-        let (first, last) = (found.first()?, found.last()?);
+        let (Some(first), Some(last)) = (found.first(), found.last()) else {
+            return Ok(None);
+        };
         if first.date == last.date {
-            return None;
+            return Ok(None);
         }
-        let changes: Vec<Decimal> =
-            last.scores.iter().filter_map(|(dim, score)| first.scores.get(dim).map(|before| score - before)).collect();
-        (!changes.is_empty()).then(|| changes.into_iter().sum())
+        let changes = last
+            .scores
+            .iter()
+            .filter_map(|(dim, score)| first.scores.get(dim).map(|before| change(*before, *score)))
+            .collect::<QueryResult<Vec<Decimal>>>()?;
+        if changes.is_empty() {
+            return Ok(None);
+        }
+        checked_sum(changes, "sum of score changes").map(Some)
     }
 
     pub fn measure_last_date(&self, instrument: &str) -> Option<NaiveDate> {
@@ -318,4 +342,9 @@ impl<'a> View<'a> {
     pub fn feedback_count(&self) -> i64 {
         self.record.feedback.iter().filter(|f| f.date <= self.as_of).count() as i64
     }
+}
+
+/// `last − first`, checked.
+fn change(first: Decimal, last: Decimal) -> QueryResult<Decimal> {
+    last.checked_sub(first).ok_or_else(|| "the score change is too large for a decimal".to_string())
 }

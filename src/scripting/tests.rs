@@ -186,6 +186,18 @@ fn misspelt_names_in_a_library_are_found_at_their_line() {
 }
 
 #[test]
+fn ordering_text_against_a_number_is_an_error() {
+    let mut r = record();
+    r.attributes.insert("hours".into(), AttributeValue::Text("20".into(), Dialect::Standard));
+    let h = Harness::new(r, "2026-08-31");
+    for rule in [r#"p.attr("hours") >= 18"#, r#"18 < p.attr("hours")"#, r#"p.attr("hours") > dec("1.5")"#] {
+        let e = h.error(rule);
+        assert!(e.message.contains("cannot compare a string with a number"), "{rule}: {e}");
+    }
+    h.assert_true(r#"dec(p.attr("hours")) >= 18 && "b" > "a""#);
+}
+
+#[test]
 fn ordering_a_number_against_a_missing_value_is_an_error() {
     let h = Harness::new(record(), "2026-12-31");
     let e = h.error("p.satisfaction_last() >= 4");
@@ -672,4 +684,308 @@ fn engine_and_rules_are_shared_across_threads() {
         let got: Vec<_> = handles.into_iter().map(|t| t.join().unwrap()).collect();
         assert_eq!(got, expected);
     });
+}
+
+// ---- hostile rules (issue 6) -------------------------------------------
+
+/// `rule` must fail with an error that names the rule and the participant
+/// and whose message contains `expected`.
+fn assert_stopped(h: &Harness, rule: &str, expected: &str) {
+    let e = h.error(rule);
+    assert_eq!(e.rule, "outcome `t`, achieved_on", "{rule}");
+    assert_eq!(e.participant, "P-1", "{rule}");
+    assert!(e.message.contains(expected), "{rule}\n  gave: {e}");
+}
+
+/// An array as large as the limits allow, built in one operation.
+const BIG: &str = "let a = []; a.pad(1000, 1);";
+
+#[test]
+fn an_endless_comparer_stops_within_the_budget() {
+    let h = Harness::new(record(), "2026-08-31");
+    for rule in [
+        format!("{BIG} a.sort(|x, y| {{ loop {{}} }}); true"),
+        format!("{BIG} a.sort_by(|x, y| {{ loop {{}} }}); true"),
+        format!("{BIG} let b = a.order(|x, y| {{ loop {{}} }}); true"),
+        format!("{BIG} a.dedup(|x, y| {{ loop {{}} }}); true"),
+        // Each comparer call is cheap, but there are too many of them.
+        format!("{BIG} a.sort(|x, y| {{ let i = 0; while i < 100 {{ i += 1; }} 0 }}); true"),
+    ] {
+        assert_stopped(&h, &rule, "operation limit exceeded");
+    }
+}
+
+#[test]
+fn nested_callbacks_share_one_operation_budget() {
+    let h = Harness::new(record(), "2026-08-31");
+    for rule in [
+        // The issue's reproduction (which ran for over 90 s), without
+        // capturing `b` (refused, see `closures_cannot_capture_variables`).
+        "let a = [3, 1, 2];\na.sort(|x, y| { let b = [2, 1]; b.sort(|u, v| { loop {} }); 0 }); true".to_string(),
+        // Every level alone stays under rhai's per-call limit.
+        format!("{BIG} a.map(|x| {{ let i = 0; while i < 1000 {{ i += 1; }} x }}).len()"),
+        format!(
+            "{BIG} a.filter(|x| {{ [1, 2, 3].map(|y| {{ let i = 0; while i < 100 {{ i += 1; }} y }}); true }}).len()"
+        ),
+        format!("{BIG} a.reduce(|s, x| {{ let i = 0; while i < 100 {{ i += 1; }} s + x }}, 0)"),
+        format!("{BIG} a.all(|x| {{ let i = 0; while i < 100 {{ i += 1; }} true }})"),
+    ] {
+        assert_stopped(&h, &rule, "operation limit exceeded");
+    }
+}
+
+#[test]
+fn an_error_inside_a_comparer_stops_the_rule() {
+    let h = Harness::new(record(), "2026-08-31");
+    // A missing-value comparison inside a comparer.
+    assert_stopped(&h, "let a = [p.service_end, ()]; a.sort(|x, y| if x < y { -1 } else { 1 }); a.len()", "missing");
+    assert_stopped(&h, "let a = [1, 2]; a.sort(|x, y| if x < () { -1 } else { 1 }); a.len()", "cannot compare");
+    assert_stopped(&h, r#"let a = [1, 2]; a.sort(|x, y| throw "boom"); a.len()"#, "boom");
+    assert_stopped(&h, r#"let a = [1, 2]; let b = a.order_by(|x, y| throw "boom"); b.len()"#, "boom");
+    assert_stopped(&h, r#"let a = [1, 1, 2]; a.dedup(|x, y| throw "boom"); a.len()"#, "boom");
+    assert_stopped(&h, "let a = [1, 1, 2]; a.dedup(|x, y| x / 0 == y); a.len()", "Division by zero");
+    assert_stopped(&h, "let a = [p.service_start, 1]; a.dedup(); a.len()", "cannot compare");
+    assert_stopped(&h, r#"fn cmp(x, y) { throw "boom" } let a = [1, 2]; a.sort("cmp"); a.len()"#, "boom");
+    assert_stopped(&h, r#"fn same(x, y) { throw "boom" } let a = [1, 2]; a.dedup("same"); a.len()"#, "boom");
+    assert_stopped(&h, r#"let a = [1, 2]; a.sort(|x, y| "later"); a.len()"#, "must return an integer");
+    let e = h.error(r#"let a = [1, 2]; a.sort(|x, y| throw "boom"); a.len()"#);
+    assert!(e.message.contains("in a closure called at contracts/x.toml:12:"), "{e}");
+}
+
+#[test]
+fn sort_order_and_dedup_still_work() {
+    let h = Harness::new(record(), "2026-08-31");
+    h.assert_true("let a = [3, 1, 2]; a.sort(|x, y| x - y); a == [1, 2, 3]");
+    h.assert_true("let a = [3, 1, 2]; a.sort_by(|x, y| x > y); a == [3, 2, 1]");
+    h.assert_true("let a = [3, 1, 2]; a.order(|x, y| y - x) == [3, 2, 1] && a == [3, 1, 2]");
+    h.assert_true("let a = [3, 1, 2]; a.sort(); a == [1, 2, 3]");
+    // Stable: equal keys keep their order.
+    h.assert_true(
+        r#"let a = [[1, "a"], [0, "b"], [1, "c"]]; a.sort(|x, y| x[0] - y[0]); a[1][1] == "a" && a[2][1] == "c""#,
+    );
+    h.assert_true("let a = [1, 1, 2, 2, 1]; a.dedup(); a == [1, 2, 1]");
+    h.assert_true(r#"let a = [1, "1", "1"]; a.dedup(); a == [1, "1"]"#);
+    h.assert_true("let a = [1, 2, 3, 1]; a.dedup(|x, y| x < y); a == [1, 1]");
+    h.assert_true(r#"let a = [p.service_start, p.service_start.add_days(1)]; a.sort(|x, y| if x < y { -1 } else { 1 }); a[0] == p.service_start"#);
+}
+
+#[test]
+fn recursion_through_function_pointers_and_closures_is_stopped() {
+    let h = Harness::new(record(), "2026-08-31");
+    assert_stopped(&h, r#"fn f(x) { Fn("f").call(x) } f(1)"#, "call depth limit exceeded");
+    assert_stopped(&h, "fn f(x) { [1, 2].sort(|a, b| f(a)); 0 } f(1)", "call depth limit exceeded");
+    assert_stopped(
+        &h,
+        r#"let f = |x| Fn("g").call(x); fn g(x) { [x].map(|y| g(y)) } f.call(1)"#,
+        "call depth limit exceeded",
+    );
+}
+
+#[test]
+fn growth_inside_callbacks_is_bounded() {
+    let h = Harness::new(record(), "2026-08-31");
+    assert_stopped(&h, r#"[1, 2].sort(|a, b| { let s = "x"; loop { s += s; } }); 0"#, "size limit exceeded");
+    assert_stopped(&h, "[1, 2].map(|x| { let a = []; a.pad(100000, 0); a }).len()", "size limit exceeded");
+    assert_stopped(&h, r#"let a = []; a.pad(1000, "x"); a.map(|x| { x.pad(10000, "y"); x }).len()"#, "limit exceeded");
+    // Each result is small enough alone; together they would be 10^6
+    // values (10^8 with 10,000-item arrays: 1.6 GB) before rhai checked
+    // the collection.
+    const FULL: &str = "{ let c = []; c.pad(1000, 0); c }";
+    assert_stopped(&h, &format!("{BIG} a.map(|x| {FULL}).len()"), "size limit exceeded");
+    assert_stopped(&h, &format!("{BIG} a.zip(a, |x, y| {FULL}).len()"), "size limit exceeded");
+    assert_stopped(&h, &format!("#{{x: 1, y: 2}}.map(|k, v| {FULL}).len()"), "size limit exceeded");
+    assert_stopped(&h, &format!("{BIG} a.reduce(|s, x| {{ s.push({FULL}); s }}, []).len()"), "size limit exceeded");
+}
+
+#[test]
+fn map_and_zip_still_work() {
+    let h = Harness::new(record(), "2026-08-31");
+    h.assert_true("[1, 2, 3].map(|x| x * 2) == [2, 4, 6]");
+    h.assert_true("[1, 2, 3].map(|x, i| x + i) == [1, 3, 5]");
+    h.assert_true("[1, 2, 3].map(|| this + 1) == [2, 3, 4]");
+    h.assert_true(r#"fn twice(x) { x * 2 } [1, 2].map("twice") == [2, 4]"#);
+    h.assert_true("[1, 2, 3].zip([10, 20], |x, y| x + y) == [11, 22]");
+    h.assert_true("[1, 2].zip([10, 20], |x, y, i| x + y + i) == [11, 23]");
+    h.assert_true("let m = #{a: 1, b: 2}.map(|k, v| v * 10); m.a == 10 && m.b == 20");
+}
+
+#[test]
+fn try_catch_cannot_hide_an_error() {
+    let h = Harness::new(record(), "2026-08-31");
+    let d = h.compile("try { p.service_end < () } catch { false }").unwrap_err();
+    assert!(d.message.contains("`try … catch` is not available"), "{d}");
+}
+
+#[test]
+fn overflow_is_a_rule_error_never_a_panic() {
+    let max = Decimal::MAX;
+    let mut r = record();
+    r.earnings = vec![
+        Earning { month: d("2026-05-01"), amount: max },
+        Earning { month: d("2026-06-01"), amount: max },
+        Earning { month: d("2026-06-01"), amount: max },
+    ];
+    let mut scored = measure("2026-03-01", &[("work", "1"), ("health", "1")]);
+    scored.scores.insert("work".into(), Decimal::MIN);
+    let mut top = measure("2026-06-01", &[("work", "1"), ("health", "1")]);
+    top.scores.insert("work".into(), max);
+    top.scores.insert("health".into(), max);
+    r.measures = vec![scored, top];
+    let mut long = spell("employment", "2026-02-01", None);
+    long.hours_per_week = Some(max);
+    let mut long2 = spell("employment", "2026-02-01", None);
+    long2.hours_per_week = Some(max);
+    r.spells = vec![long, long2];
+    let h = Harness::new(r, "2026-08-31");
+    for rule in [
+        r#"p.earnings_sum(date("2026-01-01"), date("2026-12-31"))"#,
+        r#"p.earnings_threshold_date(date("2026-01-01"), date("2026-12-31"), dec("79228162514264337593543950335"))"#,
+        r#"p.measure_change("change_meter", "work")"#,
+        r#"p.measure_change_sum("change_meter")"#,
+        r#"p.hours_on("employment", date("2026-03-01"))"#,
+        r#"dec("999999999999999") * dec("999999999999999") * dec("999999999999999")"#,
+        r#"dec("999999999999999") * 999999999999999 * 999999999999999"#,
+        r#"9223372036854775807 * dec("999999999999999") * 999999999999999"#,
+        r#"dec("999999999999999") / dec("0.0000000000000000000000001")"#,
+        r#"dec("999999999999999") % 0"#,
+        r#"dec("999999999999999") ** 9"#,
+        r#"dec("999999999999999") - (-dec("999999999999999")) * dec("999999999999999") * dec("999999999999999")"#,
+        "9223372036854775807 + 1",
+        "(-9223372036854775807 - 1) / -1",
+        "(-9223372036854775807 - 1) % -1",
+        "abs(-9223372036854775807 - 1)",
+        "-(-9223372036854775807 - 1)",
+        "2 ** 64",
+        "dec(9223372036854775807) * dec(9223372036854775807) * dec(9223372036854775807) * 10",
+        r#"date("2026-01-31").add_months(9223372036854775807)"#,
+        r#"date("2026-01-31").add_months(-9223372036854775807 - 1)"#,
+        r#"date("2026-01-31").add_days(9223372036854775807)"#,
+        r#"date("2026-01-31").add_days(-9223372036854775807 - 1)"#,
+        r#"date("9999-12-31").add_days(95000000).month_end()"#,
+        r#"date("9999-12-31").add_days(95000000).add_months(1)"#,
+        r#"p.age_on(date("9999-12-31").add_days(95000000))"#,
+        r#"p.service_start.add_months(p.days_in("employment", date("2026-01-01"), date("2026-12-31")) * 9223372036854775807)"#,
+    ] {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h.try_eval(rule)));
+        match outcome {
+            Err(_) => panic!("{rule} panicked"),
+            Ok(Ok(v)) => panic!("{rule} should fail, gave {v:?}"),
+            Ok(Err(e)) => assert_eq!(e.participant, "P-1", "{rule}: {e}"),
+        }
+    } // Huge counts that fit are answers, not errors.
+    assert_eq!(
+        h.eval(r#"p.nth_day_in("employment", date("2026-02-01"), date("2026-03-01"), 9223372036854775807)"#),
+        RuleValue::Nothing
+    );
+    let milestones =
+        r#"p.continuous_milestones("employment", date("2026-02-01"), 9223372036854775807, 9223372036854775807)"#;
+    assert_eq!(h.eval(milestones), RuleValue::Dates(vec![]));
+}
+
+#[test]
+fn rule_errors_and_traces_never_echo_an_identity_code() {
+    const CODE: &str = "131052-308T";
+    let mut r = record();
+    r.attributes.insert("note".into(), AttributeValue::Text(format!("ref {CODE}"), Dialect::Standard));
+    let mut h = Harness::new(r, "2026-08-31");
+    h.params.insert(format!("p_{CODE}"), ParamValue::Integer(1));
+    for rule in [
+        r#"date(p.attr("note"))"#.to_string(),
+        r#"dec(p.attr("note"))"#.to_string(),
+        r#"throw p.attr("note")"#.to_string(),
+        r#"p.has_event(p.attr("note"), as_of, p.service_start)"#.to_string(),
+        r#"params[p.attr("note")]"#.to_string(),
+        r#"let a = [p.attr("note"), 1]; a.sort(|x, y| throw `${x}${y}`); 0"#.to_string(),
+        format!(r#"date("{CODE}")"#),
+        format!(r#"fn f(x) {{ date(x) }} f("{CODE}")"#),
+    ] {
+        let e = h.error(&rule);
+        assert!(!e.to_string().contains(CODE), "{rule}: {e}");
+        assert!(e.to_string().contains(crate::records::hetu::MASK), "{rule}: {e}");
+    }
+    let rule = h.compile(r#"p.attr("note") != ()"#).unwrap();
+    let (_, trace) = rule.eval_traced(&h.engine, &h.cx());
+    assert_eq!(trace, [format!("p.attr(\"note\") = \"ref {}\"", crate::records::hetu::MASK)]);
+    let d = h.compile(&format!(r#"let x = "{CODE}"; x +"#)).unwrap_err();
+    assert!(!d.to_string().contains(CODE), "{d}");
+}
+
+#[test]
+fn a_parameter_without_a_version_in_force_lists_its_versions() {
+    let mut h = Harness::new(record(), "2026-08-31");
+    let version = |from: &str, to: Option<&str>, clause: Option<&str>, months: i64| ParamVersion {
+        from: d(from),
+        to: to.map(d),
+        clause: clause.map(Into::into),
+        value: ParamValue::Integer(months),
+    };
+    h.params.insert(
+        "follow_up_months".into(),
+        ParamValue::NotInForce {
+            on: d("2026-01-12"),
+            versions: vec![
+                version("2026-02-01", Some("2026-08-31"), Some("§ 5"), 12),
+                version("2026-09-01", None, Some("Muutos 2 § 1"), 9),
+            ],
+        },
+    );
+    h.params.insert("min_hours".into(), ParamValue::Decimal(dec("18.5")));
+    let e = h.error("p.service_start.add_months(params.follow_up_months)");
+    assert_eq!(
+        e.message,
+        "parameter `follow_up_months` has no version in force on 2026-01-12 (the participant's service start, \
+         whose parameters rules see); its versions: from 2026-02-01 to 2026-08-31 (§ 5): 12; \
+         from 2026-09-01 (Muutos 2 § 1): 9 — add a version that covers this date to the contract's [parameters]"
+    );
+    h.assert_true(r#"!("follow_up_months" in params) && "min_hours" in params"#);
+    // A name the contract really does not declare.
+    let e = h.error("params.follow_up_month");
+    assert_eq!(
+        e.message,
+        "unknown parameter `follow_up_month`; the contract declares: follow_up_months, min_hours \
+         — did you mean `follow_up_months`?"
+    );
+    h.params.clear();
+    let e = h.error("params.min_hours");
+    assert!(e.message.contains("the contract declares no parameters"), "{e}");
+}
+
+#[test]
+fn deeply_nested_values_are_stopped() {
+    let h = Harness::new(record(), "2026-08-31");
+    assert_stopped(&h, "let a = []; loop { a = [a]; }", "size limit exceeded");
+    assert_stopped(&h, "let m = #{}; loop { m = #{x: m}; }", "size limit exceeded");
+    assert_stopped(&h, "let v = []; loop { v = [#{x: v}]; }", "size limit exceeded");
+    // A spell of 3.6 million days yields no more milestones than an array
+    // may hold (it built them all first, for seconds).
+    let mut r = record();
+    r.spells = vec![spell("employment", "0001-01-01", None)];
+    let long = Harness::new(r, "9999-12-31");
+    let rule = r#"p.continuous_milestones("employment", date("0001-01-01"), 1, 9223372036854775807).len()"#;
+    assert_stopped(&long, rule, "size limit exceeded");
+    let rule = r#"p.continuous_milestones("employment", date("0001-01-01"), 1, 1000).len()"#;
+    assert_eq!(long.eval(rule), RuleValue::Integer(1000));
+    // The issue's 10,000-item array is refused as it is built.
+    assert_stopped(&h, "let a = []; a.pad(10000, 1); a.sort(|x, y| { loop {} }); true", "size limit exceeded");
+}
+
+#[test]
+fn closures_cannot_capture_variables() {
+    let h = Harness::new(record(), "2026-08-31");
+    // Each would chain function pointers (dropping 50,000 of them aborted
+    // the run with a stack overflow) or double one's size per operation.
+    for (rule, expected) in [
+        (
+            "let f = || 1; loop { let g = f; f = || g.call(); }",
+            "a closure cannot use variables from outside it (here `g`)",
+        ),
+        ("let f = 0; f = |x| f.call(x); f.call(1)", "a closure cannot use variables from outside it (here `f`)"),
+        ("let b = [2, 1]; [3, 1].sort(|x, y| { b.sort(|u, v| { loop {} }); 0 })", "(here `b`)"),
+        (r#"let f = Fn("x"); loop { f = f.curry(f); }"#, "`curry` is not available"),
+    ] {
+        let d = h.compile(rule).unwrap_err();
+        assert!(d.message.contains(expected), "{rule}: {d}");
+    }
+    // Closures that take what they need as parameters are fine.
+    h.assert_true("[3, 1, 2].filter(|x| x > 1).map(|x, i| x + i) == [3, 3]");
 }
