@@ -10,12 +10,12 @@ use rust_decimal::Decimal;
 use super::lookup::{describe_inputs, field_value, rule_value, Found};
 use crate::contract::{
     Achievement, AttributeType, Combine, Contract, Factor, Input, Item, ItemKind, Parameter, RuleText, Selector,
-    TableRef, Tariff,
+    TableRef, Tariff, Timeline,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::records::{Arm, AttributeValue, Record};
 use crate::scripting::{
-    CompiledRule, EvalContext, Library, Limits, ParamValue, RuleEngine, RuleError, RuleSource, RuleValue,
+    CompiledRule, EvalContext, Library, Limits, ParamValue, ParamVersion, RuleEngine, RuleError, RuleSource, RuleValue,
 };
 use crate::statement::{Ineligible, Line, LineId, ReasonCode, Unpaid};
 use crate::tables::{TableOutput, Value};
@@ -708,7 +708,9 @@ impl Factors {
 }
 
 /// Parameters in force on `on` (rules see those of the participant's
-/// service start).
+/// service start). A declared parameter with no version on `on` is still
+/// listed, with its versions, so a rule reading it is told why rather than
+/// that it is unknown.
 fn params_on(c: &Contract, on: NaiveDate) -> BTreeMap<String, ParamValue> {
     let value = |p: &Parameter| match p {
         Parameter::Decimal(d) => ParamValue::Decimal(*d),
@@ -717,7 +719,23 @@ fn params_on(c: &Contract, on: NaiveDate) -> BTreeMap<String, ParamValue> {
         Parameter::Bool(b) => ParamValue::Bool(*b),
         Parameter::Date(d) => ParamValue::Date(*d),
     };
-    c.parameters.iter().filter_map(|(k, tl)| tl.on(on).map(|v| (k.clone(), value(&v.value)))).collect()
+    let not_in_force = |tl: &Timeline<Parameter>| ParamValue::NotInForce {
+        on,
+        versions: tl
+            .versions
+            .iter()
+            .map(|v| ParamVersion {
+                from: v.period.from,
+                to: v.period.to,
+                clause: v.clause.clone(),
+                value: value(&v.value),
+            })
+            .collect(),
+    };
+    c.parameters
+        .iter()
+        .map(|(k, tl)| (k.clone(), tl.on(on).map_or_else(|| not_in_force(tl), |v| value(&v.value))))
+        .collect()
 }
 
 /// A payment that cannot be computed: `what` (e.g. "outcome `job`") names

@@ -89,8 +89,8 @@ pub fn normalise_id(raw: &str) -> String {
 /// The participant id, normalised ([`normalise_id`]): not empty, no control
 /// or invisible formatting character, not a personal identity code.
 pub(super) fn participant_id(field: &str, raw: &str) -> Result<String, Problem> {
-    safe_text(field, raw)?;
     let id = normalise_id(raw);
+    safe_text(field, &id)?;
     if id.is_empty() {
         return Err(Problem::new(format!("`{field}` is empty")).help("give every record its pseudonymous id"));
     }
@@ -101,8 +101,8 @@ pub(super) fn participant_id(field: &str, raw: &str) -> Result<String, Problem> 
 /// it compares with the contract being evaluated the same way in every
 /// format.
 pub(super) fn contract_id(field: &str, raw: &str) -> Result<String, Problem> {
-    safe_text(field, raw)?;
     let id = normalise_id(raw);
+    safe_text(field, &id)?;
     if id.is_empty() {
         return Err(
             Problem::new(format!("`{field}` is empty")).help("leave the contract out for the contract being evaluated")
@@ -360,6 +360,9 @@ mod tests {
     #[test]
     fn ids_are_nfc_and_trimmed() {
         assert_eq!(participant_id("id", " P-1 ").unwrap(), "P-1");
+        // Surrounding white space, tabs and line breaks included, is trimmed
+        // before the id is checked, as a CSV cell is.
+        assert_eq!(participant_id("id", "P-1\t\n").unwrap(), "P-1");
         assert_eq!(participant_id("id", "Ja\u{308}msa\u{308}-1").unwrap(), "Jämsä-1");
     }
 
@@ -367,7 +370,7 @@ mod tests {
     fn control_and_bidi_characters_are_refused_without_echo() {
         for bad in [
             "P\u{1b}[31m-1",
-            "P-1\n",
+            "P-\n1",
             "P\u{0}1",
             "P-\u{202E}1",
             "\u{200B}P-1",

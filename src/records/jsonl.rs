@@ -243,7 +243,9 @@ enum Step<'v> {
 fn safe_texts<'v>(value: &'v Value, path: &mut Vec<Step<'v>>) -> Result<(), Problem> {
     match value {
         Value::String(text) if is_free_text(path) => check::safe_free_text(&path_text(path), text),
-        Value::String(text) => check::safe_text(&path_text(path), text),
+        // Texts are trimmed as they are read (see `string`), so a trailing
+        // tab is not refused in one format and trimmed in the other.
+        Value::String(text) => check::safe_text(&path_text(path), text.trim()),
         Value::Array(items) => items.iter().enumerate().try_for_each(|(i, item)| {
             path.push(Step::Index(i));
             let checked = safe_texts(item, path);
@@ -434,7 +436,7 @@ fn read_attributes(top: &Fields<'_>) -> Result<BTreeMap<String, AttributeValue>,
         let value = match v {
             // Null is a missing value, as an empty CSV cell is.
             Value::Null => continue,
-            Value::String(s) => AttributeValue::Text(s.clone(), Dialect::Standard),
+            Value::String(s) => AttributeValue::Text(s.trim().to_owned(), Dialect::Standard),
             Value::Bool(b) => AttributeValue::Bool(*b),
             Value::Number(n) => AttributeValue::Number(
                 money::parse_exact(&n.to_string())
@@ -542,8 +544,10 @@ fn describe(v: &Value) -> String {
     }
 }
 
+/// A text value, trimmed of surrounding white space as a CSV cell is, so
+/// the same export reads the same in both formats.
 fn string<'a>(v: &'a Value, name: &str) -> Result<&'a str, Problem> {
-    v.as_str().ok_or_else(|| Problem::expected(name, "a string", describe(v)))
+    v.as_str().map(str::trim).ok_or_else(|| Problem::expected(name, "a string", describe(v)))
 }
 
 fn nonempty<'a>(v: &'a Value, name: &str) -> Result<&'a str, Problem> {
