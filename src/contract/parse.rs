@@ -25,6 +25,7 @@ const TOP_KEYS: &[&str] = &[
     "exclusive",
     "caps",
     "tables",
+    "indicator",
 ];
 const CONTRACT_KEYS: &[&str] = &[
     "id",
@@ -43,6 +44,7 @@ const CONTRACT_KEYS: &[&str] = &[
     "event_kinds",
     "uses",
 ];
+const INDICATOR_KEYS: &[&str] = &["id", "name", "outcome", "target"];
 const SELECTOR_KEYS: &[&str] = &["groups_any", "groups_all", "groups_none", "municipalities", "condition"];
 const OUTCOME_KEYS: &[&str] =
     &["id", "name", "clause", "condition", "achieved_on", "tariff", "requires", "max_per_participant", "cap_total"];
@@ -139,6 +141,7 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
     let multipliers = array_of_tables(r, root, "multiplier").into_iter().filter_map(|v| multiplier(r, v)).collect();
     let exclusive = array_of_tables(r, root, "exclusive").into_iter().filter_map(|v| exclusive(r, v)).collect();
     let caps = root.get("caps").map(|v| caps(r, v)).unwrap_or_default();
+    let indicators = indicators(r, root, &items);
     let mut tables_broken = false;
     let tables = match root.get("tables").map(|v| crate::tables::parse_tables(&r.file.clone(), v)) {
         Some(Ok(tables)) => tables,
@@ -179,6 +182,7 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
         caps,
         tables,
         table_inputs,
+        indicators,
     };
     let mut contract = contract;
     // References into tables that did not parse would only repeat the
@@ -742,6 +746,55 @@ fn outcome(r: &mut Reader, v: &Value, n: usize) -> Option<Item> {
         cap_total,
         line: line_of(r, v.span()),
     })
+}
+
+/// The `[[indicator]]` sections. Outcomes are read before indicators, so
+/// each reference is checked here, at the value that names it.
+fn indicators(r: &mut Reader, root: Table, items: &[Item]) -> Vec<Indicator> {
+    let outcomes: Vec<&str> = items.iter().filter(|i| i.kind == ItemKind::Outcome).map(|i| i.id.as_str()).collect();
+    let mut found: Vec<Indicator> = Vec::new();
+    for (n, v) in array_of_tables(r, root, "indicator").into_iter().enumerate() {
+        let Some(indicator) = indicator(r, v, n + 1, &outcomes) else { continue };
+        if found.iter().any(|i| i.id == indicator.id) {
+            r.error(v.span(), format!("indicator id `{}` is used twice", indicator.id)).help =
+                Some("give every indicator its own id".into());
+            continue;
+        }
+        found.push(indicator);
+    }
+    found
+}
+
+/// One `[[indicator]]`: an outcome of the contract, counted on both arms.
+fn indicator(r: &mut Reader, v: &Value, n: usize, outcomes: &[&str]) -> Option<Indicator> {
+    let path = format!("[[indicator]] number {n}");
+    let t = r.table(v, &path)?;
+    r.unknown_keys(t, INDICATOR_KEYS);
+    let id = r.required(t, "id", "id = \"job_entry_rate\"").and_then(|v| identifier(r, v, "indicator `id`"));
+    let name = r.required(t, "name", "name = { fi = \"…\", en = \"…\" }").and_then(|v| names(r, v, "name"));
+    let outcome = r.required(t, "outcome", "outcome = \"job_entry\"").and_then(|v| {
+        let id = r.string(v, "indicator `outcome`")?;
+        if outcomes.contains(&id.as_str()) {
+            return Some(id);
+        }
+        let help = hint(&id, outcomes, &format!("the outcomes are: {}", outcomes.join(", ")));
+        r.error(v.span(), format!("indicator `outcome` names `{id}`, which is not an outcome of this contract")).help =
+            Some(help);
+        None
+    });
+    let target = t.get("target").and_then(|v| rate(r, v, "indicator `target`"));
+    Some(Indicator { id: id?, name: name?, outcome: outcome?, target, line: line_of(r, v.span()) })
+}
+
+/// A rate between 0 and 1, written as an exact decimal (`"0.40"`).
+fn rate(r: &mut Reader, v: &Value, what: &str) -> Option<Decimal> {
+    let d = r.decimal(v, what)?;
+    if d < Decimal::ZERO || d > Decimal::ONE {
+        r.error(v.span(), format!("{what} is a rate between 0 and 1, found {d}")).help =
+            Some("write a share as a decimal: \"0.40\" for 40 %".into());
+        return None;
+    }
+    Some(d)
 }
 
 fn fixed_fee(r: &mut Reader, v: &Value, valid: DateRange, contract_value: Option<Decimal>) -> Option<FixedFee> {
