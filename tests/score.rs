@@ -230,6 +230,16 @@ fn control_records_get_achievements_but_no_payment() {
 }
 
 #[test]
+fn a_contract_without_indicators_says_how_to_declare_them() {
+    let dir = Path::new("contracts/labour-market-training");
+    let s = score(dir, &shipped_records(dir));
+    assert!(s.indicators.is_empty());
+    assert_eq!(s.counts.controls, 1, "the records still have a control arm");
+    let text = effectiveness::scorecard_text(&s);
+    assert!(text.contains("The contract declares no indicators: add [[indicator]] sections"), "{text}");
+}
+
+#[test]
 fn the_binary_prints_the_library_scorecard() {
     let run = |format: &str| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_tulos"))

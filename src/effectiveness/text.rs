@@ -42,6 +42,13 @@ fn header(out: &mut String, s: &Scorecard) {
 }
 
 fn indicators(out: &mut String, s: &Scorecard) {
+    if s.indicators.is_empty() {
+        let _ = writeln!(
+            out,
+            "The contract declares no indicators: add [[indicator]] sections (README, Effectiveness scores)\n"
+        );
+        return;
+    }
     let has_control = s.counts.controls > 0;
     let weighted = s.method.weighted;
     let mut head = vec!["indicator".to_string()];
