@@ -165,10 +165,13 @@ fn weights_give_weighted_rates_and_the_effective_sample_size() {
 
 #[test]
 fn without_control_records_there_is_no_comparison() {
+    // A control record of another contract is counted there, not here.
+    let other = r#"{"id":"K-9","contract":"OTHER-1","arm":"control","service":{"start":"2026-02-02"}}"#;
     let s = score_lines(
         "no-control",
-        &[line("P-1", "participant", "1", Some("2026-03-02")), line("P-2", "participant", "1", None)],
+        &[line("P-1", "participant", "1", Some("2026-03-02")), line("P-2", "participant", "1", None), other.into()],
     );
+    assert_eq!((s.counts.records_read, s.counts.other_contract, s.counts.controls), (3, 1, 0));
     let job = indicator(&s, "job_entry_rate");
     assert_eq!((job.control.as_ref(), job.difference.as_ref()), (None, None));
     // 1/2 = 0.5 is above the target 0.40.
@@ -253,4 +256,30 @@ fn the_binary_prints_the_library_scorecard() {
     let s = score(Path::new(CAREER), &Path::new(CAREER).join("records.jsonl"));
     assert_eq!(run("text"), effectiveness::scorecard_text(&s));
     assert_eq!(run("json"), json(&s));
+}
+
+/// A bad record stops the score as it stops a payment run: every problem
+/// is reported, nothing is scored on part of the data.
+#[test]
+fn bad_records_stop_the_score_with_every_problem() {
+    let dir = std::env::temp_dir().join(format!("tulos-score-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("records.jsonl");
+    let lines = [
+        line("P-1", "participant", "1", None),
+        line("K-1", "control", "-1", None),
+        r#"{"id":"K-2","arm":"control","groups":["Youth"],"service":{"start":"2026-02-02"}}"#.to_string(),
+    ];
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let c = contract::load(&Path::new(CAREER).join("contract.toml")).unwrap();
+    let ev = Evaluator::new(&c).unwrap();
+    let reader = records::open_for(&path, Some(&c.id)).unwrap();
+    let inputs = payment::fingerprint(&c, &path).unwrap();
+    let result = effectiveness::score(&c, &ev, reader, inputs, as_of());
+    std::fs::remove_dir_all(dir).unwrap();
+    let Err(effectiveness::ScoreError::Records(diags)) = result else { panic!("{result:?}") };
+    let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].contains("weight"), "{messages:?}");
+    assert!(messages[1].contains("`Youth`"), "{messages:?}");
 }

@@ -151,8 +151,10 @@ pub struct Difference {
 
 /// Tallies of every indicator in both arms while records are read.
 pub(super) struct Tallies {
-    /// Per indicator: the position of its outcome among the contract's items.
-    items: Vec<usize>,
+    /// Per indicator: the position of its outcome among the contract's
+    /// items (the loader refuses an indicator naming no outcome; `None`
+    /// keeps the tallies aligned with the indicators even so).
+    items: Vec<Option<usize>>,
     participants: Vec<Tally>,
     control: Vec<Tally>,
     weighted: bool,
@@ -161,9 +163,8 @@ pub(super) struct Tallies {
 
 impl Tallies {
     pub fn new(c: &Contract) -> Self {
-        // The loader refuses an indicator whose outcome is not an item.
-        let items: Vec<usize> =
-            c.indicators.iter().filter_map(|i| c.items.iter().position(|item| item.id == i.outcome)).collect();
+        let items: Vec<Option<usize>> =
+            c.indicators.iter().map(|i| c.items.iter().position(|item| item.id == i.outcome)).collect();
         let none = vec![Tally::default(); items.len()];
         Tallies { items, participants: none.clone(), control: none, weighted: false, counts: ScoreCounts::default() }
     }
@@ -194,7 +195,7 @@ impl Tallies {
         let w = record.weight.as_f64();
         let arm = if control { &mut self.control } else { &mut self.participants };
         for (tally, item) in arm.iter_mut().zip(&self.items) {
-            tally.add(w, first.get(*item).is_some_and(Option::is_some));
+            tally.add(w, item.and_then(|i| first.get(i)).is_some_and(Option::is_some));
         }
     }
 
