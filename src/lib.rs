@@ -11,6 +11,7 @@
 pub mod calendar;
 pub mod contract;
 pub mod diagnostic;
+pub mod effectiveness;
 pub mod explain;
 pub mod money;
 pub mod payment;

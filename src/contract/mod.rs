@@ -345,6 +345,24 @@ pub struct Contract {
     /// How each table's input columns get their values: table name →
     /// one entry per input column, in column order.
     pub table_inputs: BTreeMap<String, Vec<Input>>,
+    /// Effectiveness indicators (`[[indicator]]`), in file order.
+    pub indicators: Vec<Indicator>,
+}
+
+/// An effectiveness indicator (vaikuttavuusmittari): the share of eligible
+/// records that achieved one of the contract's outcomes by the as-of date,
+/// counted the same way for participants and the comparison group
+/// (verrokkiryhmä). See `effectiveness`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Indicator {
+    pub id: String,
+    pub name: Names,
+    /// The id of an `[[outcome]]` of the contract.
+    pub outcome: String,
+    /// The rate the contract aims at, between 0 and 1.
+    pub target: Option<Decimal>,
+    /// Line of the indicator's header in the contract file.
+    pub line: u64,
 }
 
 /// Spell kinds of the interchange format, after normalisation.

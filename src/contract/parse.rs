@@ -25,6 +25,7 @@ const TOP_KEYS: &[&str] = &[
     "exclusive",
     "caps",
     "tables",
+    "indicator",
 ];
 const CONTRACT_KEYS: &[&str] = &[
     "id",
@@ -43,6 +44,7 @@ const CONTRACT_KEYS: &[&str] = &[
     "event_kinds",
     "uses",
 ];
+const INDICATOR_KEYS: &[&str] = &["id", "name", "outcome", "target"];
 const SELECTOR_KEYS: &[&str] = &["groups_any", "groups_all", "groups_none", "municipalities", "condition"];
 const OUTCOME_KEYS: &[&str] =
     &["id", "name", "clause", "condition", "achieved_on", "tariff", "requires", "max_per_participant", "cap_total"];
@@ -139,6 +141,7 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
     let multipliers = array_of_tables(r, root, "multiplier").into_iter().filter_map(|v| multiplier(r, v)).collect();
     let exclusive = array_of_tables(r, root, "exclusive").into_iter().filter_map(|v| exclusive(r, v)).collect();
     let caps = root.get("caps").map(|v| caps(r, v)).unwrap_or_default();
+    let indicators = indicators(r, root, &items);
     let mut tables_broken = false;
     let tables = match root.get("tables").map(|v| crate::tables::parse_tables(&r.file.clone(), v)) {
         Some(Ok(tables)) => tables,
@@ -179,6 +182,7 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
         caps,
         tables,
         table_inputs,
+        indicators,
     };
     let mut contract = contract;
     // References into tables that did not parse would only repeat the
@@ -698,14 +702,7 @@ fn start_fee(r: &mut Reader, v: &Value) -> Option<Item> {
 
 fn outcome(r: &mut Reader, v: &Value, n: usize) -> Option<Item> {
     // Name the outcome by its id in messages when it has a readable one.
-    let id_text = match v.get_ref() {
-        DeValue::Table(t) => Table::new(t, v.span(), "").get("id").and_then(|i| match i.get_ref() {
-            DeValue::String(s) => Some(s.to_string()),
-            _ => None,
-        }),
-        _ => None,
-    };
-    let path = id_text.map_or(format!("[[outcome]] number {n}"), |id| format!("outcome `{id}`"));
+    let path = written_id(v).map_or(format!("[[outcome]] number {n}"), |id| format!("outcome `{id}`"));
     let t = r.table(v, &path)?;
     r.unknown_keys(t, OUTCOME_KEYS);
     let id = r.required(t, "id", "id = \"employed_3m\"").and_then(|v| identifier(r, v, "outcome `id`"));
@@ -742,6 +739,66 @@ fn outcome(r: &mut Reader, v: &Value, n: usize) -> Option<Item> {
         cap_total,
         line: line_of(r, v.span()),
     })
+}
+
+/// The `[[indicator]]` sections. Outcomes are read before indicators, so
+/// each reference is checked here, at the value that names it.
+fn indicators(r: &mut Reader, root: Table, items: &[Item]) -> Vec<Indicator> {
+    let outcomes: Vec<&str> = items.iter().filter(|i| i.kind == ItemKind::Outcome).map(|i| i.id.as_str()).collect();
+    let mut seen = BTreeSet::new();
+    let mut found = Vec::new();
+    for (n, v) in array_of_tables(r, root, "indicator").into_iter().enumerate() {
+        // Checked on the id as written, so a section with other errors
+        // still counts as taken.
+        if let Some(id) = written_id(v).filter(|id| !seen.insert(id.clone())) {
+            r.error(v.span(), format!("indicator id `{id}` is used twice")).help =
+                Some("give every indicator its own id".into());
+            continue;
+        }
+        found.extend(indicator(r, v, n + 1, &outcomes));
+    }
+    found
+}
+
+/// The `id` of a section as written, when it is a text.
+fn written_id(v: &Value) -> Option<String> {
+    let DeValue::Table(t) = v.get_ref() else { return None };
+    match Table::new(t, v.span(), "").get("id")?.get_ref() {
+        DeValue::String(s) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+/// One `[[indicator]]`: an outcome of the contract, counted on both arms.
+fn indicator(r: &mut Reader, v: &Value, n: usize, outcomes: &[&str]) -> Option<Indicator> {
+    let path = written_id(v).map_or(format!("[[indicator]] number {n}"), |id| format!("indicator `{id}`"));
+    let t = r.table(v, &path)?;
+    r.unknown_keys(t, INDICATOR_KEYS);
+    let id = r.required(t, "id", "id = \"job_entry_rate\"").and_then(|v| identifier(r, v, "indicator `id`"));
+    let name = r.required(t, "name", "name = { fi = \"…\", en = \"…\" }").and_then(|v| names(r, v, "name"));
+    let outcome = r.required(t, "outcome", "outcome = \"job_entry\"").and_then(|v| {
+        let id = r.string(v, "indicator `outcome`")?;
+        if outcomes.contains(&id.as_str()) {
+            return Some(id);
+        }
+        let help = hint(&id, outcomes, &format!("the outcomes are: {}", outcomes.join(", ")));
+        r.error(v.span(), format!("indicator `outcome` names `{id}`, which is not an outcome of this contract")).help =
+            Some(help);
+        None
+    });
+    let target = t.get("target").and_then(|v| rate(r, v, "indicator `target`"));
+    Some(Indicator { id: id?, name: name?, outcome: outcome?, target, line: line_of(r, v.span()) })
+}
+
+/// A rate between 0 and 1, written as an exact decimal (`"0.40"`).
+fn rate(r: &mut Reader, v: &Value, what: &str) -> Option<Decimal> {
+    let d = r.decimal(v, what)?;
+    if d < Decimal::ZERO || d > Decimal::ONE {
+        r.error(v.span(), format!("{what} is a rate between 0 and 1, found {d}")).help =
+            Some("write a share as a decimal: \"0.40\" for 40 %".into());
+        return None;
+    }
+    Some(d)
 }
 
 fn fixed_fee(r: &mut Reader, v: &Value, valid: DateRange, contract_value: Option<Decimal>) -> Option<FixedFee> {
@@ -1272,6 +1329,62 @@ tariff = "1000.00"
         assert!(parse(&contract, &CONTRACT.replace("USES", r#"uses = ["rules/lib.rhai"]"#)).is_ok());
         std::fs::remove_dir_all(root).unwrap();
         std::fs::remove_dir_all(elsewhere).unwrap();
+    }
+
+    /// Diagnostics (message, help) of the test contract with `indicators`.
+    fn indicator_problems(indicators: &str) -> Vec<(String, Option<String>)> {
+        let text = format!("{}\n{indicators}", CONTRACT.replace("USES", ""));
+        match parse(Path::new("contract.toml"), &text) {
+            Ok(_) => Vec::new(),
+            Err(d) => d.0.into_iter().map(|d| (d.message, d.help)).collect(),
+        }
+    }
+
+    #[test]
+    fn an_indicator_names_an_outcome_and_may_set_a_target() {
+        let text = format!(
+            "{}\n[[indicator]]\nid = \"job_rate\"\nname = {{ fi = \"T\", en = \"J\" }}\noutcome = \"job_entry\"\ntarget = \"0.40\"\n",
+            CONTRACT.replace("USES", "")
+        );
+        let c = parse(Path::new("contract.toml"), &text).unwrap();
+        assert_eq!(c.indicators.len(), 1);
+        let i = &c.indicators[0];
+        assert_eq!((i.id.as_str(), i.outcome.as_str(), i.target), ("job_rate", "job_entry", Some(Decimal::new(40, 2))));
+        assert_eq!(i.line, 16);
+    }
+
+    #[test]
+    fn every_indicator_problem_is_reported_with_what_to_write() {
+        let found = indicator_problems(
+            r#"[[indicator]]
+id = "job_rate"
+name = { fi = "T", en = "J" }
+outcome = "job_entyr"
+target = "40"
+goal = "0.4"
+
+[[indicator]]
+id = "job_rate"
+name = { fi = "T", en = "J" }
+outcome = "job_entry"
+"#,
+        );
+        let expected = [
+            ("unknown key `goal` in indicator `job_rate`", "the keys allowed here are: id, name, outcome, target"),
+            (
+                "indicator `outcome` names `job_entyr`, which is not an outcome of this contract",
+                "did you mean `job_entry`?",
+            ),
+            ("indicator `target` is a rate between 0 and 1, found 40", "write a share as a decimal: \"0.40\" for 40 %"),
+            ("indicator id `job_rate` is used twice", "give every indicator its own id"),
+        ];
+        let expected: Vec<(String, Option<String>)> =
+            expected.iter().map(|(m, h)| (m.to_string(), Some(h.to_string()))).collect();
+        assert_eq!(found, expected);
+        // A missing outcome is named with an example.
+        let missing = indicator_problems("[[indicator]]\nid = \"x\"\nname = { fi = \"T\", en = \"J\" }\n");
+        assert_eq!(missing[0].0, "indicator `x` is missing the key `outcome`");
+        assert_eq!(missing[0].1.as_deref(), Some("add a line such as: outcome = \"job_entry\""));
     }
 
     fn with_parameter(eligibility: &str, versions: &str) -> Vec<String> {

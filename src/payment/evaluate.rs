@@ -274,41 +274,61 @@ impl<'c> Evaluator<'c> {
         if record.arm == Arm::Control {
             return Ok(RecordOutcome::Control);
         }
-        let mut run = Run {
-            ev: self,
-            record,
-            as_of,
-            params: match &self.fixed_params {
-                Some(params) => Cow::Borrowed(params),
-                None => Cow::Owned(params_on(c, record.service.start)),
-            },
-            trace,
-            participant: Arc::from(record.id.as_str()),
-            municipality: record.municipality.as_deref().map(Arc::from),
-            groups: Arc::from(record.groups.as_slice()),
-        };
+        let mut run = self.run(record, as_of, trace);
         if let Some(reason) = run.ineligibility()? {
-            let reason = match &c.eligibility.clause {
-                Some(clause) => format!("{clause}: {reason}"),
-                None => reason,
-            };
             return Ok(RecordOutcome::Ineligible(Ineligible { participant: run.participant, reason }));
         }
         let mut out = Eligible { lines: Vec::new(), unpaid: Vec::new() };
         let mut achieved = BTreeMap::new();
         for (index, (item, compiled)) in c.items.iter().zip(&self.items).enumerate() {
-            // An outcome whose prerequisite was not achieved is not evaluated:
-            // its rules may rely on `achieved.<prerequisite>` being a date.
-            if let Some(req) = item.requires.iter().find(|r| !achieved.contains_key(*r)) {
-                let detail = format!("requires {req}, which was not achieved").into();
-                out.unpaid.push(run.unpaid(compiled, ReasonCode::Requires, detail));
-                continue;
+            match run.attain(item, compiled, &mut achieved)? {
+                Attained::Achieved { dates, .. } => run.item_lines(index, item, compiled, dates, &mut out)?,
+                Attained::Not(reason, detail) => out.unpaid.push(run.unpaid(compiled, reason, detail)),
             }
-            let dates = run.dates(item, compiled, &achieved)?;
-            run.item_lines(index, item, compiled, dates, &mut achieved, &mut out)?;
         }
         self.apply_exclusivity(record, &mut out)?;
         Ok(RecordOutcome::Eligible(out))
+    }
+
+    /// When each item of the contract was first achieved by `as_of`, for a
+    /// record of either arm: eligibility and the outcome rules (with
+    /// `requires`) are applied exactly as for payment, but no line is
+    /// priced. Effectiveness indicators count control records this way
+    /// too; control records are still never paid.
+    pub fn achievements(&self, record: &Record, as_of: NaiveDate) -> Result<Achievements, RuleError> {
+        if let Some(other) = record.contract.as_ref().filter(|id| **id != self.contract.id) {
+            return Ok(Achievements::OtherContract(other.clone()));
+        }
+        let mut run = self.run(record, as_of, None);
+        if let Some(reason) = run.ineligibility()? {
+            return Ok(Achievements::Ineligible(reason));
+        }
+        let mut achieved = BTreeMap::new();
+        let mut first = Vec::with_capacity(self.items.len());
+        for (item, compiled) in self.contract.items.iter().zip(&self.items) {
+            first.push(match run.attain(item, compiled, &mut achieved)? {
+                Attained::Achieved { first, .. } => Some(first),
+                Attained::Not(..) => None,
+            });
+        }
+        Ok(Achievements::Eligible(first))
+    }
+
+    /// Set up the evaluation of one record.
+    fn run<'a>(&'a self, record: &'a Record, as_of: NaiveDate, trace: Option<&'a mut Vec<Step>>) -> Run<'a, 'c> {
+        Run {
+            ev: self,
+            record,
+            as_of,
+            params: match &self.fixed_params {
+                Some(params) => Cow::Borrowed(params),
+                None => Cow::Owned(params_on(self.contract, record.service.start)),
+            },
+            trace,
+            participant: Arc::from(record.id.as_str()),
+            municipality: record.municipality.as_deref().map(Arc::from),
+            groups: Arc::from(record.groups.as_slice()),
+        }
     }
 
     /// Within each exclusive group keep only the item with the highest
@@ -360,6 +380,28 @@ impl<'c> Evaluator<'c> {
         }
         Ok(())
     }
+}
+
+/// When a record achieved the items of its contract, by the as-of date
+/// ([`Evaluator::achievements`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Achievements {
+    /// The record names another contract (its id): not evaluated.
+    OtherContract(String),
+    /// Not eligible under the contract, and why (with the clause).
+    Ineligible(String),
+    /// Per item of the contract, in the contract's order: the first day it
+    /// was achieved on or before the as-of date, or `None`.
+    Eligible(Vec<Option<NaiveDate>>),
+}
+
+/// Whether an item was achieved by the as-of date.
+enum Attained {
+    /// Its dates, sorted (some may be after the as-of date), the first on
+    /// or before it with every requirement met by then.
+    Achieved { first: NaiveDate, dates: Vec<NaiveDate> },
+    /// Why not.
+    Not(ReasonCode, Cow<'static, str>),
 }
 
 /// Evaluating one record: the rules and tables it runs, and their trace.
@@ -460,8 +502,17 @@ impl Run<'_, '_> {
         Ok(found)
     }
 
-    /// `Some(reason)` when the record is not eligible.
+    /// `Some(reason)` when the record is not eligible, prefixed with the
+    /// eligibility clause when the contract names one.
     fn ineligibility(&mut self) -> Result<Option<String>, RuleError> {
+        let reason = self.ineligible_because()?;
+        Ok(reason.map(|reason| match &self.ev.contract.eligibility.clause {
+            Some(clause) => format!("{clause}: {reason}"),
+            None => reason,
+        }))
+    }
+
+    fn ineligible_because(&mut self) -> Result<Option<String>, RuleError> {
         let e = &self.ev.contract.eligibility;
         let record = self.record;
         if let Some(range) = e.service_start {
@@ -527,30 +578,44 @@ impl Run<'_, '_> {
         Ok(dates)
     }
 
+    /// Whether `item` was achieved by the as-of date: not when a required
+    /// outcome was not achieved (its rules may rely on `achieved.<it>`
+    /// being a date), when no date or only later dates are found, or when
+    /// a requirement was met only after the item's first date. An achieved
+    /// item is added to `achieved` for the items after it.
+    fn attain(
+        &mut self,
+        item: &Item,
+        compiled: &CompiledItem,
+        achieved: &mut BTreeMap<String, NaiveDate>,
+    ) -> Result<Attained, RuleError> {
+        if let Some(req) = item.requires.iter().find(|r| !achieved.contains_key(*r)) {
+            return Ok(Attained::Not(ReasonCode::Requires, format!("requires {req}, which was not achieved").into()));
+        }
+        let dates = self.dates(item, compiled, achieved)?;
+        let Some(first) = dates.first().copied() else {
+            return Ok(Attained::Not(ReasonCode::NotAchieved, "not achieved".into()));
+        };
+        if first > self.as_of {
+            let detail = format!("achieved on {first}, after the as-of date {}", self.as_of);
+            return Ok(Attained::Not(ReasonCode::AchievedAfterAsOf, detail.into()));
+        }
+        if let Some(req) = item.requires.iter().find(|req| achieved.get(*req).is_none_or(|d| *d > first)) {
+            return Ok(Attained::Not(ReasonCode::Requires, format!("requires {req} achieved by {first}").into()));
+        }
+        achieved.insert(item.id.clone(), first);
+        Ok(Attained::Achieved { first, dates })
+    }
+
+    /// The lines of an achieved `item` (see [`Run::attain`]).
     fn item_lines(
         &mut self,
         index: usize,
         item: &Item,
         compiled: &CompiledItem,
         dates: Vec<NaiveDate>,
-        achieved: &mut BTreeMap<String, NaiveDate>,
         out: &mut Eligible,
     ) -> Result<(), RuleError> {
-        let Some(first) = dates.first().copied() else {
-            out.unpaid.push(self.unpaid(compiled, ReasonCode::NotAchieved, "not achieved".into()));
-            return Ok(());
-        };
-        if first > self.as_of {
-            let detail = format!("achieved on {first}, after the as-of date {}", self.as_of);
-            out.unpaid.push(self.unpaid(compiled, ReasonCode::AchievedAfterAsOf, detail.into()));
-            return Ok(());
-        }
-        if let Some(req) = item.requires.iter().find(|req| achieved.get(*req).is_none_or(|d| *d > first)) {
-            let detail = format!("requires {req} achieved by {first}");
-            out.unpaid.push(self.unpaid(compiled, ReasonCode::Requires, detail.into()));
-            return Ok(());
-        }
-        achieved.insert(item.id.clone(), first);
         let due: Vec<NaiveDate> = dates.into_iter().filter(|d| *d <= self.as_of).collect();
         let max = item.max_per_participant as usize;
         if due.len() > max {

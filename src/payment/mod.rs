@@ -37,7 +37,7 @@ use crate::records::{ErrorLimit, Record};
 use crate::scripting::RuleError;
 use crate::statement::{Inputs, Period, Statement};
 
-pub use evaluate::{Evaluator, RecordOutcome, Step};
+pub use evaluate::{Achievements, Evaluator, RecordOutcome, Step};
 pub use settle::{settle, SettleError, Settlement};
 
 /// What a calculation was asked for.

@@ -16,6 +16,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use tulos::contract::{self, Contract, ContractFile};
 use tulos::diagnostic::{Diagnostic, Severity};
+use tulos::effectiveness::{self, ScoreError};
 use tulos::explain::explain;
 use tulos::payment::{self, CalcError, Evaluator, Request};
 use tulos::records;
@@ -54,6 +55,19 @@ enum Command {
         to: Option<NaiveDate>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Effectiveness indicators of a contract: participants against the
+    /// comparison group (verrokkiryhmä) of the records.
+    Score {
+        contract: PathBuf,
+        /// Records of both arms: a JSON Lines file or a folder of CSV tables.
+        #[arg(long)]
+        records: PathBuf,
+        /// The data extraction date: outcomes count when achieved on or before it.
+        #[arg(long, value_parser = parse_date)]
+        as_of: NaiveDate,
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
     },
     /// Validate a records file or folder on its own and summarise it.
     Records {
@@ -129,6 +143,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check { contracts } => check(&contracts),
         Command::Calculate { contract, run, from, to, format } => calculate(&contract, &run, from.zip(to), format),
+        Command::Score { contract, records, as_of, format } => score(&contract, &records, as_of, format),
         Command::Records { path, format } => summarise(&path, format),
         Command::Explain { contract, run, participant, format } => explain_one(&contract, &run, &participant, format),
         Command::Table { contract, table, set, inputs, format } => {
@@ -276,6 +291,23 @@ fn calculate(path: &Path, run: &RunArgs, period: Option<(NaiveDate, NaiveDate)>,
             Err(fail(Failed::Input, format_args!("cannot write the statement: {e}")))
         }
         _ => Ok(()),
+    }
+}
+
+fn score(path: &Path, records: &Path, as_of: NaiveDate, format: SummaryFormat) -> Result<(), Failed> {
+    let c = load(path)?;
+    let ev = Evaluator::new(&c).map_err(|d| report(&d.0))?;
+    let mut reader = records::open_for(records, Some(&c.id)).map_err(|d| report(&[d]))?;
+    let inputs = payment::fingerprint(&c, records)
+        .map_err(|e| fail(Failed::Input, format_args!("cannot read {}: {e}", records.display())))?;
+    let scorecard = effectiveness::score(&c, &ev, &mut reader, inputs, as_of).map_err(|e| match e {
+        ScoreError::Records(diags) => report(&diags),
+        ScoreError::Rule(e) => fail(Failed::Input, format_args!("contract {}: {e}", c.id)),
+    })?;
+    warn_if_nothing_read(&reader);
+    match format {
+        SummaryFormat::Text => emit(&effectiveness::scorecard_text(&scorecard)),
+        SummaryFormat::Json => emit(&json(&scorecard)),
     }
 }
 

@@ -1,0 +1,321 @@
+//! The [`Scorecard`] and how it is tallied from evaluated records.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::stats::{self, NoEstimate, Tally};
+use crate::contract::{Contract, Names};
+use crate::payment::Achievements;
+use crate::records::{Arm, Record};
+use crate::statement::Inputs;
+
+/// Decimals of rates and their interval bounds (proportions, 0–1).
+pub const RATE_DECIMALS: u32 = 4;
+/// Decimals of differences in percentage points: the same precision as
+/// the rates (0.2000 = 20.00 points).
+pub const POINTS_DECIMALS: u32 = 2;
+/// Decimals of additional outcomes.
+pub const COUNT_DECIMALS: u32 = 1;
+/// Decimals of effective sample sizes.
+pub const N_EFF_DECIMALS: u32 = 2;
+
+/// Effectiveness indicators of a contract over both arms of the records,
+/// as of a date: the effectiveness counterpart of the payment statement.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scorecard {
+    pub contract: String,
+    pub title: Names,
+    pub as_of: NaiveDate,
+    pub method: Method,
+    pub counts: ScoreCounts,
+    pub indicators: Vec<IndicatorScore>,
+    pub inputs: Inputs,
+}
+
+/// How the numbers were computed, stated in every output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Method {
+    /// Whether any record carries a weight other than 1.
+    pub weighted: bool,
+    pub rate: &'static str,
+    pub interval: &'static str,
+    pub difference: &'static str,
+    /// The n the intervals use.
+    pub sample_size: &'static str,
+}
+
+impl Method {
+    fn new(weighted: bool) -> Self {
+        Method {
+            weighted,
+            rate: if weighted {
+                "weighted share of eligible records: Σw·y / Σw"
+            } else {
+                "share of eligible records that achieved the outcome by the as-of date"
+            },
+            interval: "95 % Wilson score interval",
+            difference: "participants − control in percentage points, 95 % Newcombe hybrid score interval (method 10)",
+            sample_size: if weighted { "Kish effective sample size n_eff = (Σw)² / Σw²" } else { "n" },
+        }
+    }
+}
+
+/// What was read, per arm.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ScoreCounts {
+    pub records_read: u64,
+    pub participants: u64,
+    pub controls: u64,
+    /// Records of another contract: read, not evaluated.
+    pub other_contract: u64,
+    pub ineligible_participants: u64,
+    pub ineligible_controls: u64,
+}
+
+/// One indicator: participants, the comparison group and the difference.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorScore {
+    pub id: String,
+    pub name: Names,
+    /// The outcome of the contract it counts.
+    pub outcome: String,
+    pub participants: ArmScore,
+    /// `None` when the records have no control arm at all.
+    pub control: Option<ArmScore>,
+    /// `None` when the records have no control arm at all.
+    pub difference: Option<Estimate<Difference>>,
+    pub target: Option<Decimal>,
+    /// Whether the participants' rate (as shown) is at least the target;
+    /// `None` without a target or a rate.
+    pub meets_target: Option<bool>,
+}
+
+/// An indicator in one arm: eligible records, how many achieved the
+/// outcome, and the (weighted) rate with its interval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArmScore {
+    pub n: u64,
+    pub count: u64,
+    /// Kish's effective sample size to [`N_EFF_DECIMALS`] decimals, when the
+    /// scorecard is weighted (0 without records of weight above 0).
+    pub n_eff: Option<Decimal>,
+    pub rate: Estimate<Rate>,
+}
+
+/// A value, or why there is none (never NaN).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Estimate<T> {
+    Estimated(T),
+    NotEstimated { reason: NoEstimate, why: &'static str },
+}
+
+impl<T> Estimate<T> {
+    fn from(result: Result<T, NoEstimate>) -> Self {
+        match result {
+            Ok(value) => Estimate::Estimated(value),
+            Err(reason) => Estimate::NotEstimated { reason, why: reason.reason() },
+        }
+    }
+
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Estimate::Estimated(value) => Some(value),
+            Estimate::NotEstimated { .. } => None,
+        }
+    }
+}
+
+/// A rate (0–1) and its 95 % interval, to [`RATE_DECIMALS`] decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Rate {
+    pub value: Decimal,
+    pub low: Decimal,
+    pub high: Decimal,
+}
+
+/// Participants' rate minus the control rate, in percentage points to
+/// [`POINTS_DECIMALS`] decimals, with its 95 % interval, and the outcomes
+/// that difference means among the participants.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Difference {
+    pub points: Decimal,
+    pub low: Decimal,
+    pub high: Decimal,
+    /// difference × the participants' (weighted) number, to
+    /// [`COUNT_DECIMALS`] decimal: outcomes beyond what the control rate
+    /// would have given.
+    pub additional_outcomes: Decimal,
+}
+
+/// Tallies of every indicator in both arms while records are read.
+pub(super) struct Tallies {
+    /// Per indicator: the position of its outcome among the contract's
+    /// items (the loader refuses an indicator naming no outcome; `None`
+    /// keeps the tallies aligned with the indicators even so).
+    items: Vec<Option<usize>>,
+    participants: Vec<Tally>,
+    control: Vec<Tally>,
+    weighted: bool,
+    pub counts: ScoreCounts,
+}
+
+impl Tallies {
+    pub fn new(c: &Contract) -> Self {
+        let items: Vec<Option<usize>> =
+            c.indicators.iter().map(|i| c.items.iter().position(|item| item.id == i.outcome)).collect();
+        let none = vec![Tally::default(); items.len()];
+        Tallies { items, participants: none.clone(), control: none, weighted: false, counts: ScoreCounts::default() }
+    }
+
+    /// Count one evaluated record in its arm.
+    pub fn add(&mut self, record: &Record, achievements: &Achievements) {
+        let c = &mut self.counts;
+        c.records_read += 1;
+        if let Achievements::OtherContract(_) = achievements {
+            c.other_contract += 1;
+            return;
+        }
+        let control = record.arm == Arm::Control;
+        if control {
+            c.controls += 1;
+        } else {
+            c.participants += 1;
+        }
+        let Achievements::Eligible(first) = achievements else {
+            if control {
+                c.ineligible_controls += 1;
+            } else {
+                c.ineligible_participants += 1;
+            }
+            return;
+        };
+        self.weighted |= record.weight != Decimal::ONE;
+        let w = record.weight.as_f64();
+        let arm = if control { &mut self.control } else { &mut self.participants };
+        for (tally, item) in arm.iter_mut().zip(&self.items) {
+            tally.add(w, item.and_then(|i| first.get(i)).is_some_and(Option::is_some));
+        }
+    }
+
+    pub fn into_scorecard(self, c: &Contract, inputs: Inputs, as_of: NaiveDate) -> Scorecard {
+        let has_control = self.counts.controls > 0;
+        let indicators = c
+            .indicators
+            .iter()
+            .zip(self.participants.iter().zip(&self.control))
+            .map(|(indicator, (p, k))| {
+                let participants = arm_score(p, self.weighted);
+                let meets_target = match (indicator.target, participants.rate.value()) {
+                    (Some(target), Some(rate)) => Some(rate.value >= target),
+                    _ => None,
+                };
+                IndicatorScore {
+                    id: indicator.id.clone(),
+                    name: indicator.name.clone(),
+                    outcome: indicator.outcome.clone(),
+                    participants,
+                    control: has_control.then(|| arm_score(k, self.weighted)),
+                    difference: has_control.then(|| Estimate::from(difference(p, k))),
+                    target: indicator.target,
+                    meets_target,
+                }
+            })
+            .collect();
+        Scorecard {
+            contract: c.id.clone(),
+            title: c.title.clone(),
+            as_of,
+            method: Method::new(self.weighted),
+            counts: self.counts,
+            indicators,
+            inputs,
+        }
+    }
+}
+
+fn arm_score(t: &Tally, weighted: bool) -> ArmScore {
+    ArmScore {
+        n: t.n,
+        count: t.count,
+        n_eff: weighted.then(|| t.effective_n().map_or(Decimal::ZERO, |n| fixed(n, N_EFF_DECIMALS))),
+        rate: Estimate::from(rate(t)),
+    }
+}
+
+fn rate(t: &Tally) -> Result<Rate, NoEstimate> {
+    let interval = t.wilson()?;
+    Ok(Rate {
+        value: fixed(t.rate()?, RATE_DECIMALS),
+        low: fixed(interval.low, RATE_DECIMALS),
+        high: fixed(interval.high, RATE_DECIMALS),
+    })
+}
+
+fn difference(p: &Tally, k: &Tally) -> Result<Difference, NoEstimate> {
+    let (p1, p2) = (p.rate()?, k.rate()?);
+    let interval = stats::newcombe(p1, p.effective_n()?, p2, k.effective_n()?)?;
+    let d = p1 - p2;
+    Ok(Difference {
+        points: points(d),
+        low: points(interval.low),
+        high: points(interval.high),
+        additional_outcomes: fixed(d * p.weight, COUNT_DECIMALS),
+    })
+}
+
+/// A proportion in percentage points, exactly 100 × its shown rate form.
+fn points(proportion: f64) -> Decimal {
+    let mut p = fixed(proportion, RATE_DECIMALS) * Decimal::ONE_HUNDRED;
+    p.rescale(POINTS_DECIMALS);
+    p
+}
+
+/// `x` rounded half away from zero to `decimals`, as an exact decimal with
+/// exactly that many decimals, so output bytes never depend on how a
+/// float prints. Statistics here are far inside i64's range.
+fn fixed(x: f64, decimals: u32) -> Decimal {
+    let scaled = (x * 10f64.powi(decimals as i32)).round();
+    Decimal::new(scaled as i64, decimals)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_have_a_fixed_number_of_decimals() {
+        assert_eq!(fixed(0.3, RATE_DECIMALS).to_string(), "0.3000");
+        assert_eq!(fixed(81.0 / 263.0, RATE_DECIMALS).to_string(), "0.3080");
+        assert_eq!(fixed(-0.00004, RATE_DECIMALS).to_string(), "0.0000");
+        assert_eq!(points(0.2).to_string(), "20.00");
+        assert_eq!(points(-0.05237).to_string(), "-5.24");
+        assert_eq!(fixed(14.0000000001, COUNT_DECIMALS).to_string(), "14.0");
+    }
+
+    #[test]
+    fn the_published_difference_gives_points_and_additional_outcomes() {
+        let mut p = Tally::default();
+        let mut k = Tally::default();
+        (0..70).for_each(|i| p.add(1.0, i < 56));
+        (0..80).for_each(|i| k.add(1.0, i < 48));
+        let d = difference(&p, &k).unwrap();
+        assert_eq!(
+            (d.points.to_string(), d.low.to_string(), d.high.to_string()),
+            ("20.00".into(), "5.24".into(), "33.39".into())
+        );
+        // 0.2 × 70 participants = 14 outcomes beyond the control rate.
+        assert_eq!(d.additional_outcomes.to_string(), "14.0");
+    }
+
+    #[test]
+    fn an_empty_arm_gives_no_difference() {
+        let mut p = Tally::default();
+        p.add(1.0, true);
+        assert_eq!(difference(&p, &Tally::default()), Err(NoEstimate::NoRecords));
+        let empty = arm_score(&Tally::default(), false);
+        assert_eq!((empty.n, empty.count, empty.n_eff), (0, 0, None));
+        assert!(matches!(empty.rate, Estimate::NotEstimated { reason: NoEstimate::NoRecords, .. }));
+    }
+}

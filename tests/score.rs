@@ -1,0 +1,285 @@
+//! Effectiveness scores: a snapshot of `tulos score` for every shipped
+//! contract that declares indicators, checked against hand calculation,
+//! and the edge cases of the comparison: weights, no control arm, a
+//! control arm with no eligible record.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use tulos::effectiveness::{self, Estimate, IndicatorScore, Scorecard};
+use tulos::payment::{self, Achievements, Evaluator, RecordOutcome};
+use tulos::{contract, records};
+
+const CAREER: &str = "contracts/career-coaching";
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()
+}
+
+fn score(dir: &Path, records_path: &Path) -> Scorecard {
+    let c = contract::load(&dir.join("contract.toml")).unwrap_or_else(|d| panic!("{:?}", d.0));
+    let ev = Evaluator::new(&c).unwrap_or_else(|d| panic!("{:?}", d.0));
+    let reader = records::open_for(records_path, Some(&c.id)).expect("records open");
+    let inputs = payment::fingerprint(&c, records_path).expect("records readable");
+    effectiveness::score(&c, &ev, reader, inputs, as_of()).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+/// The JSON `tulos score --format json` prints.
+fn json(s: &Scorecard) -> String {
+    serde_json::to_string_pretty(s).expect("a scorecard serialises") + "\n"
+}
+
+fn contracts_with_indicators() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("contracts")
+        .expect("contracts/ exists")
+        .map(|e| e.expect("readable").path())
+        .filter(|p| p.join("contract.toml").is_file())
+        .filter(|p| !contract::load(&p.join("contract.toml")).expect("shipped contracts load").indicators.is_empty())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// The records file the contract's snapshot run names (`test.toml`).
+fn shipped_records(dir: &Path) -> PathBuf {
+    let setup: toml::Table = toml::from_str(&std::fs::read_to_string(dir.join("test.toml")).unwrap()).unwrap();
+    dir.join(setup["records"].as_str().expect("records = \"…\""))
+}
+
+#[test]
+fn every_contract_with_indicators_matches_its_score_snapshot() {
+    let dirs = contracts_with_indicators();
+    assert!(dirs.iter().any(|d| d.ends_with("career-coaching")), "the shipped indicators are found");
+    for dir in dirs {
+        let scorecard = score(&dir, &shipped_records(&dir));
+        insta::with_settings!({
+            snapshot_path => std::env::current_dir().unwrap().join(&dir),
+            prepend_module_to_snapshot => false,
+            input_file => dir.join("contract.toml"),
+        }, {
+            insta::assert_snapshot!("score", effectiveness::scorecard_text(&scorecard));
+            insta::assert_snapshot!("score_json", json(&scorecard));
+        });
+    }
+}
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn indicator<'s>(s: &'s Scorecard, id: &str) -> &'s IndicatorScore {
+    s.indicators.iter().find(|i| i.id == id).unwrap_or_else(|| panic!("indicator {id}"))
+}
+
+/// Job entry in career coaching, worked by hand from the records:
+/// participants C-001 … C-008 without the youth C-003 (not eligible) are
+/// 7; C-001, C-002 and C-008 reach job entry by 2026-12-31 (C-006's 28th
+/// day falls in 2027): 3/7 = 0.4286. Controls K-001 … K-006 without the
+/// youth K-005 are 5; only K-001 works 28 days (K-003 17 days, K-006 20):
+/// 1/5 = 0.2000.
+/// Wilson 3/7 (z² = 3.8415, z²/n = 0.54878): centre (0.42857 + 0.27439) /
+/// 1.54878 = 0.45388, half 1.26548 × √(0.035 + 0.019599) = 0.29566 →
+/// 0.1582 … 0.7495. Wilson 1/5: 0.0362 … 0.6245.
+/// Difference 0.2286 (22.86 points), Newcombe: 0.22857 − √(0.27035² +
+/// 0.42447²) = −0.2747, 0.22857 + √(0.32097² + 0.16378²) = 0.5889.
+/// Additional outcomes 0.22857 × 7 = 1.6. Target 0.40: met.
+#[test]
+fn career_coaching_job_entry_is_the_hand_calculated_one() {
+    let s = score(Path::new(CAREER), &Path::new(CAREER).join("records.jsonl"));
+    let c = &s.counts;
+    assert_eq!((c.records_read, c.participants, c.controls), (14, 8, 6));
+    assert_eq!((c.ineligible_participants, c.ineligible_controls, c.other_contract), (1, 1, 0));
+    let job = indicator(&s, "job_entry_rate");
+    assert_eq!((job.participants.n, job.participants.count), (7, 3));
+    let Estimate::Estimated(rate) = &job.participants.rate else { panic!("a rate") };
+    assert_eq!((rate.value, rate.low, rate.high), (d("0.4286"), d("0.1582"), d("0.7495")));
+    let control = job.control.as_ref().expect("a control arm");
+    assert_eq!((control.n, control.count), (5, 1));
+    let Estimate::Estimated(rate) = &control.rate else { panic!("a control rate") };
+    assert_eq!((rate.value, rate.low, rate.high), (d("0.2000"), d("0.0362"), d("0.6245")));
+    let Some(Estimate::Estimated(diff)) = &job.difference else { panic!("a difference") };
+    assert_eq!((diff.points, diff.low, diff.high), (d("22.86"), d("-27.47"), d("58.89")));
+    assert_eq!(diff.additional_outcomes, d("1.6"));
+    assert_eq!((job.target, job.meets_target), (Some(d("0.40")), Some(true)));
+    assert!(!s.method.weighted);
+}
+
+/// A record line of the career-coaching contract.
+fn line(id: &str, arm: &str, weight: &str, employed_from: Option<&str>) -> String {
+    let spells = employed_from.map_or(String::new(), |from| {
+        format!(r#"{{"kind":"employment","start":"{from}","end":null,"source":"income_register"}}"#)
+    });
+    format!(
+        r#"{{"id":"{id}","arm":"{arm}","weight":"{weight}","groups":["long_term_unemployed"],"service":{{"start":"2026-02-02","end":"2026-05-29"}},"spells":[{spells}]}}"#
+    )
+}
+
+fn score_lines(name: &str, lines: &[String]) -> Scorecard {
+    let dir = std::env::temp_dir().join(format!("tulos-score-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("records.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let s = score(Path::new(CAREER), &path);
+    std::fs::remove_dir_all(dir).unwrap();
+    s
+}
+
+/// Weights worked by hand. Participants (weight 1): one of two in work,
+/// rate 0.5, n_eff 2. Controls: weights 2 (in work), 0.5 and 1.5: Σw = 4,
+/// Σw·y = 2, rate 0.5; Σw² = 4 + 0.25 + 2.25 = 6.5, n_eff = 16 / 6.5 =
+/// 2.46. Wilson 0.5 with n = 2: centre 0.5, half 1.95996 / 2.92073 ×
+/// √(0.125 + 0.24009) = 0.40547 → 0.0945 … 0.9055; with n = 2.4615:
+/// 0.1097 … 0.8903. Difference 0, Newcombe ±√(0.40547² + 0.39034²) =
+/// ±0.5628.
+#[test]
+fn weights_give_weighted_rates_and_the_effective_sample_size() {
+    let s = score_lines(
+        "weights",
+        &[
+            line("P-1", "participant", "1", Some("2026-03-02")),
+            line("P-2", "participant", "1", None),
+            line("K-1", "control", "2", Some("2026-03-02")),
+            line("K-2", "control", "0.5", None),
+            line("K-3", "control", "1.5", None),
+        ],
+    );
+    assert!(s.method.weighted);
+    assert_eq!(s.method.sample_size, "Kish effective sample size n_eff = (Σw)² / Σw²");
+    let job = indicator(&s, "job_entry_rate");
+    assert_eq!(job.participants.n_eff, Some(d("2.00")));
+    let Estimate::Estimated(rate) = &job.participants.rate else { panic!("a rate") };
+    assert_eq!((rate.value, rate.low, rate.high), (d("0.5000"), d("0.0945"), d("0.9055")));
+    let control = job.control.as_ref().unwrap();
+    assert_eq!((control.n, control.count, control.n_eff), (3, 1, Some(d("2.46"))));
+    let Estimate::Estimated(rate) = &control.rate else { panic!("a control rate") };
+    assert_eq!((rate.value, rate.low, rate.high), (d("0.5000"), d("0.1097"), d("0.8903")));
+    let Some(Estimate::Estimated(diff)) = &job.difference else { panic!("a difference") };
+    assert_eq!(
+        (diff.points, diff.low, diff.high, diff.additional_outcomes),
+        (d("0.00"), d("-56.28"), d("56.28"), d("0.0"))
+    );
+    let text = effectiveness::scorecard_text(&s);
+    assert!(text.contains("Weighted") && text.contains("n_eff"), "{text}");
+}
+
+#[test]
+fn without_control_records_there_is_no_comparison() {
+    // A control record of another contract is counted there, not here.
+    let other = r#"{"id":"K-9","contract":"OTHER-1","arm":"control","service":{"start":"2026-02-02"}}"#;
+    let s = score_lines(
+        "no-control",
+        &[line("P-1", "participant", "1", Some("2026-03-02")), line("P-2", "participant", "1", None), other.into()],
+    );
+    assert_eq!((s.counts.records_read, s.counts.other_contract, s.counts.controls), (3, 1, 0));
+    let job = indicator(&s, "job_entry_rate");
+    assert_eq!((job.control.as_ref(), job.difference.as_ref()), (None, None));
+    // 1/2 = 0.5 is above the target 0.40.
+    assert_eq!(job.meets_target, Some(true));
+    let text = effectiveness::scorecard_text(&s);
+    assert!(text.contains("No control records: no comparison group, no difference"), "{text}");
+    assert!(!text.contains("control  rate"), "no control columns: {text}");
+}
+
+#[test]
+fn a_control_arm_with_no_eligible_record_gives_no_estimate_and_says_why() {
+    let youth = r#"{"id":"K-1","arm":"control","groups":["youth"],"service":{"start":"2026-02-02"}}"#;
+    let zero_weight = line("K-2", "control", "0", Some("2026-03-02"));
+    let s = score_lines("empty-control", &[line("P-1", "participant", "1", None), youth.to_string(), zero_weight]);
+    assert_eq!((s.counts.controls, s.counts.ineligible_controls), (2, 1));
+    let job = indicator(&s, "job_entry_rate");
+    let control = job.control.as_ref().expect("the records have a control arm");
+    // K-2 is eligible and in work, but of weight 0: nothing to estimate from.
+    assert_eq!((control.n, control.count), (1, 1));
+    assert!(matches!(control.rate, Estimate::NotEstimated { .. }));
+    assert!(matches!(job.difference, Some(Estimate::NotEstimated { .. })));
+    // 0/1 achieved: the rate is 0 and its interval stays within [0, 1].
+    let Estimate::Estimated(rate) = &job.participants.rate else { panic!("a rate") };
+    assert_eq!((rate.value, rate.low, rate.high), (d("0.0000"), d("0.0000"), d("0.7935")));
+    assert_eq!(job.meets_target, Some(false));
+    let text = effectiveness::scorecard_text(&s);
+    assert!(text.contains("— no estimate: no eligible records (or all weights 0)"), "{text}");
+    let json = json(&s);
+    assert!(json.contains(r#""status": "not_estimated""#) && json.contains(r#""reason": "no_records""#), "{json}");
+}
+
+/// A control record is evaluated for effectiveness exactly as a
+/// participant is, requirements included, and still never paid.
+#[test]
+fn control_records_get_achievements_but_no_payment() {
+    let c = contract::load(&Path::new(CAREER).join("contract.toml")).unwrap();
+    let ev = Evaluator::new(&c).unwrap();
+    let text = line("K-1", "control", "1", Some("2026-03-02"));
+    let dir = std::env::temp_dir().join(format!("tulos-score-achievements-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("records.jsonl");
+    std::fs::write(&path, text + "\n").unwrap();
+    let record = records::open_for(&path, Some(&c.id)).unwrap().next().unwrap().unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+    let record = ev.bind(record).unwrap();
+    assert!(matches!(ev.evaluate(&record, as_of(), None).unwrap(), RecordOutcome::Control));
+    let Achievements::Eligible(first) = ev.achievements(&record, as_of()).unwrap() else { panic!("eligible") };
+    let on = |id: &str| first[c.items.iter().position(|i| i.id == id).unwrap()];
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d);
+    // Start fee on the index date; job entry on the 28th day in work; the
+    // first further 4 weeks (which requires job entry) 28 days after that.
+    assert_eq!(on("start_fee"), day(2, 2));
+    assert_eq!(on("job_entry"), day(3, 29));
+    assert_eq!(on("in_work_4w"), day(4, 26));
+    assert_eq!(on("change_meter"), None);
+    // An earlier as-of date hides what came after it.
+    let Achievements::Eligible(first) = ev.achievements(&record, day(3, 28).unwrap()).unwrap() else { panic!() };
+    assert!(first.iter().skip(1).all(Option::is_none), "{first:?}");
+}
+
+#[test]
+fn a_contract_without_indicators_says_how_to_declare_them() {
+    let dir = Path::new("contracts/labour-market-training");
+    let s = score(dir, &shipped_records(dir));
+    assert!(s.indicators.is_empty());
+    assert_eq!(s.counts.controls, 1, "the records still have a control arm");
+    let text = effectiveness::scorecard_text(&s);
+    assert!(text.contains("The contract declares no indicators: add [[indicator]] sections"), "{text}");
+}
+
+#[test]
+fn the_binary_prints_the_library_scorecard() {
+    let run = |format: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tulos"))
+            .args(["score", &format!("{CAREER}/contract.toml"), "--records", &format!("{CAREER}/records.jsonl")])
+            .args(["--as-of", "2026-12-31", "--format", format])
+            .output()
+            .expect("tulos runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let s = score(Path::new(CAREER), &Path::new(CAREER).join("records.jsonl"));
+    assert_eq!(run("text"), effectiveness::scorecard_text(&s));
+    assert_eq!(run("json"), json(&s));
+}
+
+/// A bad record stops the score as it stops a payment run: every problem
+/// is reported, nothing is scored on part of the data.
+#[test]
+fn bad_records_stop_the_score_with_every_problem() {
+    let dir = std::env::temp_dir().join(format!("tulos-score-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("records.jsonl");
+    let lines = [
+        line("P-1", "participant", "1", None),
+        line("K-1", "control", "-1", None),
+        r#"{"id":"K-2","arm":"control","groups":["Youth"],"service":{"start":"2026-02-02"}}"#.to_string(),
+    ];
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let c = contract::load(&Path::new(CAREER).join("contract.toml")).unwrap();
+    let ev = Evaluator::new(&c).unwrap();
+    let reader = records::open_for(&path, Some(&c.id)).unwrap();
+    let inputs = payment::fingerprint(&c, &path).unwrap();
+    let result = effectiveness::score(&c, &ev, reader, inputs, as_of());
+    std::fs::remove_dir_all(dir).unwrap();
+    let Err(effectiveness::ScoreError::Records(diags)) = result else { panic!("{result:?}") };
+    let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].contains("weight"), "{messages:?}");
+    assert!(messages[1].contains("`Youth`"), "{messages:?}");
+}
