@@ -5,7 +5,7 @@ use std::fmt::Write;
 use rust_decimal::Decimal;
 
 use super::scorecard::{ArmScore, Difference, Estimate, IndicatorScore, Scorecard};
-use crate::report::shown;
+use crate::report::{shown, table};
 
 /// Shown for a value that cannot be estimated; the footer says why.
 const NONE: &str = "—";
@@ -164,32 +164,5 @@ fn footer(out: &mut String, s: &Scorecard) {
     }
     for (name, sha) in &s.inputs.records {
         let _ = writeln!(out, "Records {} sha256 {sha}", shown(name));
-    }
-}
-
-/// Aligned columns; `right` lists columns aligned right (numbers). Cells
-/// are [`shown`] before they are measured. (The same layout as the
-/// statement's text.)
-fn table(out: &mut String, rows: &[Vec<String>], right: &[usize]) {
-    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| shown(c)).collect()).collect();
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let width: Vec<usize> =
-        (0..cols).map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0)).collect();
-    for row in &rows {
-        let mut line = String::new();
-        for (c, cell) in row.iter().enumerate() {
-            let pad = width[c] - cell.chars().count();
-            if c > 0 {
-                line.push_str("  ");
-            }
-            if right.contains(&c) {
-                line.push_str(&" ".repeat(pad));
-                line.push_str(cell);
-            } else {
-                line.push_str(cell);
-                line.push_str(&" ".repeat(pad));
-            }
-        }
-        let _ = writeln!(out, "{}", line.trim_end());
     }
 }

@@ -26,6 +26,7 @@ use crate::records::hetu::redact;
 use crate::statement::{describe_held, Line, Statement};
 
 pub use text::statement_text;
+pub(crate) use text::table;
 
 /// Spreadsheet conventions for CSV output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -159,7 +159,7 @@ fn footer(out: &mut String, s: &Statement) {
 
 /// Aligned columns; `right` lists columns aligned right (numbers). Cells
 /// are [`shown`] before they are measured.
-fn table(out: &mut String, rows: &[Vec<String>], right: &[usize]) {
+pub(crate) fn table(out: &mut String, rows: &[Vec<String>], right: &[usize]) {
     let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| shown(c)).collect()).collect();
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let width: Vec<usize> =
