@@ -381,22 +381,22 @@ fn library(r: &mut Reader, v: &Value) -> Option<Library> {
         let mut found = None;
         for _ in 0..=RULES_LEVELS_UP {
             if folder.join(rel).is_file() {
-                found = Some((folder.join("rules"), folder.join(rel)));
+                found = Some((folder.clone(), Path::new("rules"), folder.join(rel)));
                 break;
             }
             folder = parent_folder(&folder);
         }
         found
     } else {
-        Some((dir.clone(), dir.join(rel))).filter(|(_, p)| p.is_file())
+        Some((dir.clone(), Path::new(""), dir.join(rel))).filter(|(_, _, p)| p.is_file())
     };
-    let Some((base, path)) = found else {
+    let Some((base, inner, path)) = found else {
         r.error(v.span(), format!("rule library \"{name}\" was not found")).help = Some(format!(
             "rules/… paths are looked up in the rules/ folder beside the contract or up to {RULES_LEVELS_UP} folders above it; other paths beside the contract"
         ));
         return None;
     };
-    if !stays_inside(&base, &path) {
+    if !stays_inside(&base, inner, &path) {
         // The target is neither read nor named: it may be any file.
         r.error(v.span(), format!("rule library \"{name}\" is a link that leads outside its folder")).help =
             Some("copy the library into the project's rules/ folder instead of linking to it".into());
@@ -421,11 +421,13 @@ fn parent_folder(folder: &Path) -> std::path::PathBuf {
     }
 }
 
-/// Whether `path`, with every link followed, is inside `base`.
-fn stays_inside(base: &Path, path: &Path) -> bool {
+/// Whether `path`, with every link followed, is inside the folder `inner`
+/// of `base` (`rules` of the folder it was found in). `inner` itself is not
+/// followed: a `rules/` that is a link to another folder leaves the project.
+fn stays_inside(base: &Path, inner: &Path, path: &Path) -> bool {
     let base = if base.as_os_str().is_empty() { Path::new(".") } else { base };
     match (std::fs::canonicalize(base), std::fs::canonicalize(path)) {
-        (Ok(base), Ok(path)) => path.starts_with(base),
+        (Ok(base), Ok(path)) => path.starts_with(base.join(inner)),
         _ => false,
     }
 }
@@ -1270,6 +1272,22 @@ tariff = "1000.00"
         std::fs::remove_file(root.join("rules/lib.rhai")).unwrap();
         std::os::unix::fs::symlink(root.join("rules/real.rhai"), root.join("rules/lib.rhai")).unwrap();
         assert!(parse(&contract, &CONTRACT.replace("USES", r#"uses = ["rules/lib.rhai"]"#)).is_ok());
+        std::fs::remove_dir_all(root).unwrap();
+        std::fs::remove_dir_all(elsewhere).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_rules_folder_linked_outside_the_project_is_refused_unread() {
+        let root = scratch("rules-link");
+        let elsewhere = scratch("rules-elsewhere");
+        std::fs::write(elsewhere.join("lib.rhai"), "SECRET line").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, root.join("rules")).unwrap();
+        let contract = root.join("contract.toml");
+        let found = messages(&contract, &CONTRACT.replace("USES", r#"uses = ["rules/lib.rhai"]"#));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].ends_with("is a link that leads outside its folder"), "{found:?}");
+        assert!(!found[0].contains("SECRET"));
         std::fs::remove_dir_all(root).unwrap();
         std::fs::remove_dir_all(elsewhere).unwrap();
     }
