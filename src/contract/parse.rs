@@ -131,9 +131,12 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
     if let Some(v) = root.get("start_fee") {
         items.extend(start_fee(r, v));
     }
-    for (i, v) in array_of_tables(r, root, "outcome").into_iter().enumerate() {
+    let outcome_sections = array_of_tables(r, root, "outcome");
+    let outcomes_wanted = outcome_sections.len();
+    for (i, v) in outcome_sections.into_iter().enumerate() {
         items.extend(outcome(r, v, i + 1));
     }
+    let every_outcome_read = items.iter().filter(|i| i.kind == ItemKind::Outcome).count() == outcomes_wanted;
     let fixed_fees =
         array_of_tables(r, root, "fixed_fee").into_iter().filter_map(|v| fixed_fee(r, v, valid?, value)).collect();
     let multipliers = array_of_tables(r, root, "multiplier").into_iter().filter_map(|v| multiplier(r, v)).collect();
@@ -186,7 +189,13 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
     if !tables_broken {
         resolve_table_refs(r, &mut contract);
     }
-    cross_check(r, root, &contract);
+    // An outcome that did not parse is an error already; references to it
+    // would only be reported as undeclared, at a shifted section.
+    if every_outcome_read {
+        cross_check(r, root, &contract);
+    } else {
+        check_groups(r, root, &contract, &contract.eligibility.who);
+    }
     check_parameter_dates(r, root, &contract);
     Some(contract)
 }
@@ -1230,6 +1239,16 @@ tariff = "1000.00"
             Ok(_) => Vec::new(),
             Err(d) => d.0.into_iter().map(|d| d.message).collect(),
         }
+    }
+
+    #[test]
+    fn an_outcome_that_does_not_parse_is_the_only_error_not_a_missing_requirement() {
+        let text = CONTRACT.replace("USES", "").replace(r#"tariff = "1000.00""#, "tariff = 0x4B0")
+            + "\n[[outcome]]\nid = \"in_work\"\nname = { fi = \"T\", en = \"W\" }\nrequires = [\"job_entry\"]\n\
+               achieved_on = 'p.service_start'\ntariff = \"100.00\"\n\n[[multiplier]]\nid = \"m\"\n\
+               factor = \"1.5\"\noutcomes = [\"job_entry\"]\n";
+        let found = messages(Path::new("contract.toml"), &text);
+        assert_eq!(found, ["`tariff` is written as a hexadecimal number (0x4B0)"]);
     }
 
     #[test]
