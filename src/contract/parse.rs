@@ -333,13 +333,14 @@ fn rule(r: &mut Reader, v: &Value, what: &str) -> Option<RuleText> {
             Some("write a rhai expression, e.g. 'p.completed == true'".into());
         return None;
     }
-    Some(rule_text(r.text, text, v.span()))
+    Some(rule_text(r, text, v.span()))
 }
 
 /// A rule whose TOML string (quotes included) spans `span` of `file_text`:
 /// its first character's line and column, skipping the opening quotes and
 /// the newline TOML drops after `'''`.
-fn rule_text(file_text: &str, text: String, span: std::ops::Range<usize>) -> RuleText {
+fn rule_text(r: &Reader, text: String, span: std::ops::Range<usize>) -> RuleText {
+    let file_text = r.text;
     let src = &file_text[span.clone()];
     let mut start = span.start;
     if src.starts_with("'''") || src.starts_with("\"\"\"") {
@@ -352,7 +353,7 @@ fn rule_text(file_text: &str, text: String, span: std::ops::Range<usize>) -> Rul
     } else {
         start += 1;
     }
-    let (line, column) = Diagnostic::line_col(file_text, start);
+    let (line, column) = r.line_col(start);
     RuleText { text, line, column, span }
 }
 
@@ -678,7 +679,7 @@ fn table_ref(r: &mut Reader, v: &Value, what: &str) -> Option<Option<TableRef>> 
 }
 
 fn line_of(r: &Reader, span: std::ops::Range<usize>) -> u64 {
-    Diagnostic::line_col(r.text, span.start).0
+    r.line_col(span.start).0
 }
 
 fn start_fee(r: &mut Reader, v: &Value) -> Option<Item> {
@@ -867,7 +868,7 @@ fn table_inputs(r: &mut Reader, table: &DecisionTable, attributes: &BTreeMap<Str
     for column in &table.inputs {
         let input = match &column.source {
             InputSource::Given => Input::Given,
-            InputSource::Expression { text, span } => Input::Rule(rule_text(r.text, text.clone(), span.clone())),
+            InputSource::Expression { text, span } => Input::Rule(rule_text(r, text.clone(), span.clone())),
             InputSource::Field(name) => match Field::from_name(name) {
                 Some(field) => {
                     check_field_type(r, table, column, &field, attributes);
@@ -1249,6 +1250,22 @@ tariff = "1000.00"
                factor = \"1.5\"\noutcomes = [\"job_entry\"]\n";
         let found = messages(Path::new("contract.toml"), &text);
         assert_eq!(found, ["`tariff` is written as a hexadecimal number (0x4B0)"]);
+    }
+
+    #[test]
+    fn ten_thousand_outcomes_are_read_in_linear_time() {
+        let outcome = |k: usize| {
+            format!("\n[[outcome]]\nid = \"o{k}\"\nname = {{ fi = \"o\", en = \"o\" }}\nachieved_on = 'p.service_start'\ntariff = \"1.00\"\n")
+        };
+        let outcomes: String = (0..10_000).map(outcome).collect();
+        let text = format!("{}{outcomes}", CONTRACT.replace("USES", ""));
+        let started = std::time::Instant::now();
+        let c = parse(Path::new("contract.toml"), &text).unwrap_or_else(|d| panic!("{:?}", d.0));
+        // Lines were counted from the top for every outcome: about a minute
+        // in a debug build; well under a second now.
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+        let last = c.items.last().unwrap();
+        assert_eq!((c.items.len(), last.line), (10_001, text.lines().count() as u64 - 4));
     }
 
     #[test]
