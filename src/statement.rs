@@ -279,11 +279,15 @@ pub struct Counts {
 /// Fingerprints of everything the statement was computed from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Inputs {
+    /// File names are whatever the user named the files: redacted too.
+    #[serde(serialize_with = "redacted")]
     pub contract_file: String,
     pub contract_sha256: String,
     /// Rule libraries by name → sha256.
+    #[serde(serialize_with = "redacted_keys")]
     pub libraries: BTreeMap<String, String>,
     /// Record files by name → sha256.
+    #[serde(serialize_with = "redacted_keys")]
     pub records: BTreeMap<String, String>,
 }
 

@@ -307,3 +307,50 @@ fn explain_never_echoes_an_identity_shaped_participant() {
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(!stdout.contains("131052") && !stderr.contains("131052"), "{stdout}{stderr}");
 }
+
+/// A scratch project: the career-coaching contract with identity codes in
+/// its id, buyer, provider, title and a clause, beside records in a file
+/// whose name holds one too.
+fn contract_with_identity_codes() -> std::path::PathBuf {
+    let root = std::env::temp_dir().join(format!("tulos-cli-codes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("rules")).unwrap();
+    std::fs::create_dir_all(root.join("c")).unwrap();
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(here.join("rules/employment.rhai"), root.join("rules/employment.rhai")).unwrap();
+    let text = std::fs::read_to_string(here.join("contracts/career-coaching/contract.toml")).unwrap();
+    let text = text
+        .replace(r#"id = "ESK-URA-2026-02""#, r#"id = "K-131052-308T""#)
+        .replace(r#"buyer = "Eteläisen"#, r#"buyer = "131052A308T Eteläisen"#)
+        .replace(r#"provider = "Valmennuspalvelu"#, r#"provider = "131052+308T Valmennuspalvelu"#)
+        .replace(r#"en = "Job-search and career coaching""#, r#"en = "131052-308T""#)
+        .replace(r#"clause = "§ 6.2""#, r#"clause = "§ 6.2 131052-308T""#);
+    std::fs::write(root.join("c/contract.toml"), text).unwrap();
+    let records = std::fs::read_to_string(here.join("contracts/career-coaching/records.jsonl")).unwrap();
+    std::fs::write(root.join("c/131052-308T.jsonl"), records.replace(r#""contract":"ESK-URA-2026-02","#, "")).unwrap();
+    root
+}
+
+#[test]
+fn no_output_format_echoes_an_identity_code_from_the_contract_or_a_file_name() {
+    let root = contract_with_identity_codes();
+    let contract = root.join("c/contract.toml").display().to_string();
+    let records = root.join("c/131052-308T.jsonl").display().to_string();
+    let run = ["--records", &records, "--from", "2026-01-01", "--to", "2026-12-31"];
+    let mut runs = vec![vec!["check", &contract]];
+    for format in ["text", "json", "csv", "csv-fi"] {
+        runs.push([&["calculate", &contract][..], &run, &["--format", format]].concat());
+    }
+    for format in ["text", "json"] {
+        let explain = ["explain", &contract, "--records", &records, "--as-of", "2026-12-31"];
+        runs.push([&explain[..], &["--participant", "C-002", "--format", format]].concat());
+    }
+    for args in runs {
+        let out = tulos(&args);
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stdout.contains("******-****"), "{args:?}: the codes are shown masked\n{stdout}");
+        assert!(!stdout.contains("131052") && !stderr.contains("131052"), "{args:?}\n{stdout}{stderr}");
+    }
+    std::fs::remove_dir_all(root).unwrap();
+}

@@ -864,6 +864,20 @@ fn a_json_lines_line_over_the_limit_is_an_error_and_the_next_line_is_read() {
 }
 
 #[test]
+fn a_csv_line_over_the_limit_is_refused_before_it_is_parsed() {
+    let dir = scratch("long_csv_line");
+    let long = "a".repeat(records::MAX_LINE_BYTES + 1);
+    write(&dir, "participants.csv", format!("id,service_start,note\nP-1,2026-01-12,x\nP-2,2026-01-12,{long}\n"));
+    let d = only_error(&dir);
+    assert_eq!(d.location, line(3, None));
+    assert_eq!(d.message, "line 3 is longer than 1048576 bytes (1 MiB); the file was not read further");
+    // Exactly at the limit, CRLF line end left out, the row is read.
+    let pad = "a".repeat(records::MAX_LINE_BYTES - "P-2,2026-01-12,".len());
+    write(&dir, "participants.csv", format!("id,service_start,note\r\nP-2,2026-01-12,{pad}\r\n"));
+    assert_eq!(read_ok(&dir).len(), 1);
+}
+
+#[test]
 fn empty_records_are_a_warning_naming_the_file_and_the_run_succeeds() {
     let dir = scratch("empty_jsonl");
     let path = write(&dir, "r.jsonl", "\n  \n");

@@ -262,13 +262,25 @@ pub(super) fn satisfaction(field: &str, value: i64) -> Result<u8, Problem> {
 pub(super) struct Duplicates {
     /// The contract being evaluated, when known.
     evaluated: Option<String>,
-    /// (id, arm) → each record of them.
+    /// (id's likeness key, arm) → each record of them.
     seen: HashMap<(String, Arm), Vec<Seen>>,
+}
+
+/// What two ids must share to be the same participant: the normalised id
+/// folded to compatibility forms (NFKC: full-width `Ｐ-1` is `P-1`) and to
+/// lower case (`p-1` is `P-1`). A spreadsheet, an input method or a
+/// retyped export changes exactly these, so two such records are one
+/// person written twice — paid twice if they were told apart. Ids that
+/// really differ only so cannot be told apart safely, and are refused.
+fn likeness_key(id: &str) -> String {
+    id.nfkc().flat_map(char::to_lowercase).collect()
 }
 
 /// A record already read.
 #[derive(Clone)]
 struct Seen {
+    /// Its id as written (normalised).
+    id: String,
     /// The contract it belongs to, when known.
     contract: Option<String>,
     /// Whether the record named that contract itself.
@@ -287,17 +299,27 @@ impl Duplicates {
     /// both lines.
     pub(super) fn check(&mut self, id: &str, arm: Arm, contract: Option<&str>, line: u64) -> Result<(), Problem> {
         let effective = contract.or(self.evaluated.as_deref());
-        let seen = self.seen.entry((id.to_owned(), arm)).or_default();
+        let seen = self.seen.entry((likeness_key(id), arm)).or_default();
         let clash =
             seen.iter().find(|s| s.contract.is_none() || effective.is_none() || s.contract.as_deref() == effective);
         if let Some(first) = clash.cloned() {
-            return Err(self.duplicate(arm, contract, &first, line));
+            return Err(self.duplicate(id, arm, contract, &first, line));
         }
-        seen.push(Seen { contract: effective.map(str::to_owned), named: contract.is_some(), line });
+        seen.push(Seen { id: id.to_owned(), contract: effective.map(str::to_owned), named: contract.is_some(), line });
         Ok(())
     }
 
-    fn duplicate(&self, arm: Arm, contract: Option<&str>, first: &Seen, line: u64) -> Problem {
+    fn duplicate(&self, id: &str, arm: Arm, contract: Option<&str>, first: &Seen, line: u64) -> Problem {
+        let spelling = if first.id == id {
+            String::new()
+        } else {
+            format!(
+                " ({} on line {line} and {} on line {} differ only in letter case or character width)",
+                quote(id),
+                quote(&first.id),
+                first.line
+            )
+        };
         let (arm, named, first) = (arm.as_str(), first.named, first.line);
         let message = match (contract, named, self.evaluated.as_deref()) {
             (Some(c), true, _) => {
@@ -314,9 +336,10 @@ impl Duplicates {
                  so both would belong to the same contract"
             ),
         };
-        Problem::new(format!("duplicate record: {message}")).help(
-            "each participant may appear once per arm and contract (ids are compared after Unicode NFC \
-             normalisation with surrounding whitespace trimmed); remove or merge one of the lines",
+        Problem::new(format!("duplicate record: {message}{spelling}")).help(
+            "each participant may appear once per arm and contract (ids are compared with surrounding \
+             whitespace trimmed, after Unicode compatibility normalisation (NFKC) and ignoring letter case); \
+             remove or merge one of the lines",
         )
     }
 }
@@ -408,6 +431,19 @@ mod tests {
             "{}",
             p.message
         );
+    }
+
+    #[test]
+    fn ids_differing_in_case_or_width_are_one_participant() {
+        let mut d = Duplicates::new(Some("K"));
+        assert!(d.check("P-1", Arm::Participant, None, 1).is_ok());
+        for (line, same) in [(2, "p-1"), (3, "\u{ff30}-1"), (4, "\u{ff50}\u{ff0d}\u{ff11}")] {
+            let p = d.check(same, Arm::Participant, Some("K"), line).unwrap_err();
+            assert!(p.message.contains("of line 1, both for contract"), "{}", p.message);
+            assert!(p.message.contains("differ only in letter case or character width"), "{}", p.message);
+        }
+        assert!(d.check("P-1", Arm::Control, None, 5).is_ok());
+        assert!(d.check("P-2", Arm::Participant, None, 6).is_ok());
     }
 
     #[test]

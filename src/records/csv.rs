@@ -184,6 +184,24 @@ fn read_folder(dir: &Path, contract: Option<&str>) -> Vec<Result<Record, Diagnos
     join.finish()
 }
 
+/// The first physical line longer than [`MAX_LINE_BYTES`], as an error.
+/// A row holds at least its line, so the row is refused anyway; refusing
+/// the file before parsing keeps the csv crate from copying a line of
+/// hundreds of megabytes into a record and then into cells (a 300 MB line
+/// took 1.1 GB).
+fn overlong_line(path: &Path, body: &[u8]) -> Option<Diagnostic> {
+    let (index, _) = body
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .find(|(_, l)| l.strip_suffix(b"\r").unwrap_or(l).len() > MAX_LINE_BYTES)?;
+    let line = index as u64 + 1;
+    let message = format!("line {line} is longer than {MAX_LINE_BYTES} bytes (1 MiB); the file was not read further");
+    Some(Diagnostic::error(path, Location::Line { line, column: None }, message).with_help(
+        "a row holds one participant's values, far shorter than this; check for a missing closing quote or a file \
+         that is not CSV",
+    ))
+}
+
 /// One CSV file split into rows of text cells.
 struct Table {
     path: Arc<PathBuf>,
@@ -212,6 +230,9 @@ impl Table {
             .map_err(|e| vec![Diagnostic::error(&path, Location::File, format!("cannot read {}: {e}", spec.file))])?;
         let bom = if bytes.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
         let body = &bytes[bom..];
+        if let Some(d) = overlong_line(&path, body) {
+            return Err(vec![d]);
+        }
         let header_line = body.split(|&b| b == b'\n').next().unwrap_or_default();
         let (dialect, separator) =
             if header_line.contains(&b';') { (Dialect::Finnish, b';') } else { (Dialect::Standard, b',') };

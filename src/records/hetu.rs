@@ -11,13 +11,14 @@
 //! Matching is on characters, not bytes, and generous, since a code typed
 //! in a word processor or pasted from a web page is still a code: any
 //! Unicode digit counts as a digit (full-width `１`, Arabic-Indic `١`…), any
-//! dash-like character (U+2010–U+2015, U+2212 minus, U+FE58, U+FE63,
-//! U+FF0D) as the `-` sign, full-width `＋` as `+`, and letters are compared
+//! character drawn as a dash (hyphens, dashes, minus signs, and forms that
+//! fold to one, such as superscript minus) as the `-` sign, full-width `＋` as `+`, and letters are compared
 //! after compatibility (NFKC) folding, so `Ａ` is `A`. Invisible format
-//! characters (zero-width space, soft hyphen, bidi marks…) between the
-//! characters of a code are skipped.
+//! characters (zero-width space, soft hyphen, bidi marks…) and combining
+//! marks (accents, keycaps, variation selectors) between the characters of
+//! a code are skipped.
 
-use unicode_normalization::char::decompose_compatible;
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 use crate::diagnostic::Diagnostic;
 
@@ -90,10 +91,31 @@ fn classify(text: &str) -> Vec<Classified> {
         .collect()
 }
 
-/// Characters that show nothing and so could hide inside a code.
+/// Characters that show nothing of their own and so could hide inside a
+/// code: invisible format characters, and combining marks (an accent or a
+/// keycap over a digit, a variation selector), which decorate the
+/// character before them and leave the code readable.
 fn is_invisible(c: char) -> bool {
     matches!(c, '\u{AD}' | '\u{61C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
         | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+        || is_combining_mark(c)
+}
+
+/// Characters drawn as a dash: any of them reads as the `-` century sign.
+fn is_dash(c: char) -> bool {
+    matches!(
+        c,
+        '\u{2D7}' // modifier letter minus
+            | '\u{58A}' // Armenian hyphen
+            | '\u{2010}'
+            ..='\u{2015}' // hyphens and dashes
+            | '\u{2043}' // hyphen bullet
+            | '\u{2212}' // minus sign
+            | '\u{2796}' // heavy minus sign
+            | '\u{2E3A}' | '\u{2E3B}' // two- and three-em dashes
+            | '\u{30FC}' | '\u{FF70}' // prolonged sound marks, drawn as a dash in CJK text
+            | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' // small and full-width forms
+    )
 }
 
 fn class(c: char) -> Class {
@@ -105,10 +127,11 @@ fn class(c: char) -> Class {
         // too much is safer than leaking a code.
         return Class::Digit;
     }
-    if matches!(c, '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}') {
+    if is_dash(c) {
         return Class::Sign('-');
     }
-    // Full-width and other compatibility forms fold to their ASCII letter.
+    // Full-width, superscript and other compatibility forms fold to the
+    // character they are a form of (`Ａ` to `A`, superscript minus to `−`).
     let mut folded = None;
     let mut count = 0;
     decompose_compatible(c, |d| {
@@ -117,6 +140,7 @@ fn class(c: char) -> Class {
     });
     match folded {
         Some(f) if count == 1 && f.is_ascii() && f != c => ascii_class(f),
+        Some(f) if count == 1 && is_dash(f) => Class::Sign('-'),
         _ if c.is_alphabetic() => Class::Letter,
         _ => Class::Other,
     }
@@ -200,6 +224,22 @@ mod tests {
             assert_eq!(redact(&format!("x {code} y")), format!("x {MASK} y"), "U+{:04X}", dash as u32);
         }
         assert!(contains_identity_code("131052\u{FF0B}308T"), "full-width plus");
+        // Dashes found missing by the adversarial run: hyphen bullet,
+        // modifier minus, super- and subscript minus, heavy minus.
+        for dash in ['\u{2043}', '\u{2D7}', '\u{207B}', '\u{208B}', '\u{2796}', '\u{30FC}'] {
+            let code = format!("P-131052{dash}308T");
+            assert_eq!(redact(&code), format!("P-{MASK}"), "U+{:04X}", dash as u32);
+        }
+    }
+
+    #[test]
+    fn combining_marks_inside_a_code_do_not_hide_it() {
+        for code in ["131052\u{301}-308T", "1\u{20E3}31052-308T", "131052-3\u{FE0F}08T", "1310\u{336}52-308T"] {
+            assert!(contains_identity_code(code), "{code:?}");
+            assert_eq!(redact(&format!("<{code}>")), format!("<{MASK}>"), "{code:?}");
+        }
+        // An accented letter is still a letter, and pseudonyms keep theirs.
+        assert!(!contains_identity_code("Ja\u{308}msa\u{308}-000123"));
     }
 
     #[test]

@@ -563,22 +563,27 @@ fn boolean(v: &Value, name: &str) -> Result<bool, Problem> {
 
 fn date(v: &Value, name: &str) -> Result<NaiveDate, Problem> {
     let expected = value::date_expected(Dialect::Standard);
-    let text = v.as_str().ok_or_else(|| Problem::expected(name, expected, describe(v)))?;
+    let text = v.as_str().map(str::trim).ok_or_else(|| Problem::expected(name, expected, describe(v)))?;
     value::parse_date(text, Dialect::Standard).ok_or_else(|| Problem::expected(name, expected, describe(v)))
 }
 
 fn month(v: &Value, name: &str) -> Result<NaiveDate, Problem> {
     let expected = value::month_expected(Dialect::Standard);
-    let text = v.as_str().ok_or_else(|| Problem::expected(name, expected, describe(v)))?;
+    let text = v.as_str().map(str::trim).ok_or_else(|| Problem::expected(name, expected, describe(v)))?;
     value::parse_month(text, Dialect::Standard).ok_or_else(|| Problem::expected(name, expected, describe(v)))
 }
 
+/// Dates, months and decimals are trimmed as every text is ([`string`]):
+/// a CSV cell `" 12.50"` is read, so the same JSON string is too.
+///
 /// Exact quantities are decimal strings; a JSON number is refused because
 /// a producer that wrote one may already have lost digits through a float.
 fn decimal_string(v: &Value, name: &str) -> Result<Decimal, Problem> {
     const EXPECTED: &str = "a decimal string like \"1820.40\"";
     match v {
-        Value::String(s) => money::parse_exact(s).map_err(|e| check::decimal_problem(name, EXPECTED, describe(v), e)),
+        Value::String(s) => {
+            money::parse_exact(s.trim()).map_err(|e| check::decimal_problem(name, EXPECTED, describe(v), e))
+        }
         Value::Number(n) => Err(Problem::expected(name, EXPECTED, describe(v))
             .help(format!("write exact quantities as strings, e.g. \"{n}\", so that no digit is lost"))),
         _ => Err(Problem::expected(name, EXPECTED, describe(v))),
@@ -590,7 +595,9 @@ fn score(v: &Value, name: &str) -> Result<Decimal, Problem> {
     const EXPECTED: &str = "an integer or a decimal string like \"3.5\"";
     match v {
         Value::Number(n) => n.as_i64().map(Decimal::from).ok_or_else(|| Problem::expected(name, EXPECTED, describe(v))),
-        Value::String(s) => money::parse_exact(s).map_err(|e| check::decimal_problem(name, EXPECTED, describe(v), e)),
+        Value::String(s) => {
+            money::parse_exact(s.trim()).map_err(|e| check::decimal_problem(name, EXPECTED, describe(v), e))
+        }
         _ => Err(Problem::expected(name, EXPECTED, describe(v))),
     }
 }
@@ -608,6 +615,21 @@ mod tests {
     }
 
     const MINIMAL: &str = r#"{"id":"P-1","service":{"start":"2026-01-12"}}"#;
+
+    #[test]
+    fn dates_months_and_decimals_are_trimmed_as_csv_cells_are() {
+        let line = r#"{"id":"P-1","service":{"start":" 2026-01-12\t"},"earnings":[{"month":"2026-03 ","amount":" 12.50"}],"measures":[{"instrument":"m","date":"2026-01-12","scores":{"a":" 3.5 "}}]}"#;
+        let record = read(line).remove(0).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(record.service.start, NaiveDate::from_ymd_opt(2026, 1, 12).unwrap());
+        assert_eq!(record.earnings[0].amount, Decimal::new(1250, 2));
+        assert_eq!(record.measures[0].scores["a"], Decimal::new(35, 1));
+        // Inside the value nothing is trimmed: a space is not a digit.
+        assert!(error(
+            r#"{"id":"P-1","service":{"start":"2026-01-12"},"earnings":[{"month":"2026-03","amount":"12 .50"}]}"#
+        )
+        .message
+        .contains("found the string \"12 .50\""));
+    }
 
     #[test]
     fn minimal_record_gets_defaults() {

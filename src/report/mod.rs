@@ -6,8 +6,10 @@
 //!
 //! Values that come from records or the contract are rendered defensively,
 //! even though the records reader refuses the worst of them:
-//! - identity-code-shaped runs are redacted in text and CSV (and in JSON by
-//!   the statement's serialisation);
+//! - identity-code-shaped runs are redacted in text, CSV and JSON — in JSON
+//!   every text and key of the output, whatever struct field it came from
+//!   ([`redacted_json`]), except the input fingerprints (hex digests, whose
+//!   file names `Inputs` redacts itself);
 //! - in text, control and bidirectional/format characters are shown as
 //!   `\u{…}` escapes, so no value can forge a row or drive the terminal;
 //! - in CSV, a text field starting with `=`, `+`, `-`, `@`, tab or carriage
@@ -210,8 +212,43 @@ fn is_unsafe_in_text(c: char) -> bool {
 /// Write the whole statement as pretty-printed JSON (amounts as exact
 /// strings), followed by a newline.
 pub fn write_json(s: &Statement, mut out: impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut out, s)?;
+    serde_json::to_writer_pretty(&mut out, &redacted_json(s)?)?;
     out.write_all(b"\n")
+}
+
+/// `value` as JSON with every text and key redacted: the contract's own
+/// texts (id, title, buyer, clauses, names) reach JSON through many
+/// fields, and no field list kept by hand stays complete. The one
+/// exception is a top-level `inputs` ([`crate::statement::Inputs`]): a
+/// digest is 64 hex characters and may well look like a code with a
+/// lower-case century sign (`123456a789b`); it is ours, never redacted,
+/// and `Inputs` redacts its file names itself.
+pub fn redacted_json(value: &impl serde::Serialize) -> serde_json::Result<serde_json::Value> {
+    let mut value = serde_json::to_value(value)?;
+    let inputs = value.get_mut("inputs").map(serde_json::Value::take);
+    redact_value(&mut value);
+    if let Some(inputs) = inputs {
+        value["inputs"] = inputs;
+    }
+    Ok(value)
+}
+
+fn redact_value(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => *text = redact(text),
+        Value::Array(items) => items.iter_mut().for_each(redact_value),
+        Value::Object(map) => {
+            *map = std::mem::take(map)
+                .into_iter()
+                .map(|(key, mut v)| {
+                    redact_value(&mut v);
+                    (redact(&key), v)
+                })
+                .collect();
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
 }
 
 pub(crate) fn kind_name(kind: crate::contract::ItemKind) -> &'static str {

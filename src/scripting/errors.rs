@@ -182,6 +182,14 @@ fn describe(err: &EvalAltResult) -> String {
 /// Explain a call no registered function accepts: usually a known helper
 /// with a wrong or missing (`()`) argument.
 fn function_not_found(signature: &str) -> String {
+    // rhai reports some refusals of its own through this error, as a
+    // sentence rather than a signature: `sort` of maps says "elements of
+    // map cannot be sorted".
+    if signature.contains(" cannot ") {
+        return format!(
+            "{signature}; give a comparer that orders them by a field, e.g. `a.sort(|x, y| x.days - y.days)`"
+        );
+    }
     let name = signature.split([' ', '(']).next().unwrap_or(signature);
     let missing = if signature.contains("()") {
         " — an argument is `()` (a missing value); test for `()` before using it"

@@ -186,6 +186,14 @@ fn misspelt_names_in_a_library_are_found_at_their_line() {
 }
 
 #[test]
+fn sorting_maps_without_a_comparer_says_so_not_unknown_function() {
+    let h = Harness::new(record(), "2026-08-31");
+    let e = h.error("let a = [#{k: 2}, #{k: 1}]; a.sort(); true");
+    assert!(e.message.starts_with("elements of map cannot be sorted; give a comparer"), "{e}");
+    assert!(!e.message.contains("unknown function"), "{e}");
+}
+
+#[test]
 fn ordering_text_against_a_number_is_an_error() {
     let mut r = record();
     r.attributes.insert("hours".into(), AttributeValue::Text("20".into(), Dialect::Standard));

@@ -199,17 +199,21 @@ fn check_one(c: &Contract) -> Result<(), Failed> {
     Evaluator::new(c).map_err(|d| report(&d.0))?;
     let warnings = analyse(&c.file, &c.tables)?;
     let (items, fees, tables) = (c.items.len(), c.fixed_fees.len(), c.tables.len());
-    emit(&format!(
-        "ok: {} — {} (items: {items}, fixed fees: {fees}, tables: {tables}{warnings})\n",
+    emit(&report::shown_lines(&format!(
+        "ok: {} — {} (items: {items}, fixed fees: {fees}, tables: {tables}{warnings})",
         c.file.display(),
         c.id
-    ))
+    )))
 }
 
 /// Analyse a file holding only decision tables.
 fn check_tables(path: &Path, tables: &[DecisionTable]) -> Result<(), Failed> {
     let warnings = analyse(path, tables)?;
-    emit(&format!("ok: {} — decision tables only (tables: {}{warnings})\n", path.display(), tables.len()))
+    emit(&report::shown_lines(&format!(
+        "ok: {} — decision tables only (tables: {}{warnings})",
+        path.display(),
+        tables.len()
+    )))
 }
 
 /// Report gaps, overlaps and masked rows; fails on errors, and describes
@@ -408,14 +412,15 @@ fn try_table(
     // last line of defence (a contract's own text is shown the same way).
     match (table.evaluate(&inputs), format) {
         (Ok(result), SummaryFormat::Text) => emit(&report::shown_lines(&result.render_text())),
-        (Ok(result), SummaryFormat::Json) => emit(&records::hetu::redact(&json(&result))),
+        (Ok(result), SummaryFormat::Json) => emit(&json(&result)),
         (Err(e), _) => Err(refuse(error_kind(&e), e.to_string())),
     }
 }
 
-/// Pretty JSON with a final newline.
+/// Pretty JSON with a final newline, every text in it redacted.
 fn json(value: &impl serde::Serialize) -> String {
-    let mut text = serde_json::to_string_pretty(value).expect("output types serialise");
+    let value = report::redacted_json(value).expect("output types serialise");
+    let mut text = serde_json::to_string_pretty(&value).expect("output types serialise");
     text.push('\n');
     text
 }
