@@ -59,7 +59,7 @@ fuzz_target!(|data: &[u8]| {
     for record in tulos_fuzz::shipped_records().iter().step_by(7) {
         let cx =
             EvalContext { record, as_of: tulos_fuzz::date(2027, 6, 30), achieved: &sb.achieved, params: &sb.params };
-        if rule.eval(&sb.engine, &cx).is_err() || rule.eval_traced(&sb.engine, &cx).is_err() {
+        if rule.eval(&sb.engine, &cx).is_err() || rule.eval_traced(&sb.engine, &cx).0.is_err() {
             break;
         }
     }
