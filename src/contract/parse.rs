@@ -862,8 +862,11 @@ fn earnings_windows(r: &mut Reader, v: &Value) -> Option<Vec<u32>> {
     for item in items {
         match months(r, item, "an earnings window") {
             Some(n) if windows.last().is_some_and(|&last| n <= last) => {
-                r.error(item.span(), format!("earnings windows must grow: {n} comes after {}", windows[windows.len() - 1]))
-                    .help = Some("list each window once, shortest first, e.g. earnings_windows = [3, 6, 12]".into());
+                r.error(
+                    item.span(),
+                    format!("earnings windows must grow: {n} comes after {}", windows[windows.len() - 1]),
+                )
+                .help = Some("list each window once, shortest first, e.g. earnings_windows = [3, 6, 12]".into());
                 all_read = false;
             }
             Some(n) => windows.push(n),
