@@ -252,7 +252,7 @@ impl ExperienceTally {
         self.response.add(w, last.is_some());
         let Some(f) = last else { return };
         self.satisfaction.add(w, f64::from(f.satisfaction));
-        // The reader accepts 1–5 only; anything else is not counted twice.
+        // The reader accepts 1–5 only; an answer outside it has no column.
         if let Some(slot) = usize::from(f.satisfaction).checked_sub(1).and_then(|i| self.distribution.get_mut(i)) {
             *slot += 1;
         }
