@@ -283,3 +283,129 @@ fn bad_records_stop_the_score_with_every_problem() {
     assert!(messages[0].contains("weight"), "{messages:?}");
     assert!(messages[1].contains("`Youth`"), "{messages:?}");
 }
+
+/// A record line with change meter measurements, feedback and earnings.
+fn measured(id: &str, arm: &str, extra: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","arm":"{arm}","groups":["long_term_unemployed"],"service":{{"start":"2026-02-02","end":"2026-05-29"}}{extra}}}"#
+    )
+}
+
+fn meter(dates_scores: &[(&str, u8)]) -> String {
+    let m: Vec<String> = dates_scores
+        .iter()
+        .map(|(date, s)| format!(r#"{{"instrument":"change_meter","date":"{date}","scores":{{"skills":{s}}}}}"#))
+        .collect();
+    format!(r#","measures":[{}]"#, m.join(","))
+}
+
+/// P-1 improves 2 → 4, P-2 1 → 2 (the threshold is 1), P-3 is measured
+/// once and P-4 never: the mean change is (2 + 1) / 2 = 1.5 over the two
+/// paired records, not 3 / 3 with a zero for P-3; one and none are
+/// counted. A measurement before the service start or after the as-of
+/// date is outside the window. Without control measurements there is no
+/// control row.
+#[test]
+fn one_measurement_is_missing_never_zero_change() {
+    let s = score_lines(
+        "one-measurement",
+        &[
+            measured("P-1", "participant", &meter(&[("2026-02-02", 2), ("2026-05-29", 4)])),
+            measured("P-2", "participant", &meter(&[("2026-01-05", 5), ("2026-02-03", 1), ("2026-05-20", 2)])),
+            measured("P-3", "participant", &meter(&[("2026-02-02", 1), ("2027-01-15", 5)])),
+            measured("P-4", "participant", ""),
+            measured("K-1", "control", ""),
+        ],
+    );
+    let [skills] = s.change_meter.dimensions.as_slice() else { panic!("{:?}", s.change_meter) };
+    let p = &skills.participants;
+    assert_eq!((p.eligible, p.paired, p.one_measurement, p.no_measurement), (4, 2, 1, 1));
+    let change = p.change.value().expect("a mean change");
+    assert_eq!(change.value, d("1.50"));
+    // first (2 + 1) / 2, last (4 + 2) / 2; changes 2 and 1: sd 0.7071,
+    // effect size 1.5 / 0.7071 = 2.12; 1.5 ± 12.7062 × 0.7071 / √2.
+    assert_eq!((p.first.value().unwrap().value, p.last.value().unwrap().value), (d("1.50"), d("3.00")));
+    assert_eq!(p.effect_size.value().unwrap().value, d("2.12"));
+    let interval = change.interval.value().expect("an interval");
+    assert_eq!((interval.low, interval.high), (d("-4.85"), d("7.85")));
+    let improved = p.improved.as_ref().expect("the contract sets a threshold");
+    assert_eq!(improved.count, 2);
+    assert_eq!(skills.control, None, "no control record has a measurement");
+    let text = effectiveness::scorecard_text(&s);
+    assert!(text.contains("one only (missing, not zero change)"), "{text}");
+}
+
+/// No feedback at all: response 0 of n, no mean, the target neither met
+/// nor failed, and no NaN anywhere.
+#[test]
+fn no_feedback_gives_no_satisfaction_and_says_why() {
+    let s = score_lines("no-feedback", &[measured("P-1", "participant", ""), measured("P-2", "participant", "")]);
+    let e = &s.experience;
+    assert_eq!((e.participants.eligible, e.participants.respondents), (2, 0));
+    let Estimate::Estimated(rate) = &e.participants.response_rate else { panic!("a response rate") };
+    assert_eq!(rate.value, d("0.0000"));
+    assert!(matches!(e.participants.satisfaction, Estimate::NotEstimated { .. }));
+    assert_eq!((e.target, e.meets_target, e.control.as_ref()), (Some(d("4.0")), None, None));
+    let text = format!("{}{}", effectiveness::scorecard_text(&s), json(&s));
+    assert!(!text.contains("NaN") && !text.contains("inf"), "{text}");
+}
+
+/// The latest feedback in the window counts, once per record; the
+/// distribution counts answers 1–5.
+#[test]
+fn satisfaction_takes_each_records_latest_answer() {
+    let feedback = |answers: &[(&str, u8)]| {
+        let f: Vec<String> =
+            answers.iter().map(|(date, s)| format!(r#"{{"date":"{date}","satisfaction":{s}}}"#)).collect();
+        format!(r#","feedback":[{}]"#, f.join(","))
+    };
+    let s = score_lines(
+        "feedback",
+        &[
+            measured("P-1", "participant", &feedback(&[("2026-05-29", 2), ("2026-03-01", 5)])),
+            measured("P-2", "participant", &feedback(&[("2026-05-29", 4)])),
+            measured("P-3", "participant", &feedback(&[("2026-01-01", 5)])),
+        ],
+    );
+    let p = &s.experience.participants;
+    assert_eq!((p.respondents, p.distribution), (2, [0, 1, 0, 1, 0]));
+    assert_eq!(p.satisfaction.value().unwrap().value, d("3.00"));
+    assert_eq!(s.experience.meets_target, Some(false));
+}
+
+/// Earnings: months without a row are 0 €, a window not over by the
+/// as-of date is left out, and one control record gives a mean but no
+/// Welch interval (a typed reason, never NaN).
+#[test]
+fn earnings_windows_and_a_single_control_record() {
+    let earnings = |rows: &[(&str, &str)]| {
+        let e: Vec<String> = rows.iter().map(|(m, a)| format!(r#"{{"month":"{m}","amount":"{a}"}}"#)).collect();
+        format!(r#","earnings":[{}]"#, e.join(","))
+    };
+    let s = score_lines(
+        "earnings",
+        &[
+            // Before: 1200 over 12 months = 100; 3 months after May: 900 / 3 = 300.
+            measured("P-1", "participant", &earnings(&[("2025-06", "1200.00"), ("2026-07", "900.00")])),
+            measured("P-2", "participant", ""),
+            measured("K-1", "control", &earnings(&[("2026-06", "600.00")])),
+        ],
+    );
+    let [three, six, twelve] = s.earnings.windows.as_slice() else { panic!("{:?}", s.earnings) };
+    let p = &three.participants;
+    assert_eq!(
+        (p.observed, p.before.value().unwrap().value, p.after.value().unwrap().value),
+        (2, d("50.00"), d("150.00"))
+    );
+    assert_eq!(p.change.value().unwrap().value, d("100.00"));
+    let k = three.control.as_ref().unwrap();
+    assert_eq!((k.observed, k.change.value().unwrap().value), (1, d("200.00")));
+    let Some(Estimate::NotEstimated { reason, .. }) = &three.difference else { panic!("{:?}", three.difference) };
+    assert_eq!(*reason, effectiveness::stats::NoEstimate::TooFewRecords);
+    // June–November is over by 2026-12-31; June 2026–May 2027 is not.
+    assert_eq!((six.participants.observed, twelve.participants.observed), (2, 0));
+    assert_eq!(twelve.participants.window_not_over, 2);
+    assert_eq!(s.earnings.without_rows.participants, 1);
+    let text = effectiveness::scorecard_text(&s);
+    assert!(text.contains("— no estimate: fewer than two records with a value"), "{text}");
+}

@@ -347,6 +347,37 @@ pub struct Contract {
     pub table_inputs: BTreeMap<String, Vec<Input>>,
     /// Effectiveness indicators (`[[indicator]]`), in file order.
     pub indicators: Vec<Indicator>,
+    /// Thresholds, targets and windows of the effectiveness measures
+    /// (`[effectiveness]`); defaults when the section is left out.
+    pub effectiveness: EffectivenessSettings,
+}
+
+/// The `[effectiveness]` section: what the change meter, customer
+/// experience and earnings parts of the scorecard compare against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EffectivenessSettings {
+    /// A change meter dimension counts as improved when the last score
+    /// minus the first is at least this (points); `None`: no share shown.
+    pub change_meter_threshold: Option<Decimal>,
+    /// The mean satisfaction (1–5) aimed at.
+    pub satisfaction_target: Option<Decimal>,
+    /// Calendar months before the service start month that form the
+    /// earnings baseline.
+    pub earnings_before: u32,
+    /// Lengths in months of the earnings windows after the service end
+    /// month, increasing.
+    pub earnings_windows: Vec<u32>,
+}
+
+impl Default for EffectivenessSettings {
+    fn default() -> Self {
+        EffectivenessSettings {
+            change_meter_threshold: None,
+            satisfaction_target: None,
+            earnings_before: 12,
+            earnings_windows: vec![3, 6, 12],
+        }
+    }
 }
 
 /// An effectiveness indicator (vaikuttavuusmittari): the share of eligible

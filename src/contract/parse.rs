@@ -26,6 +26,7 @@ const TOP_KEYS: &[&str] = &[
     "caps",
     "tables",
     "indicator",
+    "effectiveness",
 ];
 const CONTRACT_KEYS: &[&str] = &[
     "id",
@@ -45,6 +46,10 @@ const CONTRACT_KEYS: &[&str] = &[
     "uses",
 ];
 const INDICATOR_KEYS: &[&str] = &["id", "name", "outcome", "target"];
+const EFFECTIVENESS_KEYS: &[&str] =
+    &["change_meter_threshold", "satisfaction_target", "earnings_before", "earnings_windows"];
+/// The longest earnings window, in months: five years.
+const MAX_EARNINGS_MONTHS: i64 = 60;
 const SELECTOR_KEYS: &[&str] = &["groups_any", "groups_all", "groups_none", "municipalities", "condition"];
 const OUTCOME_KEYS: &[&str] =
     &["id", "name", "clause", "condition", "achieved_on", "tariff", "requires", "max_per_participant", "cap_total"];
@@ -145,6 +150,7 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
     let exclusive = array_of_tables(r, root, "exclusive").into_iter().filter_map(|v| exclusive(r, v)).collect();
     let caps = root.get("caps").map(|v| caps(r, v)).unwrap_or_default();
     let indicators = indicators(r, root, &items);
+    let effectiveness = root.get("effectiveness").map(|v| effectiveness(r, v)).unwrap_or_default();
     let mut tables_broken = false;
     let tables = match root.get("tables").map(|v| crate::tables::parse_tables(&r.file.clone(), v)) {
         Some(Ok(tables)) => tables,
@@ -186,6 +192,7 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
         tables,
         table_inputs,
         indicators,
+        effectiveness,
     };
     let mut contract = contract;
     // References into tables that did not parse would only repeat the
@@ -800,6 +807,73 @@ fn indicator(r: &mut Reader, v: &Value, n: usize, outcomes: &[&str]) -> Option<I
     });
     let target = t.get("target").and_then(|v| rate(r, v, "indicator `target`"));
     Some(Indicator { id: id?, name: name?, outcome: outcome?, target, line: line_of(r, v.span()) })
+}
+
+/// The `[effectiveness]` section; a key left out keeps its default, a key
+/// written wrong is an error (the default is not used in its place).
+fn effectiveness(r: &mut Reader, v: &Value) -> EffectivenessSettings {
+    let mut settings = EffectivenessSettings::default();
+    let Some(t) = r.table(v, "[effectiveness]") else { return settings };
+    r.unknown_keys(t, EFFECTIVENESS_KEYS);
+    if let Some(v) = t.get("change_meter_threshold") {
+        settings.change_meter_threshold =
+            non_negative(r, v, "`change_meter_threshold`", "change_meter_threshold = \"1\"");
+    }
+    if let Some(v) = t.get("satisfaction_target") {
+        settings.satisfaction_target = satisfaction(r, v);
+    }
+    if let Some(v) = t.get("earnings_before") {
+        settings.earnings_before = months(r, v, "`earnings_before`").unwrap_or(settings.earnings_before);
+    }
+    if let Some(v) = t.get("earnings_windows") {
+        settings.earnings_windows = earnings_windows(r, v).unwrap_or_default();
+    }
+    settings
+}
+
+/// A mean satisfaction on the feedback scale 1–5 (`"4.0"`).
+fn satisfaction(r: &mut Reader, v: &Value) -> Option<Decimal> {
+    let d = r.decimal(v, "`satisfaction_target`")?;
+    if d < Decimal::ONE || d > Decimal::from(5) {
+        r.error(v.span(), format!("`satisfaction_target` is a mean on the scale 1–5, found {d}")).help =
+            Some("write the mean aimed at in quotes, e.g. satisfaction_target = \"4.0\"".into());
+        return None;
+    }
+    Some(d)
+}
+
+/// A number of whole months, 1 to [`MAX_EARNINGS_MONTHS`].
+fn months(r: &mut Reader, v: &Value, what: &str) -> Option<u32> {
+    let n = r.integer(v, what, 1)?;
+    if n > MAX_EARNINGS_MONTHS {
+        r.error(v.span(), format!("{what} is at most {MAX_EARNINGS_MONTHS} months, found {n}")).help =
+            Some("write a number of months from 1 to 60, e.g. 12".into());
+        return None;
+    }
+    u32::try_from(n).ok()
+}
+
+/// `earnings_windows = [3, 6, 12]`: months after the service end, each
+/// longer than the one before.
+fn earnings_windows(r: &mut Reader, v: &Value) -> Option<Vec<u32>> {
+    let items = r.array(v, "`earnings_windows`")?;
+    let mut windows = Vec::new();
+    let mut all_read = true;
+    for item in items {
+        match months(r, item, "an earnings window") {
+            Some(n) if windows.last().is_some_and(|&last| n <= last) => {
+                r.error(
+                    item.span(),
+                    format!("earnings windows must grow: {n} comes after {}", windows[windows.len() - 1]),
+                )
+                .help = Some("list each window once, shortest first, e.g. earnings_windows = [3, 6, 12]".into());
+                all_read = false;
+            }
+            Some(n) => windows.push(n),
+            None => all_read = false,
+        }
+    }
+    all_read.then_some(windows)
 }
 
 /// A rate between 0 and 1, written as an exact decimal (`"0.40"`).
@@ -1423,6 +1497,46 @@ outcome = "job_entry"
         let missing = indicator_problems("[[indicator]]\nid = \"x\"\nname = { fi = \"T\", en = \"J\" }\n");
         assert_eq!(missing[0].0, "indicator `x` is missing the key `outcome`");
         assert_eq!(missing[0].1.as_deref(), Some("add a line such as: outcome = \"job_entry\""));
+    }
+
+    #[test]
+    fn the_effectiveness_section_sets_thresholds_targets_and_windows() {
+        let text = format!(
+            "{}\n[effectiveness]\nchange_meter_threshold = \"1\"\nsatisfaction_target = \"4.0\"\nearnings_before = 6\nearnings_windows = [3, 12]\n",
+            CONTRACT.replace("USES", "")
+        );
+        let e = parse(Path::new("contract.toml"), &text).unwrap().effectiveness;
+        assert_eq!(e.change_meter_threshold, Some(Decimal::ONE));
+        assert_eq!(e.satisfaction_target, Some(Decimal::new(40, 1)));
+        assert_eq!((e.earnings_before, e.earnings_windows), (6, vec![3, 12]));
+        // Left out: no threshold or target, 12 months before, 3/6/12 after.
+        let plain = parse(Path::new("contract.toml"), &CONTRACT.replace("USES", "")).unwrap();
+        assert_eq!(plain.effectiveness, EffectivenessSettings::default());
+    }
+
+    #[test]
+    fn every_effectiveness_problem_is_reported_with_what_to_write() {
+        let found = indicator_problems(
+            "[effectiveness]\nchange_meter_treshold = \"1\"\nsatisfaction_target = 4.5\nearnings_before = 0\nearnings_windows = [6, 3, 61]\n",
+        );
+        let messages: Vec<&str> = found.iter().map(|(m, _)| m.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "unknown key `change_meter_treshold` in [effectiveness]",
+                "`satisfaction_target` is written as a floating-point number (4.5)",
+                "`earnings_before` must be a whole number of at least 1, found 0",
+                "earnings windows must grow: 3 comes after 6",
+                "an earnings window is at most 60 months, found 61",
+            ]
+        );
+        assert_eq!(found[0].1.as_deref(), Some("did you mean `change_meter_threshold`?"));
+        let target = indicator_problems("[effectiveness]\nsatisfaction_target = \"40\"\n");
+        assert_eq!(target[0].0, "`satisfaction_target` is a mean on the scale 1–5, found 40");
+        // Every problem names its line.
+        let text = format!("{}\n[effectiveness]\nearnings_windows = [3, 3]\n", CONTRACT.replace("USES", ""));
+        let d = parse(Path::new("contract.toml"), &text).unwrap_err().0.remove(0);
+        assert!(matches!(d.location, Location::Span(_)), "{d:?}");
     }
 
     #[cfg(unix)]

@@ -17,6 +17,7 @@
 //! This module depends on `contract`, `records` and `payment`; nothing
 //! there depends on it. Control records are read here and never paid.
 
+mod measures;
 mod scorecard;
 pub mod stats;
 mod text;
@@ -30,6 +31,10 @@ use crate::records::{ErrorLimit, Record};
 use crate::scripting::RuleError;
 use crate::statement::Inputs;
 
+pub use measures::{
+    ArmCounts, Bounds, ChangeArm, ChangeMeter, DimensionScore, Earnings, EarningsArm, EarningsWindow, Experience,
+    ExperienceArm, Improved, Mean, MeanDifference,
+};
 pub use scorecard::{ArmScore, Difference, Estimate, IndicatorScore, Method, Rate, ScoreCounts, Scorecard};
 pub use text::scorecard_text;
 
@@ -53,7 +58,7 @@ pub fn score(
     inputs: Inputs,
     as_of: NaiveDate,
 ) -> Result<Scorecard, ScoreError> {
-    let mut tallies = scorecard::Tallies::new(contract);
+    let mut tallies = scorecard::Tallies::new(contract, as_of);
     // Errors past the limit are counted, so the last note says how many.
     let mut errors = ErrorLimit::new(MAX_RECORD_ERRORS);
     for record in records {

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::measures::{ChangeMeter, Earnings, Experience, MeasureTallies};
 use super::stats::{self, NoEstimate, Tally};
 use crate::contract::{Contract, Names};
 use crate::payment::Achievements;
@@ -30,6 +31,12 @@ pub struct Scorecard {
     pub method: Method,
     pub counts: ScoreCounts,
     pub indicators: Vec<IndicatorScore>,
+    /// Customer change meter (asiakasmuutosmittari) per dimension.
+    pub change_meter: ChangeMeter,
+    /// Customer experience: satisfaction and response rate.
+    pub experience: Experience,
+    /// Mean monthly earnings before and after the service.
+    pub earnings: Earnings,
     pub inputs: Inputs,
 }
 
@@ -112,10 +119,18 @@ pub enum Estimate<T> {
 }
 
 impl<T> Estimate<T> {
-    fn from(result: Result<T, NoEstimate>) -> Self {
+    pub(super) fn from(result: Result<T, NoEstimate>) -> Self {
         match result {
             Ok(value) => Estimate::Estimated(value),
             Err(reason) => Estimate::NotEstimated { reason, why: reason.reason() },
+        }
+    }
+
+    /// Why there is no value, if there is none.
+    pub fn reason(&self) -> Option<NoEstimate> {
+        match self {
+            Estimate::Estimated(_) => None,
+            Estimate::NotEstimated { reason, .. } => Some(*reason),
         }
     }
 
@@ -158,15 +173,23 @@ pub(super) struct Tallies {
     participants: Vec<Tally>,
     control: Vec<Tally>,
     weighted: bool,
+    measures: MeasureTallies,
     pub counts: ScoreCounts,
 }
 
 impl Tallies {
-    pub fn new(c: &Contract) -> Self {
+    pub fn new(c: &Contract, as_of: NaiveDate) -> Self {
         let items: Vec<Option<usize>> =
             c.indicators.iter().map(|i| c.items.iter().position(|item| item.id == i.outcome)).collect();
         let none = vec![Tally::default(); items.len()];
-        Tallies { items, participants: none.clone(), control: none, weighted: false, counts: ScoreCounts::default() }
+        Tallies {
+            items,
+            participants: none.clone(),
+            control: none,
+            weighted: false,
+            measures: MeasureTallies::new(c.effectiveness.clone(), as_of),
+            counts: ScoreCounts::default(),
+        }
     }
 
     /// Count one evaluated record in its arm.
@@ -192,6 +215,7 @@ impl Tallies {
             return;
         };
         self.weighted |= record.weight != Decimal::ONE;
+        self.measures.add(record);
         let w = record.weight.as_f64();
         let arm = if control { &mut self.control } else { &mut self.participants };
         for (tally, item) in arm.iter_mut().zip(&self.items) {
@@ -228,6 +252,9 @@ impl Tallies {
             title: c.title.clone(),
             as_of,
             method: Method::new(self.weighted),
+            change_meter: self.measures.change_meter(),
+            experience: self.measures.experience(),
+            earnings: self.measures.earnings(has_control),
             counts: self.counts,
             indicators,
             inputs,
@@ -275,7 +302,7 @@ fn points(proportion: f64) -> Decimal {
 /// `x` rounded half away from zero to `decimals`, as an exact decimal with
 /// exactly that many decimals, so output bytes never depend on how a
 /// float prints. Statistics here are far inside i64's range.
-fn fixed(x: f64, decimals: u32) -> Decimal {
+pub(super) fn fixed(x: f64, decimals: u32) -> Decimal {
     let scaled = (x * 10f64.powi(decimals as i32)).round();
     Decimal::new(scaled as i64, decimals)
 }

@@ -1,10 +1,13 @@
 //! The scorecard as an aligned text table for the terminal.
 
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use rust_decimal::Decimal;
 
-use super::scorecard::{ArmScore, Difference, Estimate, IndicatorScore, Scorecard};
+use super::measures::{ChangeArm, EarningsArm, ExperienceArm, Figure, Mean, MeanDifference};
+use super::scorecard::{ArmScore, Difference, Estimate, IndicatorScore, Rate, Scorecard};
+use super::stats::NoEstimate;
 use crate::report::{shown, table};
 
 /// Shown for a value that cannot be estimated; the footer says why.
@@ -18,6 +21,9 @@ pub fn scorecard_text(s: &Scorecard) -> String {
     header(&mut out, s);
     indicators(&mut out, s);
     names(&mut out, s);
+    change_meter(&mut out, s);
+    experience(&mut out, s);
+    earnings(&mut out, s);
     footer(&mut out, s);
     out
 }
@@ -89,11 +95,7 @@ fn row(i: &IndicatorScore, weighted: bool) -> Vec<String> {
         None => {}
     }
     row.push(i.target.map_or(String::new(), percent));
-    row.push(match i.meets_target {
-        Some(true) => "yes".into(),
-        Some(false) => "no".into(),
-        None => String::new(),
-    });
+    row.push(met(i.meets_target));
     row
 }
 
@@ -151,11 +153,8 @@ fn footer(out: &mut String, s: &Scorecard) {
         "Records read {}: participants {} (not eligible {}), control {} (not eligible {}), other contract {}",
         c.records_read, c.participants, c.ineligible_participants, c.controls, c.ineligible_controls, c.other_contract
     );
-    let rate_missing = |a: &ArmScore| a.rate.value().is_none();
-    let missing =
-        s.indicators.iter().any(|i| rate_missing(&i.participants) || i.control.as_ref().is_some_and(rate_missing));
-    if missing {
-        let _ = writeln!(out, "{NONE} no estimate: {}", super::stats::NoEstimate::NoRecords.reason());
+    for reason in reasons(s) {
+        let _ = writeln!(out, "{NONE} no estimate: {}", reason.reason());
     }
     // Hashes are ours and never redacted: hex can look like an identity code.
     let _ = writeln!(out, "Contract {} sha256 {}", shown(&s.inputs.contract_file), s.inputs.contract_sha256);
@@ -165,4 +164,216 @@ fn footer(out: &mut String, s: &Scorecard) {
     for (name, sha) in &s.inputs.records {
         let _ = writeln!(out, "Records {} sha256 {sha}", shown(name));
     }
+}
+
+fn change_meter(out: &mut String, s: &Scorecard) {
+    let c = &s.change_meter;
+    let _ = writeln!(out, "Customer change meter ({}): {}", c.instrument, c.window);
+    if c.dimensions.is_empty() {
+        let _ = writeln!(out, "No eligible record has two measurements or any measurement\n");
+        return;
+    }
+    let improved = c.threshold.map(|t| format!("improved = change at least {t}"));
+    let _ = writeln!(out, "Effect size: {}{}", c.effect_size, improved.map_or(String::new(), |i| format!("; {i}")));
+    let mut head: Vec<String> =
+        ["dimension", "arm", "paired", "one", "none", "first", "last", "change", "95 % interval", "effect"]
+            .map(String::from)
+            .to_vec();
+    if c.threshold.is_some() {
+        head.extend(["improved".into(), "share".into(), "95 % interval".into()]);
+    }
+    let mut rows = vec![head];
+    for d in &c.dimensions {
+        rows.push(change_row(&shown(&d.dimension), "participants", &d.participants));
+        if let Some(k) = &d.control {
+            rows.push(change_row("", "control", k));
+        }
+    }
+    let right: Vec<usize> = (2..rows[0].len()).filter(|c| !rows[0][*c].contains("interval")).collect();
+    table(out, &rows, &right);
+    let _ = writeln!(
+        out,
+        "paired/one/none of eligible: two measurement days / one only (missing, not zero change) / none\n"
+    );
+}
+
+fn change_row(dimension: &str, arm: &str, a: &ChangeArm) -> Vec<String> {
+    let mut row = vec![
+        dimension.to_string(),
+        arm.to_string(),
+        format!("{}/{}", a.paired, a.eligible),
+        a.one_measurement.to_string(),
+        a.no_measurement.to_string(),
+        value(&a.first),
+        value(&a.last),
+    ];
+    row.extend(mean_cells(&a.change));
+    row.push(value(&a.effect_size));
+    if let Some(i) = &a.improved {
+        row.push(format!("{}/{}", i.count, a.paired));
+        row.extend(rate_cells(&i.rate));
+    }
+    row
+}
+
+fn experience(out: &mut String, s: &Scorecard) {
+    let e = &s.experience;
+    let _ = writeln!(out, "Customer experience (satisfaction 1–5): {}", e.window);
+    let mut rows = vec![[
+        "arm",
+        "respondents",
+        "response",
+        "95 % interval",
+        "satisfaction",
+        "95 % interval",
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+    ]
+    .map(String::from)
+    .to_vec()];
+    rows[0].extend(["target".into(), "met".into()]);
+    let mut first = experience_row("participants", &e.participants);
+    first.push(e.target.map_or(String::new(), |t| t.to_string()));
+    first.push(met(e.meets_target));
+    rows.push(first);
+    if let Some(k) = &e.control {
+        rows.push(experience_row("control", k));
+    }
+    let right: Vec<usize> = (1..rows[0].len()).filter(|c| !rows[0][*c].contains("interval")).collect();
+    table(out, &rows, &right);
+    out.push('\n');
+}
+
+fn experience_row(arm: &str, a: &ExperienceArm) -> Vec<String> {
+    let mut row = vec![arm.to_string(), format!("{}/{}", a.respondents, a.eligible)];
+    row.extend(rate_cells(&a.response_rate));
+    row.extend(mean_cells(&a.satisfaction));
+    row.extend(a.distribution.iter().map(u64::to_string));
+    row
+}
+
+fn earnings(out: &mut String, s: &Scorecard) {
+    let e = &s.earnings;
+    let _ = writeln!(
+        out,
+        "Earnings (€ a month): the {} months before the service start month against months after the service end month",
+        e.before_months
+    );
+    let _ = writeln!(out, "Missing months: {}", e.missing_months);
+    let without = &e.without_rows;
+    let control = without.control.map_or(String::new(), |k| format!(", control {k}"));
+    let _ = writeln!(out, "Eligible records without any earnings row: participants {}{control}", without.participants);
+    if e.windows.iter().any(|w| w.difference.is_some()) {
+        let _ = writeln!(out, "Difference: {}", e.difference);
+    }
+    let mut rows =
+        vec![["window", "arm", "observed", "no end", "not over", "before", "after", "change", "95 % interval"]
+            .map(String::from)
+            .to_vec()];
+    let has_control = e.windows.iter().any(|w| w.control.is_some());
+    if has_control {
+        rows[0].extend(["difference".into(), "95 % interval".into(), "df".into()]);
+    }
+    for w in &e.windows {
+        let mut first = earnings_row(&format!("{} mo", w.months), "participants", &w.participants);
+        if let Some(d) = &w.difference {
+            first.extend(difference_of_means(d));
+        }
+        rows.push(first);
+        if let Some(k) = &w.control {
+            rows.push(earnings_row("", "control", k));
+        }
+    }
+    let right: Vec<usize> = (2..rows[0].len()).filter(|c| !rows[0][*c].contains("interval")).collect();
+    table(out, &rows, &right);
+    out.push('\n');
+}
+
+fn earnings_row(window: &str, arm: &str, a: &EarningsArm) -> Vec<String> {
+    let mut row = vec![
+        window.to_string(),
+        arm.to_string(),
+        format!("{}/{}", a.observed, a.eligible),
+        a.no_service_end.to_string(),
+        a.window_not_over.to_string(),
+        value(&a.before),
+        value(&a.after),
+    ];
+    row.extend(mean_cells(&a.change));
+    row
+}
+
+fn difference_of_means(d: &Estimate<MeanDifference>) -> [String; 3] {
+    match d {
+        Estimate::Estimated(d) => {
+            [signed(d.value), format!("{} … {}", signed(d.low), signed(d.high)), d.df.to_string()]
+        }
+        Estimate::NotEstimated { .. } => [NONE.into(), NONE.into(), NONE.into()],
+    }
+}
+
+fn value(e: &Estimate<Figure>) -> String {
+    e.value().map_or(NONE.to_string(), |f| f.value.to_string())
+}
+
+/// A mean and its interval; a mean without a spread is still shown.
+fn mean_cells(e: &Estimate<Mean>) -> [String; 2] {
+    match e {
+        Estimate::Estimated(m) => {
+            [m.value.to_string(), m.interval.value().map_or(NONE.to_string(), |i| format!("{} … {}", i.low, i.high))]
+        }
+        Estimate::NotEstimated { .. } => [NONE.into(), NONE.into()],
+    }
+}
+
+fn rate_cells(e: &Estimate<Rate>) -> [String; 2] {
+    match e {
+        Estimate::Estimated(r) => [percent(r.value), format!("{} … {}", percent(r.low), percent(r.high))],
+        Estimate::NotEstimated { .. } => [NONE.into(), NONE.into()],
+    }
+}
+
+fn met(meets: Option<bool>) -> String {
+    match meets {
+        Some(true) => "yes".into(),
+        Some(false) => "no".into(),
+        None => String::new(),
+    }
+}
+
+/// Every reason a value of the scorecard is not estimated, once each.
+fn reasons(s: &Scorecard) -> BTreeSet<NoEstimate> {
+    let mut found = BTreeSet::new();
+    let mut add = |reason: Option<NoEstimate>| found.extend(reason);
+    for i in &s.indicators {
+        add(i.participants.rate.reason());
+        add(i.control.as_ref().and_then(|c| c.rate.reason()));
+        add(i.difference.as_ref().and_then(Estimate::reason));
+    }
+    for d in &s.change_meter.dimensions {
+        for a in std::iter::once(&d.participants).chain(&d.control) {
+            add(a.first.reason());
+            add(a.change.reason());
+            add(a.change.value().and_then(|m| m.interval.reason()));
+            add(a.effect_size.reason());
+            add(a.improved.as_ref().and_then(|i| i.rate.reason()));
+        }
+    }
+    for a in std::iter::once(&s.experience.participants).chain(&s.experience.control) {
+        add(a.response_rate.reason());
+        add(a.satisfaction.reason());
+        add(a.satisfaction.value().and_then(|m| m.interval.reason()));
+    }
+    for w in &s.earnings.windows {
+        for a in std::iter::once(&w.participants).chain(&w.control) {
+            add(a.before.reason());
+            add(a.change.reason());
+            add(a.change.value().and_then(|m| m.interval.reason()));
+        }
+        add(w.difference.as_ref().and_then(Estimate::reason));
+    }
+    found
 }
