@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, NativeCallContext, INT};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, NativeCallContext, INT};
 use rust_decimal::Decimal;
 
 use super::context::{show, with_frame};
@@ -22,7 +22,7 @@ use super::{ParamValue, ParamVersion};
 use crate::calendar;
 use crate::diagnostic::closest;
 use crate::money::parse_decimal;
-use crate::records::AttributeValue;
+use crate::records::{AttributeValue, Event, Measure, Sector, Spell};
 
 /// The participant (`p`): a handle on the record being evaluated.
 #[derive(Debug, Clone, Copy)]
@@ -66,20 +66,39 @@ pub const USAGE: &[(&str, &str)] = &[
         "p.continuous_milestones(kind: string, from: Date, step_days: integer, max: integer) -> array of Date",
     ),
     ("hours_on", "p.hours_on(kind: string, date: Date) -> Decimal"),
+    (
+        "spells",
+        "p.spells(kind: string, from: Date, to: Date) -> array of #{kind, sector, start, end, last_day, days, hours_per_week}",
+    ),
+    ("spell_starts", "p.spell_starts(kind: string, from: Date, to: Date) -> array of Date"),
     ("earnings_sum", "p.earnings_sum(from: Date, to: Date) -> Decimal"),
     (
         "earnings_threshold_date",
         "p.earnings_threshold_date(from: Date, to: Date, amount: Decimal or integer) -> Date or ()",
     ),
-    ("has_event", "p.has_event(kind: string, from: Date, to: Date) -> bool"),
-    ("first_event", "p.first_event(kind: string, from: Date, to: Date) -> Date or ()"),
+    ("has_event", "p.has_event(kind: string, from: Date, to: Date[, value: string]) -> bool"),
+    ("first_event", "p.first_event(kind: string, from: Date, to: Date[, value: string]) -> Date or ()"),
     ("event_value", "p.event_value(kind: string, from: Date, to: Date) -> string or ()"),
-    ("events_count", "p.events_count(kind: string, from: Date, to: Date) -> integer"),
+    ("events_count", "p.events_count(kind: string, from: Date, to: Date[, value: string]) -> integer"),
+    ("events", "p.events(kind: string, from: Date, to: Date[, value: string]) -> array of #{kind, date, value}"),
     ("measure_first", "p.measure_first(instrument: string, dimension: string) -> Decimal or ()"),
     ("measure_last", "p.measure_last(instrument: string, dimension: string) -> Decimal or ()"),
     ("measure_change", "p.measure_change(instrument: string, dimension: string) -> Decimal or ()"),
     ("measure_change_sum", "p.measure_change_sum(instrument: string) -> Decimal or ()"),
     ("measure_last_date", "p.measure_last_date(instrument: string) -> Date or ()"),
+    (
+        "measurements",
+        "p.measurements(instrument: string, from: Date, to: Date[, dimensions: array of string]) -> array of #{instrument, date, scores}",
+    ),
+    (
+        "measurement_first",
+        "p.measurement_first(instrument: string, from: Date, to: Date[, dimensions: array of string]) -> #{instrument, date, scores} or ()",
+    ),
+    (
+        "measurement_last",
+        "p.measurement_last(instrument: string, from: Date, to: Date[, dimensions: array of string]) -> #{instrument, date, scores} or ()",
+    ),
+    ("complete", "m.complete(dimensions: array of string) -> bool (m: a measurement)"),
     ("satisfaction_last", "p.satisfaction_last() -> integer or ()"),
     ("feedback_count", "p.feedback_count() -> integer"),
 ];
@@ -217,6 +236,232 @@ fn register_spells(engine: &mut Engine) {
         .register_fn("hours_on", |_: Participant, kind: ImmutableString, on: Date| {
             read(|| format!("p.hours_on({kind:?}, {on})"), |v| v.hours_on(&kind, on.0))
         });
+}
+
+/// How many items an array may hold in this engine.
+fn array_limit(ctx: &NativeCallContext) -> usize {
+    ctx.engine().max_array_size()
+}
+
+/// `items` as a rhai array, or an error when there are more than an array
+/// may hold (rhai would stop the rule anyway, with a less helpful message).
+fn bounded<T>(items: Vec<T>, limit: usize, what: &str, to_dynamic: impl Fn(T) -> Dynamic) -> Result<Array, String> {
+    if limit > 0 && items.len() > limit {
+        return Err(format!(
+            "{} {what} match, more than the {limit} an array may hold — narrow the window",
+            items.len()
+        ));
+    }
+    Ok(items.into_iter().map(to_dynamic).collect())
+}
+
+fn map_of(entries: impl IntoIterator<Item = (&'static str, Dynamic)>) -> Dynamic {
+    Dynamic::from_map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect::<Map>())
+}
+
+/// One spell as rules see it: `end` is `()` while ongoing on `as_of`;
+/// `last_day` and `days` count an ongoing spell up to `as_of`.
+fn spell_map(v: View<'_>, spell: &Spell) -> Dynamic {
+    let last_day = v.last_visible_day(spell);
+    let days = last_day.map_or(0, |last| crate::calendar::days_between(spell.start, last) + 1);
+    let sector = spell.sector.map(|s| match s {
+        Sector::Open => "open",
+        Sector::Subsidised => "subsidised",
+    });
+    map_of([
+        ("kind", Dynamic::from(spell.kind.clone())),
+        ("sector", opt(sector.map(ImmutableString::from))),
+        ("start", Dynamic::from(Date(spell.start))),
+        ("end", date_or_unit(v.known_end(spell))),
+        ("last_day", date_or_unit(last_day)),
+        ("days", Dynamic::from(days)),
+        ("hours_per_week", spell.hours_per_week.map_or(Dynamic::UNIT, Dynamic::from_decimal)),
+    ])
+}
+
+fn event_map(event: &Event) -> Dynamic {
+    map_of([
+        ("kind", Dynamic::from(event.kind.clone())),
+        ("date", Dynamic::from(Date(event.date))),
+        ("value", opt(event.value.clone())),
+    ])
+}
+
+fn measurement_map(m: &Measure) -> Dynamic {
+    let scores: Map =
+        m.scores.iter().map(|(dim, score)| (dim.as_str().into(), Dynamic::from_decimal(*score))).collect();
+    map_of([
+        ("instrument", Dynamic::from(m.instrument.clone())),
+        ("date", Dynamic::from(Date(m.date))),
+        ("scores", Dynamic::from_map(scores)),
+    ])
+}
+
+/// A rule's list of dimension names; anything but text is an error.
+fn dimension_names(dimensions: &Array) -> Fallible<Vec<String>> {
+    dimensions
+        .iter()
+        .map(|d| {
+            d.clone().into_string().map_err(|found| {
+                format!("dimensions must be a list of texts like [\"work_ability\", \"skills\"], found a {found}")
+                    .into()
+            })
+        })
+        .collect()
+}
+
+fn show_dimensions(dimensions: &[String]) -> String {
+    format!("[{}]", dimensions.iter().map(|d| format!("{d:?}")).collect::<Vec<_>>().join(", "))
+}
+
+/// `m.complete(dimensions)`: whether measurement `m` scores every
+/// dimension in the list.
+fn complete(measurement: &Map, dimensions: &Array) -> Fallible<bool> {
+    let wanted = dimension_names(dimensions)?;
+    let Some(scores) = measurement.get("scores").and_then(|s| s.read_lock::<Map>().map(|m| m.clone())) else {
+        return Err("complete(…) is for a measurement from p.measurements(…), which has `scores`".into());
+    };
+    Ok(wanted.iter().all(|d| scores.contains_key(d.as_str())))
+}
+
+fn register_individual_spells(engine: &mut Engine) {
+    engine
+        .register_fn("spells", |ctx: NativeCallContext, _: Participant, kind: ImmutableString, from: Date, to: Date| {
+            let limit = array_limit(&ctx);
+            read(
+                || format!("p.spells({kind:?}, {from}, {to})"),
+                |v| bounded(v.spells_in(&kind, from.0, to.0)?, limit, "spells", |s| spell_map(v, s)),
+            )
+        })
+        .register_fn(
+            "spell_starts",
+            |ctx: NativeCallContext, _: Participant, kind: ImmutableString, from: Date, to: Date| {
+                let limit = array_limit(&ctx);
+                read(
+                    || format!("p.spell_starts({kind:?}, {from}, {to})"),
+                    |v| {
+                        bounded(v.spell_starts(&kind, from.0, to.0)?, limit, "spell start days", |d| {
+                            Dynamic::from(Date(d))
+                        })
+                    },
+                )
+            },
+        );
+}
+
+fn events_list(limit: usize, kind: &str, from: Date, to: Date, value: Option<&str>) -> Fallible<Array> {
+    let filter = value.map(|v| format!(", {v:?}")).unwrap_or_default();
+    read(
+        || format!("p.events({kind:?}, {from}, {to}{filter})"),
+        |v| bounded(v.events_in(kind, from.0, to.0, value)?, limit, "events", event_map),
+    )
+}
+
+/// `has_event`, `first_event`, `events_count` and `events` filtered by an
+/// event's value (exact text match).
+fn register_events_with_values(engine: &mut Engine) {
+    engine
+        .register_fn("events", |ctx: NativeCallContext, _: Participant, kind: ImmutableString, from: Date, to: Date| {
+            events_list(array_limit(&ctx), &kind, from, to, None)
+        })
+        .register_fn(
+            "events",
+            |ctx: NativeCallContext,
+             _: Participant,
+             kind: ImmutableString,
+             from: Date,
+             to: Date,
+             value: ImmutableString| { events_list(array_limit(&ctx), &kind, from, to, Some(&value)) },
+        )
+        .register_fn(
+            "has_event",
+            |_: Participant, kind: ImmutableString, from: Date, to: Date, value: ImmutableString| {
+                read(
+                    || format!("p.has_event({kind:?}, {from}, {to}, {value:?})"),
+                    |v| Ok(!v.events_in(&kind, from.0, to.0, Some(&value))?.is_empty()),
+                )
+            },
+        )
+        .register_fn(
+            "first_event",
+            |_: Participant, kind: ImmutableString, from: Date, to: Date, value: ImmutableString| {
+                read(
+                    || format!("p.first_event({kind:?}, {from}, {to}, {value:?})"),
+                    |v| Ok(date_or_unit(v.events_in(&kind, from.0, to.0, Some(&value))?.first().map(|e| e.date))),
+                )
+            },
+        )
+        .register_fn(
+            "events_count",
+            |_: Participant, kind: ImmutableString, from: Date, to: Date, value: ImmutableString| {
+                read(
+                    || format!("p.events_count({kind:?}, {from}, {to}, {value:?})"),
+                    |v| Ok(v.events_in(&kind, from.0, to.0, Some(&value))?.len() as INT),
+                )
+            },
+        );
+}
+
+/// Which measurement of a window a call wants.
+#[derive(Clone, Copy)]
+enum Pick {
+    All,
+    First,
+    Last,
+}
+
+fn measurements_call(
+    limit: usize,
+    pick: Pick,
+    ins: &str,
+    from: Date,
+    to: Date,
+    dims: Option<&Array>,
+) -> Fallible<Dynamic> {
+    let dims = dims.map(dimension_names).transpose()?;
+    let name = match pick {
+        Pick::All => "measurements",
+        Pick::First => "measurement_first",
+        Pick::Last => "measurement_last",
+    };
+    let filter = dims.as_deref().map(|d| format!(", {}", show_dimensions(d))).unwrap_or_default();
+    read(
+        || format!("p.{name}({ins:?}, {from}, {to}{filter})"),
+        |v| {
+            let found = v.measurements_in(ins, from.0, to.0, dims.as_deref())?;
+            Ok(match pick {
+                Pick::All => Dynamic::from_array(bounded(found, limit, "measurements", measurement_map)?),
+                Pick::First => found.first().map_or(Dynamic::UNIT, |m| measurement_map(m)),
+                Pick::Last => found.last().map_or(Dynamic::UNIT, |m| measurement_map(m)),
+            })
+        },
+    )
+}
+
+fn register_measurements(engine: &mut Engine) {
+    for (name, pick) in
+        [("measurements", Pick::All), ("measurement_first", Pick::First), ("measurement_last", Pick::Last)]
+    {
+        engine
+            .register_fn(
+                name,
+                move |ctx: NativeCallContext, _: Participant, ins: ImmutableString, from: Date, to: Date| {
+                    measurements_call(array_limit(&ctx), pick, &ins, from, to, None)
+                },
+            )
+            .register_fn(
+                name,
+                move |ctx: NativeCallContext,
+                      _: Participant,
+                      ins: ImmutableString,
+                      from: Date,
+                      to: Date,
+                      dims: Array| {
+                    measurements_call(array_limit(&ctx), pick, &ins, from, to, Some(&dims))
+                },
+            );
+    }
+    engine.register_fn("complete", |measurement: Map, dimensions: Array| complete(&measurement, &dimensions));
 }
 
 fn threshold_date(from: Date, to: Date, amount: Decimal) -> Fallible<Dynamic> {
@@ -379,6 +624,9 @@ pub fn register(engine: &mut Engine) {
     register_spells(engine);
     register_earnings_and_events(engine);
     register_measures_and_feedback(engine);
+    register_individual_spells(engine);
+    register_events_with_values(engine);
+    register_measurements(engine);
     register_maps(engine);
     register_decimals(engine);
 }

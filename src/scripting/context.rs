@@ -147,6 +147,12 @@ pub fn show(value: &Dynamic) -> String {
         let items = value.clone().into_array().unwrap_or_default();
         return format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(", "));
     }
+    if value.is_map() {
+        let entries = value
+            .read_lock::<rhai::Map>()
+            .map(|m| m.iter().map(|(k, v)| format!("{k}: {}", show(v))).collect::<Vec<_>>().join(", "));
+        return format!("#{{{}}}", entries.unwrap_or_default());
+    }
     if value.is_unit() {
         return "()".into();
     }

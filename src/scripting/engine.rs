@@ -5,6 +5,7 @@
 //! into an AST that all threads share. Evaluation sets up a four-variable
 //! scope and runs the AST; nothing is parsed per record.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use rhai::packages::{
@@ -18,7 +19,7 @@ use super::arrays;
 use super::context::{self, Frame};
 use super::dates::{self, Date};
 use super::errors::{self, FunctionFiles, Origin};
-use super::names::KnownNames;
+use super::names::{add_scripted, KnownNames, Scripted};
 use super::{EvalContext, Limits, RuleError, RuleSource, RuleValue};
 use crate::diagnostic::Diagnostic;
 use crate::records::hetu::redact;
@@ -136,9 +137,11 @@ impl RuleEngine {
     /// Misspelt function and `p.` property names in the libraries' function
     /// bodies, which may call each other's functions.
     pub fn check_libraries(&self, libraries: &[Library]) -> Vec<Diagnostic> {
-        let scripted: std::collections::BTreeSet<String> =
-            libraries.iter().flat_map(|l| l.functions().map(str::to_string)).collect();
-        libraries.iter().filter_map(|l| self.names.check(&l.ast, &scripted, &l.origin).err()).collect()
+        let mut scripted = Scripted::new();
+        for library in libraries {
+            add_scripted(&mut scripted, &library.ast);
+        }
+        libraries.iter().filter_map(|l| self.names.check(&l.ast, &scripted, None, &l.origin).err()).collect()
     }
 
     /// Position of the first top-level statement, found by letting the
@@ -153,6 +156,27 @@ impl RuleEngine {
     /// libraries it may call. Errors are diagnostics at the contract's
     /// line and column.
     pub fn compile_rule(&self, source: &RuleSource, libraries: &[Library]) -> Result<CompiledRule, Diagnostic> {
+        self.compile(source, libraries, None)
+    }
+
+    /// [`compile_rule`](Self::compile_rule) for a contract that declares
+    /// `parameters`: `params.NAME` or `params["NAME"]` with any other name
+    /// is a compile error with a suggestion.
+    pub fn compile_contract_rule(
+        &self,
+        source: &RuleSource,
+        libraries: &[Library],
+        parameters: &BTreeSet<String>,
+    ) -> Result<CompiledRule, Diagnostic> {
+        self.compile(source, libraries, Some(parameters))
+    }
+
+    fn compile(
+        &self,
+        source: &RuleSource,
+        libraries: &[Library],
+        parameters: Option<&BTreeSet<String>>,
+    ) -> Result<CompiledRule, Diagnostic> {
         let origin = Origin { file: source.file.clone(), line: source.line, column: source.column };
         // Placeholders, not constants: strict variables needs the names at
         // compile time, but the optimizer must not fold their values in.
@@ -171,8 +195,12 @@ impl RuleEngine {
         for f in rule.iter_functions() {
             functions.insert(f.name.to_string(), origin.clone());
         }
-        let scripted = functions.keys().cloned().collect();
-        self.names.check(&rule, &scripted, &origin)?;
+        let mut scripted = Scripted::new();
+        for library in libraries {
+            add_scripted(&mut scripted, &library.ast);
+        }
+        add_scripted(&mut scripted, &rule);
+        self.names.check(&rule, &scripted, parameters, &origin)?;
         let ast = libraries.iter().fold(AST::empty(), |ast, library| ast.merge(&library.ast)).merge(&rule);
         Ok(CompiledRule { name: source.name.clone(), origin, ast, functions })
     }

@@ -128,6 +128,14 @@
 //!   further 4 weeks in work).
 //! - `p.hours_on(kind, date)` → Decimal sum of `hours_per_week` of the
 //!   spells covering the day (unmerged; a missing value counts 0).
+//! - `p.spells(kind, from, to)` → array of maps, one per visible spell
+//!   with a day in the window, unmerged, by start (same-day starts in input
+//!   order), not clipped: `kind`, `sector` (`"open"`, `"subsidised"` or
+//!   `()`), `start`, `end` (`()` while ongoing on `as_of`, also when the
+//!   recorded end is after `as_of`), `last_day` (`end`, or `as_of` while
+//!   ongoing), `days` (`start..=last_day`), `hours_per_week` (or `()`).
+//! - `p.spell_starts(kind, from, to)` → distinct start days in the window
+//!   of visible spells, in date order.
 //!
 //! ## Earnings (tulorekisteri, income register, by payment month)
 //! - `p.earnings_sum(from, to)` → Decimal over the months whose first day
@@ -144,11 +152,26 @@
 //! - `p.event_value(kind, from, to)` → the earliest one's value string, or
 //!   `()` (no such event, or it has no value).
 //! - `p.events_count(kind, from, to)` → integer.
+//! - `p.events(kind, from, to)` → array of maps `kind`, `date`, `value`
+//!   (`()` without one), by date (same-day events in input order).
+//! - A fifth argument `value` to `events`, `has_event`, `first_event` and
+//!   `events_count` keeps only events with exactly that value.
 //!
 //! ## Measures (e.g. asiakasmuutosmittari, the customer change meter)
 //! - `p.measure_first(instrument, dimension)` /
 //!   `p.measure_last(instrument, dimension)` → Decimal score of the
-//!   earliest / latest measurement that has the dimension, or `()`.
+//!   earliest / latest measurement up to `as_of` (any date: before, during
+//!   or after the service) that has the dimension, or `()`; per dimension,
+//!   so two dimensions may come from different measurements.
+//! - `p.measurements(instrument, from, to)` → array of maps `instrument`,
+//!   `date`, `scores` (dimension → Decimal) dated in the window, by date
+//!   (same-day ones in input order); `p.measurement_first(…)` /
+//!   `p.measurement_last(…)` → the earliest / latest, or `()`. Each takes
+//!   an optional array of dimensions: only measurements scoring all count.
+//! - `m.complete(dimensions)` → whether measurement `m` scores them all.
+//!
+//! Arrays these return hold at most `Limits::max_array_size` items; more
+//! is an error saying how many matched.
 //! - `p.measure_change(instrument, dimension)` → last − first, or `()`
 //!   unless two such measurements exist on different dates.
 //! - `p.measure_change_sum(instrument)` → sum of last − first over the

@@ -175,6 +175,40 @@ impl<'a> View<'a> {
         checked_sum(hours, "sum of weekly hours")
     }
 
+    /// Every visible spell of `kind` with at least one visible day in
+    /// `[from, to]`, unmerged, ordered by start (same-day starts keep input
+    /// order). The spells are not clipped to the window.
+    pub fn spells_in(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<&'a Spell>> {
+        check_window(from, to)?;
+        let mut found: Vec<(&Spell, Interval)> =
+            self.spells_of(kind).filter(|(_, i)| i.clip(from, to).is_some()).collect();
+        found.sort_by_key(|(_, i)| i.start);
+        Ok(found.into_iter().map(|(s, _)| s).collect())
+    }
+
+    /// A spell's last visible day: its end, or `as_of` while it is ongoing
+    /// (or ends after `as_of`); `None` when it starts after `as_of`.
+    pub fn last_visible_day(&self, spell: &Spell) -> Option<NaiveDate> {
+        self.visible(spell).map(|i| i.end)
+    }
+
+    /// A spell's end as known on `as_of`: `None` while ongoing, and also
+    /// when the recorded end lies after `as_of` (not known yet).
+    pub fn known_end(&self, spell: &Spell) -> Option<NaiveDate> {
+        spell.end.filter(|e| *e <= self.as_of)
+    }
+
+    /// The distinct start days in `[from, to]` of visible spells of
+    /// `kind`, in date order.
+    pub fn spell_starts(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<NaiveDate>> {
+        check_window(from, to)?;
+        let mut starts: Vec<NaiveDate> =
+            self.spells_of(kind).map(|(_, i)| i.start).filter(|d| from <= *d && *d <= to).collect();
+        starts.sort_unstable();
+        starts.dedup();
+        Ok(starts)
+    }
+
     // ---- earnings (tulorekisteri) -------------------------------------
 
     /// Monthly totals visible on `as_of` for payment months whose first
@@ -246,6 +280,22 @@ impl<'a> View<'a> {
         }))
     }
 
+    /// Events of `kind` in `[from, to]` (up to `as_of`) in date order;
+    /// same-day events keep input order. With `value`, only events whose
+    /// value is exactly that text.
+    pub fn events_in(
+        &self,
+        kind: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        value: Option<&str>,
+    ) -> QueryResult<Vec<&'a crate::records::Event>> {
+        let mut found: Vec<&crate::records::Event> =
+            self.events(kind, from, to)?.filter(|e| value.is_none() || e.value.as_deref() == value).collect();
+        found.sort_by_key(|e| e.date);
+        Ok(found)
+    }
+
     pub fn has_event(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<bool> {
         Ok(self.events(kind, from, to)?.next().is_some())
     }
@@ -278,6 +328,25 @@ impl<'a> View<'a> {
             .into_iter()
             .filter_map(|m| m.scores.get(dimension).map(|s| (m.date, *s)))
             .collect()
+    }
+
+    /// Measurements with `instrument` dated in `[from, to]` (up to
+    /// `as_of`), in date order (same-day ones keep input order). With
+    /// `dimensions`, only those that score every one of them.
+    pub fn measurements_in(
+        &self,
+        instrument: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        dimensions: Option<&[String]>,
+    ) -> QueryResult<Vec<&'a Measure>> {
+        check_window(from, to)?;
+        Ok(self
+            .measurements(instrument)
+            .into_iter()
+            .filter(|m| from <= m.date && m.date <= to)
+            .filter(|m| dimensions.is_none_or(|dims| dims.iter().all(|d| m.scores.contains_key(d))))
+            .collect())
     }
 
     pub fn measure_first(&self, instrument: &str, dimension: &str) -> Option<Decimal> {

@@ -578,9 +578,11 @@ fn nothing_outside_pure_computation_is_available() {
     let h = Harness::new(record(), "2026-08-31");
     let d = h.compile(r#"eval("1")"#).unwrap_err();
     assert!(d.message.contains("eval"), "{d}");
+    // A call that is the whole rule is checked like any other: `check`
+    // refuses it before any data is read.
     for call in ["timestamp()", "sleep(1)", "parse_json(\"{}\")", "rand()"] {
-        let e = h.error(call);
-        assert!(e.message.contains("unknown function"), "{call}: {e}");
+        let e = h.compile(call).unwrap_err();
+        assert!(e.message.starts_with("unknown function"), "{call}: {e}");
     }
     assert!(h.compile(r#"import "x" as y; 1"#).is_err());
     // print and debug are accepted and do nothing.
@@ -996,4 +998,259 @@ fn closures_cannot_capture_variables() {
     }
     // Closures that take what they need as parameters are fine.
     h.assert_true("[3, 1, 2].filter(|x| x > 1).map(|x, i| x + i) == [3, 3]");
+}
+
+// ---- individual spells, events with values, dated measurements --------
+
+fn spell_with_hours(kind: &str, start: &str, end: Option<&str>, hours: Option<&str>) -> Spell {
+    Spell { hours_per_week: hours.map(dec), ..spell(kind, start, end) }
+}
+
+#[test]
+fn spells_are_listed_unmerged_with_ongoing_ends_as_unit() {
+    let mut r = record();
+    r.spells = vec![
+        spell_with_hours("employment", "2026-05-01", Some("2026-05-31"), Some("37.5")),
+        // Touches the first: stays a spell of its own.
+        spell_with_hours("employment", "2026-06-01", Some("2026-06-30"), None),
+        // Starts inside the second and is still running.
+        spell_with_hours("employment", "2026-06-15", None, Some("20")),
+        // Recorded end after as_of: not known yet, reads as ongoing.
+        spell("education", "2026-03-01", Some("2026-12-31")),
+        // Starts after as_of: invisible.
+        spell("employment", "2026-09-10", None),
+    ];
+    let h = Harness::new(r, "2026-08-31");
+    let all = r#"p.spells("employment", date("2026-01-01"), date("2026-12-31"))"#;
+    assert_eq!(h.eval(&format!("{all}.len()")), RuleValue::Integer(3));
+    h.assert_true(&format!(
+        r#"let s = {all}; s[0].start == date("2026-05-01") && s[0].end == date("2026-05-31") && s[0].days == 31
+           && s[0].hours_per_week == 37.5 && s[0].sector == "open" && s[0].kind == "employment""#
+    ));
+    h.assert_true(&format!(r#"let s = {all}; s[1].start == date("2026-06-01") && s[1].hours_per_week == ()"#));
+    // Ongoing: `end` is (), `last_day` is as_of and `days` counts up to it.
+    h.assert_true(&format!(
+        r#"let s = {all}; s[2].end == () && s[2].last_day == as_of && s[2].days == 78 && s[2].hours_per_week == 20"#
+    ));
+    h.assert_true(
+        r#"let s = p.spells("education", date("2026-08-01"), date("2026-08-31")); s[0].end == () && s[0].sector == ()"#,
+    );
+    // A new job starting while another is still running.
+    h.assert_true(&format!(
+        r#"let s = {all}; let found = false;
+           for i in 1..s.len() {{ for j in 0..i {{ if s[j].start < s[i].start && s[i].start <= s[j].last_day {{ found = true; }} }} }}
+           found"#
+    ));
+    // Window boundaries are inclusive: a spell ending on `from` overlaps it.
+    assert_eq!(
+        h.eval(r#"p.spells("employment", date("2026-05-31"), date("2026-05-31")).len()"#),
+        RuleValue::Integer(1)
+    );
+    assert_eq!(
+        h.eval(r#"p.spells("employment", date("2026-04-01"), date("2026-04-30")).len()"#),
+        RuleValue::Integer(0)
+    );
+    // any_employment lists the spells' own kinds.
+    let mut r = record();
+    r.spells = vec![spell("apprenticeship", "2026-05-01", None)];
+    let h = Harness::new(r, "2026-08-31");
+    h.assert_true(r#"p.spells("any_employment", date("2026-01-01"), as_of)[0].kind == "apprenticeship""#);
+}
+
+#[test]
+fn spell_starts_are_distinct_start_days_in_the_window() {
+    let mut r = record();
+    r.spells = vec![
+        spell("employment", "2026-06-15", None),
+        spell("employment", "2026-05-01", Some("2026-05-31")),
+        spell("employment", "2026-06-01", Some("2026-06-30")),
+        spell("employment", "2026-06-01", Some("2026-06-10")),
+        spell("employment", "2026-09-01", None),
+    ];
+    let h = Harness::new(r, "2026-08-31");
+    let starts = h.eval(r#"p.spell_starts("employment", date("2026-05-01"), date("2026-12-31"))"#);
+    assert_eq!(starts, RuleValue::Dates(vec![d("2026-05-01"), d("2026-06-01"), d("2026-06-15")]));
+    // Both window ends are inclusive; a spell that started before `from` is not a start in it.
+    let starts = h.eval(r#"p.spell_starts("employment", date("2026-05-02"), date("2026-06-15"))"#);
+    assert_eq!(starts, RuleValue::Dates(vec![d("2026-06-01"), d("2026-06-15")]));
+    // "A job that started within six months after the service."
+    h.assert_true(r#"p.spell_starts("employment", p.service_end.add_days(1), p.service_end.add_months(6)).len() > 0"#);
+    let e = h.error(r#"p.spell_starts("employment", as_of, date("2026-01-01"))"#);
+    assert!(e.message.contains("the window is empty"), "{e}");
+}
+
+#[test]
+fn more_spells_than_an_array_holds_is_a_clear_error() {
+    let mut r = record();
+    r.spells = (0..1001).map(|_| spell("employment", "2026-05-01", Some("2026-05-02"))).collect();
+    let h = Harness::new(r, "2026-08-31");
+    let e = h.error(r#"p.spells("employment", date("2026-01-01"), as_of)"#);
+    assert!(e.message.contains("1001 spells match, more than the 1000 an array may hold — narrow the window"), "{e}");
+    // Start days are distinct, so the same data fits.
+    assert_eq!(h.eval(r#"p.spell_starts("employment", date("2026-01-01"), as_of).len()"#), RuleValue::Integer(1));
+}
+
+#[test]
+fn events_with_their_values() {
+    let mut r = record();
+    r.events = vec![
+        event("qualification", "2026-06-15", Some("L2")),
+        event("qualification", "2026-06-15", Some("L3")),
+        event("qualification", "2026-03-01", None),
+        event("qualification", "2026-10-01", Some("L3")),
+    ];
+    let h = Harness::new(r, "2026-08-31");
+    let all = r#"p.events("qualification", date("2026-01-01"), date("2026-12-31"))"#;
+    assert_eq!(h.eval(&format!("{all}.len()")), RuleValue::Integer(3));
+    h.assert_true(&format!(
+        r#"let e = {all}; e[0].date == date("2026-03-01") && e[0].value == ()
+           && e[1].value == "L2" && e[2].value == "L3" && e[2].date == date("2026-06-15") && e[2].kind == "qualification""#
+    ));
+    // Two events on one day with different values are both seen.
+    let window = r#""qualification", date("2026-06-15"), date("2026-06-15")"#;
+    assert_eq!(h.eval(&format!(r#"p.events_count({window}, "L3")"#)), RuleValue::Integer(1));
+    assert_eq!(h.eval(&format!(r#"p.first_event({window}, "L3")"#)), date_value("2026-06-15"));
+    assert_eq!(h.eval(&format!(r#"p.has_event({window}, "L4")"#)), RuleValue::Bool(false));
+    assert_eq!(h.eval(&format!(r#"p.first_event({window}, "L4")"#)), RuleValue::Nothing);
+    // The value filter is an exact match, and after as_of nothing is seen.
+    let year = r#""qualification", date("2026-01-01"), date("2026-12-31")"#;
+    assert_eq!(h.eval(&format!(r#"p.events_count({year}, "l3")"#)), RuleValue::Integer(0));
+    assert_eq!(h.eval(&format!(r#"p.events({year}, "L3").len()"#)), RuleValue::Integer(1));
+    // The existing overloads are unchanged.
+    assert_eq!(h.eval(&format!("p.events_count({year})")), RuleValue::Integer(3));
+}
+
+#[test]
+fn measurements_by_date_and_completeness() {
+    let mut r = record();
+    r.measures = vec![
+        measure("2026-04-30", &[("work_ability", "3"), ("job_search", "3")]),
+        measure("2026-01-12", &[("work_ability", "2"), ("job_search", "1")]),
+        // Missing job_search.
+        measure("2026-06-01", &[("work_ability", "4")]),
+        measure("2026-10-01", &[("work_ability", "5"), ("job_search", "5")]),
+    ];
+    let h = Harness::new(r, "2026-08-31");
+    let service = r#""change_meter", p.service_start, p.service_end"#;
+    assert_eq!(h.eval(&format!("p.measurements({service}).len()")), RuleValue::Integer(2));
+    h.assert_true(&format!(
+        r#"let m = p.measurement_first({service}); m.date == date("2026-01-12") && m.scores.job_search == 1 && m.instrument == "change_meter""#
+    ));
+    h.assert_true(&format!(r#"p.measurement_last({service}).date == date("2026-04-30")"#));
+    // The window ends are inclusive, and nothing after as_of is seen.
+    let year = r#""change_meter", date("2026-01-01"), date("2026-12-31")"#;
+    h.assert_true(&format!(r#"p.measurement_last({year}).date == date("2026-06-01")"#));
+    h.assert_true(&format!(r#"!p.measurement_last({year}).complete(["work_ability", "job_search"])"#));
+    h.assert_true(&format!(r#"p.measurement_last({year}).complete(["work_ability"])"#));
+    // With dimensions, only complete measurements count.
+    let dims = r#"["work_ability", "job_search"]"#;
+    h.assert_true(&format!(r#"p.measurement_last({year}, {dims}).date == date("2026-04-30")"#));
+    assert_eq!(h.eval(&format!("p.measurements({year}, {dims}).len()")), RuleValue::Integer(2));
+    assert_eq!(h.eval(&format!(r#"p.measurement_first({year}, ["skills"])"#)), RuleValue::Nothing);
+    assert_eq!(
+        h.eval(r#"p.measurement_first("change_meter", date("2026-02-01"), date("2026-03-01"))"#),
+        RuleValue::Nothing
+    );
+    let e = h.error(&format!("p.measurements({year}, [1, 2])"));
+    assert!(e.message.contains("dimensions must be a list of texts"), "{e}");
+    let e = h.error(r#"#{a: 1}.complete(["x"])"#);
+    assert!(e.message.contains("is for a measurement from p.measurements"), "{e}");
+    // measure_first/last keep reading every date up to as_of, per dimension.
+    assert_eq!(h.eval(r#"p.measure_last("change_meter", "work_ability")"#), RuleValue::Decimal(dec("4")));
+    assert_eq!(h.eval(r#"p.measure_last("change_meter", "job_search")"#), RuleValue::Decimal(dec("3")));
+}
+
+#[test]
+fn traces_show_lists_of_records_readably() {
+    let mut r = record();
+    r.events = vec![event("qualification", "2026-06-15", Some("L2"))];
+    let h = Harness::new(r, "2026-08-31");
+    let rule = h.compile(r#"p.events("qualification", date("2026-01-01"), as_of).len()"#).unwrap();
+    let (_, trace) = rule.eval_traced(&h.engine, &h.cx());
+    assert_eq!(
+        trace,
+        [
+            r#"p.events("qualification", 2026-01-01, 2026-08-31) = [#{date: 2026-06-15, kind: "qualification", value: "L2"}]"#
+        ]
+    );
+}
+
+// ---- names caught by `check` ------------------------------------------
+
+#[test]
+fn misspelt_library_functions_are_compile_errors_with_a_suggestion() {
+    let mut h = Harness::new(record(), "2026-08-31");
+    let text = std::fs::read_to_string("rules/employment.rhai").unwrap();
+    h.libraries.push(h.engine.compile_library(Path::new("rules/employment.rhai"), &text).unwrap());
+    let e = h.compile("\n  employed_month_after_service(p, 6)").unwrap_err();
+    assert_eq!(e.message, "unknown function `employed_month_after_service`");
+    assert!(e.help.as_deref().unwrap().contains("did you mean `employed_months_after_service`?"), "{e}");
+    assert_eq!(e.location, Location::Line { line: 13, column: Some(Column::Char(3)) });
+}
+
+#[test]
+fn wrong_argument_counts_are_compile_errors_with_the_usage() {
+    let mut h = Harness::new(record(), "2026-08-31");
+    let text = std::fs::read_to_string("rules/employment.rhai").unwrap();
+    h.libraries.push(h.engine.compile_library(Path::new("rules/employment.rhai"), &text).unwrap());
+    let e = h.compile("employed_months_after_service(p)").unwrap_err();
+    assert_eq!(e.message, "`employed_months_after_service` called with 1 argument; it takes 2");
+    assert_eq!(e.help.as_deref(), Some("it is defined as `fn employed_months_after_service(p, months)`"));
+    assert_eq!(e.location, Location::Line { line: 12, column: Some(Column::Char(13)) });
+    let e = h.compile(r#"p.days_in("employment", as_of)"#).unwrap_err();
+    assert_eq!(e.message, "`days_in` called with 2 arguments; it takes 3");
+    assert_eq!(e.help.as_deref(), Some("usage: p.days_in(kind: string, from: Date, to: Date) -> integer"));
+    let e = h.compile(r#"p.has_event("x", as_of)"#).unwrap_err();
+    assert_eq!(e.message, "`has_event` called with 2 arguments; it takes 3 or 4");
+    let e = h.compile(r#"date("2026-01-01", 2)"#).unwrap_err();
+    assert_eq!(e.message, "`date` called with 2 arguments; it takes 1");
+    // Overloads and the rule's own functions are known.
+    assert!(h.compile(r#"p.has_event("x", as_of, as_of, "L2") && dec(1) == dec("1")"#).is_ok());
+    assert!(h.compile("fn f(a, b) { a + b } f(1, 2)").is_ok());
+    let e = h.compile("fn f(a, b) { a + b } f(1)").unwrap_err();
+    assert_eq!(e.message, "`f` called with 1 argument; it takes 2");
+}
+
+#[test]
+fn undeclared_parameters_are_compile_errors_with_a_suggestion() {
+    let h = Harness::new(record(), "2026-08-31");
+    let declared: std::collections::BTreeSet<String> = ["min_hours".to_string(), "months".to_string()].into();
+    let compile = |text: &str| h.engine.compile_contract_rule(&Harness::source(text), &[], &declared);
+    let e = compile("params.min_hour > 1").unwrap_err();
+    assert_eq!(e.message, "unknown parameter `params.min_hour`");
+    assert_eq!(e.help.as_deref(), Some("did you mean `min_hours`? The contract declares: min_hours, months"));
+    assert_eq!(e.location, Location::Line { line: 12, column: Some(Column::Char(20)) });
+    let e = compile(r#"params["monts"] == 6"#).unwrap_err();
+    assert_eq!(e.message, "unknown parameter `params.monts`");
+    assert!(e.help.as_deref().unwrap().starts_with("did you mean `months`?"), "{e}");
+    let e = h.engine.compile_contract_rule(&Harness::source("params.x"), &[], &Default::default()).unwrap_err();
+    assert_eq!(e.help.as_deref(), Some("the contract declares no parameters; add it under [parameters]"));
+    // Declared names, and asking whether one is there, pass.
+    assert!(compile(r#"params.min_hours > 1 && params["months"] == 6 && !("other" in params)"#).is_ok());
+}
+
+/// The README's "a job that started within six months" as a library function.
+const JOB_STARTED: &str = "\
+fn job_started_after_service(p, months) {
+    let end = p.service_end;
+    if end == () { return (); }
+    let starts = p.spell_starts(\"employment\", end.add_days(1), end.add_months(months));
+    if starts.is_empty() { () } else { starts[0] }
+}
+";
+
+#[test]
+fn job_started_after_service_sees_a_job_starting_inside_another() {
+    let mut r = record();
+    // Service ends 2026-04-30; a job from before it, a second one starting inside it.
+    r.spells = vec![spell("employment", "2026-04-01", None), spell("employment", "2026-06-10", None)];
+    let mut h = Harness::new(r, "2026-12-31");
+    h.libraries.push(h.engine.compile_library(Path::new("rules/x.rhai"), JOB_STARTED).unwrap());
+    assert_eq!(h.eval("job_started_after_service(p, 6)"), date_value("2026-06-10"));
+    assert_eq!(h.eval("job_started_after_service(p, 1)"), RuleValue::Nothing);
+    // The merged view only sees the first job still running.
+    assert_eq!(
+        h.eval(r#"p.first_day_in("employment", date("2026-05-01"), date("2026-10-31"))"#),
+        date_value("2026-05-01")
+    );
 }
