@@ -1,7 +1,7 @@
 //! Phase 1: one record at a time, from eligibility to candidate lines.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -118,6 +118,8 @@ impl<'c> Evaluator<'c> {
             .filter_map(|l| engine.compile_library(&l.path, &l.text).map_err(|d| diags.push(d)).ok())
             .collect();
         diags.extend(engine.check_libraries(&libraries));
+        // `params.NAME` is checked against the declared names before any data is read.
+        let declared: BTreeSet<String> = contract.parameters.keys().cloned().collect();
         let mut compile = |name: String, rule: Option<&RuleText>| -> Option<CompiledRule> {
             let rule = rule?;
             let source = RuleSource {
@@ -127,7 +129,7 @@ impl<'c> Evaluator<'c> {
                 line: rule.line,
                 column: rule.column,
             };
-            engine.compile_rule(&source, &libraries).map_err(|d| diags.push(d)).ok()
+            engine.compile_contract_rule(&source, &libraries, &declared).map_err(|d| diags.push(d)).ok()
         };
         let eligibility = compile("eligibility condition".into(), contract.eligibility.who.condition.as_ref());
         let items = contract
