@@ -26,8 +26,8 @@ use chrono::NaiveDate;
 
 use crate::contract::Contract;
 use crate::diagnostic::Diagnostic;
-use crate::payment::{Evaluator, MAX_RECORD_ERRORS};
-use crate::records::{ErrorLimit, Record};
+use crate::payment::{each_bound_record, Evaluator};
+use crate::records::Record;
 use crate::scripting::RuleError;
 use crate::statement::Inputs;
 
@@ -49,6 +49,12 @@ pub enum ScoreError {
     Rule(#[from] RuleError),
 }
 
+impl From<Vec<Diagnostic>> for ScoreError {
+    fn from(records: Vec<Diagnostic>) -> Self {
+        ScoreError::Records(records)
+    }
+}
+
 /// Evaluate every record of both arms and compute each indicator of the
 /// contract as of `as_of`.
 pub fn score(
@@ -59,27 +65,11 @@ pub fn score(
     as_of: NaiveDate,
 ) -> Result<Scorecard, ScoreError> {
     let mut tallies = scorecard::Tallies::new(contract, as_of);
-    // Errors past the limit are counted, so the last note says how many.
-    let mut errors = ErrorLimit::new(MAX_RECORD_ERRORS);
-    for record in records {
-        let record = match record.and_then(|r| evaluator.bind(r)) {
-            Ok(r) => r,
-            Err(d) => {
-                errors.push(d);
-                continue;
-            }
-        };
-        // After the first bad record, keep reading only to report every
-        // error at once.
-        if errors.is_empty() {
-            let achievements = evaluator.achievements(&record, as_of)?;
-            tallies.add(&record, &achievements);
-        } else {
-            tallies.counts.records_read += 1;
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ScoreError::Records(errors.into_diagnostics()));
-    }
+    let read = each_bound_record(evaluator, records, |record| {
+        let achievements = evaluator.achievements(&record, as_of)?;
+        tallies.add(&record, &achievements);
+        Ok::<_, ScoreError>(())
+    })?;
+    tallies.counts.records_read = read;
     Ok(tallies.into_scorecard(contract, inputs, as_of))
 }

@@ -192,10 +192,10 @@ impl Tallies {
         }
     }
 
-    /// Count one evaluated record in its arm.
+    /// Count one evaluated record in its arm (the caller counts the
+    /// records read).
     pub fn add(&mut self, record: &Record, achievements: &Achievements) {
         let c = &mut self.counts;
-        c.records_read += 1;
         if let Achievements::OtherContract(_) = achievements {
             c.other_contract += 1;
             return;

@@ -61,6 +61,12 @@ pub enum CalcError {
     Settle(#[from] SettleError),
 }
 
+impl From<Vec<Diagnostic>> for CalcError {
+    fn from(records: Vec<Diagnostic>) -> Self {
+        CalcError::Records(records)
+    }
+}
+
 /// Most record errors collected before a run stops reading.
 pub const MAX_RECORD_ERRORS: usize = 100;
 
@@ -73,27 +79,42 @@ pub fn calculate(
     request: Request,
 ) -> Result<Statement, CalcError> {
     let mut settlement = Settlement::default();
-    // Errors past the limit are counted, so the last note says how many.
+    let read = each_bound_record(evaluator, records, |record| {
+        settlement.add(evaluator.evaluate(&record, request.as_of, None)?);
+        Ok::<_, CalcError>(())
+    })?;
+    settlement.counts.records_read = read;
+    Ok(settle(contract, settlement, inputs, request)?)
+}
+
+/// Bind every record to the contract and hand each to `take`, in input
+/// order; gives how many records were read. After the first bad record the
+/// rest are only read, so that every error is reported at once (errors past
+/// the limit are counted, so the last note says how many), and `take` is
+/// not called again: evaluating would be wasted.
+pub fn each_bound_record<E: From<Vec<Diagnostic>>>(
+    evaluator: &Evaluator,
+    records: impl Iterator<Item = Result<Record, Diagnostic>>,
+    mut take: impl FnMut(Record) -> Result<(), E>,
+) -> Result<u64, E> {
     let mut errors = ErrorLimit::new(MAX_RECORD_ERRORS);
+    let mut read = 0;
     for record in records {
-        let record = match record.and_then(|r| evaluator.bind(r)) {
-            Ok(r) => r,
-            Err(d) => {
-                errors.push(d);
-                continue;
+        match record.and_then(|r| evaluator.bind(r)) {
+            Ok(record) => {
+                read += 1;
+                if errors.is_empty() {
+                    take(record)?;
+                }
             }
-        };
-        settlement.counts.records_read += 1;
-        // After the first bad record, keep reading only to report every
-        // error at once; evaluating would be wasted.
-        if errors.is_empty() {
-            settlement.add(evaluator.evaluate(&record, request.as_of, None)?);
+            Err(d) => errors.push(d),
         }
     }
-    if !errors.is_empty() {
-        return Err(CalcError::Records(errors.into_diagnostics()));
+    if errors.is_empty() {
+        Ok(read)
+    } else {
+        Err(errors.into_diagnostics().into())
     }
-    Ok(settle(contract, settlement, inputs, request)?)
 }
 
 /// Fingerprints of the contract, its rule libraries and the record files
