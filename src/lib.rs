@@ -20,3 +20,4 @@ pub mod report;
 pub mod scripting;
 pub mod statement;
 pub mod tables;
+pub mod text;

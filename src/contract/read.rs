@@ -16,6 +16,7 @@ use toml::Spanned;
 
 use crate::diagnostic::{closest, Diagnostic, Location};
 use crate::money::{parse_exact, DecimalError};
+use crate::text::{hides_or_forges, is_layout};
 
 pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
@@ -110,9 +111,27 @@ impl<'s> Reader<'s> {
         found
     }
 
+    /// A text in quotes. A character that can hide or reorder text is
+    /// refused (line breaks and tabs aside): in a rule it could make the
+    /// code read differently from what runs, and in a name or clause forge
+    /// what a statement shows.
     pub fn string(&mut self, value: &Value, what: &str) -> Option<String> {
         match value.get_ref() {
-            DeValue::String(s) => Some(s.to_string()),
+            DeValue::String(s) => match s.chars().enumerate().find(|&(_, c)| hides_or_forges(c) && !is_layout(c)) {
+                Some((at, c)) => {
+                    let message = format!(
+                        "{what} contains the control or invisible formatting character U+{:04X} (character {})",
+                        u32::from(c),
+                        at + 1
+                    );
+                    self.error(value.span(), message).help = Some(
+                        "remove it: such characters can hide or reorder text, so the contract would not read as it runs"
+                            .to_string(),
+                    );
+                    None
+                }
+                None => Some(s.to_string()),
+            },
             other => {
                 self.type_error(value, what, "a text in quotes", other);
                 None

@@ -16,6 +16,7 @@ use super::hetu;
 use super::model::{Arm, Sector};
 use crate::diagnostic::{Column, Diagnostic, Location};
 use crate::money::DecimalError;
+use crate::text::{hides_or_forges, is_layout};
 
 /// What is wrong with one value, before it is placed in a file.
 #[derive(Debug)]
@@ -115,21 +116,21 @@ pub(super) fn contract_id(field: &str, raw: &str) -> Result<String, Problem> {
 /// identity code, nor a character that could hide or forge text in a
 /// statement or report. Neither the value nor the character is echoed.
 pub(super) fn safe_text(field: &str, text: &str) -> Result<(), Problem> {
-    safe(&format!("`{field}`"), text, is_forbidden)
+    safe(&format!("`{field}`"), text, hides_or_forges)
 }
 
 /// A free-text value (an attribute's or an event's `value`): as
 /// [`safe_text`], except that line breaks and tabs are allowed, since a
 /// note may span lines (a quoted CSV cell can).
 pub(super) fn safe_free_text(field: &str, text: &str) -> Result<(), Problem> {
-    safe(&format!("`{field}`"), text, |c| is_forbidden(c) && !matches!(c, '\t' | '\n' | '\r'))
+    safe(&format!("`{field}`"), text, |c| hides_or_forges(c) && !is_layout(c))
 }
 
 /// A field name (JSON key or CSV column) under `parent`, checked as
 /// [`safe_text`] checks values; the name itself is not shown.
 pub(super) fn safe_name(parent: &str, name: &str) -> Result<(), Problem> {
     let subject = if parent.is_empty() { "a field name".to_owned() } else { format!("a field name in `{parent}`") };
-    safe(&subject, name, is_forbidden)
+    safe(&subject, name, hides_or_forges)
 }
 
 fn safe(subject: &str, text: &str, is_forbidden: impl Fn(char) -> bool) -> Result<(), Problem> {
@@ -148,15 +149,6 @@ fn safe(subject: &str, text: &str, is_forbidden: impl Fn(char) -> bool) -> Resul
         .help("remove it: such characters can hide or forge text in statements and reports"));
     }
     Ok(())
-}
-
-/// Control characters (NUL, ANSI escape, line breaks, tab…) and the
-/// invisible formatting characters that reorder or hide text: zero-width
-/// spaces and joiners, bidi marks, embeddings, overrides and isolates,
-/// line and paragraph separators, the byte-order mark.
-fn is_forbidden(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{61C}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// `field` could not be read as a decimal: expected vs found when it is

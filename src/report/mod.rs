@@ -26,6 +26,7 @@ use rust_decimal::Decimal;
 
 use crate::records::hetu::redact;
 use crate::statement::{describe_held, Line, Statement};
+use crate::text::hides_or_forges;
 
 pub use text::statement_text;
 pub(crate) use text::table;
@@ -165,12 +166,12 @@ fn csv_row(l: &Line, d: CsvDialect, currency: &str) -> Vec<CsvField> {
 /// reorder the terminal.
 pub fn shown(value: &str) -> String {
     let value = redact(value);
-    if !value.chars().any(is_unsafe_in_text) {
+    if !value.chars().any(hides_or_forges) {
         return value;
     }
     let mut out = String::with_capacity(value.len() + 8);
     for c in value.chars() {
-        if is_unsafe_in_text(c) {
+        if hides_or_forges(c) {
             let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
         } else {
             out.push(c);
@@ -183,30 +184,6 @@ pub fn shown(value: &str) -> String {
 /// nothing else can break or disguise a line.
 pub fn shown_lines(text: &str) -> String {
     text.lines().map(|l| shown(l) + "\n").collect()
-}
-
-/// Control characters (C0, DEL, C1: NUL, ESC, CR, LF, tab, …), Unicode
-/// format characters (bidirectional overrides and isolates, zero-width
-/// characters, BOM, tags) and line/paragraph separators.
-fn is_unsafe_in_text(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{ad}'
-                | '\u{600}'..='\u{605}'
-                | '\u{61c}'
-                | '\u{6dd}'
-                | '\u{70f}'
-                | '\u{180e}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
-                | '\u{2060}'..='\u{206f}'
-                | '\u{feff}'
-                | '\u{fff9}'..='\u{fffb}'
-                | '\u{110bd}'
-                | '\u{1d173}'..='\u{1d17a}'
-                | '\u{e0000}'..='\u{e007f}'
-        )
 }
 
 /// Write the whole statement as pretty-printed JSON (amounts as exact
