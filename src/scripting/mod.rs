@@ -201,6 +201,7 @@ mod engine;
 mod errors;
 mod names;
 mod queries;
+mod vocabulary;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -212,6 +213,8 @@ use rust_decimal::Decimal;
 use crate::records::Record;
 
 pub use engine::{CompiledRule, Library, RuleEngine};
+pub use queries::ANY_EMPLOYMENT;
+pub use vocabulary::Vocabulary;
 
 /// Resource limits of the sandbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
