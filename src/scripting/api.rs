@@ -72,6 +72,7 @@ pub const USAGE: &[(&str, &str)] = &[
     ),
     ("spell_starts", "p.spell_starts(kind: string, from: Date, to: Date) -> array of Date"),
     ("earnings_sum", "p.earnings_sum(from: Date, to: Date) -> Decimal"),
+    ("earnings_sum_whole_months", "p.earnings_sum_whole_months(from: Date, to: Date) -> Decimal"),
     (
         "earnings_threshold_date",
         "p.earnings_threshold_date(from: Date, to: Date, amount: Decimal or integer) -> Date or ()",
@@ -468,6 +469,9 @@ fn register_earnings_and_events(engine: &mut Engine) {
     engine
         .register_fn("earnings_sum", |_: Participant, from: Date, to: Date| {
             read(|| format!("p.earnings_sum({from}, {to})"), |v| v.earnings_sum(from.0, to.0))
+        })
+        .register_fn("earnings_sum_whole_months", |_: Participant, from: Date, to: Date| {
+            read(|| format!("p.earnings_sum_whole_months({from}, {to})"), |v| v.earnings_sum_whole_months(from.0, to.0))
         })
         .register_fn("earnings_threshold_date", |_: Participant, from: Date, to: Date, amount: Decimal| {
             threshold_date(from, to, amount)
