@@ -351,3 +351,20 @@ fn the_built_in_library_is_the_shipped_rules_file() {
     let shipped = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/employment.rhai")).unwrap();
     assert_eq!(tulos::contract::standard_library("rules/employment.rhai"), Some(shipped.as_str()));
 }
+
+#[test]
+fn an_empty_csv_cell_of_a_required_attribute_is_missing() {
+    let dir = project("required-csv", "", "");
+    std::fs::create_dir_all(dir.join("records")).unwrap();
+    std::fs::write(
+        dir.join("records/participants.csv"),
+        "id,birth_date,service_start,service_end,language\nA,1990-01-01,2026-02-01,2026-12-31,fi\nB,1990-01-01,2026-02-01,2026-12-31,\n",
+    )
+    .unwrap();
+    let out = tulos_in(&dir, &["calculate", "contract.toml", "--records", "records", "--as-of", "2026-06-30"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("participant B: attribute `language` is required by the contract and missing"), "{err}");
+    assert!(err.contains("participants.csv:3"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
