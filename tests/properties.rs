@@ -443,10 +443,11 @@ impl Person {
         !self.control && self.membership != Membership::Other
     }
 
-    fn eligible(&self, terms: &Terms) -> bool {
+    /// Eligible as of `as_of`: a service starting after it is `not_started`.
+    fn eligible(&self, terms: &Terms, as_of: NaiveDate) -> bool {
         let period = ymd(ELIGIBLE_FROM)..=ymd(ELIGIBLE_TO);
         let in_groups = terms.groups_any.as_ref().is_none_or(|any| any.iter().any(|g| self.groups.contains(g)));
-        self.is_paid_participant() && period.contains(&self.start) && in_groups
+        self.is_paid_participant() && self.start <= as_of && period.contains(&self.start) && in_groups
     }
 }
 
@@ -907,8 +908,8 @@ fn identities_are_unique(s: &Statement) {
     }
 }
 
-fn eligible_participants_are_accounted_for(s: &Statement, terms: &Terms, people: &[Person]) {
-    let eligible: Vec<&Person> = people.iter().filter(|p| p.eligible(terms)).collect();
+fn eligible_participants_are_accounted_for(s: &Statement, terms: &Terms, people: &[Person], as_of: NaiveDate) {
+    let eligible: Vec<&Person> = people.iter().filter(|p| p.eligible(terms, as_of)).collect();
     assert_eq!(s.counts.eligible, eligible.len() as u64, "eligible count");
     let paid_participants = people.iter().filter(|p| p.is_paid_participant()).count() as u64;
     assert_eq!(s.counts.ineligible, paid_participants - eligible.len() as u64, "ineligible count");
@@ -938,7 +939,7 @@ fn statement_invariants(s: &Statement, terms: &Terms, people: &[Person]) {
     lines_add_up(s);
     no_cap_exceeded(s, terms);
     identities_are_unique(s);
-    eligible_participants_are_accounted_for(s, terms, people);
+    eligible_participants_are_accounted_for(s, terms, people, s.as_of);
 }
 
 /// Consecutive periods from long before any record to `as_of`, cut at

@@ -7,6 +7,7 @@
 
 mod parse;
 mod read;
+mod terms;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -20,6 +21,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::money::Rounding;
 
 pub use parse::parse;
+pub use terms::{codes as eligibility_codes, standard_library, FAR_YEARS, STANDARD_LIBRARIES};
 
 /// A name in the contract's two languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -109,6 +111,22 @@ pub struct Eligibility {
     /// Only participants who completed the service as planned.
     pub completed_only: bool,
     pub who: Selector,
+    /// A decision table with a boolean output that must be true.
+    pub table: Option<TableRef>,
+    pub clause: Option<String>,
+    /// `[[eligibility.test]]`: tests with the contract's own reason codes,
+    /// after the built-in ones, in file order.
+    pub tests: Vec<EligibilityTest>,
+}
+
+/// An eligibility test the contract names (`[[eligibility.test]]`): a
+/// participant for whom its condition is false, or its table does not give
+/// `true`, is not eligible with reason `code` (e.g. `under_18`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EligibilityTest {
+    pub code: String,
+    /// A rule returning true (eligible) or false.
+    pub condition: Option<RuleText>,
     /// A decision table with a boolean output that must be true.
     pub table: Option<TableRef>,
     pub clause: Option<String>,
@@ -332,6 +350,18 @@ pub struct Contract {
     /// Event kinds the records may carry; empty = not checked.
     pub event_kinds: Vec<String>,
     pub attributes: BTreeMap<String, AttributeType>,
+    /// Attributes every record must carry (`{ type = …, required = true }`).
+    pub required_attributes: std::collections::BTreeSet<String>,
+    /// Declared instruments (e.g. `change_meter`) and their dimensions;
+    /// empty = not checked. Records and rule literals must use these names.
+    pub instruments: Vec<String>,
+    pub dimensions: Vec<String>,
+    /// Which day a 29 February birthday falls on in a common year.
+    pub leap_day_birthday: crate::calendar::LeapDayBirthday,
+    /// Warnings found while reading (e.g. a date far outside the validity);
+    /// `tulos check` shows them, `--strict` fails on them.
+    #[serde(skip)]
+    pub warnings: Vec<Diagnostic>,
     pub parameters: BTreeMap<String, Timeline<Parameter>>,
     pub eligibility: Eligibility,
     /// Start fee first (if any), then outcomes in file order.
@@ -415,6 +445,9 @@ pub struct Library {
     pub path: PathBuf,
     #[serde(skip)]
     pub text: String,
+    /// The standard library built into the binary, used when no `rules/`
+    /// folder beside or above the contract has the file.
+    pub builtin: bool,
 }
 
 /// A contract parameter value rules read as `params.NAME`.

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use toml::de::{DeTable, DeValue};
 
 use super::read::{Reader, Table, Value};
+use super::terms;
 use super::*;
 use crate::diagnostic::{closest, Diagnostic, Diagnostics, Location};
 use crate::money::{Rounding, RoundingMode};
@@ -44,6 +45,9 @@ const CONTRACT_KEYS: &[&str] = &[
     "spell_kinds",
     "event_kinds",
     "uses",
+    "instruments",
+    "dimensions",
+    "leap_day_birthday",
 ];
 const INDICATOR_KEYS: &[&str] = &["id", "name", "outcome", "target"];
 const EFFECTIVENESS_KEYS: &[&str] =
@@ -67,6 +71,10 @@ pub fn parse(file: &Path, text: &str) -> Result<Contract, Diagnostics> {
     if r.diags.iter().any(|d| d.severity == crate::diagnostic::Severity::Error) {
         return Err(Diagnostics(r.diags));
     }
+    let contract = contract.map(|mut c| {
+        c.warnings.splice(0..0, r.diags.drain(..));
+        c
+    });
     contract.ok_or_else(|| {
         // Every path that gives up reports why; this guards the promise.
         let mut diags = r.diags;
@@ -130,8 +138,11 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
     let spell_kinds = head.get("spell_kinds").map(|v| r.strings(v, "`spell_kinds`")).unwrap_or_default();
     let event_kinds = head.get("event_kinds").map(|v| r.strings(v, "`event_kinds`")).unwrap_or_default();
     let libraries = head.get("uses").map(|v| libraries(r, v)).unwrap_or_default();
+    let instruments = terms::vocabulary(r, head, "instruments");
+    let dimensions = terms::vocabulary(r, head, "dimensions");
+    let leap_day_birthday = terms::leap_day(r, head);
 
-    let attributes = root.get("attributes").map(|v| attributes(r, v)).unwrap_or_default();
+    let (attributes, required_attributes) = root.get("attributes").map(|v| terms::attributes(r, v)).unwrap_or_default();
     let parameters = root.get("parameters").map(|v| parameters(r, v)).unwrap_or_default();
     let eligibility = root.get("eligibility").map(|v| eligibility(r, v)).unwrap_or_default();
     let mut items = Vec::new();
@@ -182,6 +193,11 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
         spell_kinds,
         event_kinds,
         attributes,
+        required_attributes,
+        instruments,
+        dimensions,
+        leap_day_birthday: leap_day_birthday?,
+        warnings: Vec::new(),
         parameters,
         eligibility,
         items,
@@ -208,6 +224,7 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
         check_groups(r, root, &contract, &contract.eligibility.who);
     }
     check_parameter_dates(r, root, &contract);
+    contract.warnings = terms::far_dates(r, root, contract.valid);
     Some(contract)
 }
 
@@ -412,8 +429,15 @@ fn library(r: &mut Reader, v: &Value) -> Option<Library> {
         Some((dir.clone(), Path::new(""), dir.join(rel))).filter(|(_, _, p)| p.is_file())
     };
     let Some((base, inner, path)) = found else {
+        // The project's own rules/ comes first; then the standard library
+        // built into the binary, so an installed `tulos` needs no folder.
+        if let Some(text) = super::standard_library(&name) {
+            return Some(Library { path: name.clone().into(), name, text: text.to_string(), builtin: true });
+        }
+        let standard: Vec<&str> = super::STANDARD_LIBRARIES.iter().map(|(n, _)| *n).collect();
         r.error(v.span(), format!("rule library \"{name}\" was not found")).help = Some(format!(
-            "rules/… paths are looked up in the rules/ folder beside the contract or up to {RULES_LEVELS_UP} folders above it; other paths beside the contract"
+            "rules/… paths are looked up in the rules/ folder beside the contract or up to {RULES_LEVELS_UP} folders above it, then among the built-in libraries ({}); other paths beside the contract",
+            standard.join(", ")
         ));
         return None;
     };
@@ -424,7 +448,7 @@ fn library(r: &mut Reader, v: &Value) -> Option<Library> {
         return None;
     }
     match std::fs::read_to_string(&path) {
-        Ok(text) => Some(Library { name, path, text }),
+        Ok(text) => Some(Library { name, path, text, builtin: false }),
         Err(e) => {
             r.error(v.span(), format!("cannot read rule library \"{name}\": {e}"));
             None
@@ -451,27 +475,6 @@ fn stays_inside(base: &Path, inner: &Path, path: &Path) -> bool {
         (Ok(base), Ok(path)) => path.starts_with(base.join(inner)),
         _ => false,
     }
-}
-
-fn attributes(r: &mut Reader, v: &Value) -> BTreeMap<String, AttributeType> {
-    let Some(t) = r.table(v, "[attributes]") else { return BTreeMap::new() };
-    let mut out = BTreeMap::new();
-    for (key, value) in t.entries.iter() {
-        let Some(kind) = r.string(value, &format!("attribute `{}`", key.get_ref())) else { continue };
-        let ty = match kind.as_str() {
-            "text" => AttributeType::Text,
-            "number" => AttributeType::Number,
-            "date" => AttributeType::Date,
-            "boolean" => AttributeType::Boolean,
-            _ => {
-                r.error(value.span(), format!("unknown attribute type \"{kind}\"")).help =
-                    Some("write one of: \"text\", \"number\", \"date\", \"boolean\"".into());
-                continue;
-            }
-        };
-        out.insert(key.get_ref().to_string(), ty);
-    }
-    out
 }
 
 fn parameters(r: &mut Reader, v: &Value) -> BTreeMap<String, Timeline<Parameter>> {
@@ -606,14 +609,18 @@ fn selector(r: &mut Reader, t: Table, extra: &[&str]) -> Selector {
 
 fn eligibility(r: &mut Reader, v: &Value) -> Eligibility {
     let Some(t) = r.table(v, "[eligibility]") else { return Eligibility::default() };
-    let who = selector(r, t, &["service_start", "completed", "clause", "table"]);
+    let who = selector(r, t, &["service_start", "completed", "clause", "table", "test"]);
     let table = t.get("table").and_then(|v| match table_ref(r, v, "eligibility `table`") {
         Some(reference) => reference,
         None => r.string(v, "eligibility `table`").map(|table| TableRef { table, output: String::new() }),
     });
     let service_start = t.get("service_start").and_then(|v| date_range(r, v, "eligibility `service_start`"));
     let completed_only = t.get("completed").and_then(|v| r.boolean(v, "eligibility `completed`")).unwrap_or(false);
-    Eligibility { service_start, completed_only, who, table, clause: r.opt_string(t, "clause") }
+    let tests = terms::eligibility_tests(r, t, rule, |r, v| match table_ref(r, v, "eligibility test `table`") {
+        Some(reference) => reference,
+        None => r.string(v, "eligibility test `table`").map(|table| TableRef { table, output: String::new() }),
+    });
+    Eligibility { service_start, completed_only, who, table, clause: r.opt_string(t, "clause"), tests }
 }
 
 /// A tariff: an amount or dated versions of it, none negative (each
@@ -1179,6 +1186,11 @@ fn resolve_table_refs(r: &mut Reader, c: &mut Contract) {
     }
     if let Some(reference) = &mut c.eligibility.table {
         check_table_ref(r, &snapshot, reference, C::Boolean, "eligibility");
+    }
+    for test in &mut c.eligibility.tests {
+        if let Some(reference) = &mut test.table {
+            check_table_ref(r, &snapshot, reference, C::Boolean, &format!("eligibility test `{}`", test.code));
+        }
     }
 }
 

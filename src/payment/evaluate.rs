@@ -26,6 +26,8 @@ pub struct Evaluator<'c> {
     contract: &'c Contract,
     engine: RuleEngine,
     eligibility: Option<CompiledRule>,
+    /// The condition of each `[[eligibility.test]]`, in order.
+    eligibility_tests: Vec<Option<CompiledRule>>,
     items: Vec<CompiledItem>,
     multipliers: Vec<Option<CompiledRule>>,
     /// Table name → compiled rule of each `expr` input column.
@@ -46,6 +48,9 @@ struct Vocabulary<'c> {
     spell_kinds: Vec<&'c str>,
     /// Empty: event kinds are not checked.
     event_kinds: Vec<&'c str>,
+    /// Empty: instruments / dimensions are not checked.
+    instruments: Vec<&'c str>,
+    dimensions: Vec<&'c str>,
 }
 
 impl<'c> Vocabulary<'c> {
@@ -55,6 +60,8 @@ impl<'c> Vocabulary<'c> {
             groups: c.groups.iter().map(String::as_str).collect(),
             spell_kinds: standard.chain(c.spell_kinds.iter().map(String::as_str)).collect(),
             event_kinds: c.event_kinds.iter().map(String::as_str).collect(),
+            instruments: c.instruments.iter().map(String::as_str).collect(),
+            dimensions: c.dimensions.iter().map(String::as_str).collect(),
         }
     }
 }
@@ -110,7 +117,7 @@ pub struct Step {
 impl<'c> Evaluator<'c> {
     /// Compile every rule of the contract; all compile errors are reported.
     pub fn new(contract: &'c Contract) -> Result<Self, Diagnostics> {
-        let engine = RuleEngine::new(Limits::default());
+        let engine = RuleEngine::with_leap_day(Limits::default(), contract.leap_day_birthday);
         let mut diags = Vec::new();
         let libraries: Vec<Library> = contract
             .libraries
@@ -120,6 +127,8 @@ impl<'c> Evaluator<'c> {
         diags.extend(engine.check_libraries(&libraries));
         // `params.NAME` is checked against the declared names before any data is read.
         let declared: BTreeSet<String> = contract.parameters.keys().cloned().collect();
+        // Names quoted in record queries are checked against the contract's vocabulary.
+        let vocabulary = rule_vocabulary(contract);
         let mut compile = |name: String, rule: Option<&RuleText>| -> Option<CompiledRule> {
             let rule = rule?;
             let source = RuleSource {
@@ -129,9 +138,18 @@ impl<'c> Evaluator<'c> {
                 line: rule.line,
                 column: rule.column,
             };
-            engine.compile_contract_rule(&source, &libraries, &declared).map_err(|d| diags.push(d)).ok()
+            let compiled = engine
+                .compile_contract_rule(&source, &libraries, &declared)
+                .and_then(|rule| rule.check_vocabulary(&vocabulary).map(|()| rule));
+            compiled.map_err(|d| diags.push(d)).ok()
         };
         let eligibility = compile("eligibility condition".into(), contract.eligibility.who.condition.as_ref());
+        let eligibility_tests = contract
+            .eligibility
+            .tests
+            .iter()
+            .map(|t| compile(format!("eligibility test `{}`, condition", t.code), t.condition.as_ref()))
+            .collect();
         let items = contract
             .items
             .iter()
@@ -191,6 +209,7 @@ impl<'c> Evaluator<'c> {
             contract,
             engine,
             eligibility,
+            eligibility_tests,
             items,
             multipliers,
             table_rules,
@@ -213,6 +232,9 @@ impl<'c> Evaluator<'c> {
             return Ok(record);
         }
         self.check_vocabulary(&record)?;
+        if let Some(name) = self.contract.required_attributes.iter().find(|n| !record.attributes.contains_key(*n)) {
+            return Err(missing_attribute(&record, name, self.contract.attributes[name]));
+        }
         for (name, value) in record.attributes.iter_mut() {
             let Some(ty) = self.contract.attributes.get(name) else { continue };
             match convert(value, *ty) {
@@ -226,7 +248,7 @@ impl<'c> Evaluator<'c> {
     /// A group, spell kind or event kind the contract does not know would
     /// silently match nothing (`Youth` for `youth`): refuse it instead.
     fn check_vocabulary(&self, record: &Record) -> Result<(), Diagnostic> {
-        let Vocabulary { groups, spell_kinds, event_kinds: events } = &self.vocabulary;
+        let Vocabulary { groups, spell_kinds, event_kinds: events, instruments, dimensions } = &self.vocabulary;
         let unknown = |value: &str, known: &[&str], what: &str, key: &str| -> Diagnostic {
             let hint =
                 crate::diagnostic::closest(value, known).map(|k| format!("did you mean `{k}`? ")).unwrap_or_default();
@@ -256,6 +278,17 @@ impl<'c> Evaluator<'c> {
         if !events.is_empty() {
             if let Some(e) = record.events.iter().find(|e| !events.contains(&e.kind.as_str())) {
                 return Err(unknown(&e.kind, events, "event kind", "event_kinds"));
+            }
+        }
+        if !instruments.is_empty() {
+            if let Some(m) = record.measures.iter().find(|m| !instruments.contains(&m.instrument.as_str())) {
+                return Err(unknown(&m.instrument, instruments, "instrument", "instruments"));
+            }
+        }
+        if !dimensions.is_empty() {
+            let scored = record.measures.iter().flat_map(|m| m.scores.keys());
+            if let Some(d) = scored.into_iter().find(|d| !dimensions.contains(&d.as_str())) {
+                return Err(unknown(d, dimensions, "dimension", "dimensions"));
             }
         }
         Ok(())
@@ -397,6 +430,24 @@ pub enum Achievements {
     Eligible(Vec<Option<NaiveDate>>),
 }
 
+/// An eligibility test a record failed: its reason code, the test's own
+/// clause (if any) and what was found.
+struct Failed<'c> {
+    code: &'c str,
+    clause: Option<&'c str>,
+    detail: String,
+}
+
+impl<'c> Failed<'c> {
+    fn new(code: &'c str, detail: String) -> Self {
+        Failed { code, clause: None, detail }
+    }
+
+    fn test(test: &'c crate::contract::EligibilityTest, detail: String) -> Self {
+        Failed { code: &test.code, clause: test.clause.as_deref(), detail }
+    }
+}
+
 /// Whether an item was achieved by the as-of date.
 enum Attained {
     /// Its dates, sorted (some may be after the as-of date), the first on
@@ -418,7 +469,7 @@ struct Run<'a, 'c> {
     groups: Arc<[String]>,
 }
 
-impl Run<'_, '_> {
+impl<'c> Run<'_, 'c> {
     fn unpaid(&self, item: &CompiledItem, reason: ReasonCode, detail: Cow<'static, str>) -> Unpaid {
         Unpaid { participant: self.participant.clone(), item: item.id.clone(), reason, detail }
     }
@@ -463,7 +514,7 @@ impl Run<'_, '_> {
                         table_error(&table.name, self.record, "an input rule returned a list of dates")
                     })?
                 }
-                (Input::Field(field), _) => field_value(field, self.record, item),
+                (Input::Field(field), _) => field_value(field, self.record, item, c.leap_day_birthday),
                 // Refused when the contract is read; kept total rather than panic.
                 (Input::Given, _) | (Input::Rule(_), None) => {
                     return Err(table_error(
@@ -504,48 +555,139 @@ impl Run<'_, '_> {
         Ok(found)
     }
 
-    /// `Some(reason)` when the record is not eligible, prefixed with the
-    /// eligibility clause when the contract names one.
+    /// `Some(reason)` when the record is not eligible: the reason code,
+    /// the clause of the test (or of `[eligibility]`) and what was found,
+    /// e.g. `under_18 (§ 3.2): condition is false`.
     fn ineligibility(&mut self) -> Result<Option<String>, RuleError> {
-        let reason = self.ineligible_because()?;
-        Ok(reason.map(|reason| match &self.ev.contract.eligibility.clause {
-            Some(clause) => format!("{clause}: {reason}"),
-            None => reason,
+        let Some(failed) = self.failed_test()? else { return Ok(None) };
+        let clause = failed.clause.or(self.ev.contract.eligibility.clause.as_deref());
+        Ok(Some(match clause {
+            Some(clause) => format!("{} ({clause}): {}", failed.code, failed.detail),
+            None => format!("{}: {}", failed.code, failed.detail),
         }))
     }
 
-    fn ineligible_because(&mut self) -> Result<Option<String>, RuleError> {
-        let e = &self.ev.contract.eligibility;
+    /// Record one built-in eligibility test for `tulos explain`: what it
+    /// read and whether it held.
+    fn test_step(&mut self, code: &str, reads: Vec<String>, failed: Option<&str>) {
+        let Some(steps) = self.trace.as_deref_mut() else { return };
+        let c = self.ev.contract;
+        steps.push(Step {
+            rule: format!("eligibility test `{code}`"),
+            at: c.file.display().to_string(),
+            clause: c.eligibility.clause.clone(),
+            reads,
+            result: failed.map_or_else(|| "passed".to_string(), |why| format!("failed: {why}")),
+        });
+    }
+
+    /// The first eligibility test the record fails, in the order the
+    /// README gives: not started, service start, completion, groups and
+    /// municipality, the condition, the table, then the contract's own
+    /// `[[eligibility.test]]`s.
+    fn failed_test(&mut self) -> Result<Option<Failed<'c>>, RuleError> {
+        use crate::contract::eligibility_codes as code;
+        let c: &'c Contract = self.ev.contract;
+        let e = &c.eligibility;
         let record = self.record;
+        let start = record.service.start;
+        // Nothing about a service that has not started is known yet.
+        let not_started = (start > self.as_of).then(|| format!("service starts {start}, after the as-of date"));
+        self.test_step(
+            code::NOT_STARTED,
+            vec![format!("service_start = {start}"), format!("as_of = {}", self.as_of)],
+            not_started.as_deref(),
+        );
+        if let Some(detail) = not_started {
+            return Ok(Some(Failed::new(code::NOT_STARTED, detail)));
+        }
         if let Some(range) = e.service_start {
-            if !range.contains(record.service.start) {
-                return Ok(Some(format!("service started {} outside the eligible period", record.service.start)));
+            let outside =
+                (!range.contains(start)).then(|| format!("service started {start} outside the eligible period"));
+            let period = format!(
+                "eligible starts {} to {}",
+                range.from,
+                range.to.map_or("open-ended".into(), |t| t.to_string())
+            );
+            self.test_step(
+                code::START_OUTSIDE_PERIOD,
+                vec![format!("service_start = {start}"), period],
+                outside.as_deref(),
+            );
+            if let Some(detail) = outside {
+                return Ok(Some(Failed::new(code::START_OUTSIDE_PERIOD, detail)));
             }
         }
-        // Completion is known only once the service has ended by the as-of
-        // date; a replay at an earlier date must not use later knowledge.
-        let completed =
-            record.service.completed == Some(true) && record.service.end.is_some_and(|end| end <= self.as_of);
-        if e.completed_only && !completed {
-            return Ok(Some(format!("service not completed as planned by {}", self.as_of)));
+        if e.completed_only {
+            // Completion is known only once the service has ended by the
+            // as-of date; a replay at an earlier date must not use later knowledge.
+            let end = record.service.end;
+            let completed = record.service.completed == Some(true) && end.is_some_and(|end| end <= self.as_of);
+            let not = (!completed).then(|| format!("service not completed as planned by {}", self.as_of));
+            let reads = vec![
+                format!("service_end = {}", end.map_or("()".into(), |d| d.to_string())),
+                format!("completed = {}", record.service.completed.map_or("()".into(), |b| b.to_string())),
+            ];
+            self.test_step(code::NOT_COMPLETED, reads, not.as_deref());
+            if let Some(detail) = not {
+                return Ok(Some(Failed::new(code::NOT_COMPLETED, detail)));
+            }
         }
-        if let Some(why) = selector_mismatch(&e.who, record) {
-            return Ok(Some(why));
+        let groups_tested =
+            !(e.who.groups_any.is_empty() && e.who.groups_all.is_empty() && e.who.groups_none.is_empty());
+        if groups_tested {
+            let why = group_mismatch(&e.who, record);
+            self.test_step(
+                code::TARGET_GROUP,
+                vec![format!("groups = [{}]", record.groups.join(", "))],
+                why.as_deref(),
+            );
+            if let Some(detail) = why {
+                return Ok(Some(Failed::new(code::TARGET_GROUP, detail)));
+            }
+        }
+        if !e.who.municipalities.is_empty() {
+            let why = municipality_mismatch(&e.who, record);
+            let reads = vec![format!("municipality = {}", record.municipality.as_deref().unwrap_or("()"))];
+            self.test_step(code::MUNICIPALITY, reads, why.as_deref());
+            if let Some(detail) = why {
+                return Ok(Some(Failed::new(code::MUNICIPALITY, detail)));
+            }
         }
         if let Some(rule) = &self.ev.eligibility {
             let line = e.who.condition.as_ref().map_or(0, |r| r.line);
             if !self.condition(rule, e.clause.as_ref(), line)? {
-                return Ok(Some("eligibility condition is false".into()));
+                return Ok(Some(Failed::new(code::CONDITION, "eligibility condition is false".into())));
             }
         }
         if let Some(reference) = &e.table {
-            match self.lookup(reference, None)? {
-                Some(Found { value: Value::Bool(true), .. }) => {}
-                Some(found) => return Ok(Some(format!("eligibility table {}: {}", found.trace, found.value))),
-                None => return Ok(Some(format!("no row of eligibility table {} matches", reference.table))),
+            if let Some(detail) = self.table_says_no(reference, "eligibility table")? {
+                return Ok(Some(Failed::new(code::TABLE, detail)));
+            }
+        }
+        for (test, rule) in e.tests.iter().zip(&self.ev.eligibility_tests) {
+            let clause = test.clause.as_ref().or(e.clause.as_ref());
+            if let (Some(rule), Some(text)) = (rule, &test.condition) {
+                if !self.condition(rule, clause, text.line)? {
+                    return Ok(Some(Failed::test(test, "condition is false".into())));
+                }
+            }
+            if let Some(reference) = &test.table {
+                if let Some(detail) = self.table_says_no(reference, "table")? {
+                    return Ok(Some(Failed::test(test, detail)));
+                }
             }
         }
         Ok(None)
+    }
+
+    /// Why an eligibility table did not give `true`, or `None` when it did.
+    fn table_says_no(&mut self, reference: &TableRef, what: &str) -> Result<Option<String>, RuleError> {
+        Ok(match self.lookup(reference, None)? {
+            Some(Found { value: Value::Bool(true), .. }) => None,
+            Some(found) => Some(format!("{what} {}: {}", found.trace, found.value)),
+            None => Some(format!("no row of {what} {} matches", reference.table)),
+        })
     }
 
     /// Dates on which `item` was achieved (empty = not achieved), sorted.
@@ -831,6 +973,11 @@ fn table_error(table: &str, record: &Record, message: &str) -> RuleError {
 
 /// Why `record` does not match `s`'s fixed parts (groups, municipalities).
 fn selector_mismatch(s: &Selector, record: &Record) -> Option<String> {
+    group_mismatch(s, record).or_else(|| municipality_mismatch(s, record))
+}
+
+/// Why `record` fails the selector's group tests, if it does.
+fn group_mismatch(s: &Selector, record: &Record) -> Option<String> {
     let has = |g: &String| record.groups.contains(g);
     if !s.groups_any.is_empty() && !s.groups_any.iter().any(has) {
         return Some(format!("in none of the groups {}", s.groups_any.join(", ")));
@@ -841,6 +988,11 @@ fn selector_mismatch(s: &Selector, record: &Record) -> Option<String> {
     if let Some(g) = s.groups_none.iter().find(|g| has(g)) {
         return Some(format!("in excluded group {g}"));
     }
+    None
+}
+
+/// Why `record` fails the selector's municipality test, if it does.
+fn municipality_mismatch(s: &Selector, record: &Record) -> Option<String> {
     if !s.municipalities.is_empty() && !record.municipality.as_ref().is_some_and(|m| s.municipalities.contains(m)) {
         return Some(format!("municipality not one of {}", s.municipalities.join(", ")));
     }
@@ -915,6 +1067,33 @@ fn attribute_error(
         type_word(ty)
     );
     Diagnostic::error(origin.file.as_path(), location, message)
+}
+
+/// The names rules may quote in record queries: every spell kind records
+/// may carry, and the event kinds, instruments and dimensions the contract
+/// declares (an undeclared vocabulary is not checked).
+fn rule_vocabulary(c: &Contract) -> crate::scripting::Vocabulary {
+    let standard = crate::contract::STANDARD_SPELL_KINDS.iter().map(|k| k.to_string());
+    let any = std::iter::once(crate::scripting::ANY_EMPLOYMENT.to_string());
+    crate::scripting::Vocabulary {
+        spell_kinds: standard.chain(any).chain(c.spell_kinds.iter().cloned()).collect(),
+        event_kinds: c.event_kinds.clone(),
+        instruments: c.instruments.clone(),
+        dimensions: c.dimensions.clone(),
+    }
+}
+
+/// A record without an attribute the contract requires.
+fn missing_attribute(record: &Record, name: &str, ty: AttributeType) -> Diagnostic {
+    let location = Location::Line { line: record.origin.line, column: None };
+    let message = format!(
+        "participant {}: attribute `{name}` is required by the contract and missing",
+        crate::records::hetu::redact(&record.id)
+    );
+    Diagnostic::error(record.origin.file.as_path(), location, message).with_help(format!(
+        "give every record `{name}` ({}): in JSON Lines under \"attributes\", in CSV as a filled column of participants.csv",
+        type_word(ty)
+    ))
 }
 
 /// Convert an attribute to its declared type; `None` if it does not fit.

@@ -4,22 +4,26 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::calendar::{age_on, LeapDayBirthday};
 use crate::contract::{Field, TableRef};
 use crate::records::{AttributeValue, Record};
 use crate::scripting::RuleValue;
 use crate::tables::Value;
 
-/// The value of a `from` field for `record` (pricing `item`, if any).
-pub(super) fn field_value(field: &Field, record: &Record, item: Option<&str>) -> Value {
+/// The value of a `from` field for `record` (pricing `item`, if any);
+/// `leap_day` is the contract's rule for a 29 February birthday.
+pub(super) fn field_value(field: &Field, record: &Record, item: Option<&str>, leap_day: LeapDayBirthday) -> Value {
     let date = |d: Option<NaiveDate>| d.map_or(Value::Null, Value::Date);
     match field {
         Field::Outcome => item.map_or(Value::Null, |i| Value::Text(i.to_string())),
         Field::Groups => Value::text_set(record.groups.iter().cloned()),
         Field::Municipality => record.municipality.clone().map_or(Value::Null, Value::Text),
-        Field::Age => record.birth_date.map_or(Value::Null, |b| Value::Number(age_on(b, record.service.start).into())),
+        Field::Age => {
+            record.birth_date.map_or(Value::Null, |b| Value::Number(age_on(b, record.service.start, leap_day).into()))
+        }
         Field::ServiceStart => Value::Date(record.service.start),
         Field::ServiceEnd => date(record.service.end),
         Field::Completed => record.service.completed.map_or(Value::Null, Value::Bool),
@@ -46,15 +50,6 @@ pub(super) fn rule_value(v: RuleValue) -> Option<Value> {
         RuleValue::Nothing => Value::Null,
         RuleValue::Dates(_) => return None,
     })
-}
-
-/// Whole years from `birth` to `on` (a birthday counts on the day itself).
-fn age_on(birth: NaiveDate, on: NaiveDate) -> i64 {
-    let mut years = i64::from(on.year() - birth.year());
-    if (on.month(), on.day()) < (birth.month(), birth.day()) {
-        years -= 1;
-    }
-    years
 }
 
 /// Days of uninterrupted unemployment ending the day before the service
@@ -101,17 +96,4 @@ impl Found {
 /// Input values as `name = value` strings, for traces.
 pub(super) fn describe_inputs(inputs: &BTreeMap<String, Value>) -> Vec<String> {
     inputs.iter().map(|(k, v)| format!("{k} = {v}")).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn age_counts_whole_years_and_birthdays() {
-        let d = |s| crate::calendar::parse_iso_date(s).unwrap();
-        assert_eq!(age_on(d("2000-03-15"), d("2026-03-14")), 25);
-        assert_eq!(age_on(d("2000-03-15"), d("2026-03-15")), 26);
-        assert_eq!(age_on(d("2008-02-29"), d("2026-02-28")), 17);
-    }
 }

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, NativeCallContext, INT};
 use rust_decimal::Decimal;
 
@@ -72,6 +72,7 @@ pub const USAGE: &[(&str, &str)] = &[
     ),
     ("spell_starts", "p.spell_starts(kind: string, from: Date, to: Date) -> array of Date"),
     ("earnings_sum", "p.earnings_sum(from: Date, to: Date) -> Decimal"),
+    ("earnings_sum_whole_months", "p.earnings_sum_whole_months(from: Date, to: Date) -> Decimal"),
     (
         "earnings_threshold_date",
         "p.earnings_threshold_date(from: Date, to: Date, amount: Decimal or integer) -> Date or ()",
@@ -136,18 +137,6 @@ fn attribute(value: Option<&AttributeValue>) -> Dynamic {
     }
 }
 
-/// Whole years on `on`: the birthday counts by the month-end rule, so a
-/// person born on 29 February turns a year older on 28 February.
-fn age_on(birth: NaiveDate, on: NaiveDate) -> INT {
-    let years = INT::from(on.year() - birth.year());
-    let birthday = calendar::add_months(birth, years * 12);
-    if birthday.is_some_and(|b| b > on) {
-        years - 1
-    } else {
-        years
-    }
-}
-
 fn register_properties(engine: &mut Engine) {
     engine
         .register_get("id", |_: &mut Participant| {
@@ -179,7 +168,9 @@ fn register_properties(engine: &mut Engine) {
         });
 }
 
-fn register_person(engine: &mut Engine) {
+/// `leap_day`: the contract's rule for a 29 February birthday, the same
+/// one decision tables' `age` input uses ([`calendar::age_on`]).
+fn register_person(engine: &mut Engine, leap_day: calendar::LeapDayBirthday) {
     engine
         .register_fn("in_group", |_: Participant, tag: ImmutableString| {
             read(|| format!("p.in_group({tag:?})"), |v| Ok(v.record.groups.iter().any(|g| *g == tag)))
@@ -187,8 +178,11 @@ fn register_person(engine: &mut Engine) {
         .register_fn("attr", |_: Participant, name: ImmutableString| {
             read(|| format!("p.attr({name:?})"), |v| Ok(attribute(v.record.attributes.get(name.as_str()))))
         })
-        .register_fn("age_on", |_: Participant, on: Date| {
-            read(|| format!("p.age_on({on})"), |v| Ok(opt(v.record.birth_date.map(|b| age_on(b, on.0)))))
+        .register_fn("age_on", move |_: Participant, on: Date| {
+            read(
+                || format!("p.age_on({on})"),
+                |v| Ok(opt(v.record.birth_date.map(|b| calendar::age_on(b, on.0, leap_day)))),
+            )
         });
 }
 
@@ -476,6 +470,9 @@ fn register_earnings_and_events(engine: &mut Engine) {
         .register_fn("earnings_sum", |_: Participant, from: Date, to: Date| {
             read(|| format!("p.earnings_sum({from}, {to})"), |v| v.earnings_sum(from.0, to.0))
         })
+        .register_fn("earnings_sum_whole_months", |_: Participant, from: Date, to: Date| {
+            read(|| format!("p.earnings_sum_whole_months({from}, {to})"), |v| v.earnings_sum_whole_months(from.0, to.0))
+        })
         .register_fn("earnings_threshold_date", |_: Participant, from: Date, to: Date, amount: Decimal| {
             threshold_date(from, to, amount)
         })
@@ -616,11 +613,11 @@ fn register_decimals(engine: &mut Engine) {
 
 /// Register `p`'s type and everything it offers, plus `achieved`, `params`
 /// and `dec`.
-pub fn register(engine: &mut Engine) {
+pub fn register(engine: &mut Engine, leap_day: calendar::LeapDayBirthday) {
     register_missing_number_comparisons(engine);
     engine.register_type_with_name::<Participant>("Participant");
     register_properties(engine);
-    register_person(engine);
+    register_person(engine, leap_day);
     register_spells(engine);
     register_earnings_and_events(engine);
     register_measures_and_feedback(engine);

@@ -21,6 +21,7 @@ use super::dates::{self, Date};
 use super::errors::{self, FunctionFiles, Origin};
 use super::names::{add_scripted, KnownNames, Scripted};
 use super::{EvalContext, Limits, RuleError, RuleSource, RuleValue};
+use crate::calendar::LeapDayBirthday;
 use crate::diagnostic::Diagnostic;
 use crate::records::hetu::redact;
 
@@ -68,7 +69,7 @@ pub struct CompiledRule {
 /// The variables every rule sees.
 const SCOPE_VARIABLES: [&str; 4] = ["p", "as_of", "achieved", "params"];
 
-fn sandboxed(limits: &Limits) -> Engine {
+fn sandboxed(limits: &Limits, leap_day: LeapDayBirthday) -> Engine {
     let mut engine = Engine::new_raw();
     // Pure computation only: no file access, clock (`timestamp`),
     // randomness, `sleep`, or rounding of money (that is Rust's job).
@@ -103,7 +104,7 @@ fn sandboxed(limits: &Limits) -> Engine {
         .set_max_map_size(limits.max_map_size)
         .set_max_expr_depths(limits.max_expr_depth, limits.max_expr_depth);
     dates::register(&mut engine);
-    api::register(&mut engine);
+    api::register(&mut engine, leap_day);
     arrays::register(&mut engine);
     engine
 }
@@ -116,7 +117,13 @@ fn statement_probe() -> Engine {
 
 impl RuleEngine {
     pub fn new(limits: Limits) -> Self {
-        let engine = sandboxed(&limits);
+        Self::with_leap_day(limits, LeapDayBirthday::default())
+    }
+
+    /// An engine whose `p.age_on` follows the contract's rule for a
+    /// 29 February birthday.
+    pub fn with_leap_day(limits: Limits, leap_day: LeapDayBirthday) -> Self {
+        let engine = sandboxed(&limits, leap_day);
         let names = KnownNames::of(&engine);
         RuleEngine { engine, max_operations: limits.max_operations, statement_probe: statement_probe(), names }
     }
@@ -209,6 +216,14 @@ impl RuleEngine {
 impl CompiledRule {
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    pub(super) fn ast(&self) -> &AST {
+        &self.ast
+    }
+
+    pub(super) fn origin(&self) -> &Origin {
+        &self.origin
     }
 
     /// Evaluate the rule for one participant.

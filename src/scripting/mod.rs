@@ -139,7 +139,10 @@
 //!
 //! ## Earnings (tulorekisteri, income register, by payment month)
 //! - `p.earnings_sum(from, to)` → Decimal over the months whose first day
-//!   lies in `[from.month_start(), to]`.
+//!   lies in `[from.month_start(), min(to, as_of)]`: every month the window
+//!   touches, counted whole, up to the as-of date's own month.
+//! - `p.earnings_sum_whole_months(from, to)` → Decimal over the months
+//!   lying wholly inside `[from, to]` that have ended by `as_of`.
 //! - `p.earnings_threshold_date(from, to, amount)` → the last day of the
 //!   month in which cumulative earnings in that window first reach
 //!   `amount` (may be after `as_of` when reached in `as_of`'s month), or
@@ -201,6 +204,7 @@ mod engine;
 mod errors;
 mod names;
 mod queries;
+mod vocabulary;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -212,6 +216,8 @@ use rust_decimal::Decimal;
 use crate::records::Record;
 
 pub use engine::{CompiledRule, Library, RuleEngine};
+pub use queries::ANY_EMPLOYMENT;
+pub use vocabulary::Vocabulary;
 
 /// Resource limits of the sandbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -234,6 +234,19 @@ impl<'a> View<'a> {
         checked_sum(self.monthly_earnings(from, to)?.into_iter().map(|(_, a)| a), "earnings sum")
     }
 
+    /// Monthly totals of the calendar months lying wholly inside
+    /// `[from, to]` that have ended by `as_of`: a part month at either end
+    /// of the window, and the as-of date's own month unless `as_of` is its
+    /// last day, are left out.
+    fn whole_months(&self, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<(NaiveDate, Decimal)>> {
+        let months = self.monthly_earnings(from, to)?;
+        Ok(months.into_iter().filter(|(m, _)| *m >= from && month_end(*m) <= to.min(self.as_of)).collect())
+    }
+
+    pub fn earnings_sum_whole_months(&self, from: NaiveDate, to: NaiveDate) -> QueryResult<Decimal> {
+        checked_sum(self.whole_months(from, to)?.into_iter().map(|(_, a)| a), "earnings sum")
+    }
+
     pub fn earnings_threshold_date(
         &self,
         from: NaiveDate,

@@ -427,6 +427,31 @@ fn earnings_sum_and_threshold() {
 }
 
 #[test]
+fn whole_months_leave_out_part_months_and_the_as_of_month_until_it_ends() {
+    let mut r = record();
+    r.earnings = vec![
+        earning("2026-05-01", "1000.00"),
+        earning("2026-06-01", "2000.00"),
+        earning("2026-07-01", "4000.00"),
+        earning("2026-08-01", "8000.00"),
+    ];
+    let h = Harness::new(r, "2026-08-15");
+    // 18 May – 31 July touches May, June and July: 7000.00; whole months
+    // are June and July only: 6000.00.
+    let window = r#"date("2026-05-18"), date("2026-07-31")"#;
+    assert_eq!(h.eval(&format!("p.earnings_sum({window})")), RuleValue::Decimal(dec("7000.00")));
+    assert_eq!(h.eval(&format!("p.earnings_sum_whole_months({window})")), RuleValue::Decimal(dec("6000.00")));
+    // August has started by the as-of date 15 August, so earnings_sum
+    // counts its row; it has not ended, so whole months leave it out.
+    let to_year_end = r#"date("2026-06-01"), date("2026-12-31")"#;
+    assert_eq!(h.eval(&format!("p.earnings_sum({to_year_end})")), RuleValue::Decimal(dec("14000.00")));
+    assert_eq!(h.eval(&format!("p.earnings_sum_whole_months({to_year_end})")), RuleValue::Decimal(dec("6000.00")));
+    // A window ending mid-month leaves that month out.
+    let mid = r#"date("2026-06-01"), date("2026-07-30")"#;
+    assert_eq!(h.eval(&format!("p.earnings_sum_whole_months({mid})")), RuleValue::Decimal(dec("2000.00")));
+}
+
+#[test]
 fn event_queries() {
     let mut r = record();
     r.events = vec![

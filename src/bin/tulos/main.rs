@@ -41,6 +41,10 @@ enum Command {
     Check {
         #[arg(required = true)]
         contracts: Vec<PathBuf>,
+        /// Fail (exit code 1) on warnings too — table gaps, dates far
+        /// outside the contract's validity — for use in CI.
+        #[arg(long)]
+        strict: bool,
     },
     /// Compute the payment statement of a contract over participant records.
     Calculate {
@@ -141,7 +145,7 @@ enum Failed {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check { contracts } => check(&contracts),
+        Command::Check { contracts, strict } => check(&contracts, strict),
         Command::Calculate { contract, run, from, to, format } => calculate(&contract, &run, from.zip(to), format),
         Command::Score { contract, records, as_of, format } => score(&contract, &records, as_of, format),
         Command::Records { path, format } => summarise(&path, format),
@@ -177,12 +181,12 @@ fn load(path: &Path) -> Result<Contract, Failed> {
     contract::load(path).map_err(|d| report(&d.0))
 }
 
-fn check(paths: &[PathBuf]) -> Result<(), Failed> {
+fn check(paths: &[PathBuf], strict: bool) -> Result<(), Failed> {
     let mut failed = false;
     for path in paths {
         let checked = match contract::load_any(path).map_err(|d| report(&d.0)) {
-            Ok(ContractFile::Contract(c)) => check_one(&c),
-            Ok(ContractFile::Tables(tables)) => check_tables(path, &tables),
+            Ok(ContractFile::Contract(c)) => check_one(&c, strict),
+            Ok(ContractFile::Tables(tables)) => check_tables(path, &tables, strict),
             Err(failed) => Err(failed),
         };
         failed |= checked.is_err();
@@ -194,10 +198,11 @@ fn check(paths: &[PathBuf]) -> Result<(), Failed> {
     }
 }
 
-/// Compile the rules and analyse the tables of a loaded contract.
-fn check_one(c: &Contract) -> Result<(), Failed> {
+/// Compile the rules and analyse the tables of a loaded contract. With
+/// `strict`, any warning fails the check.
+fn check_one(c: &Contract, strict: bool) -> Result<(), Failed> {
     Evaluator::new(c).map_err(|d| report(&d.0))?;
-    let warnings = analyse(&c.file, &c.tables)?;
+    let warnings = analyse(&c.file, &c.tables, &c.warnings, strict)?;
     let (items, fees, tables) = (c.items.len(), c.fixed_fees.len(), c.tables.len());
     emit(&report::shown_lines(&format!(
         "ok: {} — {} (items: {items}, fixed fees: {fees}, tables: {tables}{warnings})",
@@ -207,8 +212,8 @@ fn check_one(c: &Contract) -> Result<(), Failed> {
 }
 
 /// Analyse a file holding only decision tables.
-fn check_tables(path: &Path, tables: &[DecisionTable]) -> Result<(), Failed> {
-    let warnings = analyse(path, tables)?;
+fn check_tables(path: &Path, tables: &[DecisionTable], strict: bool) -> Result<(), Failed> {
+    let warnings = analyse(path, tables, &[], strict)?;
     emit(&report::shown_lines(&format!(
         "ok: {} — decision tables only (tables: {}{warnings})",
         path.display(),
@@ -216,14 +221,19 @@ fn check_tables(path: &Path, tables: &[DecisionTable]) -> Result<(), Failed> {
     )))
 }
 
-/// Report gaps, overlaps and masked rows; fails on errors, and describes
-/// the warnings for the summary line.
-fn analyse(file: &Path, tables: &[DecisionTable]) -> Result<String, Failed> {
-    let findings: Vec<Diagnostic> = tables.iter().flat_map(|t| t.check(file)).collect();
+/// Report the contract's own warnings and the tables' gaps, overlaps and
+/// masked rows; fails on errors (and on warnings when `strict`), and
+/// describes the warnings for the summary line.
+fn analyse(file: &Path, tables: &[DecisionTable], read: &[Diagnostic], strict: bool) -> Result<String, Failed> {
+    let findings: Vec<Diagnostic> = read.iter().cloned().chain(tables.iter().flat_map(|t| t.check(file))).collect();
     if !findings.is_empty() {
         eprint!("{}", render::diagnostics(&findings));
     }
     if findings.iter().any(|d| d.severity == Severity::Error) {
+        return Err(Failed::Input);
+    }
+    if strict && !findings.is_empty() {
+        eprintln!("error: {} warning(s) and --strict: the check fails", findings.len());
         return Err(Failed::Input);
     }
     Ok(match findings.len() {
