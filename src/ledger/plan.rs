@@ -34,9 +34,7 @@ pub(crate) struct Paid {
 }
 
 /// Sum the entries of earlier runs, in run order, by identity.
-pub(crate) fn paid_state<'a>(
-    entries: impl IntoIterator<Item = &'a Entry>,
-) -> Result<BTreeMap<Key, Paid>, LedgerError> {
+pub(crate) fn paid_state<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Result<BTreeMap<Key, Paid>, LedgerError> {
     let mut paid: BTreeMap<Key, Paid> = BTreeMap::new();
     for e in entries {
         let p = paid.entry(key(e)).or_default();
@@ -124,7 +122,13 @@ fn for_line(statement: &Statement, line: &Line, paid: Option<&Paid>, scale: u32)
         if line.net.is_zero() && line.gross.is_zero() {
             return Ok(None);
         }
-        let reason = format!("achieved on {}; {}", line.achieved_on, cited(line));
+        let held = if line.withheld.is_zero() {
+            String::new()
+        } else {
+            let by = describe_held(&line.withheld_by, |d| d.to_string());
+            format!(", {} withheld by caps ({by})", line.withheld)
+        };
+        let reason = format!("achieved on {}; tariff {}{held}; {}", line.achieved_on, line.tariff, cited(line));
         return Ok(Some(entry(EntryKind::Payment, reason, None, line.net, line.vat, line.gross)));
     };
     if paid.last.as_ref() == Some(&new) {
@@ -220,11 +224,16 @@ fn gone(statement: &Statement, k: &Key, old: &Values, paid: &Paid, clawback: boo
 }
 
 /// `d` written with exactly `scale` decimals (amounts are on the contract's
-/// scale already, so this only pads: `0` → `0.00`).
+/// scale already, so this only pads: `0` → `0.00`), and zero without a
+/// sign: `-0.00` (a recovered zero VAT) would read back as `0.00` and no
+/// longer match the run's digest.
 pub(crate) fn on_scale(d: Decimal, scale: u32) -> Decimal {
     let mut d = d;
     if d.scale() < scale {
         d.rescale(scale);
+    }
+    if d.is_zero() {
+        d.set_sign_positive(true);
     }
     d
 }

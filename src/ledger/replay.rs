@@ -71,7 +71,10 @@ impl Replay {
     pub fn render_text(&self) -> String {
         let mut out = String::new();
         if let Some(v) = &self.committed_with {
-            out.push_str(&format!("note: run {} was committed with tulos {v}, replayed with {TULOS_VERSION}\n", self.run));
+            out.push_str(&format!(
+                "note: run {} was committed with tulos {v}, replayed with {TULOS_VERSION}\n",
+                self.run
+            ));
         }
         if self.identical() {
             out.push_str("identical\n");
@@ -95,8 +98,7 @@ pub fn replay(ledger: &Ledger, id: i64, records: &Path) -> Result<Replay, Replay
     let file = Path::new(&run.contract_file);
     let contract = contract::parse_with(file, &run.contract_text, RuleSource::Stored(&texts))
         .map_err(|diagnostics| ReplayError::Contract { run: id, diagnostics })?;
-    let evaluator =
-        Evaluator::new(&contract).map_err(|diagnostics| ReplayError::Contract { run: id, diagnostics })?;
+    let evaluator = Evaluator::new(&contract).map_err(|diagnostics| ReplayError::Contract { run: id, diagnostics })?;
     let inputs = payment::fingerprint(&contract, records)
         .map_err(|error| ReplayError::Read { path: records.to_path_buf(), error })?;
     if inputs.records != run.records {

@@ -481,8 +481,19 @@ fn read_run(conn: &Connection, path: &str, id: i64) -> Result<(Run, String), Led
         .optional()
         .map_err(e)?;
     let Some((row, totals)) = row else { return Err(LedgerError::NoRun { path: path.to_string(), id }) };
-    let (contract, seq, contract_version, as_of, after, tulos_version, contract_file, contract_sha256, text, count, net) =
-        row;
+    let (
+        contract,
+        seq,
+        contract_version,
+        as_of,
+        after,
+        tulos_version,
+        contract_file,
+        contract_sha256,
+        text,
+        count,
+        net,
+    ) = row;
     let (vat, gross, previous_digest, stored_digest) = totals;
     let read = Reading { path, run: id };
     let rules = read_map(conn, "SELECT name, sha256, text FROM run_rules WHERE run = ?1 ORDER BY name", id, |r| {

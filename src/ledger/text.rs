@@ -14,7 +14,8 @@ pub fn run_text(run: &Run, digest: Option<&str>) -> String {
         Some(_) => format!("Payment run {}", run.id),
         None => format!("Payment run preview (would be run {}; not committed)", run.id),
     };
-    let _ = writeln!(out, "{what} — contract {} version {version}, run {} of the contract", shown(&run.contract), run.seq);
+    let _ =
+        writeln!(out, "{what} — contract {} version {version}, run {} of the contract", shown(&run.contract), run.seq);
     let after = run.period.after.map_or_else(|| "the start".to_string(), |d| d.to_string());
     let _ = writeln!(out, "As of {}   Pays what became payable after {after} up to {}", run.as_of, run.period.to);
     let _ = writeln!(out);
@@ -95,9 +96,8 @@ pub fn list_text(runs: &[RunSummary]) -> String {
         out.push_str("The ledger holds no runs.\n");
         return out;
     }
-    let mut rows = vec![["run", "contract", "version", "as_of", "lines", "net", "gross", "digest"]
-        .map(String::from)
-        .to_vec()];
+    let mut rows =
+        vec![["run", "contract", "version", "as_of", "lines", "net", "gross", "digest"].map(String::from).to_vec()];
     rows.extend(runs.iter().map(|r| {
         vec![
             r.id.to_string(),
