@@ -289,7 +289,14 @@ pub struct Inputs {
     /// Record files by name → sha256.
     #[serde(serialize_with = "redacted_keys")]
     pub records: BTreeMap<String, String>,
+    /// The contract's own version label (`[contract] version`), if any.
+    pub contract_version: Option<String>,
+    /// The version of tulos that computed the result ([`TULOS_VERSION`]).
+    pub tulos_version: String,
 }
+
+/// This build's version, recorded with every statement and payment run.
+pub const TULOS_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The billing period a statement lists, inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -92,6 +92,8 @@ fn run(c: &contract::Contract, records: Vec<Record>, as_of: &str) -> Result<Stat
         contract_sha256: payment::sha256(c.text.as_bytes()),
         libraries: BTreeMap::new(),
         records: BTreeMap::new(),
+        contract_version: None,
+        tulos_version: String::new(),
     };
     payment::calculate(c, &ev, records.into_iter().map(Ok), inputs, Request { as_of: d(as_of), period: None })
 }

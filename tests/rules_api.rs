@@ -132,6 +132,8 @@ fn calculate(records: Vec<Record>, as_of: &str) -> Statement {
         contract_sha256: payment::sha256(c.text.as_bytes()),
         libraries: BTreeMap::new(),
         records: BTreeMap::new(),
+        contract_version: None,
+        tulos_version: String::new(),
     };
     payment::calculate(&c, &ev, records.into_iter().map(Ok), inputs, Request { as_of: d(as_of), period: None })
         .unwrap_or_else(|e| panic!("{e:?}"))

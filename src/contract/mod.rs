@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::money::Rounding;
 
-pub use parse::parse;
+pub use parse::{parse, parse_with};
 pub use terms::{codes as eligibility_codes, standard_library, FAR_YEARS, STANDARD_LIBRARIES};
 
 /// A name in the contract's two languages.
@@ -337,6 +337,12 @@ pub struct Contract {
     pub currency: String,
     /// Total contract value, for fees expressed as a share of it.
     pub value: Option<Decimal>,
+    /// The contract's own version label (`[contract] version`), recorded
+    /// with statements and payment runs.
+    pub version: Option<String>,
+    /// `[payment] clawback`: recover a paid outcome the records no longer
+    /// support (otherwise a later payment run flags it for review).
+    pub clawback: bool,
     pub vat_percent: Decimal,
     pub rounding: Rounding,
     pub combine: Combine,
@@ -475,6 +481,16 @@ impl Contract {
     pub fn table(&self, name: &str) -> Option<&crate::tables::DecisionTable> {
         self.tables.iter().find(|t| t.name == name)
     }
+}
+
+/// Where a contract's rule libraries (`uses`) are read from.
+#[derive(Debug, Clone, Copy)]
+pub enum RuleSource<'a> {
+    /// The disk: `rules/` beside the contract or above it.
+    Files,
+    /// Texts stored with a sealed payment run, by the name written in
+    /// `uses`: a run is replayed from what it stored, not from today's files.
+    Stored(&'a BTreeMap<String, String>),
 }
 
 /// Read and validate a contract file.

@@ -28,6 +28,7 @@ const TOP_KEYS: &[&str] = &[
     "tables",
     "indicator",
     "effectiveness",
+    "payment",
 ];
 const CONTRACT_KEYS: &[&str] = &[
     "id",
@@ -48,6 +49,7 @@ const CONTRACT_KEYS: &[&str] = &[
     "instruments",
     "dimensions",
     "leap_day_birthday",
+    "version",
 ];
 const INDICATOR_KEYS: &[&str] = &["id", "name", "outcome", "target"];
 const EFFECTIVENESS_KEYS: &[&str] =
@@ -58,8 +60,14 @@ const SELECTOR_KEYS: &[&str] = &["groups_any", "groups_all", "groups_none", "mun
 const OUTCOME_KEYS: &[&str] =
     &["id", "name", "clause", "condition", "achieved_on", "tariff", "requires", "max_per_participant", "cap_total"];
 
-/// Parse and validate contract text read from `file`.
+/// Parse and validate contract text read from `file`; its rule libraries
+/// are read from the disk.
 pub fn parse(file: &Path, text: &str) -> Result<Contract, Diagnostics> {
+    parse_with(file, text, RuleSource::Files)
+}
+
+/// Parse and validate contract text, reading its rule libraries from `rules`.
+pub fn parse_with(file: &Path, text: &str, rules: RuleSource) -> Result<Contract, Diagnostics> {
     let doc = match DeTable::parse(text) {
         Ok(doc) => doc,
         Err(e) => return Err(Diagnostics(vec![syntax_error(file, &e)])),
@@ -67,7 +75,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Contract, Diagnostics> {
     let mut r = Reader::new(file, text);
     let root = Table::new(doc.get_ref(), 0..text.len(), "the contract file");
     r.unknown_keys(root, TOP_KEYS);
-    let contract = build(&mut r, root);
+    let contract = build(&mut r, root, rules);
     if r.diags.iter().any(|d| d.severity == crate::diagnostic::Severity::Error) {
         return Err(Diagnostics(r.diags));
     }
@@ -117,7 +125,7 @@ fn syntax_error(file: &Path, e: &toml::de::Error) -> Diagnostic {
     Diagnostic::error(file, location, format!("this is not valid TOML: {message}")).with_help(help)
 }
 
-fn build(r: &mut Reader, root: Table) -> Option<Contract> {
+fn build(r: &mut Reader, root: Table, rules: RuleSource) -> Option<Contract> {
     let head = r.required(root, "contract", "[contract]").and_then(|v| r.table(v, "[contract]"));
     let head = head?;
     r.unknown_keys(head, CONTRACT_KEYS);
@@ -137,10 +145,12 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
     let groups = head.get("target_groups").map(|v| r.strings(v, "`target_groups`")).unwrap_or_default();
     let spell_kinds = head.get("spell_kinds").map(|v| r.strings(v, "`spell_kinds`")).unwrap_or_default();
     let event_kinds = head.get("event_kinds").map(|v| r.strings(v, "`event_kinds`")).unwrap_or_default();
-    let libraries = head.get("uses").map(|v| libraries(r, v)).unwrap_or_default();
     let instruments = terms::vocabulary(r, head, "instruments");
     let dimensions = terms::vocabulary(r, head, "dimensions");
     let leap_day_birthday = terms::leap_day(r, head);
+    let libraries = head.get("uses").map(|v| libraries(r, v, rules)).unwrap_or_default();
+    let version = head.get("version").and_then(|v| r.string(v, "contract `version`"));
+    let clawback = root.get("payment").is_some_and(|v| clawback(r, v));
 
     let (attributes, required_attributes) = root.get("attributes").map(|v| terms::attributes(r, v)).unwrap_or_default();
     let parameters = root.get("parameters").map(|v| parameters(r, v)).unwrap_or_default();
@@ -185,6 +195,8 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
         valid: valid?,
         currency: currency?,
         value,
+        version,
+        clawback,
         vat_percent: vat_percent?,
         rounding: rounding?,
         combine: combine?,
@@ -385,9 +397,9 @@ fn rule_text(r: &Reader, text: String, span: std::ops::Range<usize>) -> RuleText
     RuleText { text, line, column, span }
 }
 
-fn libraries(r: &mut Reader, v: &Value) -> Vec<Library> {
+fn libraries(r: &mut Reader, v: &Value, rules: RuleSource) -> Vec<Library> {
     let Some(items) = r.array(v, "`uses`") else { return Vec::new() };
-    items.iter().filter_map(|item| library(r, item)).collect()
+    items.iter().filter_map(|item| library(r, item, rules)).collect()
 }
 
 /// How many folders above the contract's own `rules/…` is looked up in:
@@ -401,7 +413,7 @@ const RULES_LEVELS_UP: usize = 2;
 /// folder. `..` and absolute paths are refused, and so is a file that —
 /// through a symbolic link — lies outside the folder it was found in: a
 /// contract reads only its own folder and the project's `rules/`.
-fn library(r: &mut Reader, v: &Value) -> Option<Library> {
+fn library(r: &mut Reader, v: &Value, rules: RuleSource) -> Option<Library> {
     let name = r.string(v, "a `uses` entry")?;
     let rel = Path::new(&name);
     let plain = rel.components().all(|c| matches!(c, Component::Normal(_)));
@@ -412,6 +424,9 @@ fn library(r: &mut Reader, v: &Value) -> Option<Library> {
         )
         .help = Some("write e.g. uses = [\"rules/employment.rhai\"]; `..` and absolute paths are not allowed".into());
         return None;
+    }
+    if let RuleSource::Stored(texts) = rules {
+        return stored_library(r, v, name, texts);
     }
     let dir = r.file.parent().map(Path::to_path_buf).unwrap_or_default();
     let found = if rel.starts_with("rules") {
@@ -451,6 +466,19 @@ fn library(r: &mut Reader, v: &Value) -> Option<Library> {
         Ok(text) => Some(Library { name, path, text, builtin: false }),
         Err(e) => {
             r.error(v.span(), format!("cannot read rule library \"{name}\": {e}"));
+            None
+        }
+    }
+}
+
+/// A library from the texts stored with a payment run, named as in `uses`.
+fn stored_library(r: &mut Reader, v: &Value, name: String, texts: &BTreeMap<String, String>) -> Option<Library> {
+    match texts.get(&name) {
+        Some(text) => Some(Library { path: name.clone().into(), name, text: text.clone(), builtin: false }),
+        None => {
+            r.error(v.span(), format!("rule library \"{name}\" is not among the rule texts stored with the run"))
+                .help =
+                Some("a stored run holds every library its contract used; the ledger may have been edited".into());
             None
         }
     }
@@ -988,6 +1016,15 @@ fn exclusive(r: &mut Reader, v: &Value) -> Option<Exclusive> {
         r.error(v.span(), "an [[exclusive]] group needs at least two outcomes");
     }
     Some(Exclusive { items, clause: r.opt_string(t, "clause") })
+}
+
+/// `[payment] clawback = true`: a paid outcome the corrected records no
+/// longer support is recovered by a negative adjustment in the next run
+/// (otherwise it is flagged for review).
+fn clawback(r: &mut Reader, v: &Value) -> bool {
+    let Some(t) = r.table(v, "[payment]") else { return false };
+    r.unknown_keys(t, &["clawback"]);
+    t.get("clawback").and_then(|v| r.boolean(v, "`clawback`")).unwrap_or(false)
 }
 
 fn caps(r: &mut Reader, v: &Value) -> Caps {

@@ -137,6 +137,8 @@ pub fn fingerprint(contract: &Contract, records: &Path) -> std::io::Result<Input
         contract_sha256: sha256(contract.text.as_bytes()),
         libraries: contract.libraries.iter().map(|l| (l.name.clone(), sha256(l.text.as_bytes()))).collect(),
         records: files,
+        contract_version: contract.version.clone(),
+        tulos_version: crate::statement::TULOS_VERSION.to_string(),
     })
 }
 

@@ -350,6 +350,8 @@ tariff = "1000.00"
             contract_sha256: String::new(),
             libraries: Default::default(),
             records: Default::default(),
+            contract_version: None,
+            tulos_version: String::new(),
         };
         let as_of = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
         settle(&contract, settlement, inputs, Request { as_of, period: None })

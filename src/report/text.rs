@@ -149,6 +149,8 @@ fn footer(out: &mut String, s: &Statement) {
     }
     // Hashes are ours and never redacted: hex can look like an identity code.
     let _ = writeln!(out, "Contract {} sha256 {}", shown(&s.inputs.contract_file), s.inputs.contract_sha256);
+    let version = s.inputs.contract_version.as_deref().map_or_else(|| "(none)".into(), shown);
+    let _ = writeln!(out, "Contract version {version}   computed by tulos {}", shown(&s.inputs.tulos_version));
     for (name, sha) in &s.inputs.libraries {
         let _ = writeln!(out, "Rules {} sha256 {sha}", shown(name));
     }

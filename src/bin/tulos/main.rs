@@ -6,6 +6,7 @@
 // Errors travel by value, as in the library.
 #![allow(clippy::result_large_err)]
 
+mod ledger;
 mod render;
 
 use std::io::Write;
@@ -59,6 +60,29 @@ enum Command {
         to: Option<NaiveDate>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Ledger of payment runs: show what earlier committed runs of the
+        /// contract have not paid as of --as-of (created on first use).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["from", "to"])]
+        ledger: Option<PathBuf>,
+        /// Record the run in the ledger and print its run id.
+        #[arg(long, requires = "ledger")]
+        commit: bool,
+    },
+    /// Recompute a committed payment run from the contract and rules stored
+    /// in it, against the records it was computed from.
+    Replay {
+        /// The run id (`tulos ledger list`).
+        run: i64,
+        #[arg(long, value_name = "FILE")]
+        ledger: PathBuf,
+        /// The records the run was computed from (checked against its digests).
+        #[arg(long)]
+        records: PathBuf,
+    },
+    /// The payment runs of a ledger: list, show, export, verify.
+    Ledger {
+        #[command(subcommand)]
+        action: ledger::Action,
     },
     /// Effectiveness indicators of a contract: participants against the
     /// comparison group (verrokkiryhmä) of the records.
@@ -146,7 +170,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { contracts, strict } => check(&contracts, strict),
-        Command::Calculate { contract, run, from, to, format } => calculate(&contract, &run, from.zip(to), format),
+        Command::Calculate { contract, run, ledger: Some(file), commit, format, .. } => {
+            ledger::pay(&contract, &run, &file, commit, format)
+        }
+        Command::Calculate { contract, run, from, to, format, .. } => calculate(&contract, &run, from.zip(to), format),
+        Command::Replay { run, ledger, records } => ledger::replay(run, &ledger, &records),
+        Command::Ledger { action } => ledger::act(action),
         Command::Score { contract, records, as_of, format } => score(&contract, &records, as_of, format),
         Command::Records { path, format } => summarise(&path, format),
         Command::Explain { contract, run, participant, format } => explain_one(&contract, &run, &participant, format),
