@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::money::Rounding;
 
+pub use parse::impact::{Additional, Counterfactual, ImpactMeasure, ImpactPayment, PayOn, ValueRule, ValueTerm};
 pub use parse::parse;
 
 /// A name in the contract's two languages.
@@ -124,6 +125,8 @@ pub enum ItemKind {
     Outcome,
     /// A fee not tied to a participant (kiinteä maksu), e.g. monthly.
     FixedFee,
+    /// A contract-level payment on impact (`[[impact_payment]]`).
+    Impact,
 }
 
 /// When a participant item is achieved.
@@ -350,6 +353,10 @@ pub struct Contract {
     /// Thresholds, targets and windows of the effectiveness measures
     /// (`[effectiveness]`); defaults when the section is left out.
     pub effectiveness: EffectivenessSettings,
+    /// Per-participant values (`[[value]]`), in file order.
+    pub values: Vec<ValueRule>,
+    /// Payments on impact (`[[impact_payment]]`), in file order.
+    pub impact_payments: Vec<ImpactPayment>,
 }
 
 /// The `[effectiveness]` section: what the change meter, customer

@@ -13,6 +13,9 @@ use crate::diagnostic::{closest, Diagnostic, Diagnostics, Location};
 use crate::money::{Rounding, RoundingMode};
 use crate::tables::{DecisionTable, InputSource};
 
+#[path = "impact.rs"]
+pub(super) mod impact;
+
 const TOP_KEYS: &[&str] = &[
     "contract",
     "attributes",
@@ -27,6 +30,8 @@ const TOP_KEYS: &[&str] = &[
     "tables",
     "indicator",
     "effectiveness",
+    "value",
+    "impact_payment",
 ];
 const CONTRACT_KEYS: &[&str] = &[
     "id",
@@ -151,6 +156,8 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
     let caps = root.get("caps").map(|v| caps(r, v)).unwrap_or_default();
     let indicators = indicators(r, root, &items);
     let effectiveness = root.get("effectiveness").map(|v| effectiveness(r, v)).unwrap_or_default();
+    let values = impact::values(r, root);
+    let impact_payments = impact::payments(r, root, &items, &values);
     let mut tables_broken = false;
     let tables = match root.get("tables").map(|v| crate::tables::parse_tables(&r.file.clone(), v)) {
         Some(Ok(tables)) => tables,
@@ -193,6 +200,8 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
         table_inputs,
         indicators,
         effectiveness,
+        values,
+        impact_payments,
     };
     let mut contract = contract;
     // References into tables that did not parse would only repeat the

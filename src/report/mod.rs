@@ -233,5 +233,6 @@ pub(crate) fn kind_name(kind: crate::contract::ItemKind) -> &'static str {
         crate::contract::ItemKind::StartFee => "start_fee",
         crate::contract::ItemKind::Outcome => "outcome",
         crate::contract::ItemKind::FixedFee => "fixed_fee",
+        crate::contract::ItemKind::Impact => "impact",
     }
 }
