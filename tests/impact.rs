@@ -473,3 +473,26 @@ fn contracts_without_impact_payments_have_no_impact_section() {
     tulos::report::write_csv(&s, tulos::report::CsvDialect::Standard, &mut csv).unwrap();
     assert!(!String::from_utf8(csv).unwrap().contains("computation"));
 }
+
+#[test]
+fn a_social_impact_bond_read_from_files_pays_its_share_of_the_fiscal_gain() {
+    // tests/fixtures/impact-fiscal-gain: P-7 started after the eligible
+    // period (ineligible), P-6 has no benefits figure (missing, shown).
+    // Net values: participants 2000, 1000, 4000, 3000, 2600 (Σ 12600, N_T 5);
+    // controls 0, −1000, 1500, 200 (Σ 700, N_C 4).
+    // 0.30 × 5 × (12600/5 − 700/4) = 0.30 × 11725 = 3517.50; the payment's
+    // own cap 3000.00 withholds 517.50.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/impact-fiscal-gain");
+    let c = contract::load(&dir.join("contract.toml")).unwrap_or_else(|e| panic!("{:#?}", e.0));
+    let ev = Evaluator::new(&c).unwrap_or_else(|e| panic!("{:#?}", e.0));
+    let path = dir.join("records.jsonl");
+    let reader = tulos::records::open_for(&path, Some(&c.id)).unwrap();
+    let inputs = payment::fingerprint(&c, &path).unwrap();
+    let request = Request { as_of: d("2026-12-31"), period: None };
+    let s = payment::calculate(&c, &ev, reader, inputs, request).unwrap_or_else(|e| panic!("{e:?}"));
+    let (line, computation) = impact(&s, "fiscal_gain");
+    assert_eq!((line.amount, line.withheld, line.net), (dec("3517.50"), dec("517.50"), dec("3000.00")));
+    assert_eq!((computation.participants.eligible, computation.participants.n), (6, 5));
+    assert_eq!(computation.control.as_ref().map(|k| k.n), Some(4));
+    assert_eq!((s.counts.ineligible, s.counts.control, s.lines.len()), (1, 4, 1));
+}

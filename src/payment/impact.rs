@@ -608,8 +608,8 @@ mod tests {
         // 2/3 = 0.666…: never cut short before rounding.
         assert_eq!(round(cents(RoundingMode::Down), d("2"), d("3")).unwrap(), d("0.66"));
         assert_eq!(round(cents(RoundingMode::HalfEven), d("2"), d("3")).unwrap(), d("0.67"));
-        // A quotient a hair under a half: 0.00499999…9 (29 digits) rounds down.
-        let num = d("0.0499999999999999999999999999");
+        // A quotient a hair under a half cent, 0.00499…9 (25 decimals), rounds down.
+        let num = d("0.049999999999999999999999");
         assert_eq!(round(cents(RoundingMode::HalfAwayFromZero), num, d("10")).unwrap(), d("0.00"));
     }
 
