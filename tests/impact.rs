@@ -343,7 +343,8 @@ fn a_negative_difference_pays_nothing_and_shows_the_difference() {
 fn the_statement_renders_the_whole_computation() {
     let s = statement(PER_JOB, rates((10, 6), (7, 2)));
     let text = tulos::report::statement_text(&s);
-    for part in ["Impact payments", "price × max(0, rate_T − rate_C − threshold) × N_T", "6/10 = 0.600000", "2142.86"] {
+    for part in ["Impact payments", "price × max(0, rate_T − rate_C − threshold) × N_T", "6/10 = 0.600000", "2142.86"]
+    {
         assert!(text.contains(part), "{part} in\n{text}");
     }
     let mut csv = Vec::new();
@@ -455,10 +456,13 @@ fn every_mistake_is_located_with_what_to_write_instead() {
     let found = problems("[[impact_payment]]\nid = \"job\"\nname = { fi = \"X\", en = \"X\" }\noutcome = \"job\"\nagainst = \"control\"\nprice = \"1\"\n");
     assert_eq!(found[0].0, "impact payment id `job` is already used by another item");
     // Every problem is located in the file.
-    let d = contract::parse(Path::new("test.toml"), &format!("{HEAD}{head}outcome = \"job\"\nprice = \"1\"\nbaseline = \"2\"\n"))
-        .unwrap_err()
-        .0
-        .remove(0);
+    let d = contract::parse(
+        Path::new("test.toml"),
+        &format!("{HEAD}{head}outcome = \"job\"\nprice = \"1\"\nbaseline = \"2\"\n"),
+    )
+    .unwrap_err()
+    .0
+    .remove(0);
     assert!(matches!(d.location, tulos::diagnostic::Location::Span(_)), "{d:?}");
 }
 

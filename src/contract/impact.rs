@@ -128,7 +128,8 @@ pub(super) fn values(r: &mut Reader, root: Table) -> Vec<ValueRule> {
     let mut found = Vec::new();
     for (n, v) in array_of_tables(r, root, "value").into_iter().enumerate() {
         if let Some(id) = written_id(v).filter(|id| !seen.insert(id.clone())) {
-            r.error(v.span(), format!("value id `{id}` is used twice")).help = Some("give every value its own id".into());
+            r.error(v.span(), format!("value id `{id}` is used twice")).help =
+                Some("give every value its own id".into());
             continue;
         }
         let path = written_id(v).map_or(format!("[[value]] number {}", n + 1), |id| format!("value `{id}`"));
@@ -170,7 +171,8 @@ fn payment(r: &mut Reader, v: &Value, n: usize, outcomes: &[&str], value_ids: &[
     let path = written_id(v).map_or(format!("[[impact_payment]] number {n}"), |id| format!("impact payment `{id}`"));
     let t = r.table(v, &path)?;
     r.unknown_keys(t, IMPACT_KEYS);
-    let id = r.required(t, "id", "id = \"additional_job_entries\"").and_then(|v| identifier(r, v, "impact payment `id`"));
+    let id =
+        r.required(t, "id", "id = \"additional_job_entries\"").and_then(|v| identifier(r, v, "impact payment `id`"));
     let name = r.required(t, "name", "name = { fi = \"…\", en = \"…\" }").and_then(|v| names(r, v, "name"));
     let measure = match (t.get("outcome"), t.get("values")) {
         (Some(o), None) => outcome_measure(r, t, o, outcomes),
@@ -221,12 +223,9 @@ fn outcome_measure(r: &mut Reader, t: Table, o: &Value, outcomes: &[&str]) -> Op
     let threshold = t.get("threshold").map_or(Some(Decimal::ZERO), |v| rate(r, v, "impact payment `threshold`"));
     let additional = match t.get("additional") {
         None => Some(Additional::Fractional),
-        Some(a) => choice(
-            r,
-            a,
-            "`additional`",
-            &[("fractional", Additional::Fractional), ("whole", Additional::Whole)],
-        ),
+        Some(a) => {
+            choice(r, a, "`additional`", &[("fractional", Additional::Fractional), ("whole", Additional::Whole)])
+        }
     };
     let counterfactual = match (t.get("against"), t.get("baseline")) {
         (Some(a), None) => against_control(r, a).map(|()| Counterfactual::Control),
@@ -277,8 +276,11 @@ fn value_measure(r: &mut Reader, t: Table, vs: &Value, value_ids: &[&str]) -> Op
         (true, 0) => against.map(|()| true)?,
         (false, n) if n == terms.len() => false,
         (true, _) => {
-            r.error(vs.span(), "`against = \"control\"` and a `baseline` on a value cannot both be the counterfactual")
-                .help = Some("keep against = \"control\", or leave it out and give every value a baseline".into());
+            r.error(
+                vs.span(),
+                "`against = \"control\"` and a `baseline` on a value cannot both be the counterfactual",
+            )
+            .help = Some("keep against = \"control\", or leave it out and give every value a baseline".into());
             return None;
         }
         (false, _) => {
@@ -314,8 +316,9 @@ fn term(r: &mut Reader, v: &Value, value_ids: &[&str]) -> Option<ValueTerm> {
             1 => Some(1),
             -1 => Some(-1),
             _ => {
-                r.error(s.span(), format!("`sign` is 1 or -1, found {n}")).help =
-                    Some("write sign = 1 when a rise is a gain (tax paid), sign = -1 when a fall is (benefits paid)".into());
+                r.error(s.span(), format!("`sign` is 1 or -1, found {n}")).help = Some(
+                    "write sign = 1 when a rise is a gain (tax paid), sign = -1 when a fall is (benefits paid)".into(),
+                );
                 None
             }
         }

@@ -169,8 +169,7 @@ impl<'c> Evaluator<'c> {
             .iter()
             .map(|m| compile(format!("multiplier `{}`, condition", m.id), m.when.condition.as_ref()))
             .collect();
-        let values =
-            contract.values.iter().map(|v| compile(format!("value `{}`", v.id), Some(&v.rule))).collect();
+        let values = contract.values.iter().map(|v| compile(format!("value `{}`", v.id), Some(&v.rule))).collect();
         let table_rules = contract
             .tables
             .iter()

@@ -37,10 +37,8 @@ use super::{CalcError, Evaluator};
 use crate::contract::{Additional, Contract, Counterfactual, ImpactMeasure, ImpactPayment, ItemKind, PayOn};
 use crate::money::{Rounding, RoundingMode};
 use crate::records::{Arm, Record};
+use crate::statement::{ImpactArm, ImpactComputation, ImpactInterval, ImpactValue, Line, LineId, IMPACT_DECIMALS};
 use crate::stats;
-use crate::statement::{
-    ImpactArm, ImpactComputation, ImpactInterval, ImpactValue, Line, LineId, IMPACT_DECIMALS,
-};
 
 /// What the record loop keeps for the impact payments: per payment and arm.
 pub(super) struct ImpactTallies<'c> {
@@ -112,8 +110,11 @@ impl<'c> ImpactTallies<'c> {
                     (None, terms.iter().filter_map(|t| value_position(&t.value)).collect::<Vec<_>>())
                 }
             };
-            let arm =
-                ArmTally { missing: vec![0; values.len()], sums: vec![Decimal::ZERO; values.len()], ..Default::default() };
+            let arm = ArmTally {
+                missing: vec![0; values.len()],
+                sums: vec![Decimal::ZERO; values.len()],
+                ..Default::default()
+            };
             arms.push([arm.clone(), arm]);
             outcome_index.push(outcome);
             value_index.push(values);
@@ -189,7 +190,12 @@ impl<'c> ImpactTallies<'c> {
 /// participant), occurrence 1, `tariff` = `amount` before caps.
 fn pending(c: &Contract, p: &ImpactPayment, date: NaiveDate, amount: Decimal, index: usize) -> Pending {
     let line = Line {
-        id: LineId { contract: Arc::from(c.id.as_str()), participant: Arc::from(""), item: Arc::from(p.id.as_str()), occurrence: 1 },
+        id: LineId {
+            contract: Arc::from(c.id.as_str()),
+            participant: Arc::from(""),
+            item: Arc::from(p.id.as_str()),
+            occurrence: 1,
+        },
         kind: ItemKind::Impact,
         achieved_on: date,
         tariff: amount,
@@ -215,7 +221,12 @@ fn rule_location(c: &Contract, p: &ImpactPayment) -> Arc<str> {
 }
 
 fn overflow(c: &Contract, p: &ImpactPayment, what: &'static str) -> SettleError {
-    SettleError::Overflow { participant: Arc::from(""), item: Arc::from(p.id.as_str()), rule: rule_location(c, p), what }
+    SettleError::Overflow {
+        participant: Arc::from(""),
+        item: Arc::from(p.id.as_str()),
+        rule: rule_location(c, p),
+        what,
+    }
 }
 
 /// A computation with the parts every form shares; the forms fill the rest.
@@ -302,9 +313,11 @@ fn per_outcome(
                 return Ok(out);
             }
             // (c_T·N_C − N_T·c_C) / (N_T·N_C) = rate_T − rate_C.
-            let gap = mul(c_t, n_c).zip(mul(n_t, c_c)).and_then(|(a, b)| sub(a, b)).ok_or_else(|| fail("the difference"))?;
+            let gap =
+                mul(c_t, n_c).zip(mul(n_t, c_c)).and_then(|(a, b)| sub(a, b)).ok_or_else(|| fail("the difference"))?;
             out.difference = ratio(gap, mul(n_t, n_c).ok_or_else(|| fail("the difference"))?);
-            let (p_t, p_c) = (share_f64(treated.achieved, treated.eligible), share_f64(control.achieved, control.eligible));
+            let (p_t, p_c) =
+                (share_f64(treated.achieved, treated.eligible), share_f64(control.achieved, control.eligible));
             let bound = stats::newcombe(p_t, treated.eligible as f64, p_c, control.eligible as f64).ok();
             out.interval_method = Some("Newcombe hybrid score (method 10)");
             out.interval = bound.map(shown_interval);
@@ -343,7 +356,10 @@ fn per_outcome(
             };
             out.paid_on = Some(low);
             // additional = (low − threshold) × N_T, exact.
-            (sub(low, threshold).and_then(|d| mul(d, n_t)).ok_or_else(|| fail("the additional outcomes"))?, Decimal::ONE)
+            (
+                sub(low, threshold).and_then(|d| mul(d, n_t)).ok_or_else(|| fail("the additional outcomes"))?,
+                Decimal::ONE,
+            )
         }
     };
     if num <= Decimal::ZERO {
@@ -356,7 +372,9 @@ fn per_outcome(
     }
     let (num, den) = match additional {
         Additional::Fractional => (num, den),
-        Additional::Whole => (exact_round(num, den, 0, RoundingMode::Down).ok_or_else(|| fail("the additional outcomes"))?, Decimal::ONE),
+        Additional::Whole => {
+            (exact_round(num, den, 0, RoundingMode::Down).ok_or_else(|| fail("the additional outcomes"))?, Decimal::ONE)
+        }
     };
     out.additional = ratio(num, den);
     let total = mul(price, num).ok_or_else(|| fail("price × additional outcomes"))?;
@@ -389,10 +407,17 @@ fn on_values(
     };
     let baseline_total = terms.iter().try_fold(Decimal::ZERO, |sum, t| {
         let b = t.baseline.unwrap_or_default();
-        if t.sign < 0 { sub(sum, b) } else { add(sum, b) }
+        if t.sign < 0 {
+            sub(sum, b)
+        } else {
+            add(sum, b)
+        }
     });
-    let counterfactual =
-        if *against_control { Counterfactual::Control } else { Counterfactual::Baseline(baseline_total.unwrap_or_default()) };
+    let counterfactual = if *against_control {
+        Counterfactual::Control
+    } else {
+        Counterfactual::Baseline(baseline_total.unwrap_or_default())
+    };
     let formula = if *against_control {
         "share × N_T × max(0, Σ sign·(mean_T − mean_C))"
     } else {
@@ -485,7 +510,7 @@ fn on_values(
 fn welch(a: &Spread, b: &Spread) -> Option<stats::Interval> {
     let (va, vb) = (a.variance()? / a.n, b.variance()? / b.n);
     let se2 = va + vb;
-    if !(se2 > 0.0) {
+    if se2.is_nan() || se2 <= 0.0 {
         return None;
     }
     let df = se2 * se2 / (va * va / (a.n - 1.0) + vb * vb / (b.n - 1.0));
@@ -497,7 +522,7 @@ fn welch(a: &Spread, b: &Spread) -> Option<stats::Interval> {
 /// The 95 % t interval of one mean from running moments.
 fn mean_interval(a: &Spread) -> Option<stats::Interval> {
     let v = a.variance()?;
-    if !(v > 0.0) {
+    if v.is_nan() || v <= 0.0 {
         return None;
     }
     let half = stats::t_quantile(0.975, a.n - 1.0).ok()? * (v / a.n).sqrt();

@@ -281,8 +281,8 @@ fn apply_caps(contract: &Contract, lines: &mut [Pending]) -> Result<(), SettleEr
         };
         let slot = item_paid.get_mut(index).ok_or_else(|| SettleError::overflow(line, "the item's position"))?;
         limit(item_cap.get(index).copied().flatten(), *slot, Cap::OutcomeTotal);
-        let participant =
-            (!matches!(line.kind, ItemKind::FixedFee | ItemKind::Impact)).then(|| participant_paid.entry(line.id.participant.clone()).or_default());
+        let participant = (!matches!(line.kind, ItemKind::FixedFee | ItemKind::Impact))
+            .then(|| participant_paid.entry(line.id.participant.clone()).or_default());
         if let Some(used) = &participant {
             limit(contract.caps.per_participant, **used, Cap::PerParticipant);
         }

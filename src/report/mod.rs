@@ -95,7 +95,8 @@ pub fn write_csv(s: &Statement, dialect: CsvDialect, mut out: impl Write) -> io:
         let mut row = csv_row(l, dialect, &s.currency);
         if with_impact {
             let computation = s.impact_payments.iter().find(|i| i.item == l.id.item && l.id.participant.is_empty());
-            let text = computation.map(|c| impact_steps(c).iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>());
+            let text =
+                computation.map(|c| impact_steps(c).iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>());
             row.push(CsvField::Given(text.map(|t| t.join("; ")).unwrap_or_default()));
         }
         out.write_all(csv_record(&row, dialect).as_bytes())?;
@@ -117,7 +118,8 @@ pub fn impact_steps(c: &ImpactComputation) -> Vec<(&'static str, String)> {
     for v in &c.values {
         let sign = if v.sign < 0 { "−" } else { "+" };
         let mean = |m: Option<rust_decimal::Decimal>| m.map_or("—".into(), |m| m.to_string());
-        let mut text = format!("{sign}{}: mean_T {} (missing {})", v.value, mean(v.participants_mean), v.participants_missing);
+        let mut text =
+            format!("{sign}{}: mean_T {} (missing {})", v.value, mean(v.participants_mean), v.participants_missing);
         if let Some(missing) = v.control_missing {
             let _ = write!(text, ", mean_C {} (missing {missing})", mean(v.control_mean));
         }
