@@ -455,6 +455,9 @@ fn every_mistake_is_located_with_what_to_write_instead() {
     // An impact payment cannot take the id of an outcome: it names the line.
     let found = problems("[[impact_payment]]\nid = \"job\"\nname = { fi = \"X\", en = \"X\" }\noutcome = \"job\"\nagainst = \"control\"\nprice = \"1\"\n");
     assert_eq!(found[0].0, "impact payment id `job` is already used by another item");
+    let fee = "[[fixed_fee]]\nid = \"fee\"\nname = { fi = \"M\", en = \"F\" }\namount = \"1\"\n\n";
+    let found = problems(&format!("{fee}[[impact_payment]]\nid = \"fee\"\nname = {{ fi = \"X\", en = \"X\" }}\noutcome = \"job\"\nagainst = \"control\"\nprice = \"1\"\n"));
+    assert_eq!(found[0].0, "impact payment id `fee` is already used by another item");
     // Every problem is located in the file.
     let d = contract::parse(
         Path::new("test.toml"),
@@ -499,4 +502,60 @@ fn a_social_impact_bond_read_from_files_pays_its_share_of_the_fiscal_gain() {
     assert_eq!((computation.participants.eligible, computation.participants.n), (6, 5));
     assert_eq!(computation.control.as_ref().map(|k| k.n), Some(4));
     assert_eq!((s.counts.ineligible, s.counts.control, s.lines.len()), (1, 4, 1));
+}
+
+#[test]
+fn a_value_rule_that_gives_no_number_stops_the_run_naming_rule_and_record() {
+    let body = FISCAL.replace(
+        "share = \"0.30\"",
+        "share = \"0.30\"\n\n[[value]]\nid = \"label\"\nname = { fi = \"N\", en = \"N\" }\nrule = '\"text\"'\n",
+    );
+    let body = body.replace("{ value = \"benefits_paid\", sign = -1 }", "{ value = \"label\", sign = -1 }");
+    let c = contract::parse(Path::new("test.toml"), &format!("{HEAD}{body}")).unwrap_or_else(|e| panic!("{:#?}", e.0));
+    let ev = Evaluator::new(&c).unwrap();
+    let inputs = Inputs {
+        contract_file: "test.toml".into(),
+        contract_sha256: String::new(),
+        libraries: BTreeMap::new(),
+        records: BTreeMap::new(),
+    };
+    let request = Request { as_of: d("2026-12-31"), period: None };
+    let err = payment::calculate(&c, &ev, fiscal_records().into_iter().map(Ok), inputs, request).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("value `label`") && text.contains("P-1") && text.contains("a number or ()"), "{text}");
+}
+
+#[test]
+fn a_billing_period_lists_the_impact_line_only_when_its_date_is_in_it() {
+    let c = contract::parse(Path::new("test.toml"), &format!("{HEAD}{PER_JOB}date = 2026-12-31\n")).unwrap();
+    let ev = Evaluator::new(&c).unwrap();
+    let inputs = || Inputs {
+        contract_file: "test.toml".into(),
+        contract_sha256: String::new(),
+        libraries: BTreeMap::new(),
+        records: BTreeMap::new(),
+    };
+    let period = |from, to| Some(tulos::statement::Period { from: d(from), to: d(to) });
+    let run = |as_of, period| {
+        let request = Request { as_of: d(as_of), period };
+        payment::calculate(&c, &ev, rates((10, 6), (7, 2)).into_iter().map(Ok), inputs(), request).unwrap()
+    };
+    // Before its date there is no line yet.
+    assert!(run("2026-12-30", None).impact_payments.is_empty());
+    // A period before the line's date lists neither the line nor its computation.
+    let s = run("2026-12-31", period("2026-01-01", "2026-06-30"));
+    assert!(s.impact_payments.is_empty() && s.lines.iter().all(|l| &*l.id.item != "more_jobs"));
+    assert_eq!(run("2026-12-31", period("2026-12-01", "2026-12-31")).impact_payments.len(), 1);
+}
+
+#[test]
+fn weights_are_not_used_and_the_computation_says_so() {
+    // The records format: weights serve effectiveness statistics, never payments.
+    let mut records = rates((10, 6), (7, 2));
+    records.iter_mut().for_each(|r| r.weight = dec("2.5"));
+    let s = statement(PER_JOB, records);
+    let (line, c) = impact(&s, "more_jobs");
+    assert_eq!(line.amount, dec("2142.86"));
+    assert!(c.weights.unwrap().starts_with("ignored"), "{c:?}");
+    assert!(impact(&statement(PER_JOB, rates((10, 6), (7, 2))), "more_jobs").1.weights.is_none());
 }

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::super::{Item, ItemKind, Names, RuleText};
+use super::super::{FixedFee, Item, ItemKind, Names, RuleText};
 use super::read::{Reader, Table, Value};
 use super::{array_of_tables, cap, hint, identifier, line_of, names, non_negative, rate, rule, written_id};
 
@@ -148,10 +148,17 @@ pub(super) fn values(r: &mut Reader, root: Table) -> Vec<ValueRule> {
 
 /// The `[[impact_payment]]` sections; `items` and `values` are read first,
 /// so each reference is checked at the value that names it.
-pub(super) fn payments(r: &mut Reader, root: Table, items: &[Item], values: &[ValueRule]) -> Vec<ImpactPayment> {
+pub(super) fn payments(
+    r: &mut Reader,
+    root: Table,
+    items: &[Item],
+    fees: &[FixedFee],
+    values: &[ValueRule],
+) -> Vec<ImpactPayment> {
     let outcomes: Vec<&str> = items.iter().filter(|i| i.kind == ItemKind::Outcome).map(|i| i.id.as_str()).collect();
     let value_ids: Vec<&str> = values.iter().map(|v| v.id.as_str()).collect();
-    let taken: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
+    // An impact line is contract-level like a fee: one id, one line identity.
+    let taken: Vec<&str> = items.iter().map(|i| i.id.as_str()).chain(fees.iter().map(|f| f.id.as_str())).collect();
     let mut seen = BTreeSet::new();
     let mut found = Vec::new();
     for (n, v) in array_of_tables(r, root, "impact_payment").into_iter().enumerate() {

@@ -149,7 +149,7 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
         items.extend(outcome(r, v, i + 1));
     }
     let every_outcome_read = items.iter().filter(|i| i.kind == ItemKind::Outcome).count() == outcomes_wanted;
-    let fixed_fees =
+    let fixed_fees: Vec<FixedFee> =
         array_of_tables(r, root, "fixed_fee").into_iter().filter_map(|v| fixed_fee(r, v, valid?, value)).collect();
     let multipliers = array_of_tables(r, root, "multiplier").into_iter().filter_map(|v| multiplier(r, v)).collect();
     let exclusive = array_of_tables(r, root, "exclusive").into_iter().filter_map(|v| exclusive(r, v)).collect();
@@ -157,7 +157,7 @@ fn build(r: &mut Reader, root: Table) -> Option<Contract> {
     let indicators = indicators(r, root, &items);
     let effectiveness = root.get("effectiveness").map(|v| effectiveness(r, v)).unwrap_or_default();
     let values = impact::values(r, root);
-    let impact_payments = impact::payments(r, root, &items, &values);
+    let impact_payments = impact::payments(r, root, &items, &fixed_fees, &values);
     let mut tables_broken = false;
     let tables = match root.get("tables").map(|v| crate::tables::parse_tables(&r.file.clone(), v)) {
         Some(Ok(tables)) => tables,
