@@ -20,5 +20,6 @@ pub mod records;
 pub mod report;
 pub mod scripting;
 pub mod statement;
+pub mod stats;
 pub mod tables;
 pub mod text;

@@ -239,7 +239,7 @@ impl Totals {
         let mut t = Totals::default();
         for l in lines {
             let mut added = t.overall.add(l).and_then(|()| add(&mut t.by_item, &l.id.item, l));
-            if l.kind != ItemKind::FixedFee {
+            if !matches!(l.kind, ItemKind::FixedFee | ItemKind::Impact) {
                 let municipality = l.municipality.as_ref().unwrap_or(&unknown);
                 added = added.and_then(|()| add(&mut t.by_municipality, municipality, l));
             }
@@ -326,4 +326,97 @@ pub struct Statement {
     pub unpaid: Vec<Unpaid>,
     pub ineligible: Vec<Ineligible>,
     pub totals: Totals,
+    /// How each impact payment line was computed, in line order; left out
+    /// of JSON when the contract has none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub impact_payments: Vec<ImpactComputation>,
+}
+
+/// The whole computation behind an impact payment line (item = its id).
+/// Rates, means, differences and bounds are shown with
+/// [`IMPACT_DECIMALS`] decimals; the amount was computed exactly and
+/// rounded once with the contract's rounding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImpactComputation {
+    pub item: Arc<str>,
+    pub name_fi: String,
+    pub name_en: String,
+    /// The formula in words, e.g. `price × max(0, rate_T − rate_C − threshold) × N_T`.
+    pub formula: String,
+    /// `control` or `baseline`.
+    pub against: &'static str,
+    /// `estimate` or `lower_bound`.
+    pub pay_on: &'static str,
+    /// The outcome (per additional outcome) or `None` (on values).
+    pub outcome: Option<String>,
+    pub participants: ImpactArm,
+    /// The control arm; `None` against a baseline.
+    pub control: Option<ImpactArm>,
+    /// Per value, on values; empty per additional outcome.
+    pub values: Vec<ImpactValue>,
+    /// The baseline rate, or Σ sign·baseline on values.
+    pub baseline: Option<Decimal>,
+    /// Estimated difference: rate points, or the mean net gain per participant.
+    pub difference: Option<Decimal>,
+    /// Its 95 % interval (Newcombe, Wilson, Welch or t, named in `interval_method`).
+    pub interval: Option<ImpactInterval>,
+    pub interval_method: Option<&'static str>,
+    pub threshold: Option<Decimal>,
+    pub price: Option<Decimal>,
+    pub share: Option<Decimal>,
+    /// `fractional` or `whole` (per additional outcome).
+    pub additional_counted: Option<&'static str>,
+    /// The difference paid on: the estimate, or the lower bound truncated to
+    /// [`IMPACT_DECIMALS`] decimals.
+    pub paid_on: Option<Decimal>,
+    /// Additional outcomes paid for (per additional outcome).
+    pub additional: Option<Decimal>,
+    /// Before caps; the line shows what caps withheld.
+    pub amount: Decimal,
+    /// Why the amount is 0.00, when it is.
+    pub reason: Option<String>,
+    /// Set when records carried weights: impact payments count every record once.
+    pub weights: Option<&'static str>,
+}
+
+/// Decimals of the rates, means, differences and bounds an impact
+/// computation shows (and of a lower bound it pays on).
+pub const IMPACT_DECIMALS: u32 = 6;
+
+/// One arm of an impact payment: eligible records, and how many achieved
+/// the outcome or had every value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImpactArm {
+    /// Eligible records.
+    pub eligible: u64,
+    /// N of the formula: eligible records (per outcome) or those with every value.
+    pub n: u64,
+    /// Achieved the outcome (per additional outcome).
+    pub count: Option<u64>,
+    pub rate: Option<Decimal>,
+    /// Records missing at least one value (on values).
+    pub missing: Option<u64>,
+    /// Mean of Σ sign·value over the `n` records (on values).
+    pub mean: Option<Decimal>,
+}
+
+/// One value of an impact payment on values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImpactValue {
+    pub value: String,
+    pub sign: i8,
+    /// Means over the records with every value.
+    pub participants_mean: Option<Decimal>,
+    pub control_mean: Option<Decimal>,
+    pub baseline: Option<Decimal>,
+    /// Records for which this value's rule gave `()`.
+    pub participants_missing: u64,
+    pub control_missing: Option<u64>,
+}
+
+/// A 95 % interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ImpactInterval {
+    pub low: Decimal,
+    pub high: Decimal,
 }

@@ -22,6 +22,7 @@ use crate::money::Rounding;
 
 pub use parse::{parse, parse_with};
 pub use terms::{codes as eligibility_codes, standard_library, FAR_YEARS, STANDARD_LIBRARIES};
+pub use parse::impact::{Additional, Counterfactual, ImpactMeasure, ImpactPayment, PayOn, ValueRule, ValueTerm};
 
 /// A name in the contract's two languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -142,6 +143,8 @@ pub enum ItemKind {
     Outcome,
     /// A fee not tied to a participant (kiinteä maksu), e.g. monthly.
     FixedFee,
+    /// A contract-level payment on impact (`[[impact_payment]]`).
+    Impact,
 }
 
 /// When a participant item is achieved.
@@ -386,6 +389,10 @@ pub struct Contract {
     /// Thresholds, targets and windows of the effectiveness measures
     /// (`[effectiveness]`); defaults when the section is left out.
     pub effectiveness: EffectivenessSettings,
+    /// Per-participant values (`[[value]]`), in file order.
+    pub values: Vec<ValueRule>,
+    /// Payments on impact (`[[impact_payment]]`), in file order.
+    pub impact_payments: Vec<ImpactPayment>,
 }
 
 /// The `[effectiveness]` section: what the change meter, customer

@@ -14,6 +14,9 @@ use crate::diagnostic::{closest, Diagnostic, Diagnostics, Location};
 use crate::money::{Rounding, RoundingMode};
 use crate::tables::{DecisionTable, InputSource};
 
+#[path = "impact.rs"]
+pub(super) mod impact;
+
 const TOP_KEYS: &[&str] = &[
     "contract",
     "attributes",
@@ -29,6 +32,8 @@ const TOP_KEYS: &[&str] = &[
     "indicator",
     "effectiveness",
     "payment",
+    "value",
+    "impact_payment",
 ];
 const CONTRACT_KEYS: &[&str] = &[
     "id",
@@ -165,13 +170,15 @@ fn build(r: &mut Reader, root: Table, rules: RuleSource) -> Option<Contract> {
         items.extend(outcome(r, v, i + 1));
     }
     let every_outcome_read = items.iter().filter(|i| i.kind == ItemKind::Outcome).count() == outcomes_wanted;
-    let fixed_fees =
+    let fixed_fees: Vec<FixedFee> =
         array_of_tables(r, root, "fixed_fee").into_iter().filter_map(|v| fixed_fee(r, v, valid?, value)).collect();
     let multipliers = array_of_tables(r, root, "multiplier").into_iter().filter_map(|v| multiplier(r, v)).collect();
     let exclusive = array_of_tables(r, root, "exclusive").into_iter().filter_map(|v| exclusive(r, v)).collect();
     let caps = root.get("caps").map(|v| caps(r, v)).unwrap_or_default();
     let indicators = indicators(r, root, &items);
     let effectiveness = root.get("effectiveness").map(|v| effectiveness(r, v)).unwrap_or_default();
+    let values = impact::values(r, root);
+    let impact_payments = impact::payments(r, root, &items, &fixed_fees, &values);
     let mut tables_broken = false;
     let tables = match root.get("tables").map(|v| crate::tables::parse_tables(&r.file.clone(), v)) {
         Some(Ok(tables)) => tables,
@@ -221,6 +228,8 @@ fn build(r: &mut Reader, root: Table, rules: RuleSource) -> Option<Contract> {
         table_inputs,
         indicators,
         effectiveness,
+        values,
+        impact_payments,
     };
     let mut contract = contract;
     // References into tables that did not parse would only repeat the

@@ -19,7 +19,7 @@
 
 mod measures;
 mod scorecard;
-pub mod stats;
+pub use crate::stats;
 mod text;
 
 use chrono::NaiveDate;

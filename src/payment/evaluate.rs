@@ -30,6 +30,8 @@ pub struct Evaluator<'c> {
     eligibility_tests: Vec<Option<CompiledRule>>,
     items: Vec<CompiledItem>,
     multipliers: Vec<Option<CompiledRule>>,
+    /// One per `[[value]]` of the contract (for impact payments).
+    values: Vec<Option<CompiledRule>>,
     /// Table name → compiled rule of each `expr` input column.
     table_rules: BTreeMap<String, Vec<Option<CompiledRule>>>,
     /// Texts every line repeats, made once per run and shared.
@@ -185,6 +187,7 @@ impl<'c> Evaluator<'c> {
             .iter()
             .map(|m| compile(format!("multiplier `{}`, condition", m.id), m.when.condition.as_ref()))
             .collect();
+        let values = contract.values.iter().map(|v| compile(format!("value `{}`", v.id), Some(&v.rule))).collect();
         let table_rules = contract
             .tables
             .iter()
@@ -212,6 +215,7 @@ impl<'c> Evaluator<'c> {
             eligibility_tests,
             items,
             multipliers,
+            values,
             table_rules,
             contract_id: Arc::from(contract.id.as_str()),
             multiplier_ids: contract.multipliers.iter().map(|m| Arc::from(m.id.as_str())).collect(),
@@ -347,6 +351,24 @@ impl<'c> Evaluator<'c> {
             });
         }
         Ok(Achievements::Eligible(first))
+    }
+
+    /// Each `[[value]]` of the contract for a record of either arm that
+    /// [`Evaluator::achievements`] found eligible: a number, or `None` when
+    /// the rule gives `()` (the value is missing for this record).
+    pub fn values(&self, record: &Record, as_of: NaiveDate) -> Result<Vec<Option<Decimal>>, RuleError> {
+        let mut run = self.run(record, as_of, None);
+        let mut out = Vec::with_capacity(self.values.len());
+        for (value, compiled) in self.contract.values.iter().zip(&self.values) {
+            let Some(rule) = compiled else { continue };
+            out.push(match run.rule(rule, &BTreeMap::new(), value.clause.as_ref(), value.line)? {
+                RuleValue::Decimal(d) => Some(d),
+                RuleValue::Integer(i) => Some(Decimal::from(i)),
+                RuleValue::Nothing => None,
+                other => return Err(wrong_type(rule, record, "a number or ()", &other)),
+            });
+        }
+        Ok(out)
     }
 
     /// Set up the evaluation of one record.
@@ -1034,6 +1056,7 @@ fn kind_word(kind: ItemKind) -> &'static str {
         ItemKind::StartFee => "start_fee",
         ItemKind::Outcome => "outcome",
         ItemKind::FixedFee => "fixed_fee",
+        ItemKind::Impact => "impact_payment",
     }
 }
 

@@ -16,12 +16,17 @@
 //!    net. The billing period, if any, selects lines last, so a period's
 //!    caps account for everything achieved before it.
 //!
+//! Impact payments (`[[impact_payment]]`, [`impact`]) are tallied in the same
+//! pass over both arms and become contract-level lines before phase 2; their
+//! own `cap` applies first, then `contract_total`.
+//!
 //! Rounding: `amount = round(tariff × multiplier)` once per line with the
 //! contract's scale and mode; caps are exact amounts so `net` stays on the
 //! scale; `vat = round(net × vat% / 100)`; `gross = net + vat`. Totals are
 //! exact sums of lines.
 
 mod evaluate;
+mod impact;
 mod lookup;
 mod settle;
 
@@ -79,11 +84,13 @@ pub fn calculate(
     request: Request,
 ) -> Result<Statement, CalcError> {
     let mut settlement = Settlement::default();
+    let mut impact = impact::ImpactTallies::new(contract);
     let read = each_bound_record(evaluator, records, |record| {
         settlement.add(evaluator.evaluate(&record, request.as_of, None)?);
-        Ok::<_, CalcError>(())
+        impact.add(evaluator, &record, request.as_of)
     })?;
     settlement.counts.records_read = read;
+    settlement.add_impact(impact.lines(request.as_of)?);
     Ok(settle(contract, settlement, inputs, request)?)
 }
 

@@ -13,7 +13,8 @@ use crate::contract::{Contract, Every, ItemKind};
 use crate::money::{Rounding, RoundingMode};
 use crate::records::hetu::redact;
 use crate::statement::{
-    describe_held, Cap, Counts, Held, Ineligible, Inputs, Line, LineId, ReasonCode, Statement, Totals, Unpaid,
+    describe_held, Cap, Counts, Held, ImpactComputation, Ineligible, Inputs, Line, LineId, ReasonCode, Statement,
+    Totals, Unpaid,
 };
 
 /// Why the evaluated lines cannot be settled into a statement.
@@ -62,9 +63,19 @@ pub struct Settlement {
     lines: Vec<Pending>,
     unpaid: Vec<Unpaid>,
     ineligible: Vec<Ineligible>,
+    /// The impact payments' computations, one per impact line in `lines`.
+    impact: Vec<ImpactComputation>,
 }
 
 impl Settlement {
+    /// Take in the impact payment lines, each with its computation.
+    pub(super) fn add_impact(&mut self, impact: Vec<(Pending, ImpactComputation)>) {
+        for (line, computation) in impact {
+            self.lines.push(line);
+            self.impact.push(computation);
+        }
+    }
+
     /// Take in one evaluated record.
     pub fn add(&mut self, outcome: RecordOutcome) {
         let counts = &mut self.counts;
@@ -97,7 +108,7 @@ pub fn settle(
     inputs: Inputs,
     request: Request,
 ) -> Result<Statement, SettleError> {
-    let Settlement { mut counts, mut lines, mut unpaid, mut ineligible } = settlement;
+    let Settlement { mut counts, mut lines, mut unpaid, mut ineligible, mut impact } = settlement;
     lines.extend(fixed_fees(contract, request.as_of));
     lines.sort_by(|a, b| {
         let (x, y) = (&a.line, &b.line);
@@ -114,6 +125,7 @@ pub fn settle(
     if let Some(p) = request.period {
         lines.retain(|l| l.achieved_on >= p.from && l.achieved_on <= p.to);
     }
+    impact.retain(|i| lines.iter().any(|l| l.kind == ItemKind::Impact && l.id.item == i.item));
     let mut paid: Vec<&str> = lines
         .iter()
         .filter(|l| l.net > Decimal::ZERO && !l.id.participant.is_empty())
@@ -142,6 +154,7 @@ pub fn settle(
         lines,
         unpaid,
         ineligible,
+        impact_payments: impact,
     })
 }
 
@@ -238,9 +251,12 @@ fn fully_capped(line: &Line) -> Option<Unpaid> {
 /// Apply the item, participant and contract caps in line order, then VAT.
 /// Every sum is checked: an overflow stops the run naming the line.
 fn apply_caps(contract: &Contract, lines: &mut [Pending]) -> Result<(), SettleError> {
-    // Indexed by `item_index`; fixed fees come after the items and have no cap.
-    let item_cap: Vec<Option<Decimal>> = contract.items.iter().map(|i| i.cap_total).collect();
-    let mut item_paid = vec![Decimal::ZERO; contract.items.len() + contract.fixed_fees.len()];
+    // Indexed by `item_index`: the items, then the fixed fees (no cap),
+    // then the impact payments (their own `cap`).
+    let fees = contract.fixed_fees.iter().map(|_| None);
+    let impact = contract.impact_payments.iter().map(|p| p.cap);
+    let item_cap: Vec<Option<Decimal>> = contract.items.iter().map(|i| i.cap_total).chain(fees).chain(impact).collect();
+    let mut item_paid = vec![Decimal::ZERO; item_cap.len()];
     // Only looked up, never iterated, so its order cannot reach the output.
     let mut participant_paid: HashMap<Arc<str>, Decimal> = HashMap::new();
     let mut total_paid = Decimal::ZERO;
@@ -265,8 +281,8 @@ fn apply_caps(contract: &Contract, lines: &mut [Pending]) -> Result<(), SettleEr
         };
         let slot = item_paid.get_mut(index).ok_or_else(|| SettleError::overflow(line, "the item's position"))?;
         limit(item_cap.get(index).copied().flatten(), *slot, Cap::OutcomeTotal);
-        let participant =
-            (line.kind != ItemKind::FixedFee).then(|| participant_paid.entry(line.id.participant.clone()).or_default());
+        let participant = (!matches!(line.kind, ItemKind::FixedFee | ItemKind::Impact))
+            .then(|| participant_paid.entry(line.id.participant.clone()).or_default());
         if let Some(used) = &participant {
             limit(contract.caps.per_participant, **used, Cap::PerParticipant);
         }

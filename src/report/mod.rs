@@ -25,7 +25,7 @@ use std::io::{self, Write};
 use rust_decimal::Decimal;
 
 use crate::records::hetu::redact;
-use crate::statement::{describe_held, Line, Statement};
+use crate::statement::{describe_held, ImpactArm, ImpactComputation, Line, Statement};
 use crate::text::hides_or_forges;
 
 pub use text::statement_text;
@@ -82,13 +82,97 @@ const CSV_HEADER: [&str; 21] = [
 ];
 
 /// Write the statement's lines as CSV, one row per line, header first.
+/// A statement with impact payments has one more column, `computation`:
+/// how an impact line's amount was computed (empty on other lines).
 pub fn write_csv(s: &Statement, dialect: CsvDialect, mut out: impl Write) -> io::Result<()> {
-    let header: Vec<CsvField> = CSV_HEADER.iter().map(|h| CsvField::Ours(h.to_string())).collect();
+    let with_impact = !s.impact_payments.is_empty();
+    let mut header: Vec<CsvField> = CSV_HEADER.iter().map(|h| CsvField::Ours(h.to_string())).collect();
+    if with_impact {
+        header.push(CsvField::Ours("computation".into()));
+    }
     out.write_all(csv_record(&header, dialect).as_bytes())?;
     for l in &s.lines {
-        out.write_all(csv_record(&csv_row(l, dialect, &s.currency), dialect).as_bytes())?;
+        let mut row = csv_row(l, dialect, &s.currency);
+        if with_impact {
+            let computation = s.impact_payments.iter().find(|i| i.item == l.id.item && l.id.participant.is_empty());
+            let text =
+                computation.map(|c| impact_steps(c).iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>());
+            row.push(CsvField::Given(text.map(|t| t.join("; ")).unwrap_or_default()));
+        }
+        out.write_all(csv_record(&row, dialect).as_bytes())?;
     }
     out.flush()
+}
+
+/// An impact payment's computation as (label, value) steps, in the order
+/// it was computed: what the text statement lists and CSV joins.
+pub fn impact_steps(c: &ImpactComputation) -> Vec<(&'static str, String)> {
+    let mut steps = vec![("formula", c.formula.clone())];
+    if let Some(outcome) = &c.outcome {
+        steps.push(("outcome", outcome.clone()));
+    }
+    steps.push(("participants", arm_text(&c.participants)));
+    if let Some(control) = &c.control {
+        steps.push(("control", arm_text(control)));
+    }
+    for v in &c.values {
+        let sign = if v.sign < 0 { "−" } else { "+" };
+        let mean = |m: Option<rust_decimal::Decimal>| m.map_or("—".into(), |m| m.to_string());
+        let mut text =
+            format!("{sign}{}: mean_T {} (missing {})", v.value, mean(v.participants_mean), v.participants_missing);
+        if let Some(missing) = v.control_missing {
+            let _ = write!(text, ", mean_C {} (missing {missing})", mean(v.control_mean));
+        }
+        if let Some(b) = v.baseline {
+            let _ = write!(text, ", baseline {b}");
+        }
+        steps.push(("value", text));
+    }
+    if let Some(b) = c.baseline {
+        steps.push(("baseline", b.to_string()));
+    }
+    let number = |d: Option<rust_decimal::Decimal>| d.map_or("—".to_string(), |d| d.to_string());
+    steps.push(("difference", number(c.difference)));
+    if let (Some(i), Some(method)) = (c.interval, c.interval_method) {
+        steps.push(("95 % interval", format!("{} … {} ({method})", i.low, i.high)));
+    } else if let Some(method) = c.interval_method {
+        steps.push(("95 % interval", format!("— ({method})")));
+    }
+    if let Some(t) = c.threshold {
+        steps.push(("threshold", t.to_string()));
+    }
+    steps.push(("paid on", format!("{} {}", c.pay_on, number(c.paid_on))));
+    if let (Some(a), Some(counted)) = (c.additional, c.additional_counted) {
+        steps.push(("additional", format!("{a} ({counted})")));
+    }
+    if let Some(p) = c.price {
+        steps.push(("price", p.to_string()));
+    }
+    if let Some(s) = c.share {
+        steps.push(("share", s.to_string()));
+    }
+    steps.push(("amount", c.amount.to_string()));
+    if let Some(reason) = &c.reason {
+        steps.push(("reason", reason.clone()));
+    }
+    if let Some(weights) = c.weights {
+        steps.push(("weights", weights.to_string()));
+    }
+    steps
+}
+
+/// `3/7 = 0.428571` (per outcome) or `N 7 of 8 eligible (1 missing a value), mean 1200.5`.
+fn arm_text(a: &ImpactArm) -> String {
+    match (a.count, a.rate, a.mean) {
+        (Some(count), rate, _) => format!("{count}/{} = {}", a.n, rate.map_or("—".into(), |r| r.to_string())),
+        (None, _, mean) => format!(
+            "N {} of {} eligible ({} missing a value), mean net value {}",
+            a.n,
+            a.eligible,
+            a.missing.unwrap_or(0),
+            mean.map_or("—".into(), |m| m.to_string())
+        ),
+    }
 }
 
 /// One CSV field, by where its text comes from.
@@ -233,5 +317,6 @@ pub(crate) fn kind_name(kind: crate::contract::ItemKind) -> &'static str {
         crate::contract::ItemKind::StartFee => "start_fee",
         crate::contract::ItemKind::Outcome => "outcome",
         crate::contract::ItemKind::FixedFee => "fixed_fee",
+        crate::contract::ItemKind::Impact => "impact",
     }
 }

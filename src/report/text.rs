@@ -14,6 +14,7 @@ pub fn statement_text(s: &Statement) -> String {
     let mut out = String::new();
     header(&mut out, s);
     lines(&mut out, s);
+    impact(&mut out, s);
     totals(&mut out, "Totals by item", &s.totals.by_item);
     totals(&mut out, "Totals by municipality", &s.totals.by_municipality);
     totals(&mut out, "Totals by target group (a participant counts in each of their groups)", &s.totals.by_group);
@@ -83,6 +84,21 @@ fn lines(out: &mut String, s: &Statement) {
         return;
     }
     table(out, &rows, &[4, 5, 6, 7, 8, 9, 10, 2]);
+    out.push('\n');
+}
+
+/// How each impact payment line was computed (nothing without one).
+fn impact(out: &mut String, s: &Statement) {
+    if s.impact_payments.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "Impact payments (contract-level lines: how each amount was computed, before caps)");
+    for c in &s.impact_payments {
+        let _ = writeln!(out, "{} — {} / {}", shown(&c.item), shown(&c.name_fi), shown(&c.name_en));
+        let rows: Vec<Vec<String>> =
+            super::impact_steps(c).into_iter().map(|(k, v)| vec![format!("  {k}"), v]).collect();
+        table(out, &rows, &[]);
+    }
     out.push('\n');
 }
 

@@ -1,7 +1,11 @@
-//! Interval estimates for yes/no indicators (osuudet ja luottamusvälit).
+//! Interval estimates for rates and means (osuudet ja luottamusvälit):
+//! pure numerics, depending on nothing else in the crate, shared by
+//! `effectiveness` (scorecards) and `payment::impact` (the lower bound an
+//! impact payment may be paid on).
 //!
-//! Statistics are not money: they are computed in `f64` and rounded only
-//! when a [`Scorecard`](super::Scorecard) is built, so every output byte is
+//! Statistics are computed in `f64`. The scorecard rounds them to fixed
+//! decimals; an impact payment truncates a bound to a stated number of
+//! decimals before any exact money arithmetic, so every output byte is
 //! deterministic. The methods are the ones Newcombe (1998) recommends:
 //!
 //! - one proportion: the Wilson score interval;
