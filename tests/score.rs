@@ -17,12 +17,17 @@ fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()
 }
 
+/// The scorecard `tulos score` computes, cost included: the payment
+/// statement over the same records and as-of date.
 fn score(dir: &Path, records_path: &Path) -> Scorecard {
     let c = contract::load(&dir.join("contract.toml")).unwrap_or_else(|d| panic!("{:?}", d.0));
     let ev = Evaluator::new(&c).unwrap_or_else(|d| panic!("{:?}", d.0));
-    let reader = records::open_for(records_path, Some(&c.id)).expect("records open");
     let inputs = payment::fingerprint(&c, records_path).expect("records readable");
-    effectiveness::score(&c, &ev, reader, inputs, as_of()).unwrap_or_else(|e| panic!("{e:?}"))
+    let reader = records::open_for(records_path, Some(&c.id)).expect("records open");
+    let request = payment::Request { as_of: as_of(), period: None };
+    let paid = payment::calculate(&c, &ev, reader, inputs.clone(), request).unwrap_or_else(|e| panic!("{e:?}"));
+    let reader = records::open_for(records_path, Some(&c.id)).expect("records open");
+    effectiveness::score(&c, &ev, reader, inputs, as_of(), Some(&paid)).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
 /// The JSON `tulos score --format json` prints.
@@ -275,7 +280,7 @@ fn bad_records_stop_the_score_with_every_problem() {
     let ev = Evaluator::new(&c).unwrap();
     let reader = records::open_for(&path, Some(&c.id)).unwrap();
     let inputs = payment::fingerprint(&c, &path).unwrap();
-    let result = effectiveness::score(&c, &ev, reader, inputs, as_of());
+    let result = effectiveness::score(&c, &ev, reader, inputs, as_of(), None);
     std::fs::remove_dir_all(dir).unwrap();
     let Err(effectiveness::ScoreError::Records(diags)) = result else { panic!("{result:?}") };
     let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();

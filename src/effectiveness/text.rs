@@ -5,8 +5,11 @@ use std::fmt::Write;
 
 use rust_decimal::Decimal;
 
+use super::breakdown::{Breakdown, Shown};
+use super::comparison::{Ratio, Undefined};
 use super::measures::{ChangeArm, EarningsArm, ExperienceArm, Figure, Mean, MeanDifference};
 use super::scorecard::{ArmScore, Difference, Estimate, IndicatorScore, Rate, Scorecard};
+use crate::contract::Counted;
 use super::stats::NoEstimate;
 use crate::report::{shown, table};
 
@@ -20,7 +23,11 @@ pub fn scorecard_text(s: &Scorecard) -> String {
     let mut out = String::new();
     header(&mut out, s);
     indicators(&mut out, s);
+    comparison(&mut out, s);
     names(&mut out, s);
+    composite(&mut out, s);
+    cost(&mut out, s);
+    breakdowns(&mut out, s);
     change_meter(&mut out, s);
     experience(&mut out, s);
     earnings(&mut out, s);
@@ -138,11 +145,143 @@ fn names(out: &mut String, s: &Scorecard) {
     let rows: Vec<Vec<String>> = s
         .indicators
         .iter()
-        .map(|i| vec![i.id.clone(), format!("{} / {} (outcome {})", i.name.fi, i.name.en, i.outcome)])
+        .map(|i| vec![i.id.clone(), format!("{} / {} ({})", shown(&i.name.fi), shown(&i.name.en), counted(i))])
         .collect();
     if !rows.is_empty() {
         table(out, &rows, &[]);
         out.push('\n');
+    }
+}
+
+fn counted(i: &IndicatorScore) -> String {
+    match (&i.counts, &i.not_observable) {
+        (Counted::Outcome(id), _) => format!("outcome {id}"),
+        (Counted::Standard(s), unseen) => {
+            let unseen = unseen.map_or(String::new(), |u| {
+                let control = u.control.map_or(String::new(), |k| format!(", control {k}"));
+                format!("; not yet observable: participants {}{control}", u.participants)
+            });
+            format!("standard {}, {} months after the service end{unseen}", s.id(), super::follow_up_months(*s))
+        }
+    }
+}
+
+/// Relative risk and additional outcomes, when there is a control arm.
+fn comparison(out: &mut String, s: &Scorecard) {
+    if s.counts.controls == 0 || s.indicators.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "Relative risk: {}", s.method.relative_risk);
+    let _ = writeln!(out, "Additional outcomes: {}", s.method.additional_outcomes);
+    let mut rows = vec![["indicator", "relative risk", "95 % interval", "additional", "95 % interval"]
+        .map(String::from)
+        .to_vec()];
+    for i in &s.indicators {
+        let mut row = vec![i.id.clone()];
+        match i.relative_risk.as_ref().and_then(Ratio::value) {
+            Some(rr) => row.extend([
+                rr.value.to_string(),
+                rr.interval.value().map_or(NONE.to_string(), |b| format!("{} … {}", b.low, b.high)),
+            ]),
+            None => row.extend([NONE.into(), NONE.into()]),
+        }
+        match i.difference.as_ref().and_then(Estimate::value) {
+            Some(d) => row.extend([d.additional_outcomes.to_string(), format!("{} … {}", d.additional_low, d.additional_high)]),
+            None => row.extend([NONE.into(), NONE.into()]),
+        }
+        rows.push(row);
+    }
+    table(out, &rows, &[1, 3]);
+    out.push('\n');
+}
+
+fn composite(out: &mut String, s: &Scorecard) {
+    let Some(c) = &s.composite else { return };
+    let score = c.score.value().map_or(NONE.to_string(), |p| p.value.to_string());
+    let _ = writeln!(out, "Composite score {score} / 100: {}", c.formula);
+    let mut rows = vec![["indicator", "weight", "rate", "target", "achievement", "contribution"].map(String::from).to_vec()];
+    for p in &c.parts {
+        rows.push(vec![
+            p.indicator.clone(),
+            p.weight.to_string(),
+            p.rate.map_or(NONE.to_string(), percent),
+            percent(p.target),
+            p.achievement.map_or(NONE.to_string(), |a| a.to_string()),
+            p.contribution.map_or(NONE.to_string(), |c| c.to_string()),
+        ]);
+    }
+    table(out, &rows, &[1, 2, 3, 4, 5]);
+    out.push('\n');
+}
+
+fn cost(out: &mut String, s: &Scorecard) {
+    let Some(c) = &s.cost else { return };
+    let money = |r: &Ratio<super::cost::Money>| r.value().map_or(NONE.to_string(), |m| m.amount.to_string());
+    let _ = writeln!(out, "Cost ({}): {}", shown(&c.currency), c.basis);
+    let _ = writeln!(
+        out,
+        "Paid: gross {} (net {}) on {} lines; per eligible participant ({}) {}",
+        c.gross,
+        c.net,
+        c.lines,
+        c.participants,
+        money(&c.per_participant)
+    );
+    let mut rows = vec![["indicator", "outcomes", "per outcome", "per additional outcome"].map(String::from).to_vec()];
+    for i in &c.indicators {
+        rows.push(vec![i.indicator.clone(), i.outcomes.to_string(), money(&i.per_outcome), money(&i.per_additional_outcome)]);
+    }
+    table(out, &rows, &[1, 2, 3]);
+    out.push('\n');
+}
+
+/// Every indicator by municipality, target group and cohort; a suppressed
+/// arm shows `<min_cell` and nothing else.
+fn breakdowns(out: &mut String, s: &Scorecard) {
+    if s.indicators.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Breakdowns: cells under {} records are suppressed (<{}), and so are further cells where one could be derived from the totals",
+        s.min_cell, s.min_cell
+    );
+    let has_control = s.counts.controls > 0;
+    for i in &s.indicators {
+        for b in &i.breakdowns {
+            breakdown(out, s, &i.id, b, has_control);
+        }
+    }
+    out.push('\n');
+}
+
+fn breakdown(out: &mut String, s: &Scorecard, indicator: &str, b: &Breakdown, has_control: bool) {
+    let mut head: Vec<String> = vec![format!("{indicator} by {}", b.by.id()), "participants".into(), "rate".into()];
+    if has_control {
+        head.extend(["control".into(), "rate".into(), "difference".into()]);
+    }
+    let mut rows = vec![head];
+    for c in &b.cells {
+        let mut row = vec![shown(&c.cell)];
+        row.extend(shown_arm(&c.participants, s.min_cell));
+        if let Some(k) = &c.control {
+            row.extend(shown_arm(k, s.min_cell));
+            row.push(match &c.difference {
+                Some(Estimate::Estimated(d)) => format!("{} pp", signed(d.points)),
+                Some(Estimate::NotEstimated { .. }) => NONE.into(),
+                None => String::new(),
+            });
+        }
+        rows.push(row);
+    }
+    let right: Vec<usize> = (1..rows[0].len()).collect();
+    table(out, &rows, &right);
+}
+
+fn shown_arm(a: &Shown<ArmScore>, min_cell: u64) -> [String; 2] {
+    match a {
+        Shown::Shown(a) => [format!("{}/{}", a.count, a.n), a.rate.value().map_or(NONE.to_string(), |r| percent(r.value))],
+        Shown::Suppressed { .. } => [format!("<{min_cell}"), String::new()],
     }
 }
 
@@ -155,6 +294,9 @@ fn footer(out: &mut String, s: &Scorecard) {
     );
     for reason in reasons(s) {
         let _ = writeln!(out, "{NONE} no estimate: {}", reason.reason());
+    }
+    for reason in undefined(s) {
+        let _ = writeln!(out, "{NONE} not defined: {}", reason.reason());
     }
     // Hashes are ours and never redacted: hex can look like an identity code.
     let _ = writeln!(out, "Contract {} sha256 {}", shown(&s.inputs.contract_file), s.inputs.contract_sha256);
@@ -342,6 +484,28 @@ fn met(meets: Option<bool>) -> String {
         Some(false) => "no".into(),
         None => String::new(),
     }
+}
+
+/// Every reason a ratio of the scorecard is not defined, once each.
+fn undefined(s: &Scorecard) -> BTreeSet<Undefined> {
+    let mut found = BTreeSet::new();
+    for i in &s.indicators {
+        if let Some(rr) = &i.relative_risk {
+            found.extend(rr.reason());
+            found.extend(rr.value().and_then(|r| r.interval.reason()));
+        }
+    }
+    if let Some(c) = &s.composite {
+        found.extend(c.score.reason());
+    }
+    if let Some(c) = &s.cost {
+        found.extend(c.per_participant.reason());
+        for i in &c.indicators {
+            found.extend(i.per_outcome.reason());
+            found.extend(i.per_additional_outcome.reason());
+        }
+    }
+    found
 }
 
 /// Every reason a value of the scorecard is not estimated, once each.

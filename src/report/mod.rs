@@ -92,7 +92,7 @@ pub fn write_csv(s: &Statement, dialect: CsvDialect, mut out: impl Write) -> io:
 }
 
 /// One CSV field, by where its text comes from.
-enum CsvField {
+pub(crate) enum CsvField {
     /// Written by us: numbers, dates, codes. Never neutralised, so a
     /// negative amount stays a number for the spreadsheet.
     Ours(String),
@@ -102,7 +102,7 @@ enum CsvField {
 
 /// One CSV record with its line end: fields quoted only when they must
 /// be, and every neutralised field quoted.
-fn csv_record(fields: &[CsvField], d: CsvDialect) -> String {
+pub(crate) fn csv_record(fields: &[CsvField], d: CsvDialect) -> String {
     let separator = char::from(d.separator());
     let mut record = String::new();
     for (n, field) in fields.iter().enumerate() {

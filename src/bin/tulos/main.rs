@@ -66,8 +66,8 @@ enum Command {
         /// The data extraction date: outcomes count when achieved on or before it.
         #[arg(long, value_parser = parse_date)]
         as_of: NaiveDate,
-        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
-        format: SummaryFormat,
+        #[arg(long, value_enum, default_value_t = ScoreFormat::Text)]
+        format: ScoreFormat,
     },
     /// Validate a records file or folder on its own and summarise it.
     Records {
@@ -122,6 +122,16 @@ enum Format {
     Csv,
     /// Statement lines as CSV for a Finnish-locale spreadsheet: `;` and decimal comma.
     CsvFi,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ScoreFormat {
+    /// Aligned text tables.
+    Text,
+    /// The whole scorecard as JSON (the shape the README documents).
+    Json,
+    /// One row per indicator and breakdown cell, suppression marked.
+    Csv,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -298,20 +308,23 @@ fn calculate(path: &Path, run: &RunArgs, period: Option<(NaiveDate, NaiveDate)>,
     }
 }
 
-fn score(path: &Path, records: &Path, as_of: NaiveDate, format: SummaryFormat) -> Result<(), Failed> {
+/// The scorecard, with the cost from the payment statement over the same
+/// records and as-of date (the records are read twice).
+fn score(path: &Path, records: &Path, as_of: NaiveDate, format: ScoreFormat) -> Result<(), Failed> {
     let c = load(path)?;
     let ev = Evaluator::new(&c).map_err(|d| report(&d.0))?;
+    let run = RunArgs { records: records.to_path_buf(), as_of: Some(as_of) };
+    let paid = run_statement(&c, &ev, &run, Request { as_of, period: None })?;
     let mut reader = records::open_for(records, Some(&c.id)).map_err(|d| report(&[d]))?;
-    let inputs = payment::fingerprint(&c, records)
-        .map_err(|e| fail(Failed::Input, format_args!("cannot read {}: {e}", records.display())))?;
-    let scorecard = effectiveness::score(&c, &ev, &mut reader, inputs, as_of).map_err(|e| match e {
-        ScoreError::Records(diags) => report(&diags),
-        ScoreError::Rule(e) => fail(Failed::Input, format_args!("contract {}: {e}", c.id)),
-    })?;
-    warn_if_nothing_read(&reader);
+    let scorecard =
+        effectiveness::score(&c, &ev, &mut reader, paid.inputs.clone(), as_of, Some(&paid)).map_err(|e| match e {
+            ScoreError::Records(diags) => report(&diags),
+            ScoreError::Rule(e) => fail(Failed::Input, format_args!("contract {}: {e}", c.id)),
+        })?;
     match format {
-        SummaryFormat::Text => emit(&effectiveness::scorecard_text(&scorecard)),
-        SummaryFormat::Json => emit(&json(&scorecard)),
+        ScoreFormat::Text => emit(&effectiveness::scorecard_text(&scorecard)),
+        ScoreFormat::Json => emit(&json(&scorecard)),
+        ScoreFormat::Csv => emit(&effectiveness::scorecard_csv(&scorecard)),
     }
 }
 
