@@ -394,6 +394,22 @@ fn the_binary_prints_the_library_scorecard() {
     assert_eq!(run("csv"), effectiveness::scorecard_csv(&s));
 }
 
+/// The Finnish text: labels, decimal commas, thousands with a space and
+/// dates `31.12.2026`; the JSON is the same in either language.
+#[test]
+fn the_finnish_text_uses_finnish_labels_and_number_formats() {
+    let s = score(Path::new(CAREER), &Path::new(CAREER).join("records.jsonl"));
+    let fi = effectiveness::scorecard_text_in(&s, tulos::locale::Lang::Fi);
+    insta::assert_snapshot!("career_coaching_score_fi", fi);
+    assert!(fi.contains("Tilanne 31.12.2026") && fi.contains("42,86 %") && fi.contains("30 722,40"), "{fi}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tulos"))
+        .args(["score", &format!("{CAREER}/contract.toml"), "--records", &format!("{CAREER}/records.jsonl")])
+        .args(["--as-of", "2026-12-31", "--lang", "fi"])
+        .output()
+        .expect("tulos runs");
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), fi);
+}
+
 /// A bad record stops the score as it stops a payment run: every problem
 /// is reported, nothing is scored on part of the data.
 #[test]

@@ -187,7 +187,8 @@ fn standard(r: &mut Reader, v: &Value) -> Option<StandardIndicator> {
     }
     let known: Vec<&str> = StandardIndicator::ALL.iter().map(|s| s.id()).collect();
     let help = hint(&id, &known, &format!("the standard indicators are: {}", known.join(", ")));
-    r.error(v.span(), format!("indicator `standard` names `{id}`, which is not a standard indicator")).help = Some(help);
+    r.error(v.span(), format!("indicator `standard` names `{id}`, which is not a standard indicator")).help =
+        Some(help);
     None
 }
 
@@ -234,7 +235,8 @@ pub(super) fn settings(r: &mut Reader, v: &Value) -> EffectivenessSettings {
         settings.earnings_windows = earnings_windows(r, v).unwrap_or_default();
     }
     if let Some(v) = t.get("min_cell") {
-        settings.min_cell = r.integer(v, "`min_cell`", 1).and_then(|n| u64::try_from(n).ok()).unwrap_or(settings.min_cell);
+        settings.min_cell =
+            r.integer(v, "`min_cell`", 1).and_then(|n| u64::try_from(n).ok()).unwrap_or(settings.min_cell);
     }
     settings
 }

@@ -1367,7 +1367,10 @@ outcome = "job_entry"
 "#,
         );
         let expected = [
-            ("unknown key `goal` in indicator `job_rate`", "the keys allowed here are: id, name, outcome, standard, target, weight"),
+            (
+                "unknown key `goal` in indicator `job_rate`",
+                "the keys allowed here are: id, name, outcome, standard, target, weight",
+            ),
             (
                 "indicator `outcome` names `job_entyr`, which is not an outcome of this contract",
                 "did you mean `job_entry`?",

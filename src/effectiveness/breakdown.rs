@@ -201,6 +201,9 @@ mod tests {
             municipality.cells.iter().map(|c| (c.cell.as_str(), c.participants.shown().map(|a| a.n))).collect();
         assert_eq!(states, [("Jyväskylä", Some(12)), ("Jämsä", None), ("Kuhmoinen", None)]);
         let json = serde_json::to_string(&municipality.cells[2]).unwrap();
-        assert_eq!(json, r#"{"cell":"Kuhmoinen","participants":{"status":"suppressed","suppression":"primary"},"control":null,"difference":null}"#);
+        assert_eq!(
+            json,
+            r#"{"cell":"Kuhmoinen","participants":{"status":"suppressed","suppression":"primary"},"control":null,"difference":null}"#
+        );
     }
 }

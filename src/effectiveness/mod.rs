@@ -38,21 +38,21 @@ use crate::records::Record;
 use crate::scripting::RuleError;
 use crate::statement::{Inputs, Statement};
 
-pub use measures::{
-    ArmCounts, Bounds, ChangeArm, ChangeMeter, DimensionScore, Earnings, EarningsArm, EarningsWindow, Experience,
-    ExperienceArm, Improved, Mean, MeanDifference,
-};
 pub use breakdown::{quarter, Breakdown, By, Cell, Shown};
 pub use comparison::{Ratio, RatioBounds, RelativeRisk, Undefined};
 pub use composite::{Composite, Contribution, Points};
 pub use cost::{Cost, IndicatorCost, Money};
 pub use csv::scorecard_csv;
+pub use measures::{
+    ArmCounts, Bounds, ChangeArm, ChangeMeter, DimensionScore, Earnings, EarningsArm, EarningsWindow, Experience,
+    ExperienceArm, Improved, Mean, MeanDifference,
+};
 pub use scorecard::{
     ArmScore, Difference, Estimate, IndicatorScore, Method, NotObservable, Rate, ScoreCounts, Scorecard,
 };
 pub use standard::follow_up_months;
 pub use suppress::{suppression, Size, Suppression};
-pub use text::scorecard_text;
+pub use text::{scorecard_text, scorecard_text_in};
 
 /// Why a score could not be computed.
 #[derive(Debug, thiserror::Error)]

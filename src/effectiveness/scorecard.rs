@@ -318,10 +318,8 @@ impl Tallies {
                     control: has_control.then(|| arm_score(k, self.weighted)),
                     difference: has_control.then(|| Estimate::from(difference(p, k))),
                     relative_risk: has_control.then(|| Ratio::from(relative_risk(p, k))),
-                    not_observable: standard.then(|| NotObservable {
-                        participants: unseen[0],
-                        control: has_control.then_some(unseen[1]),
-                    }),
+                    not_observable: standard
+                        .then(|| NotObservable { participants: unseen[0], control: has_control.then_some(unseen[1]) }),
                     target: indicator.target,
                     weight: indicator.weight,
                     meets_target,

@@ -50,9 +50,11 @@ fn kinds(s: StandardIndicator) -> &'static [&'static str] {
 pub fn achieved(s: StandardIndicator, r: &Record, as_of: NaiveDate) -> Option<bool> {
     let day = add_months(r.service.end?, i64::from(follow_up_months(s))).filter(|d| *d <= as_of)?;
     let kinds = kinds(s);
-    Some(r.spells.iter().any(|spell| {
-        kinds.contains(&spell.kind.as_str()) && spell.start <= day && day <= spell.end.unwrap_or(as_of)
-    }))
+    Some(
+        r.spells.iter().any(|spell| {
+            kinds.contains(&spell.kind.as_str()) && spell.start <= day && day <= spell.end.unwrap_or(as_of)
+        }),
+    )
 }
 
 #[cfg(test)]

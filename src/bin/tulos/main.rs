@@ -68,6 +68,9 @@ enum Command {
         as_of: NaiveDate,
         #[arg(long, value_enum, default_value_t = ScoreFormat::Text)]
         format: ScoreFormat,
+        /// Language of the text output (JSON and CSV do not change).
+        #[arg(long, value_enum, default_value_t = Lang::En)]
+        lang: Lang,
     },
     /// Validate a records file or folder on its own and summarise it.
     Records {
@@ -125,6 +128,13 @@ enum Format {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum Lang {
+    /// Finnish: `1 234,50`, `12,3 %`, `30.6.2027`.
+    Fi,
+    En,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum ScoreFormat {
     /// Aligned text tables.
     Text,
@@ -153,7 +163,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check { contracts } => check(&contracts),
         Command::Calculate { contract, run, from, to, format } => calculate(&contract, &run, from.zip(to), format),
-        Command::Score { contract, records, as_of, format } => score(&contract, &records, as_of, format),
+        Command::Score { contract, records, as_of, format, lang } => score(&contract, &records, as_of, format, lang),
         Command::Records { path, format } => summarise(&path, format),
         Command::Explain { contract, run, participant, format } => explain_one(&contract, &run, &participant, format),
         Command::Table { contract, table, set, inputs, format } => {
@@ -310,7 +320,7 @@ fn calculate(path: &Path, run: &RunArgs, period: Option<(NaiveDate, NaiveDate)>,
 
 /// The scorecard, with the cost from the payment statement over the same
 /// records and as-of date (the records are read twice).
-fn score(path: &Path, records: &Path, as_of: NaiveDate, format: ScoreFormat) -> Result<(), Failed> {
+fn score(path: &Path, records: &Path, as_of: NaiveDate, format: ScoreFormat, lang: Lang) -> Result<(), Failed> {
     let c = load(path)?;
     let ev = Evaluator::new(&c).map_err(|d| report(&d.0))?;
     let run = RunArgs { records: records.to_path_buf(), as_of: Some(as_of) };
@@ -322,7 +332,13 @@ fn score(path: &Path, records: &Path, as_of: NaiveDate, format: ScoreFormat) -> 
             ScoreError::Rule(e) => fail(Failed::Input, format_args!("contract {}: {e}", c.id)),
         })?;
     match format {
-        ScoreFormat::Text => emit(&effectiveness::scorecard_text(&scorecard)),
+        ScoreFormat::Text => {
+            let lang = match lang {
+                Lang::Fi => tulos::locale::Lang::Fi,
+                Lang::En => tulos::locale::Lang::En,
+            };
+            emit(&effectiveness::scorecard_text_in(&scorecard, lang))
+        }
         ScoreFormat::Json => emit(&json(&scorecard)),
         ScoreFormat::Csv => emit(&effectiveness::scorecard_csv(&scorecard)),
     }
