@@ -1391,6 +1391,58 @@ outcome = "job_entry"
     }
 
     #[test]
+    fn a_standard_indicator_and_composite_weights_are_checked_at_load() {
+        let found = indicator_problems(
+            r#"[[indicator]]
+id = "a"
+name = { fi = "T", en = "J" }
+standard = "employed_4m"
+
+[[indicator]]
+id = "b"
+name = { fi = "T", en = "J" }
+outcome = "job_entry"
+standard = "employed_3m"
+
+[[indicator]]
+id = "c"
+name = { fi = "T", en = "J" }
+standard = "employed_3m"
+weight = "0.5"
+
+[[indicator]]
+id = "d"
+name = { fi = "T", en = "J" }
+standard = "in_education"
+target = "0"
+weight = "0.5"
+"#,
+        );
+        let messages: Vec<&str> = found.iter().map(|(m, _)| m.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "indicator `standard` names `employed_4m`, which is not a standard indicator",
+                "indicator `b` has both `outcome` and `standard`",
+                "indicator `c` has a composite `weight` but no `target`",
+                "indicator `d` has a composite `weight` but its `target` is 0",
+            ]
+        );
+        assert_eq!(found[0].1.as_deref(), Some("did you mean `employed_3m`?"));
+        let text = format!(
+            "{}\n[[indicator]]\nid = \"e\"\nname = {{ fi = \"T\", en = \"J\" }}\nstandard = \"employed_6m\"\ntarget = \"0.3\"\nweight = \"2\"\n[effectiveness]\nmin_cell = 10\n",
+            CONTRACT.replace("USES", "")
+        );
+        let c = parse(Path::new("contract.toml"), &text).unwrap();
+        assert_eq!(c.indicators[0].counts, Counted::Standard(StandardIndicator::Employed6m));
+        assert_eq!((c.indicators[0].weight, c.effectiveness.min_cell), (Some(Decimal::TWO), 10));
+        assert_eq!(
+            indicator_problems("[effectiveness]\nmin_cell = 0\n")[0].0,
+            "`min_cell` must be a whole number of at least 1, found 0"
+        );
+    }
+
+    #[test]
     fn the_effectiveness_section_sets_thresholds_targets_and_windows() {
         let text = format!(
             "{}\n[effectiveness]\nchange_meter_threshold = \"1\"\nsatisfaction_target = \"4.0\"\nearnings_before = 6\nearnings_windows = [3, 12]\n",
