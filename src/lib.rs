@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod effectiveness;
 pub mod explain;
 pub mod ledger;
+pub mod locale;
 pub mod money;
 pub mod payment;
 pub mod records;

@@ -17,12 +17,17 @@ fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()
 }
 
+/// The scorecard `tulos score` computes, cost included: the payment
+/// statement over the same records and as-of date.
 fn score(dir: &Path, records_path: &Path) -> Scorecard {
     let c = contract::load(&dir.join("contract.toml")).unwrap_or_else(|d| panic!("{:?}", d.0));
     let ev = Evaluator::new(&c).unwrap_or_else(|d| panic!("{:?}", d.0));
-    let reader = records::open_for(records_path, Some(&c.id)).expect("records open");
     let inputs = payment::fingerprint(&c, records_path).expect("records readable");
-    effectiveness::score(&c, &ev, reader, inputs, as_of()).unwrap_or_else(|e| panic!("{e:?}"))
+    let reader = records::open_for(records_path, Some(&c.id)).expect("records open");
+    let request = payment::Request { as_of: as_of(), period: None };
+    let paid = payment::calculate(&c, &ev, reader, inputs.clone(), request).unwrap_or_else(|e| panic!("{e:?}"));
+    let reader = records::open_for(records_path, Some(&c.id)).expect("records open");
+    effectiveness::score(&c, &ev, reader, inputs, as_of(), Some(&paid)).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
 /// The JSON `tulos score --format json` prints.
@@ -103,6 +108,136 @@ fn career_coaching_job_entry_is_the_hand_calculated_one() {
     assert_eq!(diff.additional_outcomes, d("1.6"));
     assert_eq!((job.target, job.meets_target), (Some(d("0.40")), Some(true)));
     assert!(!s.method.weighted);
+}
+
+/// Relative risk 3/7 over 1/5 = 2.1429, log interval exp(0.762140 ±
+/// 1.959964 × √(1/3 − 1/7 + 1/1 − 1/5)) = 0.3047 … 15.0706; additional
+/// outcomes 1.6 with the Newcombe bounds × 7: −0.27469 × 7 = −1.9, 0.58887
+/// × 7 = 4.1. Cost: the statement pays gross 33075.52 (net 26355.00 + VAT
+/// 25.5 %, the § 6.6 impact line of 1875.00 net included); per eligible
+/// participant 33075.52 / 7 = 4725.07; per job entry 33075.52 / 3 =
+/// 11025.17; per additional job entry 33075.52 / (3 − 7 × 1/5) = 20672.20.
+#[test]
+fn relative_risk_additional_outcomes_and_cost_are_the_hand_calculated_ones() {
+    let s = score(Path::new(CAREER), &Path::new(CAREER).join("records.jsonl"));
+    let job = indicator(&s, "job_entry_rate");
+    let rr = job.relative_risk.as_ref().and_then(|r| r.value()).expect("a relative risk");
+    let bounds = rr.interval.value().expect("an interval");
+    assert_eq!((rr.value, bounds.low, bounds.high), (d("2.1429"), d("0.3047"), d("15.0706")));
+    let Some(Estimate::Estimated(diff)) = &job.difference else { panic!("a difference") };
+    assert_eq!((diff.additional_low, diff.additional_high), (d("-1.9"), d("4.1")));
+    let cost = s.cost.as_ref().expect("a cost section");
+    assert_eq!((cost.gross, cost.net, cost.participants), (d("33075.52"), d("26355.00"), 7));
+    assert_eq!(cost.per_participant.value().unwrap().amount, d("4725.07"));
+    let job_cost = &cost.indicators[0];
+    assert_eq!(job_cost.per_outcome.value().unwrap().amount, d("11025.17"));
+    assert_eq!(job_cost.per_additional_outcome.value().unwrap().amount, d("20672.20"));
+    // Open-market work 3 months after: 2/5 against 1/2 is fewer than the
+    // control rate predicts, so no cost per additional outcome.
+    let employed = &cost.indicators[2];
+    assert_eq!(employed.per_additional_outcome.reason(), Some(effectiveness::Undefined::NoAdditionalOutcomes));
+}
+
+/// Weights 0.7 and 0.3; job entry 0.4286 of 0.40 and open-market work
+/// 0.4000 of 0.35 both reach their targets: 70.00 + 30.00 = 100.00.
+#[test]
+fn the_composite_score_shows_each_contribution() {
+    let s = score(Path::new(CAREER), &Path::new(CAREER).join("records.jsonl"));
+    let c = s.composite.as_ref().expect("weighted indicators");
+    let parts: Vec<(&str, Option<Decimal>)> = c.parts.iter().map(|p| (p.indicator.as_str(), p.contribution)).collect();
+    assert_eq!(parts, [("job_entry_rate", Some(d("70.00"))), ("employed_3m_rate", Some(d("30.00")))]);
+    assert_eq!(c.score.value().unwrap().value, d("100.00"));
+    // One participant of four in work: job entry 0.25 of 0.40 → 0.625 ×
+    // 70 = 43.75; employed 3 months after 0.25 of 0.35 → 0.7143 × 30 =
+    // 21.43 (0.714285… × 30 = 21.428…); score 65.18.
+    let s = score_lines(
+        "composite",
+        &[
+            line("P-1", "participant", "1", Some("2026-03-02")),
+            line("P-2", "participant", "1", None),
+            line("P-3", "participant", "1", None),
+            line("P-4", "participant", "1", None),
+        ],
+    );
+    let c = s.composite.as_ref().unwrap();
+    let parts: Vec<Option<Decimal>> = c.parts.iter().map(|p| p.contribution).collect();
+    assert_eq!(parts, [Some(d("43.75")), Some(d("21.43"))]);
+    assert_eq!(c.score.value().unwrap().value, d("65.18"));
+}
+
+/// The standard indicator reads the spells: service ends 29 May 2026,
+/// the follow-up day is 29 August 2026. P-1 works from March (ongoing),
+/// P-2 only until July, P-3 in subsidised work, P-4 still in service.
+#[test]
+fn a_standard_indicator_counts_open_market_work_on_the_follow_up_day() {
+    let spell = |kind: &str, end: &str| {
+        format!(r#"{{"kind":"{kind}","start":"2026-03-02","end":{end},"source":"income_register"}}"#)
+    };
+    let record = |id: &str, end: &str, spells: String| {
+        format!(
+            r#"{{"id":"{id}","groups":["long_term_unemployed"],"service":{{"start":"2026-02-02","end":{end}}},"spells":[{spells}]}}"#
+        )
+    };
+    let s = score_lines(
+        "standard",
+        &[
+            record("P-1", r#""2026-05-29""#, spell("employment", "null")),
+            record("P-2", r#""2026-05-29""#, spell("employment", r#""2026-07-31""#)),
+            record("P-3", r#""2026-05-29""#, spell("subsidised_employment", "null")),
+            record("P-4", "null", spell("employment", "null")),
+        ],
+    );
+    let employed = indicator(&s, "employed_3m_rate");
+    assert_eq!((employed.participants.n, employed.participants.count), (3, 1));
+    assert_eq!(employed.not_observable.map(|u| u.participants), Some(1));
+}
+
+/// A records line in a municipality, of a target group.
+fn resident(id: &str, arm: &str, town: &str, employed: bool) -> String {
+    let spells = if employed {
+        r#"{"kind":"employment","start":"2026-03-02","end":null,"source":"income_register"}"#
+    } else {
+        ""
+    };
+    format!(
+        r#"{{"id":"{id}","arm":"{arm}","municipality":"{town}","groups":["long_term_unemployed"],"service":{{"start":"2026-02-02","end":"2026-05-29"}},"spells":[{spells}]}}"#
+    )
+}
+
+/// Participants: Jämsä 6, Kuhmoinen 2, Keuruu 4 (min_cell 3). Kuhmoinen
+/// is under 3; shown alone as suppressed it would still be 12 − 6 − 4 = 2,
+/// so Keuruu (the next smallest) is suppressed too. No output holds
+/// Kuhmoinen's or Keuruu's figures.
+#[test]
+fn a_small_cell_is_suppressed_and_cannot_be_derived_from_the_total() {
+    let mut lines = Vec::new();
+    (0..6).for_each(|i| lines.push(resident(&format!("P-J{i}"), "participant", "Jämsä", i < 3)));
+    (0..2).for_each(|i| lines.push(resident(&format!("P-K{i}"), "participant", "Kuhmoinen", i < 1)));
+    (0..4).for_each(|i| lines.push(resident(&format!("P-E{i}"), "participant", "Keuruu", i < 1)));
+    let s = score_lines("suppression", &lines);
+    let job = indicator(&s, "job_entry_rate");
+    assert_eq!(job.participants.n, 12);
+    let by_town = job.breakdowns.iter().find(|b| b.by == effectiveness::By::Municipality).unwrap();
+    let cells: Vec<(&str, String)> = by_town
+        .cells
+        .iter()
+        .map(|c| {
+            let state = match &c.participants {
+                effectiveness::Shown::Shown(a) => format!("{}/{}", a.count, a.n),
+                effectiveness::Shown::Suppressed { suppression } => format!("{suppression:?}"),
+            };
+            (c.cell.as_str(), state)
+        })
+        .collect();
+    assert_eq!(
+        cells,
+        [("Jämsä", "3/6".to_string()), ("Keuruu", "Secondary".to_string()), ("Kuhmoinen", "Primary".to_string())]
+    );
+    let text = effectiveness::scorecard_text(&s);
+    assert!(text.contains("Kuhmoinen") && text.contains("<3"), "{text}");
+    let csv = effectiveness::scorecard_csv(&s);
+    assert!(csv.contains("job_entry_rate,municipality,Kuhmoinen,suppressed,,,,,,"), "{csv}");
+    assert!(csv.contains("job_entry_rate,municipality,Jämsä,shown,6,3,0.5000,"), "{csv}");
 }
 
 /// A record line of the career-coaching contract.
@@ -256,6 +391,23 @@ fn the_binary_prints_the_library_scorecard() {
     let s = score(Path::new(CAREER), &Path::new(CAREER).join("records.jsonl"));
     assert_eq!(run("text"), effectiveness::scorecard_text(&s));
     assert_eq!(run("json"), json(&s));
+    assert_eq!(run("csv"), effectiveness::scorecard_csv(&s));
+}
+
+/// The Finnish text: labels, decimal commas, thousands with a space and
+/// dates `31.12.2026`; the JSON is the same in either language.
+#[test]
+fn the_finnish_text_uses_finnish_labels_and_number_formats() {
+    let s = score(Path::new(CAREER), &Path::new(CAREER).join("records.jsonl"));
+    let fi = effectiveness::scorecard_text_in(&s, tulos::locale::Lang::Fi);
+    insta::assert_snapshot!("career_coaching_score_fi", fi);
+    assert!(fi.contains("Tilanne 31.12.2026") && fi.contains("42,86 %") && fi.contains("33 075,52"), "{fi}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tulos"))
+        .args(["score", &format!("{CAREER}/contract.toml"), "--records", &format!("{CAREER}/records.jsonl")])
+        .args(["--as-of", "2026-12-31", "--lang", "fi"])
+        .output()
+        .expect("tulos runs");
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), fi);
 }
 
 /// A bad record stops the score as it stops a payment run: every problem
@@ -275,7 +427,7 @@ fn bad_records_stop_the_score_with_every_problem() {
     let ev = Evaluator::new(&c).unwrap();
     let reader = records::open_for(&path, Some(&c.id)).unwrap();
     let inputs = payment::fingerprint(&c, &path).unwrap();
-    let result = effectiveness::score(&c, &ev, reader, inputs, as_of());
+    let result = effectiveness::score(&c, &ev, reader, inputs, as_of(), None);
     std::fs::remove_dir_all(dir).unwrap();
     let Err(effectiveness::ScoreError::Records(diags)) = result else { panic!("{result:?}") };
     let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();

@@ -20,9 +20,10 @@ use serde::Serialize;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::money::Rounding;
 
+pub use parse::effectiveness::{Counted, EffectivenessSettings, Indicator, StandardIndicator};
+pub use parse::impact::{Additional, Counterfactual, ImpactMeasure, ImpactPayment, PayOn, ValueRule, ValueTerm};
 pub use parse::{parse, parse_with};
 pub use terms::{codes as eligibility_codes, standard_library, FAR_YEARS, STANDARD_LIBRARIES};
-pub use parse::impact::{Additional, Counterfactual, ImpactMeasure, ImpactPayment, PayOn, ValueRule, ValueTerm};
 
 /// A name in the contract's two languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -393,50 +394,6 @@ pub struct Contract {
     pub values: Vec<ValueRule>,
     /// Payments on impact (`[[impact_payment]]`), in file order.
     pub impact_payments: Vec<ImpactPayment>,
-}
-
-/// The `[effectiveness]` section: what the change meter, customer
-/// experience and earnings parts of the scorecard compare against.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EffectivenessSettings {
-    /// A change meter dimension counts as improved when the last score
-    /// minus the first is at least this (points); `None`: no share shown.
-    pub change_meter_threshold: Option<Decimal>,
-    /// The mean satisfaction (1–5) aimed at.
-    pub satisfaction_target: Option<Decimal>,
-    /// Calendar months before the service start month that form the
-    /// earnings baseline.
-    pub earnings_before: u32,
-    /// Lengths in months of the earnings windows after the service end
-    /// month, increasing.
-    pub earnings_windows: Vec<u32>,
-}
-
-impl Default for EffectivenessSettings {
-    fn default() -> Self {
-        EffectivenessSettings {
-            change_meter_threshold: None,
-            satisfaction_target: None,
-            earnings_before: 12,
-            earnings_windows: vec![3, 6, 12],
-        }
-    }
-}
-
-/// An effectiveness indicator (vaikuttavuusmittari): the share of eligible
-/// records that achieved one of the contract's outcomes by the as-of date,
-/// counted the same way for participants and the comparison group
-/// (verrokkiryhmä). See `effectiveness`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Indicator {
-    pub id: String,
-    pub name: Names,
-    /// The id of an `[[outcome]]` of the contract.
-    pub outcome: String,
-    /// The rate the contract aims at, between 0 and 1.
-    pub target: Option<Decimal>,
-    /// Line of the indicator's header in the contract file.
-    pub line: u64,
 }
 
 /// Spell kinds of the interchange format, after normalisation.

@@ -16,6 +16,10 @@ use crate::tables::{DecisionTable, InputSource};
 
 #[path = "impact.rs"]
 pub(super) mod impact;
+// `[[indicator]]` and `[effectiveness]`: a child module, so it shares
+// this file's readers of names, identifiers and amounts.
+#[path = "effectiveness.rs"]
+pub(super) mod effectiveness;
 
 const TOP_KEYS: &[&str] = &[
     "contract",
@@ -56,11 +60,6 @@ const CONTRACT_KEYS: &[&str] = &[
     "leap_day_birthday",
     "version",
 ];
-const INDICATOR_KEYS: &[&str] = &["id", "name", "outcome", "target"];
-const EFFECTIVENESS_KEYS: &[&str] =
-    &["change_meter_threshold", "satisfaction_target", "earnings_before", "earnings_windows"];
-/// The longest earnings window, in months: five years.
-const MAX_EARNINGS_MONTHS: i64 = 60;
 const SELECTOR_KEYS: &[&str] = &["groups_any", "groups_all", "groups_none", "municipalities", "condition"];
 const OUTCOME_KEYS: &[&str] =
     &["id", "name", "clause", "condition", "achieved_on", "tariff", "requires", "max_per_participant", "cap_total"];
@@ -175,8 +174,8 @@ fn build(r: &mut Reader, root: Table, rules: RuleSource) -> Option<Contract> {
     let multipliers = array_of_tables(r, root, "multiplier").into_iter().filter_map(|v| multiplier(r, v)).collect();
     let exclusive = array_of_tables(r, root, "exclusive").into_iter().filter_map(|v| exclusive(r, v)).collect();
     let caps = root.get("caps").map(|v| caps(r, v)).unwrap_or_default();
-    let indicators = indicators(r, root, &items);
-    let effectiveness = root.get("effectiveness").map(|v| effectiveness(r, v)).unwrap_or_default();
+    let indicators = effectiveness::indicators(r, root, &items);
+    let effectiveness = root.get("effectiveness").map(|v| effectiveness::settings(r, v)).unwrap_or_default();
     let values = impact::values(r, root);
     let impact_payments = impact::payments(r, root, &items, &fixed_fees, &values);
     let mut tables_broken = false;
@@ -804,25 +803,6 @@ fn outcome(r: &mut Reader, v: &Value, n: usize) -> Option<Item> {
     })
 }
 
-/// The `[[indicator]]` sections. Outcomes are read before indicators, so
-/// each reference is checked here, at the value that names it.
-fn indicators(r: &mut Reader, root: Table, items: &[Item]) -> Vec<Indicator> {
-    let outcomes: Vec<&str> = items.iter().filter(|i| i.kind == ItemKind::Outcome).map(|i| i.id.as_str()).collect();
-    let mut seen = BTreeSet::new();
-    let mut found = Vec::new();
-    for (n, v) in array_of_tables(r, root, "indicator").into_iter().enumerate() {
-        // Checked on the id as written, so a section with other errors
-        // still counts as taken.
-        if let Some(id) = written_id(v).filter(|id| !seen.insert(id.clone())) {
-            r.error(v.span(), format!("indicator id `{id}` is used twice")).help =
-                Some("give every indicator its own id".into());
-            continue;
-        }
-        found.extend(indicator(r, v, n + 1, &outcomes));
-    }
-    found
-}
-
 /// The `id` of a section as written, when it is a text.
 fn written_id(v: &Value) -> Option<String> {
     let DeValue::Table(t) = v.get_ref() else { return None };
@@ -830,105 +810,6 @@ fn written_id(v: &Value) -> Option<String> {
         DeValue::String(s) => Some(s.to_string()),
         _ => None,
     }
-}
-
-/// One `[[indicator]]`: an outcome of the contract, counted on both arms.
-fn indicator(r: &mut Reader, v: &Value, n: usize, outcomes: &[&str]) -> Option<Indicator> {
-    let path = written_id(v).map_or(format!("[[indicator]] number {n}"), |id| format!("indicator `{id}`"));
-    let t = r.table(v, &path)?;
-    r.unknown_keys(t, INDICATOR_KEYS);
-    let id = r.required(t, "id", "id = \"job_entry_rate\"").and_then(|v| identifier(r, v, "indicator `id`"));
-    let name = r.required(t, "name", "name = { fi = \"…\", en = \"…\" }").and_then(|v| names(r, v, "name"));
-    let outcome = r.required(t, "outcome", "outcome = \"job_entry\"").and_then(|v| {
-        let id = r.string(v, "indicator `outcome`")?;
-        if outcomes.contains(&id.as_str()) {
-            return Some(id);
-        }
-        let help = hint(&id, outcomes, &format!("the outcomes are: {}", outcomes.join(", ")));
-        r.error(v.span(), format!("indicator `outcome` names `{id}`, which is not an outcome of this contract")).help =
-            Some(help);
-        None
-    });
-    let target = t.get("target").and_then(|v| rate(r, v, "indicator `target`"));
-    Some(Indicator { id: id?, name: name?, outcome: outcome?, target, line: line_of(r, v.span()) })
-}
-
-/// The `[effectiveness]` section; a key left out keeps its default, a key
-/// written wrong is an error (the default is not used in its place).
-fn effectiveness(r: &mut Reader, v: &Value) -> EffectivenessSettings {
-    let mut settings = EffectivenessSettings::default();
-    let Some(t) = r.table(v, "[effectiveness]") else { return settings };
-    r.unknown_keys(t, EFFECTIVENESS_KEYS);
-    if let Some(v) = t.get("change_meter_threshold") {
-        settings.change_meter_threshold =
-            non_negative(r, v, "`change_meter_threshold`", "change_meter_threshold = \"1\"");
-    }
-    if let Some(v) = t.get("satisfaction_target") {
-        settings.satisfaction_target = satisfaction(r, v);
-    }
-    if let Some(v) = t.get("earnings_before") {
-        settings.earnings_before = months(r, v, "`earnings_before`").unwrap_or(settings.earnings_before);
-    }
-    if let Some(v) = t.get("earnings_windows") {
-        settings.earnings_windows = earnings_windows(r, v).unwrap_or_default();
-    }
-    settings
-}
-
-/// A mean satisfaction on the feedback scale 1–5 (`"4.0"`).
-fn satisfaction(r: &mut Reader, v: &Value) -> Option<Decimal> {
-    let d = r.decimal(v, "`satisfaction_target`")?;
-    if d < Decimal::ONE || d > Decimal::from(5) {
-        r.error(v.span(), format!("`satisfaction_target` is a mean on the scale 1–5, found {d}")).help =
-            Some("write the mean aimed at in quotes, e.g. satisfaction_target = \"4.0\"".into());
-        return None;
-    }
-    Some(d)
-}
-
-/// A number of whole months, 1 to [`MAX_EARNINGS_MONTHS`].
-fn months(r: &mut Reader, v: &Value, what: &str) -> Option<u32> {
-    let n = r.integer(v, what, 1)?;
-    if n > MAX_EARNINGS_MONTHS {
-        r.error(v.span(), format!("{what} is at most {MAX_EARNINGS_MONTHS} months, found {n}")).help =
-            Some("write a number of months from 1 to 60, e.g. 12".into());
-        return None;
-    }
-    u32::try_from(n).ok()
-}
-
-/// `earnings_windows = [3, 6, 12]`: months after the service end, each
-/// longer than the one before.
-fn earnings_windows(r: &mut Reader, v: &Value) -> Option<Vec<u32>> {
-    let items = r.array(v, "`earnings_windows`")?;
-    let mut windows = Vec::new();
-    let mut all_read = true;
-    for item in items {
-        match months(r, item, "an earnings window") {
-            Some(n) if windows.last().is_some_and(|&last| n <= last) => {
-                r.error(
-                    item.span(),
-                    format!("earnings windows must grow: {n} comes after {}", windows[windows.len() - 1]),
-                )
-                .help = Some("list each window once, shortest first, e.g. earnings_windows = [3, 6, 12]".into());
-                all_read = false;
-            }
-            Some(n) => windows.push(n),
-            None => all_read = false,
-        }
-    }
-    all_read.then_some(windows)
-}
-
-/// A rate between 0 and 1, written as an exact decimal (`"0.40"`).
-fn rate(r: &mut Reader, v: &Value, what: &str) -> Option<Decimal> {
-    let d = r.decimal(v, what)?;
-    if d < Decimal::ZERO || d > Decimal::ONE {
-        r.error(v.span(), format!("{what} is a rate between 0 and 1, found {d}")).help =
-            Some("write a share as a decimal: \"0.40\" for 40 %".into());
-        return None;
-    }
-    Some(d)
 }
 
 fn fixed_fee(r: &mut Reader, v: &Value, valid: DateRange, contract_value: Option<Decimal>) -> Option<FixedFee> {
@@ -1396,6 +1277,17 @@ fn find_string(text: &str, s: &str) -> Option<std::ops::Range<usize>> {
     text.find(&quoted).map(|i| i..i + quoted.len())
 }
 
+/// A rate between 0 and 1, written as an exact decimal (`"0.40"`).
+fn rate(r: &mut Reader, v: &Value, what: &str) -> Option<Decimal> {
+    let d = r.decimal(v, what)?;
+    if d < Decimal::ZERO || d > Decimal::ONE {
+        r.error(v.span(), format!("{what} is a rate between 0 and 1, found {d}")).help =
+            Some("write a share as a decimal: \"0.40\" for 40 %".into());
+        return None;
+    }
+    Some(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1519,7 +1411,10 @@ tariff = "1000.00"
         let c = parse(Path::new("contract.toml"), &text).unwrap();
         assert_eq!(c.indicators.len(), 1);
         let i = &c.indicators[0];
-        assert_eq!((i.id.as_str(), i.outcome.as_str(), i.target), ("job_rate", "job_entry", Some(Decimal::new(40, 2))));
+        assert_eq!(
+            (i.id.as_str(), &i.counts, i.target),
+            ("job_rate", &Counted::Outcome("job_entry".into()), Some(Decimal::new(40, 2)))
+        );
         assert_eq!(i.line, 16);
     }
 
@@ -1540,7 +1435,10 @@ outcome = "job_entry"
 "#,
         );
         let expected = [
-            ("unknown key `goal` in indicator `job_rate`", "the keys allowed here are: id, name, outcome, target"),
+            (
+                "unknown key `goal` in indicator `job_rate`",
+                "the keys allowed here are: id, name, outcome, standard, target, weight",
+            ),
             (
                 "indicator `outcome` names `job_entyr`, which is not an outcome of this contract",
                 "did you mean `job_entry`?",
@@ -1553,8 +1451,63 @@ outcome = "job_entry"
         assert_eq!(found, expected);
         // A missing outcome is named with an example.
         let missing = indicator_problems("[[indicator]]\nid = \"x\"\nname = { fi = \"T\", en = \"J\" }\n");
-        assert_eq!(missing[0].0, "indicator `x` is missing the key `outcome`");
-        assert_eq!(missing[0].1.as_deref(), Some("add a line such as: outcome = \"job_entry\""));
+        assert_eq!(missing[0].0, "indicator `x` is missing the key `outcome` (or `standard`)");
+        assert_eq!(
+            missing[0].1.as_deref(),
+            Some("add a line such as: outcome = \"job_entry\", or standard = \"employed_3m\"")
+        );
+    }
+
+    #[test]
+    fn a_standard_indicator_and_composite_weights_are_checked_at_load() {
+        let found = indicator_problems(
+            r#"[[indicator]]
+id = "a"
+name = { fi = "T", en = "J" }
+standard = "employed_4m"
+
+[[indicator]]
+id = "b"
+name = { fi = "T", en = "J" }
+outcome = "job_entry"
+standard = "employed_3m"
+
+[[indicator]]
+id = "c"
+name = { fi = "T", en = "J" }
+standard = "employed_3m"
+weight = "0.5"
+
+[[indicator]]
+id = "d"
+name = { fi = "T", en = "J" }
+standard = "in_education"
+target = "0"
+weight = "0.5"
+"#,
+        );
+        let messages: Vec<&str> = found.iter().map(|(m, _)| m.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "indicator `standard` names `employed_4m`, which is not a standard indicator",
+                "indicator `b` has both `outcome` and `standard`",
+                "indicator `c` has a composite `weight` but no `target`",
+                "indicator `d` has a composite `weight` but its `target` is 0",
+            ]
+        );
+        assert_eq!(found[0].1.as_deref(), Some("did you mean `employed_3m`?"));
+        let text = format!(
+            "{}\n[[indicator]]\nid = \"e\"\nname = {{ fi = \"T\", en = \"J\" }}\nstandard = \"employed_6m\"\ntarget = \"0.3\"\nweight = \"2\"\n[effectiveness]\nmin_cell = 10\n",
+            CONTRACT.replace("USES", "")
+        );
+        let c = parse(Path::new("contract.toml"), &text).unwrap();
+        assert_eq!(c.indicators[0].counts, Counted::Standard(StandardIndicator::Employed6m));
+        assert_eq!((c.indicators[0].weight, c.effectiveness.min_cell), (Some(Decimal::TWO), 10));
+        assert_eq!(
+            indicator_problems("[effectiveness]\nmin_cell = 0\n")[0].0,
+            "`min_cell` must be a whole number of at least 1, found 0"
+        );
     }
 
     #[test]

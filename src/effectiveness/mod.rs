@@ -17,9 +17,16 @@
 //! This module depends on `contract`, `records` and `payment`; nothing
 //! there depends on it. Control records are read here and never paid.
 
+mod breakdown;
+mod comparison;
+mod composite;
+mod cost;
+mod csv;
 mod measures;
 mod scorecard;
+mod standard;
 pub use crate::stats;
+mod suppress;
 mod text;
 
 use chrono::NaiveDate;
@@ -29,14 +36,23 @@ use crate::diagnostic::Diagnostic;
 use crate::payment::{each_bound_record, Evaluator};
 use crate::records::Record;
 use crate::scripting::RuleError;
-use crate::statement::Inputs;
+use crate::statement::{Inputs, Statement};
 
+pub use breakdown::{quarter, Breakdown, By, Cell, Shown};
+pub use comparison::{Ratio, RatioBounds, RelativeRisk, Undefined};
+pub use composite::{Composite, Contribution, Points};
+pub use cost::{Cost, IndicatorCost, Money};
+pub use csv::scorecard_csv;
 pub use measures::{
     ArmCounts, Bounds, ChangeArm, ChangeMeter, DimensionScore, Earnings, EarningsArm, EarningsWindow, Experience,
     ExperienceArm, Improved, Mean, MeanDifference,
 };
-pub use scorecard::{ArmScore, Difference, Estimate, IndicatorScore, Method, Rate, ScoreCounts, Scorecard};
-pub use text::scorecard_text;
+pub use scorecard::{
+    ArmScore, Difference, Estimate, IndicatorScore, Method, NotObservable, Rate, ScoreCounts, Scorecard,
+};
+pub use standard::follow_up_months;
+pub use suppress::{suppression, Size, Suppression};
+pub use text::{scorecard_text, scorecard_text_in};
 
 /// Why a score could not be computed.
 #[derive(Debug, thiserror::Error)]
@@ -56,13 +72,15 @@ impl From<Vec<Diagnostic>> for ScoreError {
 }
 
 /// Evaluate every record of both arms and compute each indicator of the
-/// contract as of `as_of`.
+/// contract as of `as_of`. `paid`, the payment statement over the same
+/// records and as-of date, gives the cost section.
 pub fn score(
     contract: &Contract,
     evaluator: &Evaluator,
     records: impl Iterator<Item = Result<Record, Diagnostic>>,
     inputs: Inputs,
     as_of: NaiveDate,
+    paid: Option<&Statement>,
 ) -> Result<Scorecard, ScoreError> {
     let mut tallies = scorecard::Tallies::new(contract, as_of);
     let read = each_bound_record(evaluator, records, |record| {
@@ -71,5 +89,29 @@ pub fn score(
         Ok::<_, ScoreError>(())
     })?;
     tallies.counts.records_read = read;
-    Ok(tallies.into_scorecard(contract, inputs, as_of))
+    Ok(tallies.into_scorecard(contract, inputs, as_of, paid))
+}
+
+/// A participant record ending its service on `end`, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_record(end: Option<&str>, spells: Vec<crate::records::Spell>) -> Record {
+    use crate::records::{Arm, Origin, Service};
+    let date = |s: &str| crate::calendar::parse_iso_date(s).expect("a test date");
+    Record {
+        id: "S-1".into(),
+        contract: None,
+        arm: Arm::Participant,
+        weight: rust_decimal::Decimal::ONE,
+        municipality: None,
+        birth_date: None,
+        groups: vec![],
+        service: Service { start: date("2026-01-05"), end: end.map(date), completed: Some(true) },
+        spells,
+        earnings: vec![],
+        events: vec![],
+        measures: vec![],
+        feedback: vec![],
+        attributes: Default::default(),
+        origin: Origin { file: std::sync::Arc::new("test.jsonl".into()), line: 1 },
+    }
 }

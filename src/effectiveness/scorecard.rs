@@ -4,12 +4,17 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::breakdown::{Breakdown, BreakdownTallies};
+use super::comparison::{relative_risk, Ratio, RelativeRisk};
+use super::composite::{composite, Composite};
+use super::cost::{cost, Cost, ExactTally};
 use super::measures::{ChangeMeter, Earnings, Experience, MeasureTallies};
+use super::standard;
 use super::stats::{self, NoEstimate, Tally};
-use crate::contract::{Contract, Names};
+use crate::contract::{Contract, Counted, Names};
 use crate::payment::Achievements;
 use crate::records::{Arm, Record};
-use crate::statement::Inputs;
+use crate::statement::{Inputs, Statement};
 
 /// Decimals of rates and their interval bounds (proportions, 0–1).
 pub const RATE_DECIMALS: u32 = 4;
@@ -30,7 +35,14 @@ pub struct Scorecard {
     pub as_of: NaiveDate,
     pub method: Method,
     pub counts: ScoreCounts,
+    /// Breakdown cells with fewer eligible records than this are suppressed.
+    pub min_cell: u64,
     pub indicators: Vec<IndicatorScore>,
+    /// The composite score; `None` when no indicator carries a weight.
+    pub composite: Option<Composite>,
+    /// What the payment statement over the same records paid; `None` when
+    /// the score was computed without one.
+    pub cost: Option<Cost>,
     /// Customer change meter (asiakasmuutosmittari) per dimension.
     pub change_meter: ChangeMeter,
     /// Customer experience: satisfaction and response rate.
@@ -50,6 +62,8 @@ pub struct Method {
     pub difference: &'static str,
     /// The n the intervals use.
     pub sample_size: &'static str,
+    pub relative_risk: &'static str,
+    pub additional_outcomes: &'static str,
 }
 
 impl Method {
@@ -64,6 +78,8 @@ impl Method {
             interval: "95 % Wilson score interval",
             difference: "participants − control in percentage points, 95 % Newcombe hybrid score interval (method 10)",
             sample_size: if weighted { "Kish effective sample size n_eff = (Σw)² / Σw²" } else { "n" },
+            relative_risk: "participants' rate / control rate, 95 % interval by the log method (Katz)",
+            additional_outcomes: "(participants' rate − control rate) × participants (Σw when weighted), interval from the Newcombe bounds",
         }
     }
 }
@@ -85,17 +101,34 @@ pub struct ScoreCounts {
 pub struct IndicatorScore {
     pub id: String,
     pub name: Names,
-    /// The outcome of the contract it counts.
-    pub outcome: String,
+    /// What it counts: an outcome of the contract or a standard indicator.
+    pub counts: Counted,
     pub participants: ArmScore,
     /// `None` when the records have no control arm at all.
     pub control: Option<ArmScore>,
     /// `None` when the records have no control arm at all.
     pub difference: Option<Estimate<Difference>>,
+    /// Participants' rate over the control rate; `None` when the records
+    /// have no control arm at all.
+    pub relative_risk: Option<Ratio<RelativeRisk>>,
+    /// Standard indicators only: eligible records whose follow-up day is
+    /// after the as-of date (or without a service end), left out of n.
+    pub not_observable: Option<NotObservable>,
     pub target: Option<Decimal>,
+    /// The weight in the composite score.
+    pub weight: Option<Decimal>,
     /// Whether the participants' rate (as shown) is at least the target;
     /// `None` without a target or a rate.
     pub meets_target: Option<bool>,
+    /// By municipality, target group and cohort, small cells suppressed.
+    pub breakdowns: Vec<Breakdown>,
+}
+
+/// Eligible records a standard indicator cannot observe yet, per arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NotObservable {
+    pub participants: u64,
+    pub control: Option<u64>,
 }
 
 /// An indicator in one arm: eligible records, how many achieved the
@@ -162,16 +195,30 @@ pub struct Difference {
     /// [`COUNT_DECIMALS`] decimal: outcomes beyond what the control rate
     /// would have given.
     pub additional_outcomes: Decimal,
+    /// The Newcombe bounds × the participants' (weighted) number.
+    pub additional_low: Decimal,
+    pub additional_high: Decimal,
+}
+
+/// What an indicator reads from an evaluated record.
+#[derive(Clone, Copy)]
+enum Source {
+    /// The position of its outcome among the contract's items (the loader
+    /// refuses an indicator naming no outcome; `None` keeps the tallies
+    /// aligned with the indicators even so).
+    Outcome(Option<usize>),
+    Standard(crate::contract::StandardIndicator),
 }
 
 /// Tallies of every indicator in both arms while records are read.
 pub(super) struct Tallies {
-    /// Per indicator: the position of its outcome among the contract's
-    /// items (the loader refuses an indicator naming no outcome; `None`
-    /// keeps the tallies aligned with the indicators even so).
-    items: Vec<Option<usize>>,
-    participants: Vec<Tally>,
-    control: Vec<Tally>,
+    sources: Vec<Source>,
+    as_of: NaiveDate,
+    /// Per indicator: participants, control.
+    arms: Vec<[Tally; 2]>,
+    exact: Vec<[ExactTally; 2]>,
+    not_observable: Vec<[u64; 2]>,
+    breakdowns: BreakdownTallies,
     weighted: bool,
     measures: MeasureTallies,
     pub counts: ScoreCounts,
@@ -179,13 +226,22 @@ pub(super) struct Tallies {
 
 impl Tallies {
     pub fn new(c: &Contract, as_of: NaiveDate) -> Self {
-        let items: Vec<Option<usize>> =
-            c.indicators.iter().map(|i| c.items.iter().position(|item| item.id == i.outcome)).collect();
-        let none = vec![Tally::default(); items.len()];
+        let sources: Vec<Source> = c
+            .indicators
+            .iter()
+            .map(|i| match &i.counts {
+                Counted::Outcome(id) => Source::Outcome(c.items.iter().position(|item| &item.id == id)),
+                Counted::Standard(s) => Source::Standard(*s),
+            })
+            .collect();
+        let n = sources.len();
         Tallies {
-            items,
-            participants: none.clone(),
-            control: none,
+            sources,
+            as_of,
+            arms: vec![[Tally::default(); 2]; n],
+            exact: vec![[ExactTally::default(); 2]; n],
+            not_observable: vec![[0; 2]; n],
+            breakdowns: BreakdownTallies::default(),
             weighted: false,
             measures: MeasureTallies::new(c.effectiveness.clone(), as_of),
             counts: ScoreCounts::default(),
@@ -216,36 +272,67 @@ impl Tallies {
         };
         self.weighted |= record.weight != Decimal::ONE;
         self.measures.add(record);
+        let arm = usize::from(control);
+        let reached: Vec<Option<bool>> = self
+            .sources
+            .iter()
+            .map(|source| match source {
+                Source::Outcome(item) => Some(item.and_then(|i| first.get(i)).is_some_and(Option::is_some)),
+                Source::Standard(s) => standard::achieved(*s, record, self.as_of),
+            })
+            .collect();
         let w = record.weight.as_f64();
-        let arm = if control { &mut self.control } else { &mut self.participants };
-        for (tally, item) in arm.iter_mut().zip(&self.items) {
-            tally.add(w, item.and_then(|i| first.get(i)).is_some_and(Option::is_some));
+        for (i, yes) in reached.iter().enumerate() {
+            match yes {
+                Some(yes) => {
+                    self.arms[i][arm].add(w, *yes);
+                    self.exact[i][arm].add(record.weight, *yes);
+                }
+                None => self.not_observable[i][arm] += 1,
+            }
         }
+        self.breakdowns.add(record, arm, w, &reached);
     }
 
-    pub fn into_scorecard(self, c: &Contract, inputs: Inputs, as_of: NaiveDate) -> Scorecard {
+    pub fn into_scorecard(self, c: &Contract, inputs: Inputs, as_of: NaiveDate, paid: Option<&Statement>) -> Scorecard {
         let has_control = self.counts.controls > 0;
-        let indicators = c
+        let min_cell = c.effectiveness.min_cell;
+        let mut breakdowns = self.breakdowns.breakdowns(&self.arms, has_control, self.weighted, min_cell).into_iter();
+        let indicators: Vec<IndicatorScore> = c
             .indicators
             .iter()
-            .zip(self.participants.iter().zip(&self.control))
-            .map(|(indicator, (p, k))| {
+            .zip(&self.arms)
+            .zip(&self.not_observable)
+            .map(|((indicator, [p, k]), unseen)| {
                 let participants = arm_score(p, self.weighted);
                 let meets_target = match (indicator.target, participants.rate.value()) {
                     (Some(target), Some(rate)) => Some(rate.value >= target),
                     _ => None,
                 };
+                let standard = matches!(indicator.counts, Counted::Standard(_));
                 IndicatorScore {
                     id: indicator.id.clone(),
                     name: indicator.name.clone(),
-                    outcome: indicator.outcome.clone(),
+                    counts: indicator.counts.clone(),
                     participants,
                     control: has_control.then(|| arm_score(k, self.weighted)),
                     difference: has_control.then(|| Estimate::from(difference(p, k))),
+                    relative_risk: has_control.then(|| Ratio::from(relative_risk(p, k))),
+                    not_observable: standard
+                        .then(|| NotObservable { participants: unseen[0], control: has_control.then_some(unseen[1]) }),
                     target: indicator.target,
+                    weight: indicator.weight,
                     meets_target,
+                    breakdowns: breakdowns.next().unwrap_or_default(),
                 }
             })
+            .collect();
+        let eligible = self.counts.participants - self.counts.ineligible_participants;
+        let exact: Vec<(String, ExactTally, Option<ExactTally>)> = c
+            .indicators
+            .iter()
+            .zip(&self.exact)
+            .map(|(i, [p, k])| (i.id.clone(), *p, has_control.then_some(*k)))
             .collect();
         Scorecard {
             contract: c.id.clone(),
@@ -256,13 +343,16 @@ impl Tallies {
             experience: self.measures.experience(),
             earnings: self.measures.earnings(has_control),
             counts: self.counts,
+            min_cell,
+            composite: composite(&indicators),
+            cost: paid.map(|s| cost(s, eligible, &exact)),
             indicators,
             inputs,
         }
     }
 }
 
-fn arm_score(t: &Tally, weighted: bool) -> ArmScore {
+pub(super) fn arm_score(t: &Tally, weighted: bool) -> ArmScore {
     ArmScore {
         n: t.n,
         count: t.count,
@@ -280,7 +370,7 @@ fn rate(t: &Tally) -> Result<Rate, NoEstimate> {
     })
 }
 
-fn difference(p: &Tally, k: &Tally) -> Result<Difference, NoEstimate> {
+pub(super) fn difference(p: &Tally, k: &Tally) -> Result<Difference, NoEstimate> {
     let (p1, p2) = (p.rate()?, k.rate()?);
     let interval = stats::newcombe(p1, p.effective_n()?, p2, k.effective_n()?)?;
     let d = p1 - p2;
@@ -289,6 +379,8 @@ fn difference(p: &Tally, k: &Tally) -> Result<Difference, NoEstimate> {
         low: points(interval.low),
         high: points(interval.high),
         additional_outcomes: fixed(d * p.weight, COUNT_DECIMALS),
+        additional_low: fixed(interval.low * p.weight, COUNT_DECIMALS),
+        additional_high: fixed(interval.high * p.weight, COUNT_DECIMALS),
     })
 }
 

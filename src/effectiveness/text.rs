@@ -5,9 +5,13 @@ use std::fmt::Write;
 
 use rust_decimal::Decimal;
 
+use super::breakdown::{Breakdown, Shown};
+use super::comparison::{Ratio, Undefined};
 use super::measures::{ChangeArm, EarningsArm, ExperienceArm, Figure, Mean, MeanDifference};
 use super::scorecard::{ArmScore, Difference, Estimate, IndicatorScore, Rate, Scorecard};
 use super::stats::NoEstimate;
+use crate::contract::Counted;
+use crate::locale::{self, Lang, Msg};
 use crate::report::{shown, table};
 
 /// Shown for a value that cannot be estimated; the footer says why.
@@ -17,10 +21,22 @@ const NONE: &str = "—";
 /// indicator, the indicators' names, counts and input fingerprints. Every
 /// value from the records or the contract goes through [`shown`].
 pub fn scorecard_text(s: &Scorecard) -> String {
+    scorecard_text_in(s, Lang::En)
+}
+
+/// [`scorecard_text`] in `lang`: labels of the indicator, comparison,
+/// composite, cost and breakdown tables, numbers and dates. The method
+/// sentences and the change meter, experience and earnings sections are
+/// English in both.
+pub fn scorecard_text_in(s: &Scorecard, lang: Lang) -> String {
     let mut out = String::new();
-    header(&mut out, s);
-    indicators(&mut out, s);
+    header(&mut out, s, lang);
+    indicators(&mut out, s, lang);
+    comparison(&mut out, s, lang);
     names(&mut out, s);
+    composite(&mut out, s, lang);
+    cost(&mut out, s, lang);
+    breakdowns(&mut out, s, lang);
     change_meter(&mut out, s);
     experience(&mut out, s);
     earnings(&mut out, s);
@@ -28,26 +44,28 @@ pub fn scorecard_text(s: &Scorecard) -> String {
     out
 }
 
-fn header(out: &mut String, s: &Scorecard) {
+fn header(out: &mut String, s: &Scorecard, lang: Lang) {
     let _ = writeln!(
         out,
-        "Effectiveness scorecard {} — {} / {}",
+        "{} {} — {} / {}",
+        locale::text(lang, Msg::Scorecard),
         shown(&s.contract),
         shown(&s.title.fi),
         shown(&s.title.en)
     );
     let m = &s.method;
-    let _ = writeln!(out, "As of {}   {}", s.as_of, if m.weighted { "Weighted" } else { "Unweighted" });
+    let weighted = locale::text(lang, if m.weighted { Msg::Weighted } else { Msg::Unweighted });
+    let _ = writeln!(out, "{} {}   {weighted}", locale::text(lang, Msg::AsOf), locale::date(lang, s.as_of));
     let _ = writeln!(out, "Rate: {}; {} with {}", m.rate, m.interval, m.sample_size);
     if s.counts.controls > 0 {
         let _ = writeln!(out, "Difference: {}", m.difference);
     } else {
-        let _ = writeln!(out, "No control records: no comparison group, no difference");
+        let _ = writeln!(out, "{}", locale::text(lang, Msg::NoControl));
     }
     out.push('\n');
 }
 
-fn indicators(out: &mut String, s: &Scorecard) {
+fn indicators(out: &mut String, s: &Scorecard, lang: Lang) {
     if s.indicators.is_empty() {
         let _ = writeln!(
             out,
@@ -57,80 +75,89 @@ fn indicators(out: &mut String, s: &Scorecard) {
     }
     let has_control = s.counts.controls > 0;
     let weighted = s.method.weighted;
-    let mut head = vec!["indicator".to_string()];
-    head.extend(arm_head("participants", weighted));
+    let t = |m| locale::text(lang, m).to_string();
+    let mut head = vec![t(Msg::Indicator)];
+    head.extend(arm_head(Msg::Participants, weighted, lang));
     if has_control {
-        head.extend(arm_head("control", weighted));
-        head.extend(["difference".into(), "95 % interval".into(), "additional".into()]);
+        head.extend(arm_head(Msg::Control, weighted, lang));
+        head.extend([t(Msg::Difference), t(Msg::Interval), t(Msg::Additional)]);
     }
-    head.extend(["target".into(), "met".into()]);
+    head.extend([t(Msg::Target), t(Msg::Met)]);
+    let interval = t(Msg::Interval);
     let mut rows = vec![head];
     for i in &s.indicators {
-        rows.push(row(i, weighted));
+        rows.push(row(i, weighted, lang));
     }
     // Every column but the indicator id and the intervals holds a number.
-    let right: Vec<usize> = (1..rows[0].len()).filter(|c| !rows[0][*c].contains("interval")).collect();
+    let right: Vec<usize> = (1..rows[0].len()).filter(|c| rows[0][*c] != interval).collect();
     table(out, &rows, &right);
     out.push('\n');
 }
 
-fn arm_head(arm: &str, weighted: bool) -> Vec<String> {
-    let mut head = vec![arm.to_string()];
+fn arm_head(arm: Msg, weighted: bool, lang: Lang) -> Vec<String> {
+    let mut head = vec![locale::text(lang, arm).to_string()];
     if weighted {
         head.push("n_eff".into());
     }
-    head.extend(["rate".into(), "95 % interval".into()]);
+    head.extend([locale::text(lang, Msg::Rate).into(), locale::text(lang, Msg::Interval).into()]);
     head
 }
 
-fn row(i: &IndicatorScore, weighted: bool) -> Vec<String> {
+fn row(i: &IndicatorScore, weighted: bool, lang: Lang) -> Vec<String> {
     let mut row = vec![i.id.clone()];
-    row.extend(arm_cells(&i.participants, weighted));
+    row.extend(arm_cells(&i.participants, weighted, lang));
     if let Some(control) = &i.control {
-        row.extend(arm_cells(control, weighted));
+        row.extend(arm_cells(control, weighted, lang));
     }
     match &i.difference {
-        Some(Estimate::Estimated(d)) => row.extend(difference_cells(d)),
+        Some(Estimate::Estimated(d)) => row.extend(difference_cells(d, lang)),
         Some(Estimate::NotEstimated { .. }) => row.extend([NONE.into(), NONE.into(), NONE.into()]),
         None => {}
     }
-    row.push(i.target.map_or(String::new(), percent));
-    row.push(met(i.meets_target));
+    row.push(i.target.map_or(String::new(), |t| percent_in(t, lang)));
+    row.push(met_in(i.meets_target, lang));
     row
 }
 
-fn arm_cells(a: &ArmScore, weighted: bool) -> Vec<String> {
+fn arm_cells(a: &ArmScore, weighted: bool, lang: Lang) -> Vec<String> {
     let mut cells = vec![format!("{}/{}", a.count, a.n)];
     if weighted {
-        cells.push(a.n_eff.map_or(String::new(), |n| n.to_string()));
+        cells.push(a.n_eff.map_or(String::new(), |n| locale::number(lang, n)));
     }
     match &a.rate {
-        Estimate::Estimated(r) => cells.extend([percent(r.value), format!("{} … {}", percent(r.low), percent(r.high))]),
+        Estimate::Estimated(r) => cells
+            .extend([percent_in(r.value, lang), format!("{} … {}", percent_in(r.low, lang), percent_in(r.high, lang))]),
         Estimate::NotEstimated { .. } => cells.extend([NONE.into(), NONE.into()]),
     }
     cells
 }
 
-fn difference_cells(d: &Difference) -> [String; 3] {
+fn difference_cells(d: &Difference, lang: Lang) -> [String; 3] {
     [
-        format!("{} pp", signed(d.points)),
-        format!("{} … {} pp", signed(d.low), signed(d.high)),
-        d.additional_outcomes.to_string(),
+        format!("{} pp", signed_in(d.points, lang)),
+        format!("{} … {} pp", signed_in(d.low, lang), signed_in(d.high, lang)),
+        locale::number(lang, d.additional_outcomes),
     ]
 }
 
 /// A rate (0–1, four decimals) as a percentage with two decimals.
 fn percent(rate: Decimal) -> String {
-    let mut p = rate * Decimal::ONE_HUNDRED;
-    p.rescale(2);
-    format!("{p} %")
+    percent_in(rate, Lang::En)
+}
+
+fn percent_in(rate: Decimal, lang: Lang) -> String {
+    locale::percent(lang, rate, 2)
 }
 
 fn signed(points: Decimal) -> String {
+    signed_in(points, Lang::En)
+}
+
+fn signed_in(points: Decimal, lang: Lang) -> String {
     if points > Decimal::ZERO {
-        format!("+{points}")
+        format!("+{}", locale::number(lang, points))
     } else {
-        points.to_string()
+        locale::number(lang, points)
     }
 }
 
@@ -138,11 +165,164 @@ fn names(out: &mut String, s: &Scorecard) {
     let rows: Vec<Vec<String>> = s
         .indicators
         .iter()
-        .map(|i| vec![i.id.clone(), format!("{} / {} (outcome {})", i.name.fi, i.name.en, i.outcome)])
+        .map(|i| vec![i.id.clone(), format!("{} / {} ({})", shown(&i.name.fi), shown(&i.name.en), counted(i))])
         .collect();
     if !rows.is_empty() {
         table(out, &rows, &[]);
         out.push('\n');
+    }
+}
+
+fn counted(i: &IndicatorScore) -> String {
+    match (&i.counts, &i.not_observable) {
+        (Counted::Outcome(id), _) => format!("outcome {id}"),
+        (Counted::Standard(s), unseen) => {
+            let unseen = unseen.map_or(String::new(), |u| {
+                let control = u.control.map_or(String::new(), |k| format!(", control {k}"));
+                format!("; not yet observable: participants {}{control}", u.participants)
+            });
+            format!("standard {}, {} months after the service end{unseen}", s.id(), super::follow_up_months(*s))
+        }
+    }
+}
+
+/// Relative risk and additional outcomes, when there is a control arm.
+fn comparison(out: &mut String, s: &Scorecard, lang: Lang) {
+    if s.counts.controls == 0 || s.indicators.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "Relative risk: {}", s.method.relative_risk);
+    let _ = writeln!(out, "Additional outcomes: {}", s.method.additional_outcomes);
+    let mut rows = vec![[Msg::Indicator, Msg::RelativeRisk, Msg::Interval, Msg::Additional, Msg::Interval]
+        .map(|m| locale::text(lang, m).to_string())
+        .to_vec()];
+    let n = |d: Decimal| locale::number(lang, d);
+    for i in &s.indicators {
+        let mut row = vec![i.id.clone()];
+        match i.relative_risk.as_ref().and_then(Ratio::value) {
+            Some(rr) => row.extend([
+                n(rr.value),
+                rr.interval.value().map_or(NONE.to_string(), |b| format!("{} … {}", n(b.low), n(b.high))),
+            ]),
+            None => row.extend([NONE.into(), NONE.into()]),
+        }
+        match i.difference.as_ref().and_then(Estimate::value) {
+            Some(d) => {
+                row.extend([n(d.additional_outcomes), format!("{} … {}", n(d.additional_low), n(d.additional_high))])
+            }
+            None => row.extend([NONE.into(), NONE.into()]),
+        }
+        rows.push(row);
+    }
+    table(out, &rows, &[1, 3]);
+    out.push('\n');
+}
+
+fn composite(out: &mut String, s: &Scorecard, lang: Lang) {
+    let Some(c) = &s.composite else { return };
+    let n = |d: Decimal| locale::number(lang, d);
+    let score = c.score.value().map_or(NONE.to_string(), |p| n(p.value));
+    let _ = writeln!(out, "{} {score} / 100: {}", locale::text(lang, Msg::CompositeScore), c.formula);
+    let head = [Msg::Indicator, Msg::Weight, Msg::Rate, Msg::Target, Msg::Achievement, Msg::Contribution];
+    let mut rows = vec![head.map(|m| locale::text(lang, m).to_string()).to_vec()];
+    for p in &c.parts {
+        rows.push(vec![
+            p.indicator.clone(),
+            n(p.weight),
+            p.rate.map_or(NONE.to_string(), |r| percent_in(r, lang)),
+            percent_in(p.target, lang),
+            p.achievement.map_or(NONE.to_string(), n),
+            p.contribution.map_or(NONE.to_string(), n),
+        ]);
+    }
+    table(out, &rows, &[1, 2, 3, 4, 5]);
+    out.push('\n');
+}
+
+fn cost(out: &mut String, s: &Scorecard, lang: Lang) {
+    let Some(c) = &s.cost else { return };
+    let n = |d: Decimal| locale::number(lang, d);
+    let money = |r: &Ratio<super::cost::Money>| r.value().map_or(NONE.to_string(), |m| n(m.amount));
+    let _ = writeln!(out, "{} ({}): {}", locale::text(lang, Msg::Cost), shown(&c.currency), c.basis);
+    let _ = writeln!(
+        out,
+        "Paid: gross {} (net {}) on {} lines; per eligible participant ({}) {}",
+        n(c.gross),
+        n(c.net),
+        c.lines,
+        c.participants,
+        money(&c.per_participant)
+    );
+    let head = [Msg::Indicator, Msg::Outcomes, Msg::PerOutcome, Msg::PerAdditionalOutcome];
+    let mut rows = vec![head.map(|m| locale::text(lang, m).to_string()).to_vec()];
+    for i in &c.indicators {
+        rows.push(vec![
+            i.indicator.clone(),
+            i.outcomes.to_string(),
+            money(&i.per_outcome),
+            money(&i.per_additional_outcome),
+        ]);
+    }
+    table(out, &rows, &[1, 2, 3]);
+    out.push('\n');
+}
+
+/// Every indicator by municipality, target group and cohort; a suppressed
+/// arm shows `<min_cell` and nothing else.
+fn breakdowns(out: &mut String, s: &Scorecard, lang: Lang) {
+    if s.indicators.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Breakdowns: cells under {} records are suppressed (<{}), and so are further cells where one could be derived from the totals",
+        s.min_cell, s.min_cell
+    );
+    let has_control = s.counts.controls > 0;
+    for i in &s.indicators {
+        for b in &i.breakdowns {
+            breakdown(out, s, &i.id, b, has_control, lang);
+        }
+    }
+    out.push('\n');
+}
+
+fn breakdown(out: &mut String, s: &Scorecard, indicator: &str, b: &Breakdown, has_control: bool, lang: Lang) {
+    let t = |m| locale::text(lang, m).to_string();
+    let by = match b.by {
+        super::By::Municipality => Msg::Municipality,
+        super::By::TargetGroup => Msg::TargetGroup,
+        super::By::Cohort => Msg::Cohort,
+    };
+    let mut head: Vec<String> =
+        vec![format!("{indicator} {} {}", t(Msg::By), t(by)), t(Msg::Participants), t(Msg::Rate)];
+    if has_control {
+        head.extend([t(Msg::Control), t(Msg::Rate), t(Msg::Difference)]);
+    }
+    let mut rows = vec![head];
+    for c in &b.cells {
+        let mut row = vec![shown(&c.cell)];
+        row.extend(shown_arm(&c.participants, s.min_cell, lang));
+        if let Some(k) = &c.control {
+            row.extend(shown_arm(k, s.min_cell, lang));
+            row.push(match &c.difference {
+                Some(Estimate::Estimated(d)) => format!("{} pp", signed_in(d.points, lang)),
+                Some(Estimate::NotEstimated { .. }) => NONE.into(),
+                None => String::new(),
+            });
+        }
+        rows.push(row);
+    }
+    let right: Vec<usize> = (1..rows[0].len()).collect();
+    table(out, &rows, &right);
+}
+
+fn shown_arm(a: &Shown<ArmScore>, min_cell: u64, lang: Lang) -> [String; 2] {
+    match a {
+        Shown::Shown(a) => {
+            [format!("{}/{}", a.count, a.n), a.rate.value().map_or(NONE.to_string(), |r| percent_in(r.value, lang))]
+        }
+        Shown::Suppressed { .. } => [format!("<{min_cell}"), String::new()],
     }
 }
 
@@ -155,6 +335,9 @@ fn footer(out: &mut String, s: &Scorecard) {
     );
     for reason in reasons(s) {
         let _ = writeln!(out, "{NONE} no estimate: {}", reason.reason());
+    }
+    for reason in undefined(s) {
+        let _ = writeln!(out, "{NONE} not defined: {}", reason.reason());
     }
     // Hashes are ours and never redacted: hex can look like an identity code.
     let _ = writeln!(out, "Contract {} sha256 {}", shown(&s.inputs.contract_file), s.inputs.contract_sha256);
@@ -337,11 +520,37 @@ fn rate_cells(e: &Estimate<Rate>) -> [String; 2] {
 }
 
 fn met(meets: Option<bool>) -> String {
+    met_in(meets, Lang::En)
+}
+
+fn met_in(meets: Option<bool>, lang: Lang) -> String {
     match meets {
-        Some(true) => "yes".into(),
-        Some(false) => "no".into(),
+        Some(true) => locale::text(lang, Msg::Yes).into(),
+        Some(false) => locale::text(lang, Msg::No).into(),
         None => String::new(),
     }
+}
+
+/// Every reason a ratio of the scorecard is not defined, once each.
+fn undefined(s: &Scorecard) -> BTreeSet<Undefined> {
+    let mut found = BTreeSet::new();
+    for i in &s.indicators {
+        if let Some(rr) = &i.relative_risk {
+            found.extend(rr.reason());
+            found.extend(rr.value().and_then(|r| r.interval.reason()));
+        }
+    }
+    if let Some(c) = &s.composite {
+        found.extend(c.score.reason());
+    }
+    if let Some(c) = &s.cost {
+        found.extend(c.per_participant.reason());
+        for i in &c.indicators {
+            found.extend(i.per_outcome.reason());
+            found.extend(i.per_additional_outcome.reason());
+        }
+    }
+    found
 }
 
 /// Every reason a value of the scorecard is not estimated, once each.

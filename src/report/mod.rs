@@ -176,7 +176,7 @@ fn arm_text(a: &ImpactArm) -> String {
 }
 
 /// One CSV field, by where its text comes from.
-enum CsvField {
+pub(crate) enum CsvField {
     /// Written by us: numbers, dates, codes. Never neutralised, so a
     /// negative amount stays a number for the spreadsheet.
     Ours(String),
@@ -186,7 +186,7 @@ enum CsvField {
 
 /// One CSV record with its line end: fields quoted only when they must
 /// be, and every neutralised field quoted.
-fn csv_record(fields: &[CsvField], d: CsvDialect) -> String {
+pub(crate) fn csv_record(fields: &[CsvField], d: CsvDialect) -> String {
     let separator = char::from(d.separator());
     let mut record = String::new();
     for (n, field) in fields.iter().enumerate() {

@@ -94,8 +94,11 @@ enum Command {
         /// The data extraction date: outcomes count when achieved on or before it.
         #[arg(long, value_parser = parse_date)]
         as_of: NaiveDate,
-        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
-        format: SummaryFormat,
+        #[arg(long, value_enum, default_value_t = ScoreFormat::Text)]
+        format: ScoreFormat,
+        /// Language of the text output (JSON and CSV do not change).
+        #[arg(long, value_enum, default_value_t = Lang::En)]
+        lang: Lang,
     },
     /// Validate a records file or folder on its own and summarise it.
     Records {
@@ -153,6 +156,23 @@ enum Format {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum Lang {
+    /// Finnish: `1 234,50`, `12,3 %`, `30.6.2027`.
+    Fi,
+    En,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ScoreFormat {
+    /// Aligned text tables.
+    Text,
+    /// The whole scorecard as JSON (the shape the README documents).
+    Json,
+    /// One row per indicator and breakdown cell, suppression marked.
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum SummaryFormat {
     Text,
     Json,
@@ -176,7 +196,7 @@ fn main() -> ExitCode {
         Command::Calculate { contract, run, from, to, format, .. } => calculate(&contract, &run, from.zip(to), format),
         Command::Replay { run, ledger, records } => ledger::replay(run, &ledger, &records),
         Command::Ledger { action } => ledger::act(action),
-        Command::Score { contract, records, as_of, format } => score(&contract, &records, as_of, format),
+        Command::Score { contract, records, as_of, format, lang } => score(&contract, &records, as_of, format, lang),
         Command::Records { path, format } => summarise(&path, format),
         Command::Explain { contract, run, participant, format } => explain_one(&contract, &run, &participant, format),
         Command::Table { contract, table, set, inputs, format } => {
@@ -337,20 +357,29 @@ fn calculate(path: &Path, run: &RunArgs, period: Option<(NaiveDate, NaiveDate)>,
     }
 }
 
-fn score(path: &Path, records: &Path, as_of: NaiveDate, format: SummaryFormat) -> Result<(), Failed> {
+/// The scorecard, with the cost from the payment statement over the same
+/// records and as-of date (the records are read twice).
+fn score(path: &Path, records: &Path, as_of: NaiveDate, format: ScoreFormat, lang: Lang) -> Result<(), Failed> {
     let c = load(path)?;
     let ev = Evaluator::new(&c).map_err(|d| report(&d.0))?;
+    let run = RunArgs { records: records.to_path_buf(), as_of: Some(as_of) };
+    let paid = run_statement(&c, &ev, &run, Request { as_of, period: None })?;
     let mut reader = records::open_for(records, Some(&c.id)).map_err(|d| report(&[d]))?;
-    let inputs = payment::fingerprint(&c, records)
-        .map_err(|e| fail(Failed::Input, format_args!("cannot read {}: {e}", records.display())))?;
-    let scorecard = effectiveness::score(&c, &ev, &mut reader, inputs, as_of).map_err(|e| match e {
-        ScoreError::Records(diags) => report(&diags),
-        ScoreError::Rule(e) => fail(Failed::Input, format_args!("contract {}: {e}", c.id)),
-    })?;
-    warn_if_nothing_read(&reader);
+    let scorecard =
+        effectiveness::score(&c, &ev, &mut reader, paid.inputs.clone(), as_of, Some(&paid)).map_err(|e| match e {
+            ScoreError::Records(diags) => report(&diags),
+            ScoreError::Rule(e) => fail(Failed::Input, format_args!("contract {}: {e}", c.id)),
+        })?;
     match format {
-        SummaryFormat::Text => emit(&effectiveness::scorecard_text(&scorecard)),
-        SummaryFormat::Json => emit(&json(&scorecard)),
+        ScoreFormat::Text => {
+            let lang = match lang {
+                Lang::Fi => tulos::locale::Lang::Fi,
+                Lang::En => tulos::locale::Lang::En,
+            };
+            emit(&effectiveness::scorecard_text_in(&scorecard, lang))
+        }
+        ScoreFormat::Json => emit(&json(&scorecard)),
+        ScoreFormat::Csv => emit(&effectiveness::scorecard_csv(&scorecard)),
     }
 }
 
