@@ -55,6 +55,9 @@ enum Command {
         to: Option<NaiveDate>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Write the statement to FILE instead of standard output (needed by `--format xlsx`).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Effectiveness indicators of a contract: participants against the
     /// comparison group (verrokkiryhmä) of the records.
@@ -120,8 +123,11 @@ enum Format {
     Json,
     /// Statement lines as CSV: `,` separator, `.` decimals.
     Csv,
-    /// Statement lines as CSV for a Finnish-locale spreadsheet: `;` and decimal comma.
+    /// The whole statement for a Finnish-locale spreadsheet: byte-order mark, `;` and decimal
+    /// comma; the lines, then the totals, the items not paid and the inputs, each after an empty row.
     CsvFi,
+    /// The whole statement as a spreadsheet workbook (sheets lines, totals, not_paid, inputs); needs `--out`.
+    Xlsx,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -142,7 +148,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { contracts } => check(&contracts),
-        Command::Calculate { contract, run, from, to, format } => calculate(&contract, &run, from.zip(to), format),
+        Command::Calculate { contract, run, from, to, format, out } => {
+            calculate(&contract, &run, from.zip(to), format, out.as_deref())
+        }
         Command::Score { contract, records, as_of, format } => score(&contract, &records, as_of, format),
         Command::Records { path, format } => summarise(&path, format),
         Command::Explain { contract, run, participant, format } => explain_one(&contract, &run, &participant, format),
@@ -275,20 +283,39 @@ fn calc_failed(c: &Contract, e: CalcError) -> Failed {
     }
 }
 
-fn calculate(path: &Path, run: &RunArgs, period: Option<(NaiveDate, NaiveDate)>, format: Format) -> Result<(), Failed> {
+fn calculate(
+    path: &Path,
+    run: &RunArgs,
+    period: Option<(NaiveDate, NaiveDate)>,
+    format: Format,
+    out_file: Option<&Path>,
+) -> Result<(), Failed> {
     if let Some((from, to)) = period.filter(|(f, t)| f > t) {
         return Err(fail(Failed::Usage, format_args!("the billing period ends ({to}) before it starts ({from})")));
+    }
+    if matches!(format, Format::Xlsx) && out_file.is_none() {
+        let message = "--format xlsx writes a workbook, not text: give --out FILE, e.g. --out statement.xlsx";
+        return Err(fail(Failed::Usage, format_args!("{message}")));
     }
     let request = Request { as_of: as_of(run, period)?, period: period.map(|(from, to)| Period { from, to }) };
     let c = load(path)?;
     let ev = Evaluator::new(&c).map_err(|d| report(&d.0))?;
     let statement = run_statement(&c, &ev, run, request)?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out: std::io::BufWriter<Box<dyn Write>> = std::io::BufWriter::new(match out_file {
+        Some(file) => Box::new(
+            std::fs::File::create(file)
+                .map_err(|e| fail(Failed::Input, format_args!("cannot create {}: {e}", file.display())))?,
+        ),
+        None => Box::new(std::io::stdout().lock()),
+    });
     let written = match format {
         Format::Text => out.write_all(report::statement_text(&statement).as_bytes()),
         Format::Json => report::write_json(&statement, &mut out),
         Format::Csv => report::write_csv(&statement, CsvDialect::Standard, &mut out),
-        Format::CsvFi => report::write_csv(&statement, CsvDialect::Finnish, &mut out),
+        Format::CsvFi => report::write_csv_fi(&statement, &mut out),
+        Format::Xlsx => report::write_xlsx(&statement, &report::item_names(&c))
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| out.write_all(&bytes)),
     };
     match written.and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
