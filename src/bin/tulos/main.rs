@@ -24,11 +24,23 @@ use tulos::report::{self, CsvDialect};
 use tulos::statement::{Period, Statement};
 use tulos::tables::DecisionTable;
 
+/// The `--help` epilogue of a command: an example, then the exit codes.
+macro_rules! after_help {
+    ($example:expr) => {
+        concat!(
+            "Example:\n  ",
+            $example,
+            "\n\nExit codes: 0 success, 1 invalid input (contract, rules or records) or failed contract tests, 2 usage error."
+        )
+    };
+}
+
 #[derive(Parser)]
 #[command(
     name = "tulos",
-    version,
-    about = "Outcome-based payments for employment services: contracts in TOML + rhai, exact statements"
+    version = env!("TULOS_VERSION"),
+    about = "Outcome-based payments for employment services: contracts in TOML + rhai, exact statements",
+    after_help = after_help!("tulos calculate contracts/labour-market-training/contract.toml \\\n      --records contracts/labour-market-training/records.jsonl --as-of 30.6.2027")
 )]
 struct Cli {
     #[command(subcommand)]
@@ -38,12 +50,16 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Validate contracts and their rule scripts, without data.
+    #[command(after_help = after_help!("tulos check contracts/*/contract.toml"))]
     Check {
+        /// Contract files (`contract.toml`) or files of decision tables only.
         #[arg(required = true)]
         contracts: Vec<PathBuf>,
     },
     /// Compute the payment statement of a contract over participant records.
+    #[command(after_help = after_help!("tulos calculate contract.toml --records records.jsonl --from 1.1.2027 --to 31.3.2027 \\\n      --format xlsx --out statement.xlsx"))]
     Calculate {
+        /// The contract file (`contract.toml`).
         contract: PathBuf,
         #[command(flatten)]
         run: RunArgs,
@@ -53,6 +69,7 @@ enum Command {
         /// Last day of the billing period; also the default as-of date.
         #[arg(long, requires = "from", value_parser = parse_date)]
         to: Option<NaiveDate>,
+        /// What to write: text for reading, json or csv for tools, csv-fi or xlsx for a spreadsheet.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// Write the statement to FILE instead of standard output (needed by `--format xlsx`).
@@ -61,7 +78,9 @@ enum Command {
     },
     /// Effectiveness indicators of a contract: participants against the
     /// comparison group (verrokkiryhmä) of the records.
+    #[command(after_help = after_help!("tulos score contract.toml --records records.jsonl --as-of 31.12.2026"))]
     Score {
+        /// The contract file (`contract.toml`) declaring the indicators.
         contract: PathBuf,
         /// Records of both arms: a JSON Lines file or a folder of CSV tables.
         #[arg(long)]
@@ -69,17 +88,23 @@ enum Command {
         /// The data extraction date: outcomes count when achieved on or before it.
         #[arg(long, value_parser = parse_date)]
         as_of: NaiveDate,
+        /// Text for reading or JSON for tools.
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
     /// Validate a records file or folder on its own and summarise it.
+    #[command(after_help = after_help!("tulos records contracts/career-coaching/records.jsonl"))]
     Records {
+        /// Records: a JSON Lines file or a folder of CSV tables.
         path: PathBuf,
+        /// Text for reading or JSON for tools.
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
     /// Evaluate one decision table of a contract with inputs given by hand.
+    #[command(after_help = after_help!("tulos table contract.toml job_entry_tariff --set age=23 --set group=youth"))]
     Table {
+        /// The contract file, or a file of decision tables only.
         contract: PathBuf,
         /// The table's name (`[tables.NAME]`).
         table: String,
@@ -89,18 +114,29 @@ enum Command {
         /// All inputs as one JSON object: `--inputs '{"age": 23, "group": ["youth"]}'`.
         #[arg(long)]
         inputs: Option<String>,
+        /// Text for reading, or JSON for tools (errors too are then a JSON object on standard output).
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
     /// Show every rule evaluated for one participant and why it paid or not.
+    #[command(after_help = after_help!("tulos explain contract.toml --records records.jsonl --as-of 31.12.2026 --participant P-001"))]
     Explain {
+        /// The contract file (`contract.toml`).
         contract: PathBuf,
         #[command(flatten)]
         run: RunArgs,
+        /// The participant's id, as in the records.
         #[arg(long)]
         participant: String,
+        /// Text for reading or JSON for tools.
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
+    },
+    /// Print a shell completion script for tulos.
+    #[command(after_help = after_help!("tulos completions bash > ~/.local/share/bash-completion/completions/tulos"))]
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
     },
 }
 
@@ -110,7 +146,7 @@ struct RunArgs {
     #[arg(long)]
     records: PathBuf,
     /// The data extraction date: ongoing spells run up to it, nothing after
-    /// it counts. Defaults to --to.
+    /// it counts. Defaults to --to. Dates: 2027-06-30 or 30.6.2027.
     #[arg(long, value_parser = parse_date)]
     as_of: Option<NaiveDate>,
 }
@@ -132,7 +168,9 @@ enum Format {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum SummaryFormat {
+    /// Aligned text for reading.
     Text,
+    /// JSON for tools.
     Json,
 }
 
@@ -157,6 +195,7 @@ fn main() -> ExitCode {
         Command::Table { contract, table, set, inputs, format } => {
             try_table(&contract, &table, &set, inputs.as_deref(), format)
         }
+        Command::Completions { shell } => completions(shell),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -165,8 +204,29 @@ fn main() -> ExitCode {
     }
 }
 
+/// A date on the command line: ISO `2027-06-30` or Finnish `30.6.2027`.
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    tulos::calendar::parse_iso_date(s).ok_or_else(|| format!("expected a date like 2026-06-30, found \"{s}\""))
+    tulos::calendar::parse_iso_date(s)
+        .or_else(|| finnish_date(s))
+        .ok_or_else(|| format!("expected a date like 2027-06-30 or 30.6.2027, found \"{s}\""))
+}
+
+/// `30.6.2027` or `30.06.2027`: day and month of one or two digits, a
+/// four-digit year, and a day that exists.
+fn finnish_date(s: &str) -> Option<NaiveDate> {
+    let mut parts = s.split('.');
+    let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits = |p: &str, len: std::ops::RangeInclusive<usize>| len.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
+    if parts.next().is_some() || !digits(day, 1..=2) || !digits(month, 1..=2) || !digits(year, 4..=4) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<(), Failed> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "tulos", &mut script);
+    emit(&String::from_utf8_lossy(&script))
 }
 
 fn report(diags: &[Diagnostic]) -> Failed {
