@@ -150,3 +150,141 @@ fn plain_csv_stays_the_machine_format_lines_only_without_a_byte_order_mark() {
     assert!(out.starts_with(b"contract,participant,item,occurrence,"));
     assert_eq!(String::from_utf8(out).unwrap().lines().count(), s.lines.len() + 1);
 }
+
+/// A records file of `n` lines that are not JSON, in a fresh folder.
+fn broken_records(name: &str, n: usize) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tulos-ux-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("records.jsonl");
+    std::fs::write(&file, "not json\n".repeat(n)).unwrap();
+    file
+}
+
+const CONTRACT: &str = "contracts/career-coaching/contract.toml";
+
+#[test]
+fn every_command_counts_the_errors_past_the_limit() {
+    let file = broken_records("limit", 157);
+    let records = file.display().to_string();
+    let runs: [&[&str]; 4] = [
+        &["calculate", CONTRACT, "--records", &records, "--as-of", "2026-12-31"],
+        &["score", CONTRACT, "--records", &records, "--as-of", "2026-12-31"],
+        &["explain", CONTRACT, "--records", &records, "--as-of", "2026-12-31", "--participant", "P-1"],
+        &["records", &records],
+    ];
+    for args in runs {
+        let out = tulos(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("57 more errors were not shown (only the first 100 are listed)"), "{args:?}: {stderr}");
+    }
+    std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
+}
+
+/// Standard output of a failed run under `--format json`: one JSON object.
+fn json_failure(args: &[&str], code: i32) -> serde_json::Value {
+    let out = tulos(args);
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(!out.stderr.is_empty(), "{args:?}: the error is on stderr as well");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{args:?}: stdout is not one JSON object ({e}): {}", String::from_utf8_lossy(&out.stdout))
+    })
+}
+
+#[test]
+fn table_in_json_gives_a_json_error_when_the_file_fails_to_load() {
+    let json = json_failure(&["table", "no/such/contract.toml", "age_factor", "--format", "json"], 1);
+    assert_eq!(json["kind"], "invalid_input");
+    assert!(json["error"].as_str().unwrap().contains("no/such/contract.toml"), "{json}");
+    assert_eq!(json["diagnostics"][0]["file"], "no/such/contract.toml");
+    let unknown = json_failure(&["table", CONTRACT, "no_such_table", "--format", "json"], 2);
+    assert_eq!(unknown["kind"], "usage_error");
+}
+
+#[test]
+fn every_command_that_offers_json_fails_in_json() {
+    let file = broken_records("json", 2);
+    let records = file.display().to_string();
+    let runs: [&[&str]; 4] = [
+        &["calculate", CONTRACT, "--records", &records, "--as-of", "2026-12-31", "--format", "json"],
+        &["score", CONTRACT, "--records", &records, "--as-of", "2026-12-31", "--format", "json"],
+        &[
+            "explain",
+            CONTRACT,
+            "--records",
+            &records,
+            "--as-of",
+            "2026-12-31",
+            "--participant",
+            "P-1",
+            "--format",
+            "json",
+        ],
+        &["records", &records, "--format", "json"],
+    ];
+    for args in runs {
+        let json = json_failure(args, 1);
+        assert_eq!(json["kind"], "invalid_input", "{args:?}");
+        assert_eq!(json["diagnostics"].as_array().map(Vec::len), Some(2), "{args:?}: {json}");
+        assert_eq!(json["diagnostics"][1]["location"]["Line"]["line"], 2, "{args:?}: {json}");
+    }
+    std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn explain_asks_only_for_what_it_takes() {
+    let out =
+        tulos(&["explain", CONTRACT, "--records", "contracts/career-coaching/records.jsonl", "--participant", "P-1"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("--as-of") && !stderr.contains("--from"), "{stderr}");
+}
+
+#[test]
+fn finnish_dates_on_the_command_line_mean_the_same_day_as_iso_dates() {
+    let base = ["calculate", CONTRACT, "--records", "contracts/career-coaching/records.jsonl", "--format", "json"];
+    let iso = tulos(&[&base[..], &["--as-of", "2026-12-31", "--from", "2026-07-01", "--to", "2026-09-30"]].concat());
+    let fi = tulos(&[&base[..], &["--as-of", "31.12.2026", "--from", "1.7.2026", "--to", "30.09.2026"]].concat());
+    assert_eq!(iso.status.code(), Some(0), "{}", String::from_utf8_lossy(&iso.stderr));
+    assert_eq!(iso.stdout, fi.stdout);
+    for wrong in ["31.2.2026", "1.7.26", "2026-7-1", "1.7.2026.", "１.7.2026"] {
+        let out = tulos(&[&base[..], &["--as-of", wrong]].concat());
+        assert_eq!(out.status.code(), Some(2), "{wrong} is refused");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("2027-06-30 or 30.6.2027"), "{wrong}");
+    }
+}
+
+#[test]
+fn every_argument_has_help_and_every_help_ends_with_an_example_and_the_exit_codes() {
+    for command in ["check", "calculate", "score", "records", "table", "explain", "completions", "test"] {
+        let out = tulos(&[command, "-h"]);
+        assert_eq!(out.status.code(), Some(0), "{command}");
+        let help = String::from_utf8_lossy(&out.stdout);
+        // In the short help an argument's name and its text share a line,
+        // two spaces apart: `  <CONTRACT>  The contract file`.
+        let arguments = help.split("Example:").next().unwrap_or_default();
+        for line in arguments.lines().filter(|l| l.starts_with("  <") || l.trim_start().starts_with('-')) {
+            let parts = line.trim().split("  ").filter(|p| !p.trim().is_empty()).count();
+            assert!(parts >= 2, "`tulos {command}`: {line:?} has no help text\n{help}");
+        }
+        assert!(help.contains("Example:\n  tulos "), "{command}\n{help}");
+        assert!(help.contains("Exit codes: 0 success, 1 "), "{command}\n{help}");
+    }
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = tulos(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains("calculate") && script.contains("records"), "{shell}: {script}");
+    }
+}
+
+#[test]
+fn the_version_names_the_package_version() {
+    let out = tulos(&["--version"]);
+    let version = String::from_utf8_lossy(&out.stdout);
+    assert!(version.starts_with(concat!("tulos ", env!("CARGO_PKG_VERSION"))), "{version}");
+}

@@ -11,6 +11,7 @@ mod render;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -184,6 +185,7 @@ enum Failed {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    JSON_ERRORS.store(cli.command.wants_json(), Ordering::Relaxed);
     let result = match cli.command {
         Command::Check { contracts } => check(&contracts),
         Command::Calculate { contract, run, from, to, format, out } => {
@@ -216,7 +218,8 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 fn finnish_date(s: &str) -> Option<NaiveDate> {
     let mut parts = s.split('.');
     let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
-    let digits = |p: &str, len: std::ops::RangeInclusive<usize>| len.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
+    let digits =
+        |p: &str, len: std::ops::RangeInclusive<usize>| len.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
     if parts.next().is_some() || !digits(day, 1..=2) || !digits(month, 1..=2) || !digits(year, 4..=4) {
         return None;
     }
@@ -231,14 +234,59 @@ fn completions(shell: clap_complete::Shell) -> Result<(), Failed> {
 
 fn report(diags: &[Diagnostic]) -> Failed {
     eprint!("{}", render::diagnostics(diags));
+    let first = diags.iter().find(|d| d.severity == Severity::Error).or(diags.first());
+    json_error("invalid_input", &first.map(ToString::to_string).unwrap_or_default(), diags);
     Failed::Input
 }
 
 /// Print a one-line error and fail as `kind`. The text is shown as any
 /// value from input is: no identity code, no control character.
 fn fail(kind: Failed, message: std::fmt::Arguments) -> Failed {
-    eprintln!("error: {}", report::shown(&message.to_string()));
+    let json_kind = match kind {
+        Failed::Input => "invalid_input",
+        Failed::Usage => "usage_error",
+    };
+    fail_as(kind, json_kind, message)
+}
+
+/// [`fail`], naming the kind of error a JSON error object carries.
+fn fail_as(kind: Failed, json_kind: &str, message: std::fmt::Arguments) -> Failed {
+    let message = message.to_string();
+    eprintln!("error: {}", report::shown(&message));
+    json_error(json_kind, &message, &[]);
     kind
+}
+
+impl Command {
+    /// Whether the command was asked for JSON: its errors are then JSON too.
+    fn wants_json(&self) -> bool {
+        match self {
+            Command::Calculate { format, .. } => matches!(format, Format::Json),
+            Command::Score { format, .. }
+            | Command::Records { format, .. }
+            | Command::Explain { format, .. }
+            | Command::Table { format, .. } => matches!(format, SummaryFormat::Json),
+            _ => false,
+        }
+    }
+}
+
+/// Set when the command was asked for `--format json`.
+static JSON_ERRORS: AtomicBool = AtomicBool::new(false);
+
+/// Under `--format json` a failure is also one JSON object on stdout —
+/// `{"error": …, "kind": …}`, with `"diagnostics"` when there are any —
+/// so a tool reads one format whatever happens. Only the first failure is
+/// written: stdout holds exactly one JSON document.
+fn json_error(kind: &str, message: &str, diagnostics: &[Diagnostic]) {
+    if !JSON_ERRORS.swap(false, Ordering::Relaxed) {
+        return;
+    }
+    let mut object = serde_json::json!({ "error": message, "kind": kind });
+    if !diagnostics.is_empty() {
+        object["diagnostics"] = serde_json::json!(diagnostics);
+    }
+    let _ = emit(&json(&object));
 }
 
 fn load(path: &Path) -> Result<Contract, Failed> {
@@ -424,7 +472,11 @@ fn summarise(path: &Path, format: SummaryFormat) -> Result<(), Failed> {
 }
 
 fn explain_one(path: &Path, run: &RunArgs, participant: &str, format: SummaryFormat) -> Result<(), Failed> {
-    let request = Request { as_of: as_of(run, None)?, period: None };
+    let Some(as_of) = run.as_of else {
+        let message = "give --as-of DATE, the date the records were extracted (explain takes no billing period)";
+        return Err(fail(Failed::Usage, format_args!("{message}")));
+    };
+    let request = Request { as_of, period: None };
     let c = load(path)?;
     let ev = Evaluator::new(&c).map_err(|d| report(&d.0))?;
     let statement = run_statement(&c, &ev, run, request)?;
@@ -472,15 +524,9 @@ fn try_table(
         };
         given.push((k.trim().to_string(), v.trim().to_string()));
     }
-    // Under --format json every error is also a JSON object on stdout, so a
-    // tool driving many cases reads one format.
-    let refuse = |kind: &str, message: String| {
-        let message = records::hetu::redact(&message);
-        if matches!(format, SummaryFormat::Json) {
-            let _ = emit(&format!("{}\n", serde_json::json!({ "error": message, "kind": kind })));
-        }
-        fail(Failed::Input, format_args!("{message}"))
-    };
+    // Under --format json every error is also a JSON object on stdout (see
+    // `json_error`), with the table's own kind of error.
+    let refuse = |kind: &str, message: String| fail_as(Failed::Input, kind, format_args!("{message}"));
     let mut inputs = std::collections::BTreeMap::new();
     for (k, v) in given {
         // Refused without echoing it: a table has no use for personal data.
