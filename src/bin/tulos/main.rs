@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
+use tulos::casebook;
 use tulos::contract::{self, Contract, ContractFile};
 use tulos::diagnostic::{Diagnostic, Severity};
 use tulos::effectiveness::{self, ScoreError};
@@ -133,6 +134,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
+    /// Run the contract tests officers write: `tests.toml` beside each contract.
+    #[command(after_help = after_help!("tulos test contracts/career-coaching/contract.toml"))]
+    Test {
+        /// Contract files whose `tests.toml` to run (default: every contracts/*/contract.toml that has one).
+        contracts: Vec<PathBuf>,
+    },
     /// Print a shell completion script for tulos.
     #[command(after_help = after_help!("tulos completions bash > ~/.local/share/bash-completion/completions/tulos"))]
     Completions {
@@ -198,6 +205,7 @@ fn main() -> ExitCode {
             try_table(&contract, &table, &set, inputs.as_deref(), format)
         }
         Command::Completions { shell } => completions(shell),
+        Command::Test { contracts } => contract_tests(&contracts),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -224,6 +232,35 @@ fn finnish_date(s: &str) -> Option<NaiveDate> {
         return None;
     }
     NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
+}
+
+/// Run each contract's `tests.toml`, print each failing expectation, and
+/// fail when any expectation failed or any case could not run.
+fn contract_tests(contracts: &[PathBuf]) -> Result<(), Failed> {
+    let contracts = if contracts.is_empty() { casebook::discover(Path::new("contracts")) } else { contracts.to_vec() };
+    if contracts.is_empty() {
+        return Err(fail(Failed::Usage, format_args!("no contracts/*/contract.toml with a tests.toml beside it here")));
+    }
+    let mut failed = false;
+    for contract in &contracts {
+        let Some(tests) = casebook::tests_file(contract) else {
+            failed = true;
+            fail(Failed::Input, format_args!("no {} beside {}", casebook::FILE_NAME, contract.display()));
+            continue;
+        };
+        match casebook::run(contract, &tests) {
+            Ok(outcome) => {
+                failed |= !outcome.failures.is_empty();
+                emit(&report::shown_lines(&casebook::render_text(&outcome)))?;
+            }
+            Err(diags) => failed |= matches!(report(&diags), Failed::Input),
+        }
+    }
+    if failed {
+        Err(Failed::Input)
+    } else {
+        Ok(())
+    }
 }
 
 fn completions(shell: clap_complete::Shell) -> Result<(), Failed> {
