@@ -288,3 +288,79 @@ fn the_version_names_the_package_version() {
     let version = String::from_utf8_lossy(&out.stdout);
     assert!(version.starts_with(concat!("tulos ", env!("CARGO_PKG_VERSION"))), "{version}");
 }
+
+#[test]
+fn every_shipped_contract_passes_its_contract_tests() {
+    let contracts = tulos::casebook::discover(Path::new("contracts"));
+    assert!(contracts.len() >= 3, "the shipped contracts have tests.toml files: {contracts:?}");
+    for contract in contracts {
+        let tests = tulos::casebook::tests_file(&contract).unwrap();
+        let outcome = tulos::casebook::run(&contract, &tests).unwrap_or_else(|d| panic!("{d:#?}"));
+        assert!(outcome.expectations > 0, "{}", tests.display());
+        assert_eq!(outcome.failures, [], "{}", tulos::casebook::render_text(&outcome));
+    }
+}
+
+/// A folder with the career-coaching contract (and its rules) and `tests`.
+fn contract_with_tests(name: &str, tests: &str) -> std::path::PathBuf {
+    let root = std::env::temp_dir().join(format!("tulos-ux-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(root.join("c/rules")).unwrap();
+    std::fs::copy("rules/employment.rhai", root.join("c/rules/employment.rhai")).unwrap();
+    std::fs::copy(CONTRACT, root.join("c/contract.toml")).unwrap();
+    std::fs::copy("contracts/career-coaching/records.jsonl", root.join("c/records.jsonl")).unwrap();
+    std::fs::write(root.join("c/tests.toml"), tests).unwrap();
+    root
+}
+
+#[test]
+fn a_failing_expectation_is_shown_side_by_side_with_case_clause_and_line() {
+    let tests = r#"[[case]]
+name = "job entry"
+as_of = 2026-12-31
+records = "records.jsonl"
+
+[[case.paid]]
+participant = "C-001"
+item = "job_entry"
+net = "1000.00"
+
+[[case.not_paid]]
+participant = "C-001"
+item = "start_fee"
+reason = "not_achieved"
+"#;
+    let root = contract_with_tests("failing", tests);
+    let contract = root.join("c/contract.toml");
+    let out = tulos(&["test", &contract.display().to_string()]);
+    std::fs::remove_dir_all(&root).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let file = root.join("c/tests.toml").display().to_string();
+    let expected = format!(
+        "FAIL {file}:6  case \"job entry\"  C-001 job_entry #1 (§ 6.2)\n  expected: paid net 1000.00\n  got:      paid net 1250.00\n\
+         FAIL {file}:11  case \"job entry\"  C-001 start_fee (§ 5.1)\n  expected: not paid: not_achieved\n  got:      paid net 150.00 on 2026-02-02\n\
+         FAILED: {file} — 1 case(s), 2 expectation(s), 2 failed\n"
+    );
+    assert_eq!(stdout, expected);
+}
+
+#[test]
+fn a_bad_inline_record_is_reported_at_its_line_in_the_tests_file() {
+    let tests = r#"[[case]]
+name = "bad date"
+as_of = 2026-12-31
+
+[[case.record]]
+id = "T-1"
+groups = ["long_term_unemployed"]
+service = { start = "2026-02-30" }
+"#;
+    let root = contract_with_tests("inline", tests);
+    let contract = root.join("c/contract.toml");
+    let out = tulos(&["test", &contract.display().to_string()]);
+    std::fs::remove_dir_all(&root).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("tests.toml:5") && stderr.contains("case \"bad date\""), "{stderr}");
+    assert!(!stderr.contains("tulos-case-"), "the temporary file is not named: {stderr}");
+}

@@ -68,7 +68,8 @@ pub fn run(contract_path: &Path, tests: &Path) -> Result<Outcome, Vec<Diagnostic
     let text = std::fs::read_to_string(tests)
         .map_err(|e| vec![Diagnostic::error(tests, Location::File, format!("cannot read the contract tests: {e}"))])?;
     let suite = spec::parse(tests, &text)?;
-    let mut outcome = Outcome { file: tests.to_path_buf(), cases: suite.cases.len(), expectations: 0, failures: vec![] };
+    let mut outcome =
+        Outcome { file: tests.to_path_buf(), cases: suite.cases.len(), expectations: 0, failures: vec![] };
     for case in &suite.cases {
         let statement = statement_of(&c, &ev, tests, &text, case)?;
         outcome.expectations += case.expectations();
@@ -78,7 +79,13 @@ pub fn run(contract_path: &Path, tests: &Path) -> Result<Outcome, Vec<Diagnostic
 }
 
 /// The statement of one case, from its records file or its inline records.
-fn statement_of(c: &Contract, ev: &Evaluator, tests: &Path, text: &str, case: &Case) -> Result<Statement, Vec<Diagnostic>> {
+fn statement_of(
+    c: &Contract,
+    ev: &Evaluator,
+    tests: &Path,
+    text: &str,
+    case: &Case,
+) -> Result<Statement, Vec<Diagnostic>> {
     let request = Request { as_of: case.as_of, period: None };
     let folder = tests.parent().unwrap_or(Path::new("."));
     let (path, inline) = match &case.records {
@@ -107,7 +114,10 @@ fn check(c: &Contract, case: &Case, s: &Statement, text: &str) -> Vec<Failure> {
     let mut failures = Vec::new();
     let clause = |item: &str| {
         let items = c.items.iter().map(|i| (&i.id, &i.clause));
-        items.chain(c.fixed_fees.iter().map(|f| (&f.id, &f.clause))).find(|(id, _)| *id == item).and_then(|(_, c)| c.clone())
+        items
+            .chain(c.fixed_fees.iter().map(|f| (&f.id, &f.clause)))
+            .find(|(id, _)| *id == item)
+            .and_then(|(_, c)| c.clone())
     };
     let fail = |at: usize, subject: String, clause: Option<String>, expected: String, got: String| Failure {
         case: case.name.clone(),
@@ -123,11 +133,15 @@ fn check(c: &Contract, case: &Case, s: &Statement, text: &str) -> Vec<Failure> {
         let got = paid_line(s, p);
         let expected = describe_paid(p.net, p.gross, p.achieved_on);
         let holds = got.as_ref().is_some_and(|(net, gross, on)| {
-            p.net.is_none_or(|n| n == *net) && p.gross.is_none_or(|g| g == *gross) && p.achieved_on.is_none_or(|d| d == *on)
+            p.net.is_none_or(|n| n == *net)
+                && p.gross.is_none_or(|g| g == *gross)
+                && p.achieved_on.is_none_or(|d| d == *on)
         });
         if !holds {
             let got = match got {
-                Some((net, gross, on)) => describe_paid(p.net.map(|_| net), p.gross.map(|_| gross), p.achieved_on.map(|_| on)),
+                Some((net, gross, on)) => {
+                    describe_paid(p.net.map(|_| net), p.gross.map(|_| gross), p.achieved_on.map(|_| on))
+                }
                 None => not_paid_reason(s, &p.participant, &p.item),
             };
             failures.push(fail(at, subject, clause(&p.item), expected, got));
@@ -137,7 +151,11 @@ fn check(c: &Contract, case: &Case, s: &Statement, text: &str) -> Vec<Failure> {
         let (at, n) = (np.span().start, np.get_ref());
         let item = n.item.as_deref().unwrap_or_default();
         let subject = format!("{} {}", n.participant, if item.is_empty() { "(all items)" } else { item });
-        let got = match s.lines.iter().find(|l| *l.id.participant == *n.participant && *l.id.item == *item && l.net > Decimal::ZERO) {
+        let got = match s
+            .lines
+            .iter()
+            .find(|l| *l.id.participant == *n.participant && *l.id.item == *item && l.net > Decimal::ZERO)
+        {
             Some(l) => format!("paid net {} on {}", l.net, l.achieved_on),
             None => not_paid_reason(s, &n.participant, item),
         };
@@ -149,7 +167,12 @@ fn check(c: &Contract, case: &Case, s: &Statement, text: &str) -> Vec<Failure> {
     if let Some(t) = &case.totals {
         let (at, t) = (t.span().start, t.get_ref());
         let o = &s.totals.overall;
-        let checks = [("lines", t.lines.map(Decimal::from), Decimal::from(o.lines)), ("net", t.net, o.net), ("vat", t.vat, o.vat), ("gross", t.gross, o.gross)];
+        let checks = [
+            ("lines", t.lines.map(Decimal::from), Decimal::from(o.lines)),
+            ("net", t.net, o.net),
+            ("vat", t.vat, o.vat),
+            ("gross", t.gross, o.gross),
+        ];
         for (what, want, have) in checks {
             if let Some(want) = want.filter(|w| *w != have) {
                 failures.push(fail(at, format!("total {what}"), None, want.to_string(), have.to_string()));

@@ -87,7 +87,10 @@ pub(super) struct Totals {
 
 impl Totals {
     fn count(&self) -> usize {
-        [self.lines.is_some(), self.net.is_some(), self.vat.is_some(), self.gross.is_some()].into_iter().filter(|b| *b).count()
+        [self.lines.is_some(), self.net.is_some(), self.vat.is_some(), self.gross.is_some()]
+            .into_iter()
+            .filter(|b| *b)
+            .count()
     }
 }
 
@@ -123,8 +126,9 @@ pub(super) fn parse(file: &Path, text: &str) -> Result<Suite, Vec<Diagnostic>> {
     })?;
     let mut problems = Vec::new();
     for case in &suite.cases {
-        if case.records.is_some() == !case.inline.is_empty() {
-            let message = format!("case \"{}\": give either `records = \"FILE\"` or `[[case.record]]` tables", case.name);
+        if case.records.is_some() != case.inline.is_empty() {
+            let message =
+                format!("case \"{}\": give either `records = \"FILE\"` or `[[case.record]]` tables", case.name);
             problems.push(Diagnostic::error(file, Location::File, message));
         }
     }
@@ -148,7 +152,8 @@ pub(super) fn write_inline(case: &Case) -> Result<PathBuf, Vec<Diagnostic>> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let path = std::env::temp_dir().join(format!("tulos-case-{}-{n}.jsonl", std::process::id()));
-    let lines: Vec<String> = case.inline.iter().map(|r| json(&toml::Value::Table(r.get_ref().clone())).to_string()).collect();
+    let lines: Vec<String> =
+        case.inline.iter().map(|r| json(&toml::Value::Table(r.get_ref().clone())).to_string()).collect();
     std::fs::write(&path, lines.join("\n") + "\n").map_err(|e| {
         vec![Diagnostic::error(&path, Location::File, format!("cannot write the inline records of a case: {e}"))]
     })?;
