@@ -9,6 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, Location};
+use crate::records::normalise_id;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -119,11 +120,16 @@ fn some_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>
 }
 
 pub(super) fn parse(file: &Path, text: &str) -> Result<Suite, Vec<Diagnostic>> {
-    let suite: Suite = toml::from_str(text).map_err(|e| {
+    let mut suite: Suite = toml::from_str(text).map_err(|e| {
         let location = e.span().map_or(Location::File, Location::Span);
         vec![Diagnostic::error(file, location, e.message().to_string())
             .with_help("see \"Contract tests\" in the README for the layout of tests.toml")]
     })?;
+    // Ids are compared as the records reader normalises them.
+    for case in &mut suite.cases {
+        case.paid.iter_mut().for_each(|p| p.get_mut().participant = normalise_id(&p.get_ref().participant));
+        case.not_paid.iter_mut().for_each(|n| n.get_mut().participant = normalise_id(&n.get_ref().participant));
+    }
     let mut problems = Vec::new();
     for case in &suite.cases {
         if case.records.is_some() != case.inline.is_empty() {
@@ -190,4 +196,19 @@ pub(super) fn point_at_record(mut d: Diagnostic, tests: &Path, text: &str, case:
     d.message = format!("case \"{}\": {}", case.name, d.message);
     d.file = tests.to_path_buf();
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expected_participant_ids_are_normalised_as_the_records_are() {
+        let text = "[[case]]\nname = \"x\"\nas_of = 2026-12-31\nrecords = \"r.jsonl\"\n\
+                    [[case.paid]]\nparticipant = \" C-001 \"\nitem = \"start_fee\"\n\
+                    [[case.not_paid]]\nparticipant = \"C-002\\t\"\nreason = \"not_eligible\"\n";
+        let suite = parse(Path::new("tests.toml"), text).unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(suite.cases[0].paid[0].get_ref().participant, "C-001");
+        assert_eq!(suite.cases[0].not_paid[0].get_ref().participant, "C-002");
+    }
 }
