@@ -9,6 +9,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod calendar;
+pub mod casebook;
 pub mod contract;
 pub mod diagnostic;
 pub mod effectiveness;

@@ -118,7 +118,7 @@ fn the_finnish_csv_dialect_uses_semicolons_and_decimal_commas() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let csv = String::from_utf8_lossy(&out.stdout);
     let header = csv.lines().next().unwrap();
-    assert!(header.starts_with("contract;participant;item;occurrence"), "{header}");
+    assert!(header.starts_with("\u{feff}contract;participant;item;occurrence"), "{header}");
     let fee = csv.lines().find(|l| l.contains(";delivery;1;")).expect("the first monthly fee line");
     assert!(fee.contains(";1440,00;") && fee.contains(";367,20;") && fee.contains(";1807,20;"), "{fee}");
 }

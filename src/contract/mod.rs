@@ -436,6 +436,15 @@ impl Contract {
         self.items.iter().find(|i| i.id == id)
     }
 
+    /// Everything that makes statement lines — outcomes and fees, fixed
+    /// fees, impact payments — as (id, name, clause), in that order.
+    pub fn payables(&self) -> impl Iterator<Item = (&str, &Names, Option<&str>)> {
+        let items = self.items.iter().map(|i| (i.id.as_str(), &i.name, i.clause.as_deref()));
+        let fees = self.fixed_fees.iter().map(|f| (f.id.as_str(), &f.name, f.clause.as_deref()));
+        let impact = self.impact_payments.iter().map(|p| (p.id.as_str(), &p.name, p.clause.as_deref()));
+        items.chain(fees).chain(impact)
+    }
+
     /// The contract file's name without its folder, as statements cite it
     /// (so a statement's bytes do not depend on where a run started).
     pub fn file_name(&self) -> String {

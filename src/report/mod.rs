@@ -3,6 +3,8 @@
 //! Reports only *render* a [`Statement`]; they never compute amounts. The
 //! text form is for reading at a terminal, CSV for spreadsheets (with a
 //! Finnish-locale dialect: `;` separator and decimal comma), JSON for tools.
+//! For spreadsheets, `csv_fi` writes the whole statement (lines, totals,
+//! not paid, inputs) in one Finnish CSV file and `xlsx` as a workbook.
 //!
 //! Values that come from records or the contract are rendered defensively,
 //! even though the records reader refuses the worst of them:
@@ -17,7 +19,10 @@
 //!   so a spreadsheet never reads it as a formula. Our own numbers (amounts,
 //!   factors, occurrences) are never touched: `-12.50` stays a number.
 
+mod csv_fi;
+mod sections;
 mod text;
+mod xlsx;
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -28,8 +33,11 @@ use crate::records::hetu::redact;
 use crate::statement::{describe_held, ImpactArm, ImpactComputation, Line, Statement};
 use crate::text::hides_or_forges;
 
+pub use csv_fi::{write_csv_fi, BYTE_ORDER_MARK};
+pub use sections::PROGRAM;
 pub use text::statement_text;
 pub(crate) use text::table;
+pub use xlsx::{item_names, write_xlsx, ItemNames};
 
 /// Spreadsheet conventions for CSV output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -47,7 +47,7 @@ pub fn pay(contract: &Path, run: &RunArgs, file: &Path, commit: bool, format: Fo
     let format = match format {
         Format::Text => SummaryFormat::Text,
         Format::Json => SummaryFormat::Json,
-        Format::Csv | Format::CsvFi => {
+        Format::Csv | Format::CsvFi | Format::Xlsx => {
             return Err(fail(Failed::Usage, format_args!("a payment run is shown as --format text or json")))
         }
     };

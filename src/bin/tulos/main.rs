@@ -12,9 +12,11 @@ mod render;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
+use tulos::casebook;
 use tulos::contract::{self, Contract, ContractFile};
 use tulos::diagnostic::{Diagnostic, Severity};
 use tulos::effectiveness::{self, ScoreError};
@@ -25,11 +27,23 @@ use tulos::report::{self, CsvDialect};
 use tulos::statement::{Period, Statement};
 use tulos::tables::DecisionTable;
 
+/// The `--help` epilogue of a command: an example, then the exit codes.
+macro_rules! after_help {
+    ($example:expr) => {
+        concat!(
+            "Example:\n  ",
+            $example,
+            "\n\nExit codes: 0 success, 1 invalid input (contract, rules or records) or failed contract tests, 2 usage error."
+        )
+    };
+}
+
 #[derive(Parser)]
 #[command(
     name = "tulos",
-    version,
-    about = "Outcome-based payments for employment services: contracts in TOML + rhai, exact statements"
+    version = env!("TULOS_VERSION"),
+    about = "Outcome-based payments for employment services: contracts in TOML + rhai, exact statements",
+    after_help = after_help!("tulos calculate contracts/labour-market-training/contract.toml \\\n      --records contracts/labour-market-training/records.jsonl --as-of 30.6.2027")
 )]
 struct Cli {
     #[command(subcommand)]
@@ -39,7 +53,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Validate contracts and their rule scripts, without data.
+    #[command(after_help = after_help!("tulos check contracts/*/contract.toml"))]
     Check {
+        /// Contract files (`contract.toml`) or files of decision tables only.
         #[arg(required = true)]
         contracts: Vec<PathBuf>,
         /// Fail (exit code 1) on warnings too — table gaps, dates far
@@ -48,7 +64,9 @@ enum Command {
         strict: bool,
     },
     /// Compute the payment statement of a contract over participant records.
+    #[command(after_help = after_help!("tulos calculate contract.toml --records records.jsonl --from 1.1.2027 --to 31.3.2027 \\\n      --format xlsx --out statement.xlsx"))]
     Calculate {
+        /// The contract file (`contract.toml`).
         contract: PathBuf,
         #[command(flatten)]
         run: RunArgs,
@@ -58,6 +76,7 @@ enum Command {
         /// Last day of the billing period; also the default as-of date.
         #[arg(long, requires = "from", value_parser = parse_date)]
         to: Option<NaiveDate>,
+        /// What to write: text for reading, json or csv for tools, csv-fi or xlsx for a spreadsheet.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// Ledger of payment runs: show what earlier committed runs of the
@@ -67,6 +86,9 @@ enum Command {
         /// Record the run in the ledger and print its run id.
         #[arg(long, requires = "ledger")]
         commit: bool,
+        /// Write the statement to FILE instead of standard output (needed by `--format xlsx`).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Recompute a committed payment run from the contract and rules stored
     /// in it, against the records it was computed from.
@@ -86,7 +108,9 @@ enum Command {
     },
     /// Effectiveness indicators of a contract: participants against the
     /// comparison group (verrokkiryhmä) of the records.
+    #[command(after_help = after_help!("tulos score contract.toml --records records.jsonl --as-of 31.12.2026"))]
     Score {
+        /// The contract file (`contract.toml`) declaring the indicators.
         contract: PathBuf,
         /// Records of both arms: a JSON Lines file or a folder of CSV tables.
         #[arg(long)]
@@ -101,13 +125,18 @@ enum Command {
         lang: Lang,
     },
     /// Validate a records file or folder on its own and summarise it.
+    #[command(after_help = after_help!("tulos records contracts/career-coaching/records.jsonl"))]
     Records {
+        /// Records: a JSON Lines file or a folder of CSV tables.
         path: PathBuf,
+        /// Text for reading or JSON for tools.
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
     /// Evaluate one decision table of a contract with inputs given by hand.
+    #[command(after_help = after_help!("tulos table contract.toml job_entry_tariff --set age=23 --set group=youth"))]
     Table {
+        /// The contract file, or a file of decision tables only.
         contract: PathBuf,
         /// The table's name (`[tables.NAME]`).
         table: String,
@@ -117,18 +146,35 @@ enum Command {
         /// All inputs as one JSON object: `--inputs '{"age": 23, "group": ["youth"]}'`.
         #[arg(long)]
         inputs: Option<String>,
+        /// Text for reading, or JSON for tools (errors too are then a JSON object on standard output).
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
     /// Show every rule evaluated for one participant and why it paid or not.
+    #[command(after_help = after_help!("tulos explain contract.toml --records records.jsonl --as-of 31.12.2026 --participant P-001"))]
     Explain {
+        /// The contract file (`contract.toml`).
         contract: PathBuf,
         #[command(flatten)]
         run: RunArgs,
+        /// The participant's id, as in the records.
         #[arg(long)]
         participant: String,
+        /// Text for reading or JSON for tools.
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
+    },
+    /// Run the contract tests officers write: `tests.toml` beside each contract.
+    #[command(after_help = after_help!("tulos test contracts/career-coaching/contract.toml"))]
+    Test {
+        /// Contract files whose `tests.toml` to run (default: every contracts/*/contract.toml that has one).
+        contracts: Vec<PathBuf>,
+    },
+    /// Print a shell completion script for tulos.
+    #[command(after_help = after_help!("tulos completions bash > ~/.local/share/bash-completion/completions/tulos"))]
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
     },
 }
 
@@ -138,7 +184,7 @@ struct RunArgs {
     #[arg(long)]
     records: PathBuf,
     /// The data extraction date: ongoing spells run up to it, nothing after
-    /// it counts. Defaults to --to.
+    /// it counts. Defaults to --to. Dates: 2027-06-30 or 30.6.2027.
     #[arg(long, value_parser = parse_date)]
     as_of: Option<NaiveDate>,
 }
@@ -151,8 +197,11 @@ enum Format {
     Json,
     /// Statement lines as CSV: `,` separator, `.` decimals.
     Csv,
-    /// Statement lines as CSV for a Finnish-locale spreadsheet: `;` and decimal comma.
+    /// The whole statement for a Finnish-locale spreadsheet: byte-order mark, `;` and decimal
+    /// comma; the lines, then the totals, the items not paid and the inputs, each after an empty row.
     CsvFi,
+    /// The whole statement as a spreadsheet workbook (sheets lines, totals, not_paid, inputs); needs `--out`.
+    Xlsx,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -174,7 +223,9 @@ enum ScoreFormat {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum SummaryFormat {
+    /// Aligned text for reading.
     Text,
+    /// JSON for tools.
     Json,
 }
 
@@ -188,12 +239,15 @@ enum Failed {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    JSON_ERRORS.store(cli.command.wants_json(), Ordering::Relaxed);
     let result = match cli.command {
         Command::Check { contracts, strict } => check(&contracts, strict),
         Command::Calculate { contract, run, ledger: Some(file), commit, format, .. } => {
             ledger::pay(&contract, &run, &file, commit, format)
         }
-        Command::Calculate { contract, run, from, to, format, .. } => calculate(&contract, &run, from.zip(to), format),
+        Command::Calculate { contract, run, from, to, format, out, .. } => {
+            calculate(&contract, &run, from.zip(to), format, out.as_deref())
+        }
         Command::Replay { run, ledger, records } => ledger::replay(run, &ledger, &records),
         Command::Ledger { action } => ledger::act(action),
         Command::Score { contract, records, as_of, format, lang } => score(&contract, &records, as_of, format, lang),
@@ -202,6 +256,8 @@ fn main() -> ExitCode {
         Command::Table { contract, table, set, inputs, format } => {
             try_table(&contract, &table, &set, inputs.as_deref(), format)
         }
+        Command::Completions { shell } => completions(shell),
+        Command::Test { contracts } => contract_tests(&contracts),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -210,20 +266,116 @@ fn main() -> ExitCode {
     }
 }
 
+/// A date on the command line: ISO `2027-06-30` or Finnish `30.6.2027`.
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    tulos::calendar::parse_iso_date(s).ok_or_else(|| format!("expected a date like 2026-06-30, found \"{s}\""))
+    tulos::calendar::parse_iso_date(s)
+        .or_else(|| finnish_date(s))
+        .ok_or_else(|| format!("expected a date like 2027-06-30 or 30.6.2027, found \"{s}\""))
+}
+
+/// `30.6.2027` or `30.06.2027`: day and month of one or two digits, a
+/// four-digit year, and a day that exists.
+fn finnish_date(s: &str) -> Option<NaiveDate> {
+    let mut parts = s.split('.');
+    let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits =
+        |p: &str, len: std::ops::RangeInclusive<usize>| len.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
+    if parts.next().is_some() || !digits(day, 1..=2) || !digits(month, 1..=2) || !digits(year, 4..=4) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
+}
+
+/// Run each contract's `tests.toml`, print each failing expectation, and
+/// fail when any expectation failed or any case could not run.
+fn contract_tests(contracts: &[PathBuf]) -> Result<(), Failed> {
+    let contracts = if contracts.is_empty() { casebook::discover(Path::new("contracts")) } else { contracts.to_vec() };
+    if contracts.is_empty() {
+        return Err(fail(Failed::Usage, format_args!("no contracts/*/contract.toml with a tests.toml beside it here")));
+    }
+    let mut failed = false;
+    for contract in &contracts {
+        let Some(tests) = casebook::tests_file(contract) else {
+            failed = true;
+            fail(Failed::Input, format_args!("no {} beside {}", casebook::FILE_NAME, contract.display()));
+            continue;
+        };
+        match casebook::run(contract, &tests) {
+            Ok(outcome) => {
+                failed |= !outcome.failures.is_empty();
+                emit(&report::shown_lines(&casebook::render_text(&outcome)))?;
+            }
+            Err(diags) => failed |= matches!(report(&diags), Failed::Input),
+        }
+    }
+    if failed {
+        Err(Failed::Input)
+    } else {
+        Ok(())
+    }
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<(), Failed> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "tulos", &mut script);
+    emit(&String::from_utf8_lossy(&script))
 }
 
 fn report(diags: &[Diagnostic]) -> Failed {
     eprint!("{}", render::diagnostics(diags));
+    let first = diags.iter().find(|d| d.severity == Severity::Error).or(diags.first());
+    json_error("invalid_input", &first.map(ToString::to_string).unwrap_or_default(), diags);
     Failed::Input
 }
 
 /// Print a one-line error and fail as `kind`. The text is shown as any
 /// value from input is: no identity code, no control character.
 fn fail(kind: Failed, message: std::fmt::Arguments) -> Failed {
-    eprintln!("error: {}", report::shown(&message.to_string()));
+    let json_kind = match kind {
+        Failed::Input => "invalid_input",
+        Failed::Usage => "usage_error",
+    };
+    fail_as(kind, json_kind, message)
+}
+
+/// [`fail`], naming the kind of error a JSON error object carries.
+fn fail_as(kind: Failed, json_kind: &str, message: std::fmt::Arguments) -> Failed {
+    let message = message.to_string();
+    eprintln!("error: {}", report::shown(&message));
+    json_error(json_kind, &message, &[]);
     kind
+}
+
+impl Command {
+    /// Whether the command was asked for JSON: its errors are then JSON too.
+    fn wants_json(&self) -> bool {
+        match self {
+            Command::Calculate { format, .. } => matches!(format, Format::Json),
+            Command::Score { format, .. } => matches!(format, ScoreFormat::Json),
+            Command::Records { format, .. } | Command::Explain { format, .. } | Command::Table { format, .. } => {
+                matches!(format, SummaryFormat::Json)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Set when the command was asked for `--format json`.
+static JSON_ERRORS: AtomicBool = AtomicBool::new(false);
+
+/// Under `--format json` a failure is also one JSON object on stdout —
+/// `{"error": …, "kind": …}`, with `"diagnostics"` when there are any —
+/// so a tool reads one format whatever happens. Only the first failure is
+/// written: stdout holds exactly one JSON document.
+fn json_error(kind: &str, message: &str, diagnostics: &[Diagnostic]) {
+    if !JSON_ERRORS.swap(false, Ordering::Relaxed) {
+        return;
+    }
+    let mut object = serde_json::json!({ "error": message, "kind": kind });
+    if !diagnostics.is_empty() {
+        object["diagnostics"] = serde_json::json!(diagnostics);
+    }
+    let _ = emit(&json(&object));
 }
 
 fn load(path: &Path) -> Result<Contract, Failed> {
@@ -334,20 +486,39 @@ fn calc_failed(c: &Contract, e: CalcError) -> Failed {
     }
 }
 
-fn calculate(path: &Path, run: &RunArgs, period: Option<(NaiveDate, NaiveDate)>, format: Format) -> Result<(), Failed> {
+fn calculate(
+    path: &Path,
+    run: &RunArgs,
+    period: Option<(NaiveDate, NaiveDate)>,
+    format: Format,
+    out_file: Option<&Path>,
+) -> Result<(), Failed> {
     if let Some((from, to)) = period.filter(|(f, t)| f > t) {
         return Err(fail(Failed::Usage, format_args!("the billing period ends ({to}) before it starts ({from})")));
+    }
+    if matches!(format, Format::Xlsx) && out_file.is_none() {
+        let message = "--format xlsx writes a workbook, not text: give --out FILE, e.g. --out statement.xlsx";
+        return Err(fail(Failed::Usage, format_args!("{message}")));
     }
     let request = Request { as_of: as_of(run, period)?, period: period.map(|(from, to)| Period { from, to }) };
     let c = load(path)?;
     let ev = Evaluator::new(&c).map_err(|d| report(&d.0))?;
     let statement = run_statement(&c, &ev, run, request)?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out: std::io::BufWriter<Box<dyn Write>> = std::io::BufWriter::new(match out_file {
+        Some(file) => Box::new(
+            std::fs::File::create(file)
+                .map_err(|e| fail(Failed::Input, format_args!("cannot create {}: {e}", file.display())))?,
+        ),
+        None => Box::new(std::io::stdout().lock()),
+    });
     let written = match format {
         Format::Text => out.write_all(report::statement_text(&statement).as_bytes()),
         Format::Json => report::write_json(&statement, &mut out),
         Format::Csv => report::write_csv(&statement, CsvDialect::Standard, &mut out),
-        Format::CsvFi => report::write_csv(&statement, CsvDialect::Finnish, &mut out),
+        Format::CsvFi => report::write_csv_fi(&statement, &mut out),
+        Format::Xlsx => report::write_xlsx(&statement, &report::item_names(&c))
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| out.write_all(&bytes)),
     };
     match written.and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
@@ -405,7 +576,11 @@ fn summarise(path: &Path, format: SummaryFormat) -> Result<(), Failed> {
 }
 
 fn explain_one(path: &Path, run: &RunArgs, participant: &str, format: SummaryFormat) -> Result<(), Failed> {
-    let request = Request { as_of: as_of(run, None)?, period: None };
+    let Some(as_of) = run.as_of else {
+        let message = "give --as-of DATE, the date the records were extracted (explain takes no billing period)";
+        return Err(fail(Failed::Usage, format_args!("{message}")));
+    };
+    let request = Request { as_of, period: None };
     let c = load(path)?;
     let ev = Evaluator::new(&c).map_err(|d| report(&d.0))?;
     let statement = run_statement(&c, &ev, run, request)?;
@@ -453,15 +628,9 @@ fn try_table(
         };
         given.push((k.trim().to_string(), v.trim().to_string()));
     }
-    // Under --format json every error is also a JSON object on stdout, so a
-    // tool driving many cases reads one format.
-    let refuse = |kind: &str, message: String| {
-        let message = records::hetu::redact(&message);
-        if matches!(format, SummaryFormat::Json) {
-            let _ = emit(&format!("{}\n", serde_json::json!({ "error": message, "kind": kind })));
-        }
-        fail(Failed::Input, format_args!("{message}"))
-    };
+    // Under --format json every error is also a JSON object on stdout (see
+    // `json_error`), with the table's own kind of error.
+    let refuse = |kind: &str, message: String| fail_as(Failed::Input, kind, format_args!("{message}"));
     let mut inputs = std::collections::BTreeMap::new();
     for (k, v) in given {
         // Refused without echoing it: a table has no use for personal data.
