@@ -174,9 +174,9 @@ fn build(r: &mut Reader, root: Table, rules: RuleSource) -> Option<Contract> {
     let multipliers = array_of_tables(r, root, "multiplier").into_iter().filter_map(|v| multiplier(r, v)).collect();
     let exclusive = array_of_tables(r, root, "exclusive").into_iter().filter_map(|v| exclusive(r, v)).collect();
     let caps = root.get("caps").map(|v| caps(r, v)).unwrap_or_default();
-    let indicators = effectiveness::indicators(r, root, &items);
-    let effectiveness = root.get("effectiveness").map(|v| effectiveness::settings(r, v)).unwrap_or_default();
     let values = impact::values(r, root);
+    let (indicators, value_indicators) = effectiveness::indicators(r, root, &items, &values);
+    let effectiveness = root.get("effectiveness").map(|v| effectiveness::settings(r, v)).unwrap_or_default();
     let impact_payments = impact::payments(r, root, &items, &fixed_fees, &values);
     let mut tables_broken = false;
     let tables = match root.get("tables").map(|v| crate::tables::parse_tables(&r.file.clone(), v)) {
@@ -226,6 +226,7 @@ fn build(r: &mut Reader, root: Table, rules: RuleSource) -> Option<Contract> {
         tables,
         table_inputs,
         indicators,
+        value_indicators,
         effectiveness,
         values,
         impact_payments,
