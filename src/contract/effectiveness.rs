@@ -228,8 +228,14 @@ fn counted(r: &mut Reader, t: Table, path: &str, outcomes: &[&str]) -> Option<Co
             None
         }
         (None, None) => {
-            r.error(t.header_span(r.text), format!("{path} is missing the key `outcome` (or `standard`)")).help =
-                Some("add a line such as: outcome = \"job_entry\", or standard = \"employed_3m\"".into());
+            r.error(
+                t.header_span(r.text),
+                format!("{path} is missing the key `outcome` (or `standard`, or `value`)"),
+            )
+            .help = Some(
+                "add a line such as: outcome = \"job_entry\", standard = \"employed_3m\" or value = \"tax_paid\""
+                    .into(),
+            );
             None
         }
     }

@@ -1438,7 +1438,7 @@ outcome = "job_entry"
         let expected = [
             (
                 "unknown key `goal` in indicator `job_rate`",
-                "the keys allowed here are: id, name, outcome, standard, target, weight",
+                "the keys allowed here are: id, name, outcome, standard, value, target, weight",
             ),
             (
                 "indicator `outcome` names `job_entyr`, which is not an outcome of this contract",
@@ -1452,10 +1452,10 @@ outcome = "job_entry"
         assert_eq!(found, expected);
         // A missing outcome is named with an example.
         let missing = indicator_problems("[[indicator]]\nid = \"x\"\nname = { fi = \"T\", en = \"J\" }\n");
-        assert_eq!(missing[0].0, "indicator `x` is missing the key `outcome` (or `standard`)");
+        assert_eq!(missing[0].0, "indicator `x` is missing the key `outcome` (or `standard`, or `value`)");
         assert_eq!(
             missing[0].1.as_deref(),
-            Some("add a line such as: outcome = \"job_entry\", or standard = \"employed_3m\"")
+            Some("add a line such as: outcome = \"job_entry\", standard = \"employed_3m\" or value = \"tax_paid\"")
         );
     }
 
