@@ -561,3 +561,70 @@ fn earnings_windows_and_a_single_control_record() {
     let text = effectiveness::scorecard_text(&s);
     assert!(text.contains("— no estimate: fewer than two records with a value"), "{text}");
 }
+
+/// Value indicators on the social-impact-bond fixture, worked with an
+/// independent computation (Python's statistics, t quantiles with mpmath).
+/// Eligible participants P-1…P-6 (P-7 starts after the eligible period):
+/// tax 3000, 2500, 4000, 3500, 3000, 1000 → mean 2833.33, t interval
+/// 1749.48 … 3917.19; controls 2000, 1500, 2500, 1800 → mean 1950.00,
+/// 1281.18 … 2618.82; difference 883.33, Welch 95 % −228.56 … 1995.22 on
+/// 7.07 df. Benefits: P-6 has no figure, so 5 values (mean 680.00) and
+/// one missing — never a zero.
+#[test]
+fn value_indicators_give_means_and_the_welch_difference() {
+    let dir = std::env::temp_dir().join(format!("tulos-score-values-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixture = Path::new("tests/fixtures/impact-fiscal-gain");
+    let text = std::fs::read_to_string(fixture.join("contract.toml")).unwrap()
+        + r#"
+[[indicator]]
+id = "tax_mean"
+name = { fi = "Verot keskimäärin", en = "Mean tax paid" }
+value = "tax_paid"
+target = "2500"
+
+[[indicator]]
+id = "benefits_mean"
+name = { fi = "Etuudet keskimäärin", en = "Mean benefits paid" }
+value = "benefits_paid"
+"#;
+    std::fs::write(dir.join("contract.toml"), text).unwrap();
+    let s = score(&dir, &fixture.join("records.jsonl"));
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let tax = &s.values[0];
+    assert_eq!((tax.participants.n, tax.participants.missing), (6, 0));
+    let m = tax.participants.mean.value().expect("a mean");
+    let i = m.interval.value().expect("an interval");
+    assert_eq!((m.value, i.low, i.high), (d("2833.33"), d("1749.48"), d("3917.19")));
+    let k = tax.control.as_ref().expect("a control arm");
+    let m = k.mean.value().expect("a control mean");
+    let i = m.interval.value().expect("an interval");
+    assert_eq!((k.n, m.value, i.low, i.high), (4, d("1950.00"), d("1281.18"), d("2618.82")));
+    let Some(Estimate::Estimated(diff)) = &tax.difference else { panic!("a difference") };
+    assert_eq!((diff.value, diff.low, diff.high, diff.df), (d("883.33"), d("-228.56"), d("1995.22"), d("7.07")));
+    assert_eq!((tax.target, tax.meets_target), (Some(d("2500")), Some(true)));
+
+    let benefits = &s.values[1];
+    assert_eq!((benefits.participants.n, benefits.participants.missing), (5, 1));
+    assert_eq!(benefits.participants.mean.value().map(|m| m.value), Some(d("680.00")));
+    let text = effectiveness::scorecard_text(&s);
+    assert!(text.contains("Value indicators") && text.contains("883.33"), "{text}");
+}
+
+/// A value indicator names a `[[value]]`, measures one thing and carries
+/// no composite weight; each mistake is located with what to write.
+#[test]
+fn a_value_indicator_naming_no_value_is_a_check_error() {
+    let fixture = Path::new("tests/fixtures/impact-fiscal-gain/contract.toml");
+    let text = std::fs::read_to_string(fixture).unwrap()
+        + "\n[[indicator]]\nid = \"tax_mean\"\nname = { fi = \"V\", en = \"V\" }\nvalue = \"tax_payd\"\nweight = \"1\"\n";
+    let diags = contract::parse(fixture, &text).expect_err("two mistakes").0;
+    let messages: Vec<String> =
+        diags.iter().map(|d| format!("{} | {}", d.message, d.help.clone().unwrap_or_default())).collect();
+    assert!(
+        messages.iter().any(|m| m.contains("`tax_payd`, which is not a [[value]]") && m.contains("tax_paid")),
+        "{messages:?}"
+    );
+    assert!(messages.iter().any(|m| m.contains("cannot carry a composite `weight`")), "{messages:?}");
+}

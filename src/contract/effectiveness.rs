@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::*;
 
-const INDICATOR_KEYS: &[&str] = &["id", "name", "outcome", "standard", "target", "weight"];
+const INDICATOR_KEYS: &[&str] = &["id", "name", "outcome", "standard", "value", "target", "weight"];
 const EFFECTIVENESS_KEYS: &[&str] =
     &["change_meter_threshold", "satisfaction_target", "earnings_before", "earnings_windows", "min_cell"];
 /// The longest earnings window, in months: five years.
@@ -70,6 +70,21 @@ pub struct Indicator {
     pub line: u64,
 }
 
+/// A value indicator: the mean of a per-participant `[[value]]` (a rule
+/// returning a number, or `()` when missing) in each arm, and the
+/// difference of the means. Declared as `[[indicator]]` with `value = "…"`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValueIndicator {
+    pub id: String,
+    pub name: Names,
+    /// The id of a `[[value]]` of the contract.
+    pub value: String,
+    /// The mean the contract aims at, in the value's own unit.
+    pub target: Option<Decimal>,
+    /// Line of the indicator's header in the contract file.
+    pub line: u64,
+}
+
 /// What an indicator counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -118,12 +133,20 @@ impl StandardIndicator {
     }
 }
 
-/// The `[[indicator]]` sections. Outcomes are read before indicators, so
-/// each reference is checked here, at the value that names it.
-pub(super) fn indicators(r: &mut Reader, root: Table, items: &[Item]) -> Vec<Indicator> {
+/// The `[[indicator]]` sections: rate indicators, and value indicators
+/// (those with `value = "…"`). Outcomes and `[[value]]`s are read before
+/// indicators, so each reference is checked here, at the value that
+/// names it.
+pub(super) fn indicators(
+    r: &mut Reader,
+    root: Table,
+    items: &[Item],
+    values: &[ValueRule],
+) -> (Vec<Indicator>, Vec<ValueIndicator>) {
     let outcomes: Vec<&str> = items.iter().filter(|i| i.kind == ItemKind::Outcome).map(|i| i.id.as_str()).collect();
+    let values: Vec<&str> = values.iter().map(|v| v.id.as_str()).collect();
     let mut seen = BTreeSet::new();
-    let mut found = Vec::new();
+    let (mut rates, mut means) = (Vec::new(), Vec::new());
     for (n, v) in array_of_tables(r, root, "indicator").into_iter().enumerate() {
         // Checked on the id as written, so a section with other errors
         // still counts as taken.
@@ -132,23 +155,66 @@ pub(super) fn indicators(r: &mut Reader, root: Table, items: &[Item]) -> Vec<Ind
                 Some("give every indicator its own id".into());
             continue;
         }
-        found.extend(indicator(r, v, n + 1, &outcomes));
+        match indicator(r, v, n + 1, &outcomes, &values) {
+            Some(Declared::Rate(i)) => rates.push(i),
+            Some(Declared::Mean(i)) => means.push(i),
+            None => {}
+        }
     }
-    found
+    (rates, means)
 }
 
-/// One `[[indicator]]`: an outcome of the contract or a standard
-/// indicator, counted on both arms.
-fn indicator(r: &mut Reader, v: &Value, n: usize, outcomes: &[&str]) -> Option<Indicator> {
+/// An indicator as declared: a rate or a mean.
+enum Declared {
+    Rate(Indicator),
+    Mean(ValueIndicator),
+}
+
+/// One `[[indicator]]`: an outcome of the contract, a standard indicator
+/// or a per-participant value, counted on both arms.
+fn indicator(r: &mut Reader, v: &Value, n: usize, outcomes: &[&str], values: &[&str]) -> Option<Declared> {
     let path = written_id(v).map_or(format!("[[indicator]] number {n}"), |id| format!("indicator `{id}`"));
     let t = r.table(v, &path)?;
     r.unknown_keys(t, INDICATOR_KEYS);
     let id = r.required(t, "id", "id = \"job_entry_rate\"").and_then(|v| identifier(r, v, "indicator `id`"));
     let name = r.required(t, "name", "name = { fi = \"…\", en = \"…\" }").and_then(|v| names(r, v, "name"));
+    let line = line_of(r, v.span());
+    if let Some(value) = t.get("value") {
+        let value = value_indicator(r, t, value, &path, values);
+        let target = t.get("target").and_then(|v| r.decimal(v, "indicator `target`"));
+        return Some(Declared::Mean(ValueIndicator { id: id?, name: name?, value: value?, target, line }));
+    }
     let counts = counted(r, t, &path, outcomes);
     let target = t.get("target").and_then(|v| rate(r, v, "indicator `target`"));
     let weight = t.get("weight").and_then(|w| composite_weight(r, w, &path, t.get("target").map(|_| target)));
-    Some(Indicator { id: id?, name: name?, counts: counts?, target, weight, line: line_of(r, v.span()) })
+    Some(Declared::Rate(Indicator { id: id?, name: name?, counts: counts?, target, weight, line }))
+}
+
+/// `value = "…"`: a `[[value]]` of the contract, and nothing a rate
+/// indicator has besides it.
+fn value_indicator(r: &mut Reader, t: Table, v: &Value, path: &str, values: &[&str]) -> Option<String> {
+    for key in ["outcome", "standard"] {
+        if let Some(other) = t.get(key) {
+            r.error(other.span(), format!("{path} has both `value` and `{key}`")).help =
+                Some("an indicator measures one thing: keep either value = \"…\" (a mean) or the rate".into());
+        }
+    }
+    if let Some(w) = t.get("weight") {
+        r.error(w.span(), format!("{path} is a value indicator and cannot carry a composite `weight`")).help =
+            Some("the composite score is built from rate indicators against their targets: remove the weight".into());
+    }
+    let id = r.string(v, "indicator `value`")?;
+    if values.contains(&id.as_str()) {
+        return Some(id);
+    }
+    let help = if values.is_empty() {
+        "declare the value first: [[value]] with id, name and a rule returning a number".to_string()
+    } else {
+        hint(&id, values, &format!("the values are: {}", values.join(", ")))
+    };
+    r.error(v.span(), format!("indicator `value` names `{id}`, which is not a [[value]] of this contract")).help =
+        Some(help);
+    None
 }
 
 /// `outcome = "…"` or `standard = "…"`: exactly one of them.
@@ -162,8 +228,14 @@ fn counted(r: &mut Reader, t: Table, path: &str, outcomes: &[&str]) -> Option<Co
             None
         }
         (None, None) => {
-            r.error(t.header_span(r.text), format!("{path} is missing the key `outcome` (or `standard`)")).help =
-                Some("add a line such as: outcome = \"job_entry\", or standard = \"employed_3m\"".into());
+            r.error(
+                t.header_span(r.text),
+                format!("{path} is missing the key `outcome` (or `standard`, or `value`)"),
+            )
+            .help = Some(
+                "add a line such as: outcome = \"job_entry\", standard = \"employed_3m\" or value = \"tax_paid\""
+                    .into(),
+            );
             None
         }
     }

@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::money::Rounding;
 
-pub use parse::effectiveness::{Counted, EffectivenessSettings, Indicator, StandardIndicator};
+pub use parse::effectiveness::{Counted, EffectivenessSettings, Indicator, StandardIndicator, ValueIndicator};
 pub use parse::impact::{Additional, Counterfactual, ImpactMeasure, ImpactPayment, PayOn, ValueRule, ValueTerm};
 pub use parse::{parse, parse_with};
 pub use terms::{codes as eligibility_codes, standard_library, FAR_YEARS, STANDARD_LIBRARIES};
@@ -385,8 +385,11 @@ pub struct Contract {
     /// How each table's input columns get their values: table name →
     /// one entry per input column, in column order.
     pub table_inputs: BTreeMap<String, Vec<Input>>,
-    /// Effectiveness indicators (`[[indicator]]`), in file order.
+    /// Rate indicators (`[[indicator]]` with `outcome` or `standard`), in
+    /// file order.
     pub indicators: Vec<Indicator>,
+    /// Value indicators (`[[indicator]]` with `value`), in file order.
+    pub value_indicators: Vec<ValueIndicator>,
     /// Thresholds, targets and windows of the effectiveness measures
     /// (`[effectiveness]`); defaults when the section is left out.
     pub effectiveness: EffectivenessSettings,

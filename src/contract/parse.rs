@@ -174,9 +174,9 @@ fn build(r: &mut Reader, root: Table, rules: RuleSource) -> Option<Contract> {
     let multipliers = array_of_tables(r, root, "multiplier").into_iter().filter_map(|v| multiplier(r, v)).collect();
     let exclusive = array_of_tables(r, root, "exclusive").into_iter().filter_map(|v| exclusive(r, v)).collect();
     let caps = root.get("caps").map(|v| caps(r, v)).unwrap_or_default();
-    let indicators = effectiveness::indicators(r, root, &items);
-    let effectiveness = root.get("effectiveness").map(|v| effectiveness::settings(r, v)).unwrap_or_default();
     let values = impact::values(r, root);
+    let (indicators, value_indicators) = effectiveness::indicators(r, root, &items, &values);
+    let effectiveness = root.get("effectiveness").map(|v| effectiveness::settings(r, v)).unwrap_or_default();
     let impact_payments = impact::payments(r, root, &items, &fixed_fees, &values);
     let mut tables_broken = false;
     let tables = match root.get("tables").map(|v| crate::tables::parse_tables(&r.file.clone(), v)) {
@@ -226,6 +226,7 @@ fn build(r: &mut Reader, root: Table, rules: RuleSource) -> Option<Contract> {
         tables,
         table_inputs,
         indicators,
+        value_indicators,
         effectiveness,
         values,
         impact_payments,
@@ -1437,7 +1438,7 @@ outcome = "job_entry"
         let expected = [
             (
                 "unknown key `goal` in indicator `job_rate`",
-                "the keys allowed here are: id, name, outcome, standard, target, weight",
+                "the keys allowed here are: id, name, outcome, standard, value, target, weight",
             ),
             (
                 "indicator `outcome` names `job_entyr`, which is not an outcome of this contract",
@@ -1451,10 +1452,10 @@ outcome = "job_entry"
         assert_eq!(found, expected);
         // A missing outcome is named with an example.
         let missing = indicator_problems("[[indicator]]\nid = \"x\"\nname = { fi = \"T\", en = \"J\" }\n");
-        assert_eq!(missing[0].0, "indicator `x` is missing the key `outcome` (or `standard`)");
+        assert_eq!(missing[0].0, "indicator `x` is missing the key `outcome` (or `standard`, or `value`)");
         assert_eq!(
             missing[0].1.as_deref(),
-            Some("add a line such as: outcome = \"job_entry\", or standard = \"employed_3m\"")
+            Some("add a line such as: outcome = \"job_entry\", standard = \"employed_3m\" or value = \"tax_paid\"")
         );
     }
 

@@ -191,7 +191,7 @@ fn effect_size(changes: &Sample) -> Result<Figure, NoEstimate> {
 
 /// The mean and its t interval; without a spread, the mean alone has no
 /// interval and is not shown as one of zero width.
-fn mean(s: &Sample) -> Result<Mean, NoEstimate> {
+pub(super) fn mean(s: &Sample) -> Result<Mean, NoEstimate> {
     let interval =
         s.mean_interval().map(|i| Bounds { low: fixed(i.low, MEAN_DECIMALS), high: fixed(i.high, MEAN_DECIMALS) });
     Ok(Mean { value: fixed(s.mean()?, MEAN_DECIMALS), interval: Estimate::from(interval) })
@@ -388,7 +388,7 @@ impl EarningsTally {
     }
 }
 
-fn welch(p: &Sample, k: &Sample) -> Result<MeanDifference, NoEstimate> {
+pub(super) fn welch(p: &Sample, k: &Sample) -> Result<MeanDifference, NoEstimate> {
     let d = stats::welch(p, k)?;
     Ok(MeanDifference {
         value: fixed(d.difference, MEAN_DECIMALS),

@@ -28,12 +28,13 @@ mod standard;
 pub use crate::stats;
 mod suppress;
 mod text;
+mod values;
 
 use chrono::NaiveDate;
 
 use crate::contract::Contract;
 use crate::diagnostic::Diagnostic;
-use crate::payment::{each_bound_record, Evaluator};
+use crate::payment::{each_bound_record, Achievements, Evaluator};
 use crate::records::Record;
 use crate::scripting::RuleError;
 use crate::statement::{Inputs, Statement};
@@ -53,6 +54,7 @@ pub use scorecard::{
 pub use standard::follow_up_months;
 pub use suppress::{suppression, Size, Suppression};
 pub use text::{scorecard_text, scorecard_text_in};
+pub use values::{ValueArm, ValueScore};
 
 /// Why a score could not be computed.
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +87,11 @@ pub fn score(
     let mut tallies = scorecard::Tallies::new(contract, as_of);
     let read = each_bound_record(evaluator, records, |record| {
         let achievements = evaluator.achievements(&record, as_of)?;
-        tallies.add(&record, &achievements);
+        let values = match achievements {
+            Achievements::Eligible(_) if tallies.wants_values() => evaluator.values(&record, as_of)?,
+            _ => Vec::new(),
+        };
+        tallies.add(&record, &achievements, &values);
         Ok::<_, ScoreError>(())
     })?;
     tallies.counts.records_read = read;

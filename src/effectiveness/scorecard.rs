@@ -11,6 +11,7 @@ use super::cost::{cost, Cost, ExactTally};
 use super::measures::{ChangeMeter, Earnings, Experience, MeasureTallies};
 use super::standard;
 use super::stats::{self, NoEstimate, Tally};
+use super::values::{ValueScore, ValueTallies};
 use crate::contract::{Contract, Counted, Names};
 use crate::payment::Achievements;
 use crate::records::{Arm, Record};
@@ -38,6 +39,8 @@ pub struct Scorecard {
     /// Breakdown cells with fewer eligible records than this are suppressed.
     pub min_cell: u64,
     pub indicators: Vec<IndicatorScore>,
+    /// Value indicators: means of a per-participant value in each arm.
+    pub values: Vec<ValueScore>,
     /// The composite score; `None` when no indicator carries a weight.
     pub composite: Option<Composite>,
     /// What the payment statement over the same records paid; `None` when
@@ -221,6 +224,7 @@ pub(super) struct Tallies {
     breakdowns: BreakdownTallies,
     weighted: bool,
     measures: MeasureTallies,
+    values: ValueTallies,
     pub counts: ScoreCounts,
 }
 
@@ -244,13 +248,21 @@ impl Tallies {
             breakdowns: BreakdownTallies::default(),
             weighted: false,
             measures: MeasureTallies::new(c.effectiveness.clone(), as_of),
+            values: ValueTallies::new(c),
             counts: ScoreCounts::default(),
         }
     }
 
-    /// Count one evaluated record in its arm (the caller counts the
+    /// Whether the caller must compute the `[[value]]`s of eligible
+    /// records for [`Tallies::add`].
+    pub fn wants_values(&self) -> bool {
+        self.values.wanted()
+    }
+
+    /// Count one evaluated record in its arm, with its `[[value]]`s when
+    /// eligible and [`Tallies::wants_values`] (the caller counts the
     /// records read).
-    pub fn add(&mut self, record: &Record, achievements: &Achievements) {
+    pub fn add(&mut self, record: &Record, achievements: &Achievements, values: &[Option<Decimal>]) {
         let c = &mut self.counts;
         if let Achievements::OtherContract(_) = achievements {
             c.other_contract += 1;
@@ -273,6 +285,7 @@ impl Tallies {
         self.weighted |= record.weight != Decimal::ONE;
         self.measures.add(record);
         let arm = usize::from(control);
+        self.values.add(arm, record.weight, values);
         let reached: Vec<Option<bool>> = self
             .sources
             .iter()
@@ -345,6 +358,7 @@ impl Tallies {
             counts: self.counts,
             min_cell,
             composite: composite(&indicators),
+            values: self.values.scores(c, has_control, self.weighted),
             cost: paid.map(|s| cost(s, eligible, &exact)),
             indicators,
             inputs,

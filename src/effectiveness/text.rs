@@ -32,6 +32,7 @@ pub fn scorecard_text_in(s: &Scorecard, lang: Lang) -> String {
     let mut out = String::new();
     header(&mut out, s, lang);
     indicators(&mut out, s, lang);
+    value_indicators(&mut out, s);
     comparison(&mut out, s, lang);
     names(&mut out, s);
     composite(&mut out, s, lang);
@@ -66,6 +67,9 @@ fn header(out: &mut String, s: &Scorecard, lang: Lang) {
 }
 
 fn indicators(out: &mut String, s: &Scorecard, lang: Lang) {
+    if s.indicators.is_empty() && !s.values.is_empty() {
+        return;
+    }
     if s.indicators.is_empty() {
         let _ = writeln!(
             out,
@@ -90,6 +94,43 @@ fn indicators(out: &mut String, s: &Scorecard, lang: Lang) {
     }
     // Every column but the indicator id and the intervals holds a number.
     let right: Vec<usize> = (1..rows[0].len()).filter(|c| rows[0][*c] != interval).collect();
+    table(out, &rows, &right);
+    out.push('\n');
+}
+
+/// Means of per-participant values: n with the missing count, mean and
+/// its interval per arm, and the difference of means (Welch).
+fn value_indicators(out: &mut String, s: &Scorecard) {
+    if s.values.is_empty() {
+        return;
+    }
+    let has_control = s.values.iter().any(|v| v.control.is_some());
+    let _ = writeln!(out, "Value indicators: mean per eligible record with the value (missing values left out)");
+    let mut head: Vec<String> =
+        ["indicator", "value", "n", "missing", "mean", "95 % interval"].map(String::from).to_vec();
+    if has_control {
+        head.extend(
+            ["control n", "missing", "mean", "95 % interval", "difference", "95 % interval", "df"].map(String::from),
+        );
+    }
+    head.extend(["target", "met"].map(String::from));
+    let mut rows = vec![head];
+    for v in &s.values {
+        let mut row =
+            vec![shown(&v.id), shown(&v.value), v.participants.n.to_string(), v.participants.missing.to_string()];
+        row.extend(mean_cells(&v.participants.mean));
+        if let Some(k) = &v.control {
+            row.extend([k.n.to_string(), k.missing.to_string()]);
+            row.extend(mean_cells(&k.mean));
+        }
+        if let Some(d) = &v.difference {
+            row.extend(difference_of_means(d));
+        }
+        row.push(v.target.map_or(NONE.to_string(), |t| t.to_string()));
+        row.push(v.meets_target.map_or(NONE.to_string(), |m| if m { "yes" } else { "no" }.to_string()));
+        rows.push(row);
+    }
+    let right: Vec<usize> = (2..rows[0].len()).filter(|c| !rows[0][*c].contains("interval")).collect();
     table(out, &rows, &right);
     out.push('\n');
 }
