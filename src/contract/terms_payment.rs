@@ -24,6 +24,11 @@ pub(super) fn rule_ref(r: &mut Reader, v: &Value, what: &str) -> Option<Option<R
     let t = Table::new(entries, v.span(), what);
     let text = t.get("rule")?;
     r.unknown_keys(t, &["rule"]);
+    if matches!(text.get_ref(), DeValue::String(s) if s.trim().is_empty()) {
+        r.error(text.span(), format!("{what} `rule` is empty")).help =
+            Some("write a rule returning a number, e.g. { rule = 'p.attr(\"points_gained\") * 50' }".into());
+        return Some(None);
+    }
     Some(rule(r, text, &format!("{what} `rule`")))
 }
 
