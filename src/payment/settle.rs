@@ -1,4 +1,11 @@
 //! Phase 2: fixed fees, ordering, caps, VAT, period selection, totals.
+//!
+//! Caps bind on each line, in line order, in this order: the outcome's
+//! `cap_per_participant`, its `cap_total`, `[caps] per_participant` (not
+//! for outcomes with `in_participant_cap = false`, fees or impact
+//! payments), then `contract_total`; each withholds only what exceeds its
+//! room after the caps before it, and is listed in `withheld_by` with that
+//! part. VAT uses the rate in force on the line's date.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -349,7 +356,7 @@ fn apply_caps(contract: &Contract, lines: &mut [Pending]) -> Result<(), SettleEr
         };
         let item = contract.items.get(index);
         let own = item.and_then(|i| i.cap_per_participant);
-        let mut own_used = own.map(|_| item_participant_paid.entry((line.id.participant.clone(), index)).or_default());
+        let own_used = own.map(|_| item_participant_paid.entry((line.id.participant.clone(), index)).or_default());
         if let Some(used) = &own_used {
             limit(own, **used, Cap::OutcomePerParticipant);
         }
@@ -364,7 +371,7 @@ fn apply_caps(contract: &Contract, lines: &mut [Pending]) -> Result<(), SettleEr
         limit(contract.caps.contract_total, total_paid, Cap::ContractTotal);
         let add = |sum: Decimal, what| sum.checked_add(net).ok_or_else(|| SettleError::overflow(line, what));
         *slot = add(*slot, "the item's total paid")?;
-        if let Some(used) = own_used.as_deref_mut() {
+        if let Some(used) = own_used {
             *used = add(*used, "the participant's total paid of the item")?;
         }
         if let Some(used) = participant {
