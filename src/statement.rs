@@ -109,6 +109,8 @@ pub enum Cap {
     PerParticipant,
     /// The contract's total ceiling.
     ContractTotal,
+    /// The outcome's `cap_per_participant`: its ceiling per participant.
+    OutcomePerParticipant,
 }
 
 /// `per_participant` for one cap; `outcome_total 200.00; per_participant
@@ -126,6 +128,7 @@ impl Cap {
             Cap::OutcomeTotal => "outcome_total",
             Cap::PerParticipant => "per_participant",
             Cap::ContractTotal => "contract_total",
+            Cap::OutcomePerParticipant => "outcome_per_participant",
         }
     }
 }

@@ -164,6 +164,8 @@ pub enum Tariff {
     Fixed(Timeline<Decimal>),
     /// Looked up in a decision table.
     Table(TableRef),
+    /// Computed by a rule returning a decimal (`tariff = { rule = '…' }`).
+    Rule(RuleText),
 }
 
 /// A value looked up in one of the contract's decision tables.
@@ -180,6 +182,8 @@ pub struct TableRef {
 pub enum Factor {
     Fixed(Decimal),
     Table(TableRef),
+    /// Computed by a rule returning a decimal (`factor = { rule = '…' }`).
+    Rule(RuleText),
 }
 
 /// A record value a decision-table input column can name with `from`.
@@ -258,10 +262,37 @@ pub struct Item {
     pub requires: Vec<String>,
     /// At most this many payments per participant (occurrences).
     pub max_per_participant: u32,
+    /// The limit read per participant from a table or a rule instead of
+    /// `max_per_participant` (`max_per_participant = { table = … }`).
+    pub max_from: Option<Occurrences>,
     /// Ceiling on this item's payments over all participants.
     pub cap_total: Option<Decimal>,
+    /// Ceiling on this item's payments to one participant.
+    pub cap_per_participant: Option<Decimal>,
+    /// Whether the item counts against `[caps] per_participant` (default true).
+    pub in_participant_cap: bool,
     /// Line of the item's header in the contract file, for traces.
     pub line: u64,
+}
+
+/// Where a participant's occurrence limit comes from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Occurrences {
+    /// A decision table's output (a whole number).
+    Table(TableRef),
+    /// A rule returning a whole number.
+    Rule(RuleText),
+}
+
+/// How a monthly fee is paid for a month the fee covers only in part.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Prorate {
+    /// Only whole months are paid (default).
+    #[default]
+    Whole,
+    /// A part month pays amount × days in force / days in the month.
+    CalendarDays,
 }
 
 /// How often a fixed fee falls due.
@@ -283,6 +314,8 @@ pub struct FixedFee {
     pub amount: Decimal,
     pub every: Every,
     pub period: DateRange,
+    /// Part months of a monthly fee (`prorate = "calendar_days"`).
+    pub prorate: Prorate,
     pub line: u64,
 }
 
@@ -308,12 +341,24 @@ pub enum Combine {
     Product,
 }
 
-/// Mutually exclusive outcomes: only the one with the highest amount is
-/// paid (ties: the one listed first).
+/// Mutually exclusive outcomes: only one of them is paid, chosen by the
+/// group's policy.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Exclusive {
     pub items: Vec<String>,
     pub clause: Option<String>,
+    pub policy: ExclusivePolicy,
+}
+
+/// Which of a participant's exclusive outcomes is paid.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExclusivePolicy {
+    /// The highest total amount (ties: the one listed first).
+    #[default]
+    Highest,
+    /// The earliest achieved (ties: the higher amount, then the one listed first).
+    Earliest,
 }
 
 /// Budget ceilings (enimmäismäärät). Order of application: documented in
@@ -347,7 +392,12 @@ pub struct Contract {
     /// `[payment] clawback`: recover a paid outcome the records no longer
     /// support (otherwise a later payment run flags it for review).
     pub clawback: bool,
+    /// The VAT rate; with dated versions, the one in force on `valid.from`
+    /// (or the first version's).
     pub vat_percent: Decimal,
+    /// Dated VAT rates (`vat_percent = [{ from, value }, …]`): each line
+    /// uses the rate in force on its date.
+    pub vat_versions: Option<Timeline<Decimal>>,
     pub rounding: Rounding,
     pub combine: Combine,
     /// Rule libraries (`rules/*.rhai`) the contract's rules may call.
@@ -435,6 +485,15 @@ pub enum Parameter {
 }
 
 impl Contract {
+    /// The VAT rate in force on `date`; `None` when dated versions leave
+    /// `date` uncovered.
+    pub fn vat_on(&self, date: NaiveDate) -> Option<Decimal> {
+        match &self.vat_versions {
+            Some(timeline) => timeline.on(date).map(|v| v.value),
+            None => Some(self.vat_percent),
+        }
+    }
+
     pub fn item(&self, id: &str) -> Option<&Item> {
         self.items.iter().find(|i| i.id == id)
     }

@@ -20,6 +20,10 @@ pub(super) mod impact;
 // this file's readers of names, identifiers and amounts.
 #[path = "effectiveness.rs"]
 pub(super) mod effectiveness;
+// Payment terms of issue 9 (item caps, exclusivity policy, dated VAT,
+// pro-rating, limits and amounts from data): a child module for the same reason.
+#[path = "terms_payment.rs"]
+mod terms_payment;
 
 const TOP_KEYS: &[&str] = &[
     "contract",
@@ -143,7 +147,7 @@ fn build(r: &mut Reader, root: Table, rules: RuleSource) -> Option<Contract> {
         .and_then(|v| date_range(r, v, "valid"));
     let currency = currency(r, head);
     let value = head.get("value").and_then(|v| positive(r, v, "contract `value`", "value = \"240000.00\""));
-    let vat_percent = vat(r, head);
+    let vat_percent = terms_payment::vat(r, head, valid.map(|v| v.from));
     let rounding = head.get("rounding").map_or(Some(Rounding::default()), |v| rounding(r, v));
     let combine = head.get("multipliers").map_or(Some(Combine::default()), |v| combine(r, v));
     let groups = head.get("target_groups").map(|v| r.strings(v, "`target_groups`")).unwrap_or_default();
@@ -203,7 +207,8 @@ fn build(r: &mut Reader, root: Table, rules: RuleSource) -> Option<Contract> {
         value,
         version,
         clawback,
-        vat_percent: vat_percent?,
+        vat_percent: vat_percent.as_ref()?.0,
+        vat_versions: vat_percent?.1,
         rounding: rounding?,
         combine: combine?,
         libraries,
@@ -263,17 +268,6 @@ fn currency(r: &mut Reader, head: Table) -> Option<String> {
         return None;
     }
     Some(c)
-}
-
-fn vat(r: &mut Reader, head: Table) -> Option<Decimal> {
-    let Some(v) = head.get("vat_percent") else { return Some(Decimal::ZERO) };
-    let p = r.decimal(v, "`vat_percent`")?;
-    if p < Decimal::ZERO || p > Decimal::ONE_HUNDRED {
-        r.error(v.span(), format!("`vat_percent` must be between 0 and 100, found {p}")).help =
-            Some("write the rate in percent, e.g. vat_percent = \"25.5\"".into());
-        return None;
-    }
-    Some(p)
 }
 
 fn rounding(r: &mut Reader, v: &Value) -> Option<Rounding> {
@@ -715,6 +709,9 @@ fn share_of_value(r: &mut Reader, p: &Value, total: Decimal, pct: Decimal) -> Op
 
 /// `tariff = "…"`, dated versions, or `{ table = "…", output = "…" }`.
 fn tariff(r: &mut Reader, v: &Value, clause: Option<&String>) -> Option<Tariff> {
+    if let Some(text) = terms_payment::rule_ref(r, v, "`tariff`") {
+        return text.map(Tariff::Rule);
+    }
     match table_ref(r, v, "`tariff`") {
         Some(reference) => reference.map(Tariff::Table),
         None => money_timeline(r, v, "`tariff`", clause).map(Tariff::Fixed),
@@ -758,7 +755,10 @@ fn start_fee(r: &mut Reader, v: &Value) -> Option<Item> {
         tariff: Tariff::Fixed(tariff?),
         requires: Vec::new(),
         max_per_participant: 1,
+        max_from: None,
         cap_total,
+        cap_per_participant: None,
+        in_participant_cap: true,
         line: line_of(r, v.span()),
     })
 }
@@ -767,7 +767,8 @@ fn outcome(r: &mut Reader, v: &Value, n: usize) -> Option<Item> {
     // Name the outcome by its id in messages when it has a readable one.
     let path = written_id(v).map_or(format!("[[outcome]] number {n}"), |id| format!("outcome `{id}`"));
     let t = r.table(v, &path)?;
-    r.unknown_keys(t, OUTCOME_KEYS);
+    let known: Vec<&str> = OUTCOME_KEYS.iter().chain(&terms_payment::OUTCOME_KEYS).copied().collect();
+    r.unknown_keys(t, &known);
     let id = r.required(t, "id", "id = \"employed_3m\"").and_then(|v| identifier(r, v, "outcome `id`"));
     let name = r.required(t, "name", "name = { fi = \"…\", en = \"…\" }").and_then(|v| names(r, v, "name"));
     let clause = r.opt_string(t, "clause");
@@ -783,11 +784,9 @@ fn outcome(r: &mut Reader, v: &Value, n: usize) -> Option<Item> {
         .and_then(|v| rule(r, v, "`achieved_on`"));
     let tariff = r.required(t, "tariff", "tariff = \"1200.00\"").and_then(|v| tariff(r, v, clause.as_ref()));
     let requires = t.get("requires").map(|v| r.strings(v, "`requires`")).unwrap_or_default();
-    let max = match t.get("max_per_participant") {
-        Some(v) => bounded(r, v, "`max_per_participant`", 1, 1000)?,
-        None => 1,
-    };
+    let (max, max_from) = terms_payment::occurrences(r, t)?;
     let cap_total = t.get("cap_total").and_then(|v| cap(r, v, "`cap_total`"));
+    let (cap_per_participant, in_participant_cap) = terms_payment::item_caps(r, t);
     Some(Item {
         id: id?,
         kind: ItemKind::Outcome,
@@ -799,7 +798,10 @@ fn outcome(r: &mut Reader, v: &Value, n: usize) -> Option<Item> {
         tariff: tariff?,
         requires,
         max_per_participant: max,
+        max_from,
         cap_total,
+        cap_per_participant,
+        in_participant_cap,
         line: line_of(r, v.span()),
     })
 }
@@ -815,7 +817,7 @@ fn written_id(v: &Value) -> Option<String> {
 
 fn fixed_fee(r: &mut Reader, v: &Value, valid: DateRange, contract_value: Option<Decimal>) -> Option<FixedFee> {
     let t = r.table(v, "[[fixed_fee]]")?;
-    r.unknown_keys(t, &["id", "name", "clause", "amount", "percent_of_value", "every", "from", "to"]);
+    r.unknown_keys(t, &["id", "name", "clause", "amount", "percent_of_value", "every", "from", "to", "prorate"]);
     let id = r.required(t, "id", "id = \"delivery_fee\"").and_then(|v| identifier(r, v, "fixed fee `id`"));
     let name = r.required(t, "name", "name = { fi = \"…\", en = \"…\" }").and_then(|v| names(r, v, "name"));
     let amount = match (t.get("amount"), t.get("percent_of_value")) {
@@ -848,6 +850,7 @@ fn fixed_fee(r: &mut Reader, v: &Value, valid: DateRange, contract_value: Option
             }
         },
     };
+    let prorate = terms_payment::prorate(r, t, every != Some(Every::Once));
     let from = t.get("from").map_or(Some(valid.from), |d| r.date(d, "fixed fee `from`"));
     let to = t.get("to").map_or(Some(valid.to), |d| r.date(d, "fixed fee `to`").map(Some));
     if let (Some(from), Some(Some(to))) = (from, to) {
@@ -864,6 +867,7 @@ fn fixed_fee(r: &mut Reader, v: &Value, valid: DateRange, contract_value: Option
         amount: amount?,
         every: every?,
         period: DateRange { from: from?, to: to? },
+        prorate: prorate?,
         line: line_of(r, v.span()),
     })
 }
@@ -892,6 +896,9 @@ fn multiplier(r: &mut Reader, v: &Value) -> Option<Multiplier> {
 }
 
 fn factor(r: &mut Reader, v: &Value) -> Option<Factor> {
+    if let Some(text) = terms_payment::rule_ref(r, v, "`factor`") {
+        return text.map(Factor::Rule);
+    }
     if let Some(reference) = table_ref(r, v, "`factor`") {
         return reference.map(Factor::Table);
     }
@@ -900,13 +907,14 @@ fn factor(r: &mut Reader, v: &Value) -> Option<Factor> {
 
 fn exclusive(r: &mut Reader, v: &Value) -> Option<Exclusive> {
     let t = r.table(v, "[[exclusive]]")?;
-    r.unknown_keys(t, &["outcomes", "clause"]);
+    r.unknown_keys(t, &["outcomes", "clause", "policy"]);
+    let policy = terms_payment::exclusive_policy(r, t);
     let items =
         r.required(t, "outcomes", "outcomes = [\"employed_6m\", \"education\"]").map(|v| r.strings(v, "`outcomes`"))?;
     if items.len() < 2 {
         r.error(v.span(), "an [[exclusive]] group needs at least two outcomes");
     }
-    Some(Exclusive { items, clause: r.opt_string(t, "clause") })
+    Some(Exclusive { items, clause: r.opt_string(t, "clause"), policy: policy? })
 }
 
 /// `[payment] clawback = true`: a paid outcome the corrected records no
@@ -1103,6 +1111,9 @@ fn resolve_table_refs(r: &mut Reader, c: &mut Contract) {
         }
         if let Some(reference) = &mut item.condition_table {
             check_table_ref(r, &snapshot, reference, C::Boolean, &format!("the condition of `{}`", item.id));
+        }
+        if let Some(Occurrences::Table(reference)) = &mut item.max_from {
+            check_table_ref(r, &snapshot, reference, C::Number, &format!("`max_per_participant` of `{}`", item.id));
         }
     }
     for m in &mut c.multipliers {

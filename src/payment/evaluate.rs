@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 
 use super::lookup::{describe_inputs, field_value, rule_value, Found};
 use crate::contract::{
-    Achievement, AttributeType, Combine, Contract, Factor, Input, Item, ItemKind, Parameter, RuleText, Selector,
-    TableRef, Tariff, Timeline,
+    Achievement, AttributeType, Combine, Contract, ExclusivePolicy, Factor, Input, Item, ItemKind, Occurrences,
+    Parameter, RuleText, Selector, TableRef, Tariff, Timeline,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
 use crate::records::{Arm, AttributeValue, Record};
@@ -30,6 +30,8 @@ pub struct Evaluator<'c> {
     eligibility_tests: Vec<Option<CompiledRule>>,
     items: Vec<CompiledItem>,
     multipliers: Vec<Option<CompiledRule>>,
+    /// The rule of each multiplier whose factor a rule computes.
+    factor_rules: Vec<Option<CompiledRule>>,
     /// One per `[[value]]` of the contract (for impact payments).
     values: Vec<Option<CompiledRule>>,
     /// Table name → compiled rule of each `expr` input column.
@@ -76,6 +78,10 @@ struct CompiledItem {
     rule: Arc<str>,
     /// The clause of each tariff version, or of the tariff table.
     clauses: Vec<Option<Arc<str>>>,
+    /// `tariff = { rule = '…' }`.
+    tariff_rule: Option<CompiledRule>,
+    /// `max_per_participant = { rule = '…' }`.
+    max_rule: Option<CompiledRule>,
 }
 
 /// What evaluating one record gave.
@@ -178,6 +184,15 @@ impl<'c> Evaluator<'c> {
                             let table = contract.table(&reference.table).and_then(|t| t.clause.as_ref());
                             vec![share(table.or(item.clause.as_ref()))]
                         }
+                        Tariff::Rule(_) => vec![share(item.clause.as_ref())],
+                    },
+                    tariff_rule: match &item.tariff {
+                        Tariff::Rule(r) => compile(format!("{what}, tariff"), Some(r)),
+                        Tariff::Fixed(_) | Tariff::Table(_) => None,
+                    },
+                    max_rule: match &item.max_from {
+                        Some(Occurrences::Rule(r)) => compile(format!("{what}, max_per_participant"), Some(r)),
+                        Some(Occurrences::Table(_)) | None => None,
                     },
                 }
             })
@@ -186,6 +201,14 @@ impl<'c> Evaluator<'c> {
             .multipliers
             .iter()
             .map(|m| compile(format!("multiplier `{}`, condition", m.id), m.when.condition.as_ref()))
+            .collect();
+        let factor_rules = contract
+            .multipliers
+            .iter()
+            .map(|m| match &m.factor {
+                Factor::Rule(r) => compile(format!("multiplier `{}`, factor", m.id), Some(r)),
+                Factor::Fixed(_) | Factor::Table(_) => None,
+            })
             .collect();
         let values = contract.values.iter().map(|v| compile(format!("value `{}`", v.id), Some(&v.rule))).collect();
         let table_rules = contract
@@ -215,6 +238,7 @@ impl<'c> Evaluator<'c> {
             eligibility_tests,
             items,
             multipliers,
+            factor_rules,
             values,
             table_rules,
             contract_id: Arc::from(contract.id.as_str()),
@@ -388,8 +412,9 @@ impl<'c> Evaluator<'c> {
         }
     }
 
-    /// Within each exclusive group keep only the item with the highest
-    /// total amount (ties: the one listed first in the group).
+    /// Within each exclusive group keep only one item: by the group's
+    /// policy the highest total amount, or the earliest first achievement
+    /// (see [`beats`] for ties).
     fn apply_exclusivity(&self, record: &Record, out: &mut Eligible) -> Result<(), RuleError> {
         for group in &self.contract.exclusive {
             // `Ok(None)`: the item has no line; `Err`: its total overflows.
@@ -408,15 +433,17 @@ impl<'c> Evaluator<'c> {
                     )
                 })
             };
-            let mut best: Option<(&String, Decimal)> = None;
+            let mut best: Option<(&String, Decimal, NaiveDate)> = None;
             for id in &group.items {
                 if let Some(t) = total(id)? {
-                    if best.is_none_or(|(_, b)| t > b) {
-                        best = Some((id, t));
+                    let first = out.lines.iter().filter(|p| &*p.line.id.item == id).map(|p| p.line.achieved_on).min();
+                    let Some(first) = first else { continue };
+                    if best.is_none_or(|(_, amount, date)| beats(group.policy, (t, first), (amount, date))) {
+                        best = Some((id, t, first));
                     }
                 }
             }
-            let Some((winner, _)) = best else { continue };
+            let Some((winner, ..)) = best else { continue };
             let winner = winner.clone();
             let mut excluded: Vec<(Arc<str>, Arc<str>)> = Vec::new();
             out.lines.retain(|p| {
@@ -430,12 +457,27 @@ impl<'c> Evaluator<'c> {
             excluded.dedup();
             for (participant, item) in excluded {
                 let clause = group.clause.as_ref().map(|c| format!("{c}: ")).unwrap_or_default();
+                let which = match group.policy {
+                    ExclusivePolicy::Highest => "highest",
+                    ExclusivePolicy::Earliest => "earliest achieved",
+                };
                 let detail =
-                    format!("{clause}excluded by {winner} (only the highest of {} is paid)", group.items.join(", "));
+                    format!("{clause}excluded by {winner} (only the {which} of {} is paid)", group.items.join(", "));
                 out.unpaid.push(Unpaid { participant, item, reason: ReasonCode::ExcludedBy, detail: detail.into() });
             }
         }
         Ok(())
+    }
+}
+
+/// Whether an exclusive outcome with (total amount, first date) `a` wins
+/// over `b`, the best of those listed before it. Only a strict win
+/// replaces `b`, so on a full tie the one listed first in the group wins.
+/// `earliest`: the earlier date, then the higher amount.
+fn beats(policy: ExclusivePolicy, a: (Decimal, NaiveDate), b: (Decimal, NaiveDate)) -> bool {
+    match policy {
+        ExclusivePolicy::Highest => a.0 > b.0,
+        ExclusivePolicy::Earliest => a.1 < b.1 || (a.1 == b.1 && a.0 > b.0),
     }
 }
 
@@ -783,12 +825,23 @@ impl<'c> Run<'_, 'c> {
         out: &mut Eligible,
     ) -> Result<(), RuleError> {
         let due: Vec<NaiveDate> = dates.into_iter().filter(|d| *d <= self.as_of).collect();
-        let max = item.max_per_participant as usize;
-        if due.len() > max {
-            let detail = format!("{} occurrences, at most {max} paid", due.len());
+        let (max, source) = self.max_occurrences(item, compiled)?;
+        if let Some(first_unpaid) = due.get(max) {
+            let detail = format!(
+                "{} occurrences, at most {max} paid{source}; occurrence {} on {first_unpaid} is the first not paid",
+                due.len(),
+                max + 1
+            );
             out.unpaid.push(self.unpaid(compiled, ReasonCode::MaxReached, detail.into()));
         }
+        if due.is_empty() || max == 0 {
+            return Ok(());
+        }
         let factors = self.multiplier(item)?;
+        let computed = match &compiled.tariff_rule {
+            Some(rule) => Some(self.computed_amount(rule, item, "tariff")?),
+            None => None,
+        };
         let c = self.ev.contract;
         for (n, date) in due.into_iter().take(max).enumerate() {
             let (tariff, clause, table) = match &item.tariff {
@@ -811,6 +864,10 @@ impl<'c> Run<'_, 'c> {
                         out.unpaid.push(self.unpaid(compiled, ReasonCode::NoTariff, detail.into()));
                         continue;
                     }
+                },
+                Tariff::Rule(_) => match computed {
+                    Some(t) => (t, compiled.clauses[0].clone(), None),
+                    None => return Err(self.item_error(item, "its tariff rule was not compiled".into())),
                 },
             };
             let mut line_tables = factors.tables.clone();
@@ -845,6 +902,63 @@ impl<'c> Run<'_, 'c> {
         Ok(())
     }
 
+    /// How many occurrences of `item` this participant may be paid, and
+    /// where a limit read from data came from (`""` for a fixed number).
+    fn max_occurrences(&mut self, item: &Item, compiled: &CompiledItem) -> Result<(usize, String), RuleError> {
+        const EXPECTED: &str = "a whole number of occurrences from 0 to 1000";
+        match (&item.max_from, &compiled.max_rule) {
+            (None, _) => Ok((item.max_per_participant as usize, String::new())),
+            (Some(Occurrences::Table(reference)), _) => match self.lookup(reference, Some(&item.id))? {
+                Some(Found { value: Value::Number(n), trace }) => match occurrence_count(n) {
+                    Some(max) => Ok((max, format!(" ({trace})"))),
+                    None => {
+                        Err(self.item_error(item, format!("{trace} gives the occurrence limit {n}; write {EXPECTED}")))
+                    }
+                },
+                _ => {
+                    let message = format!(
+                        "no row of table `{}` gives `max_per_participant` for this participant; add a row that covers them",
+                        reference.table
+                    );
+                    Err(self.item_error(item, message))
+                }
+            },
+            (Some(Occurrences::Rule(text)), Some(rule)) => {
+                let v = self.rule(rule, &BTreeMap::new(), item.clause.as_ref(), text.line)?;
+                let count = match &v {
+                    RuleValue::Integer(i) => occurrence_count(Decimal::from(*i)),
+                    RuleValue::Decimal(d) => occurrence_count(*d),
+                    _ => None,
+                };
+                match count {
+                    Some(max) => Ok((max, format!(" (rule at line {})", text.line))),
+                    None => Err(wrong_type(rule, self.record, EXPECTED, &v)),
+                }
+            }
+            // Every rule is compiled before a record is read; kept total rather than panic.
+            (Some(Occurrences::Rule(_)), None) => {
+                Err(self.item_error(item, "its max_per_participant rule was not compiled".into()))
+            }
+        }
+    }
+
+    /// The decimal a tariff or factor rule computes for this participant:
+    /// a number, zero or more; anything else stops the run naming the rule.
+    fn computed_amount(&mut self, rule: &CompiledRule, item: &Item, what: &str) -> Result<Decimal, RuleError> {
+        let v = self.rule(rule, &BTreeMap::new(), item.clause.as_ref(), item.line)?;
+        let n = match v {
+            RuleValue::Decimal(d) => d,
+            RuleValue::Integer(i) => Decimal::from(i),
+            other => return Err(wrong_type(rule, self.record, &format!("a decimal {what}, e.g. 150.00"), &other)),
+        };
+        if n < Decimal::ZERO {
+            let mut error = wrong_type(rule, self.record, &format!("a {what} of zero or more"), &RuleValue::Decimal(n));
+            error.message.push_str("; a payment cannot be negative");
+            return Err(error);
+        }
+        Ok(n)
+    }
+
     /// `tariff × factor`, unrounded: checked, and never negative.
     fn amount(&self, item: &Item, tariff: Decimal, factors: &Factors) -> Result<Decimal, RuleError> {
         let product = |ids: &[Arc<str>]| match ids {
@@ -876,7 +990,9 @@ impl<'c> Run<'_, 'c> {
         if item.kind != ItemKind::Outcome {
             return Factors::combine(c.combine, found).map_err(|m| self.item_error(item, m));
         }
-        for ((m, rule), id) in c.multipliers.iter().zip(&self.ev.multipliers).zip(&self.ev.multiplier_ids) {
+        for (index, ((m, rule), id)) in
+            c.multipliers.iter().zip(&self.ev.multipliers).zip(&self.ev.multiplier_ids).enumerate()
+        {
             if !(m.items.is_empty() || m.items.contains(&item.id)) || selector_mismatch(&m.when, self.record).is_some()
             {
                 continue;
@@ -889,6 +1005,15 @@ impl<'c> Run<'_, 'c> {
             }
             match &m.factor {
                 Factor::Fixed(f) => found.push(Factor1 { id: id.clone(), value: *f, table: None }),
+                Factor::Rule(_) => {
+                    let Some(rule) = &self.ev.factor_rules[index] else {
+                        return Err(
+                            self.item_error(item, format!("multiplier `{id}`: its factor rule was not compiled"))
+                        );
+                    };
+                    let value = self.computed_amount(rule, item, "factor")?;
+                    found.push(Factor1 { id: id.clone(), value, table: None });
+                }
                 Factor::Table(reference) => {
                     if let Some(Found { value: Value::Number(f), trace }) = self.lookup(reference, Some(&item.id))? {
                         if f.is_sign_negative() && !f.is_zero() {
@@ -903,6 +1028,12 @@ impl<'c> Run<'_, 'c> {
         }
         Factors::combine(c.combine, found).map_err(|m| self.item_error(item, m))
     }
+}
+
+/// A limit on occurrences read from data: a whole number 0–1000.
+fn occurrence_count(n: Decimal) -> Option<usize> {
+    use rust_decimal::prelude::ToPrimitive;
+    (n.fract().is_zero() && n >= Decimal::ZERO && n <= Decimal::from(1000)).then(|| n.to_usize()).flatten()
 }
 
 /// One matching multiplier's factor, and the table row that gave it.

@@ -10,8 +10,9 @@
 //! 2. **Over all lines** ([`settle`]): fixed fees are added, lines are
 //!    ordered by achievement date, then participant id, then the item's
 //!    position in the contract, then occurrence — and caps are applied in
-//!    that order: the item's `cap_total`, then the participant's cap, then
-//!    the contract total. A cap withholds only what exceeds it and the
+//!    that order: the item's cap per participant, the item's `cap_total`,
+//!    then the participant's cap, then the contract total (see `settle`).
+//!    A cap withholds only what exceeds it and the
 //!    withheld amount stays on the line. VAT is computed per line from the
 //!    net. The billing period, if any, selects lines last, so a period's
 //!    caps account for everything achieved before it.

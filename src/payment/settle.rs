@@ -1,15 +1,22 @@
 //! Phase 2: fixed fees, ordering, caps, VAT, period selection, totals.
+//!
+//! Caps bind on each line, in line order, in this order: the outcome's
+//! `cap_per_participant`, its `cap_total`, `[caps] per_participant` (not
+//! for outcomes with `in_participant_cap = false`, fees or impact
+//! payments), then `contract_total`; each withholds only what exceeds its
+//! room after the caps before it, and is listed in `withheld_by` with that
+//! part. VAT uses the rate in force on the line's date.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::evaluate::{Pending, RecordOutcome};
 use super::Request;
 use crate::calendar::{add_months, month_end, month_start};
-use crate::contract::{Contract, Every, ItemKind};
+use crate::contract::{Contract, Every, FixedFee, ItemKind, Prorate};
 use crate::money::{Rounding, RoundingMode};
 use crate::records::hetu::redact;
 use crate::statement::{
@@ -34,6 +41,13 @@ pub enum SettleError {
         who(.participant)
     )]
     Overflow { participant: Arc<str>, item: Arc<str>, rule: Arc<str>, what: &'static str },
+    /// Dated VAT rates leave a line's date uncovered.
+    #[error(
+        "participant {}: `{item}` ({rule}) is dated {date}, but no `vat_percent` version is in force that day \
+         (versions: {versions}); add a version from {date} or earlier under [contract] vat_percent",
+        who(.participant)
+    )]
+    NoVatRate { participant: Arc<str>, item: Arc<str>, rule: Arc<str>, date: NaiveDate, versions: String },
 }
 
 impl SettleError {
@@ -109,7 +123,7 @@ pub fn settle(
     request: Request,
 ) -> Result<Statement, SettleError> {
     let Settlement { mut counts, mut lines, mut unpaid, mut ineligible, mut impact } = settlement;
-    lines.extend(fixed_fees(contract, request.as_of));
+    lines.extend(fixed_fees(contract, request.as_of)?);
     lines.sort_by(|a, b| {
         let (x, y) = (&a.line, &b.line);
         (x.achieved_on.cmp(&y.achieved_on))
@@ -144,7 +158,9 @@ pub fn settle(
         buyer: contract.buyer.clone(),
         provider: contract.provider.clone(),
         currency: contract.currency.clone(),
-        vat_percent: contract.vat_percent,
+        // With dated rates, the header shows the rate in force on the
+        // as-of date; each line's VAT uses the rate of its own date.
+        vat_percent: contract.vat_on(request.as_of).unwrap_or(contract.vat_percent),
         rounding: contract.rounding,
         as_of: request.as_of,
         period: request.period,
@@ -174,9 +190,10 @@ fn unique_identities(lines: &[Pending]) -> Result<(), SettleError> {
     }
 }
 
-/// Fixed-fee lines due by `as_of`: monthly fees on each month's last day
-/// within their period, one-off fees on their first day.
-fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Vec<Pending> {
+/// Fixed-fee lines due by `as_of`: monthly fees on the last day of each
+/// month of their period (whole months, or part months pro-rated by
+/// calendar days), one-off fees on their first day.
+fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Result<Vec<Pending>, SettleError> {
     let mut out = Vec::new();
     let contract_id: Arc<str> = Arc::from(contract.id.as_str());
     let no_participant: Arc<str> = Arc::from("");
@@ -185,23 +202,7 @@ fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Vec<Pending> {
         let item: Arc<str> = Arc::from(fee.id.as_str());
         let clause: Option<Arc<str>> = fee.clause.as_deref().map(Arc::from);
         let rule: Arc<str> = Arc::from(format!("{}:{} fixed_fee {}", contract.file_name(), fee.line, fee.id));
-        let last = fee.period.to.map_or(as_of, |t| t.min(as_of));
-        let dates: Vec<NaiveDate> = match fee.every {
-            Every::Once => vec![fee.period.from].into_iter().filter(|d| *d <= as_of).collect(),
-            Every::Month => {
-                let mut ds = Vec::new();
-                let mut month = month_start(fee.period.from);
-                while month_end(month) <= last {
-                    ds.push(month_end(month));
-                    // The calendar's end is no month a fee can fall due in.
-                    let Some(next) = add_months(month, 1) else { break };
-                    month = next;
-                }
-                ds
-            }
-        };
-        for (k, date) in dates.into_iter().enumerate() {
-            let amount = contract.rounding.apply(fee.amount);
+        for (k, (date, share)) in fee_dates(fee, as_of).into_iter().enumerate() {
             let line = Line {
                 id: LineId {
                     contract: contract_id.clone(),
@@ -211,25 +212,73 @@ fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Vec<Pending> {
                 },
                 kind: ItemKind::FixedFee,
                 achieved_on: date,
-                tariff: amount,
+                tariff: contract.rounding.apply(fee.amount),
                 clause: clause.clone(),
                 tables: Vec::new(),
                 multiplier: Decimal::ONE,
                 multipliers: Vec::new(),
-                amount,
+                amount: Decimal::ZERO,
                 withheld: Decimal::ZERO,
                 withheld_by: Vec::new(),
-                net: amount,
+                net: Decimal::ZERO,
                 vat: Decimal::ZERO,
                 gross: Decimal::ZERO,
                 rule: rule.clone(),
                 municipality: None,
                 groups: no_groups.clone(),
             };
+            let amount = fee_amount(contract, fee.amount, share)
+                .ok_or_else(|| SettleError::overflow(&line, "the pro-rated fee"))?;
+            let line = Line { amount, net: amount, ..line };
             out.push(Pending { item_index: (contract.items.len() + n) as u32, line });
         }
     }
-    out
+    Ok(out)
+}
+
+/// The part of a month a fee is paid for: (days in force, days in the month).
+type Share = Option<(u32, u32)>;
+
+/// When `fee` falls due by `as_of`, each with the part of the month it
+/// pays (`None`: all of it). A whole-month fee is due for each month whose
+/// last day is within its period; a pro-rated one for each month it is in
+/// force at all, on its last day in force that month.
+fn fee_dates(fee: &FixedFee, as_of: NaiveDate) -> Vec<(NaiveDate, Share)> {
+    let last = fee.period.to.map_or(as_of, |t| t.min(as_of));
+    if fee.every == Every::Once {
+        return vec![(fee.period.from, None)].into_iter().filter(|(d, _)| *d <= as_of).collect();
+    }
+    let mut dates = Vec::new();
+    let mut month = month_start(fee.period.from);
+    loop {
+        let end = month_end(month);
+        let due = match fee.prorate {
+            Prorate::Whole => (end <= last).then_some((end, None)),
+            Prorate::CalendarDays => {
+                let from = fee.period.from.max(month);
+                let to = fee.period.to.map_or(end, |t| t.min(end));
+                let days = |a: NaiveDate, b: NaiveDate| (b - a).num_days() as u32 + 1;
+                let share = (days(from, to) < end.day()).then(|| (days(from, to), end.day()));
+                (to <= as_of && from <= to).then_some((to, share))
+            }
+        };
+        match due {
+            Some(d) => dates.push(d),
+            None => break,
+        }
+        // The calendar's end is no month a fee can fall due in.
+        let Some(next) = add_months(month, 1) else { break };
+        month = next;
+    }
+    dates
+}
+
+/// A fee's amount for one month: `amount × days / days in month` for a
+/// part month, rounded once; `None` when it overflows.
+fn fee_amount(contract: &Contract, amount: Decimal, share: Share) -> Option<Decimal> {
+    let Some((days, in_month)) = share else { return Some(contract.rounding.apply(amount)) };
+    let part = amount.checked_mul(Decimal::from(days))?.checked_div(Decimal::from(in_month))?;
+    Some(contract.rounding.apply(part))
 }
 
 /// The reason for a participant's line that caps reduced to nothing.
@@ -248,7 +297,31 @@ fn fully_capped(line: &Line) -> Option<Unpaid> {
     })
 }
 
-/// Apply the item, participant and contract caps in line order, then VAT.
+/// The error for a line no dated VAT rate covers, listing the versions.
+fn no_vat_rate(contract: &Contract, line: &Line) -> SettleError {
+    let versions = contract.vat_versions.iter().flat_map(|t| &t.versions);
+    let versions: Vec<String> = versions
+        .map(|v| match v.period.to {
+            Some(to) => format!("{}% from {} to {to}", v.value, v.period.from),
+            None => format!("{}% from {}", v.value, v.period.from),
+        })
+        .collect();
+    SettleError::NoVatRate {
+        participant: line.id.participant.clone(),
+        item: line.id.item.clone(),
+        rule: line.rule.clone(),
+        date: line.achieved_on,
+        versions: versions.join(", "),
+    }
+}
+
+/// Apply the caps in line order, then VAT. On each line the caps bind in
+/// this order, each on what the ones before it left: the outcome's
+/// `cap_per_participant`, its `cap_total`, `[caps] per_participant`
+/// (unless the outcome says `in_participant_cap = false`; never fees or
+/// impact payments), then `contract_total`. Each cap that binds is listed
+/// in `withheld_by` with the part it withheld, and every running total
+/// counts what was finally paid (net).
 /// Every sum is checked: an overflow stops the run naming the line.
 fn apply_caps(contract: &Contract, lines: &mut [Pending]) -> Result<(), SettleError> {
     // Indexed by `item_index`: the items, then the fixed fees (no cap),
@@ -257,6 +330,8 @@ fn apply_caps(contract: &Contract, lines: &mut [Pending]) -> Result<(), SettleEr
     let impact = contract.impact_payments.iter().map(|p| p.cap);
     let item_cap: Vec<Option<Decimal>> = contract.items.iter().map(|i| i.cap_total).chain(fees).chain(impact).collect();
     let mut item_paid = vec![Decimal::ZERO; item_cap.len()];
+    // What each participant was paid of each item with `cap_per_participant`.
+    let mut item_participant_paid: HashMap<(Arc<str>, usize), Decimal> = HashMap::new();
     // Only looked up, never iterated, so its order cannot reach the output.
     let mut participant_paid: HashMap<Arc<str>, Decimal> = HashMap::new();
     let mut total_paid = Decimal::ZERO;
@@ -279,9 +354,16 @@ fn apply_caps(contract: &Contract, lines: &mut [Pending]) -> Result<(), SettleEr
                 }
             }
         };
+        let item = contract.items.get(index);
+        let own = item.and_then(|i| i.cap_per_participant);
+        let own_used = own.map(|_| item_participant_paid.entry((line.id.participant.clone(), index)).or_default());
+        if let Some(used) = &own_used {
+            limit(own, **used, Cap::OutcomePerParticipant);
+        }
         let slot = item_paid.get_mut(index).ok_or_else(|| SettleError::overflow(line, "the item's position"))?;
         limit(item_cap.get(index).copied().flatten(), *slot, Cap::OutcomeTotal);
-        let participant = (!matches!(line.kind, ItemKind::FixedFee | ItemKind::Impact))
+        let in_participant_cap = item.is_some_and(|i| i.in_participant_cap);
+        let participant = (in_participant_cap && !matches!(line.kind, ItemKind::FixedFee | ItemKind::Impact))
             .then(|| participant_paid.entry(line.id.participant.clone()).or_default());
         if let Some(used) = &participant {
             limit(contract.caps.per_participant, **used, Cap::PerParticipant);
@@ -289,12 +371,16 @@ fn apply_caps(contract: &Contract, lines: &mut [Pending]) -> Result<(), SettleEr
         limit(contract.caps.contract_total, total_paid, Cap::ContractTotal);
         let add = |sum: Decimal, what| sum.checked_add(net).ok_or_else(|| SettleError::overflow(line, what));
         *slot = add(*slot, "the item's total paid")?;
+        if let Some(used) = own_used {
+            *used = add(*used, "the participant's total paid of the item")?;
+        }
         if let Some(used) = participant {
             *used = add(*used, "the participant's total paid")?;
         }
         total_paid = add(total_paid, "the contract's total paid")?;
+        let rate = contract.vat_on(line.achieved_on).ok_or_else(|| no_vat_rate(contract, line))?;
         let vat = net
-            .checked_mul(contract.vat_percent)
+            .checked_mul(rate)
             .map(|v| v / Decimal::ONE_HUNDRED)
             .ok_or_else(|| SettleError::overflow(line, "the VAT"))?;
         line.vat = contract.rounding.apply(vat);
