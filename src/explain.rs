@@ -161,9 +161,7 @@ fn check_multiplier(m: &Multiplier, record: &Record, steps: &[Step], lines: &[Li
 /// The selector as the contract states it, e.g. `groups_any = [youth]`.
 fn describe(s: &Selector) -> String {
     let mut parts = Vec::new();
-    for (key, list) in
-        [("groups_any", &s.groups_any), ("groups_all", &s.groups_all), ("groups_none", &s.groups_none)]
-    {
+    for (key, list) in [("groups_any", &s.groups_any), ("groups_all", &s.groups_all), ("groups_none", &s.groups_none)] {
         if !list.is_empty() {
             parts.push(format!("{key} = [{}]", list.join(", ")));
         }

@@ -637,7 +637,16 @@ mod tests {
 
     #[test]
     fn every_reason_code_has_a_finnish_explanation_and_english_shows_the_code() {
-        for code in ["not_achieved", "achieved_after_as_of", "requires", "excluded_by", "no_tariff", "max_reached", "capped", "not_eligible"] {
+        for code in [
+            "not_achieved",
+            "achieved_after_as_of",
+            "requires",
+            "excluded_by",
+            "no_tariff",
+            "max_reached",
+            "capped",
+            "not_eligible",
+        ] {
             let fi = reason(Lang::Fi, code);
             assert!(fi.ends_with(&format!(" ({code})")) && fi.len() > code.len() + 3, "{fi}");
             assert_eq!(reason(Lang::En, code), code);

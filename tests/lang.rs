@@ -19,10 +19,6 @@ fn tulos_with(args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().expect("the tulos binary runs")
 }
 
-fn tulos(args: &[&str]) -> Output {
-    tulos_with(args, &[])
-}
-
 fn stdout(out: &Output) -> String {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout.clone()).expect("UTF-8 output")

@@ -171,7 +171,8 @@ fn counted(i: &IndicatorScore, lang: Lang) -> String {
         (Counted::Outcome(id), _) => locale::fill(lang, Msg::OutcomeIndicator, &[id]),
         (Counted::Standard(s), unseen) => {
             let unseen = unseen.map_or(String::new(), |u| {
-                let control = u.control.map_or(String::new(), |k| format!(", {} {k}", locale::text(lang, Msg::Control)));
+                let control =
+                    u.control.map_or(String::new(), |k| format!(", {} {k}", locale::text(lang, Msg::Control)));
                 locale::fill(lang, Msg::NotYetObservable, &[&u.participants, &control])
             });
             locale::fill(lang, Msg::StandardIndicator, &[&s.id(), &super::follow_up_months(*s), &unseen])
@@ -216,7 +217,8 @@ fn composite(out: &mut String, s: &Scorecard, lang: Lang) {
     let Some(c) = &s.composite else { return };
     let n = |d: Decimal| locale::number(lang, d);
     let score = c.score.value().map_or(NONE.to_string(), |p| n(p.value));
-    let _ = writeln!(out, "{} {score} / 100: {}", locale::text(lang, Msg::CompositeScore), locale::method(lang, c.formula));
+    let _ =
+        writeln!(out, "{} {score} / 100: {}", locale::text(lang, Msg::CompositeScore), locale::method(lang, c.formula));
     let head = [Msg::Indicator, Msg::Weight, Msg::Rate, Msg::Target, Msg::Achievement, Msg::Contribution];
     let mut rows = vec![head.map(|m| locale::text(lang, m).to_string()).to_vec()];
     for p in &c.parts {
@@ -239,7 +241,8 @@ fn cost(out: &mut String, s: &Scorecard, lang: Lang) {
     let money = |r: &Ratio<super::cost::Money>| r.value().map_or(NONE.to_string(), |m| n(m.amount));
     let basis = locale::method(lang, c.basis);
     let _ = writeln!(out, "{} ({}): {basis}", locale::text(lang, Msg::Cost), shown(&c.currency));
-    let paid = [&n(c.gross) as &dyn std::fmt::Display, &n(c.net), &c.lines, &c.participants, &money(&c.per_participant)];
+    let paid =
+        [&n(c.gross) as &dyn std::fmt::Display, &n(c.net), &c.lines, &c.participants, &money(&c.per_participant)];
     let _ = writeln!(out, "{}", locale::fill(lang, Msg::CostPaid, &paid));
     let head = [Msg::Indicator, Msg::Outcomes, Msg::PerOutcome, Msg::PerAdditionalOutcome];
     let mut rows = vec![head.map(|m| locale::text(lang, m).to_string()).to_vec()];
@@ -322,10 +325,12 @@ fn footer(out: &mut String, s: &Scorecard, lang: Lang) {
     ];
     let _ = writeln!(out, "{}", locale::fill(lang, Msg::ScoreCounts, &counts));
     for reason in reasons(s) {
-        let _ = writeln!(out, "{NONE} {}", locale::fill(lang, Msg::NoEstimate, &[&locale::method(lang, reason.reason())]));
+        let _ =
+            writeln!(out, "{NONE} {}", locale::fill(lang, Msg::NoEstimate, &[&locale::method(lang, reason.reason())]));
     }
     for reason in undefined(s) {
-        let _ = writeln!(out, "{NONE} {}", locale::fill(lang, Msg::NotDefined, &[&locale::method(lang, reason.reason())]));
+        let _ =
+            writeln!(out, "{NONE} {}", locale::fill(lang, Msg::NotDefined, &[&locale::method(lang, reason.reason())]));
     }
     // Hashes are ours and never redacted: hex can look like an identity code.
     let digest = |m, name: &str, sha: &str| locale::fill(lang, m, &[&shown(name), &sha]);
@@ -346,8 +351,10 @@ fn change_meter(out: &mut String, s: &Scorecard, lang: Lang) {
         let _ = writeln!(out, "{}", locale::text(lang, Msg::ChangeMeterEmpty));
         return;
     }
-    let improved = c.threshold.map_or(String::new(), |t| locale::fill(lang, Msg::Improved, &[&locale::number(lang, t)]));
-    let _ = writeln!(out, "{}", locale::fill(lang, Msg::EffectSize, &[&locale::method(lang, c.effect_size), &improved]));
+    let improved =
+        c.threshold.map_or(String::new(), |t| locale::fill(lang, Msg::Improved, &[&locale::number(lang, t)]));
+    let _ =
+        writeln!(out, "{}", locale::fill(lang, Msg::EffectSize, &[&locale::method(lang, c.effect_size), &improved]));
     let t = |m| locale::text(lang, m).to_string();
     let interval = t(Msg::Interval);
     let mut head: Vec<String> = [
@@ -403,7 +410,8 @@ fn experience(out: &mut String, s: &Scorecard, lang: Lang) {
     let _ = writeln!(out, "{}", locale::fill(lang, Msg::ExperienceTitle, &[&locale::method(lang, e.window)]));
     let t = |m| locale::text(lang, m).to_string();
     let interval = t(Msg::Interval);
-    let mut head = [Msg::Arm, Msg::Respondents, Msg::Response, Msg::Interval, Msg::Satisfaction, Msg::Interval].map(t).to_vec();
+    let mut head =
+        [Msg::Arm, Msg::Respondents, Msg::Response, Msg::Interval, Msg::Satisfaction, Msg::Interval].map(t).to_vec();
     head.extend(["1", "2", "3", "4", "5"].map(String::from));
     head.extend([t(Msg::Target), t(Msg::Met)]);
     let mut rows = vec![head];

@@ -46,7 +46,8 @@ pub fn write_csv_fi_in(s: &Statement, lang: Lang, mut out: impl Write) -> io::Re
     let totals = total_rows(s)
         .into_iter()
         .map(|t| {
-            let mut row = vec![CsvField::Ours(locale::code(lang, t.by).to_string()), CsvField::Given(t.key.to_string())];
+            let mut row =
+                vec![CsvField::Ours(locale::code(lang, t.by).to_string()), CsvField::Given(t.key.to_string())];
             row.push(CsvField::Ours(t.amounts.lines.to_string()));
             row.extend(amount_columns(t.amounts).map(|a| CsvField::Ours(d.number(a))));
             row
@@ -87,10 +88,7 @@ fn lines_in(s: &Statement, lang: Lang) -> io::Result<Vec<u8>> {
     let end = lines.iter().position(|b| *b == b'\n').map_or(lines.len(), |n| n + 1);
     let header = String::from_utf8_lossy(&lines[..end]).into_owned();
     let codes: Vec<&str> = header.trim_end().split(';').collect();
-    let words: Vec<CsvField> = codes
-        .iter()
-        .map(|c| CsvField::Ours(locale::code(lang, c).to_string()))
-        .collect();
+    let words: Vec<CsvField> = codes.iter().map(|c| CsvField::Ours(locale::code(lang, c).to_string())).collect();
     let mut out = csv_record(&words, CsvDialect::Finnish).into_bytes();
     out.extend_from_slice(&lines[end..]);
     Ok(out)

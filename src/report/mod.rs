@@ -35,8 +35,8 @@ use crate::text::hides_or_forges;
 
 pub use csv_fi::{write_csv_fi, write_csv_fi_in, BYTE_ORDER_MARK};
 pub use sections::PROGRAM;
-pub use text::{statement_text, statement_text_in};
 pub(crate) use text::table;
+pub use text::{statement_text, statement_text_in};
 pub use xlsx::{item_names, item_names_in, write_xlsx, write_xlsx_in, ItemNames};
 
 /// Spreadsheet conventions for CSV output.

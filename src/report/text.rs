@@ -182,8 +182,7 @@ fn footer(out: &mut String, s: &Statement, lang: Lang) {
     // Hashes are ours and never redacted: hex can look like an identity code.
     let digest = |m, name: &str, sha: &str| locale::fill(lang, m, &[&shown(name), &sha]);
     let _ = writeln!(out, "{}", digest(Msg::ContractDigest, &s.inputs.contract_file, &s.inputs.contract_sha256));
-    let version =
-        s.inputs.contract_version.as_deref().map_or_else(|| locale::text(lang, Msg::NoVersion).into(), shown);
+    let version = s.inputs.contract_version.as_deref().map_or_else(|| locale::text(lang, Msg::NoVersion).into(), shown);
     let _ = writeln!(out, "{}", locale::fill(lang, Msg::ContractVersion, &[&version, &shown(&s.inputs.tulos_version)]));
     for (name, sha) in &s.inputs.libraries {
         let _ = writeln!(out, "{}", digest(Msg::RulesDigest, name, sha));

@@ -49,7 +49,11 @@ pub fn item_names_in(c: &Contract, lang: Lang) -> ItemNames {
             Lang::Fi => (&n.fi, &n.en),
             Lang::En => (&n.en, &n.fi),
         };
-        if wanted.trim().is_empty() { other.clone() } else { wanted.clone() }
+        if wanted.trim().is_empty() {
+            other.clone()
+        } else {
+            wanted.clone()
+        }
     };
     c.payables().map(|(id, n, _)| (id.to_string(), name(n))).collect()
 }

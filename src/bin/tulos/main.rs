@@ -624,9 +624,7 @@ fn explain_participants(
         explanations.push(explain(&c, &ev, &record, &statement, request).map_err(|e| calc_failed(&c, e))?);
     }
     match (format, explanations.as_slice()) {
-        (SummaryFormat::Text, all) => {
-            emit(&all.iter().map(|e| e.render_text_in(lang)).collect::<Vec<_>>().join("\n"))
-        }
+        (SummaryFormat::Text, all) => emit(&all.iter().map(|e| e.render_text_in(lang)).collect::<Vec<_>>().join("\n")),
         (SummaryFormat::Json, [one]) => emit(&json(one)),
         (SummaryFormat::Json, all) => emit(&json(&all)),
     }
