@@ -24,24 +24,23 @@ pub fn scorecard_text(s: &Scorecard) -> String {
     scorecard_text_in(s, Lang::En)
 }
 
-/// [`scorecard_text`] in `lang`: labels of the indicator, comparison,
-/// composite, cost and breakdown tables, numbers and dates. The method
-/// sentences and the change meter, experience and earnings sections are
-/// English in both.
+/// [`scorecard_text`] in `lang`: every label, sentence, number and date
+/// (the texts are in [`crate::locale`]). Values from the contract and the
+/// records are shown as they are.
 pub fn scorecard_text_in(s: &Scorecard, lang: Lang) -> String {
     let mut out = String::new();
     header(&mut out, s, lang);
     indicators(&mut out, s, lang);
-    value_indicators(&mut out, s);
+    value_indicators(&mut out, s, lang);
     comparison(&mut out, s, lang);
-    names(&mut out, s);
+    names(&mut out, s, lang);
     composite(&mut out, s, lang);
     cost(&mut out, s, lang);
     breakdowns(&mut out, s, lang);
-    change_meter(&mut out, s);
-    experience(&mut out, s);
-    earnings(&mut out, s);
-    footer(&mut out, s);
+    change_meter(&mut out, s, lang);
+    experience(&mut out, s, lang);
+    earnings(&mut out, s, lang);
+    footer(&mut out, s, lang);
     out
 }
 
@@ -57,9 +56,14 @@ fn header(out: &mut String, s: &Scorecard, lang: Lang) {
     let m = &s.method;
     let weighted = locale::text(lang, if m.weighted { Msg::Weighted } else { Msg::Unweighted });
     let _ = writeln!(out, "{} {}   {weighted}", locale::text(lang, Msg::AsOf), locale::date(lang, s.as_of));
-    let _ = writeln!(out, "Rate: {}; {} with {}", m.rate, m.interval, m.sample_size);
+    let say = |sentence| locale::method(lang, sentence);
+    let _ = writeln!(
+        out,
+        "{}",
+        locale::fill(lang, Msg::MethodRate, &[&say(m.rate), &say(m.interval), &say(m.sample_size)])
+    );
     if s.counts.controls > 0 {
-        let _ = writeln!(out, "Difference: {}", m.difference);
+        let _ = writeln!(out, "{}", locale::fill(lang, Msg::MethodDifference, &[&say(m.difference)]));
     } else {
         let _ = writeln!(out, "{}", locale::text(lang, Msg::NoControl));
     }
@@ -71,10 +75,7 @@ fn indicators(out: &mut String, s: &Scorecard, lang: Lang) {
         return;
     }
     if s.indicators.is_empty() {
-        let _ = writeln!(
-            out,
-            "The contract declares no indicators: add [[indicator]] sections (README, Effectiveness scores)\n"
-        );
+        let _ = writeln!(out, "{}", locale::text(lang, Msg::NoIndicators));
         return;
     }
     let has_control = s.counts.controls > 0;
@@ -100,37 +101,39 @@ fn indicators(out: &mut String, s: &Scorecard, lang: Lang) {
 
 /// Means of per-participant values: n with the missing count, mean and
 /// its interval per arm, and the difference of means (Welch).
-fn value_indicators(out: &mut String, s: &Scorecard) {
+fn value_indicators(out: &mut String, s: &Scorecard, lang: Lang) {
     if s.values.is_empty() {
         return;
     }
+    let t = |m| locale::text(lang, m).to_string();
+    let _ = writeln!(out, "{}", t(Msg::ValueIndicators));
+    let arm = |m| [t(m), t(Msg::MissingColumn), t(Msg::MeanColumn), t(Msg::Interval)];
+    let mut head = vec![t(Msg::Indicator), t(Msg::ValueColumn)];
+    head.extend(arm(Msg::Participants));
     let has_control = s.values.iter().any(|v| v.control.is_some());
-    let _ = writeln!(out, "Value indicators: mean per eligible record with the value (missing values left out)");
-    let mut head: Vec<String> =
-        ["indicator", "value", "n", "missing", "mean", "95 % interval"].map(String::from).to_vec();
     if has_control {
-        head.extend(
-            ["control n", "missing", "mean", "95 % interval", "difference", "95 % interval", "df"].map(String::from),
-        );
+        head.extend(arm(Msg::Control));
+        head.extend([t(Msg::Difference), t(Msg::Interval), t(Msg::DegreesOfFreedom)]);
     }
-    head.extend(["target", "met"].map(String::from));
+    head.extend([t(Msg::Target), t(Msg::Met)]);
+    let interval = t(Msg::Interval);
     let mut rows = vec![head];
     for v in &s.values {
-        let mut row =
-            vec![shown(&v.id), shown(&v.value), v.participants.n.to_string(), v.participants.missing.to_string()];
-        row.extend(mean_cells(&v.participants.mean));
+        let mut row = vec![shown(&v.id), shown(&v.value), v.participants.n.to_string()];
+        row.push(v.participants.missing.to_string());
+        row.extend(mean_cells(&v.participants.mean, lang));
         if let Some(k) = &v.control {
             row.extend([k.n.to_string(), k.missing.to_string()]);
-            row.extend(mean_cells(&k.mean));
+            row.extend(mean_cells(&k.mean, lang));
         }
         if let Some(d) = &v.difference {
-            row.extend(difference_of_means(d));
+            row.extend(difference_of_means(d, lang));
         }
-        row.push(v.target.map_or(NONE.to_string(), |t| t.to_string()));
-        row.push(v.meets_target.map_or(NONE.to_string(), |m| if m { "yes" } else { "no" }.to_string()));
+        row.push(v.target.map_or(NONE.to_string(), |t| locale::number(lang, t)));
+        row.push(met_in(v.meets_target, lang));
         rows.push(row);
     }
-    let right: Vec<usize> = (2..rows[0].len()).filter(|c| !rows[0][*c].contains("interval")).collect();
+    let right: Vec<usize> = (2..rows[0].len()).filter(|c| rows[0][*c] != interval).collect();
     table(out, &rows, &right);
     out.push('\n');
 }
@@ -182,16 +185,8 @@ fn difference_cells(d: &Difference, lang: Lang) -> [String; 3] {
 }
 
 /// A rate (0–1, four decimals) as a percentage with two decimals.
-fn percent(rate: Decimal) -> String {
-    percent_in(rate, Lang::En)
-}
-
 fn percent_in(rate: Decimal, lang: Lang) -> String {
     locale::percent(lang, rate, 2)
-}
-
-fn signed(points: Decimal) -> String {
-    signed_in(points, Lang::En)
 }
 
 fn signed_in(points: Decimal, lang: Lang) -> String {
@@ -202,11 +197,11 @@ fn signed_in(points: Decimal, lang: Lang) -> String {
     }
 }
 
-fn names(out: &mut String, s: &Scorecard) {
+fn names(out: &mut String, s: &Scorecard, lang: Lang) {
     let rows: Vec<Vec<String>> = s
         .indicators
         .iter()
-        .map(|i| vec![i.id.clone(), format!("{} / {} ({})", shown(&i.name.fi), shown(&i.name.en), counted(i))])
+        .map(|i| vec![i.id.clone(), format!("{} / {} ({})", shown(&i.name.fi), shown(&i.name.en), counted(i, lang))])
         .collect();
     if !rows.is_empty() {
         table(out, &rows, &[]);
@@ -214,15 +209,16 @@ fn names(out: &mut String, s: &Scorecard) {
     }
 }
 
-fn counted(i: &IndicatorScore) -> String {
+fn counted(i: &IndicatorScore, lang: Lang) -> String {
     match (&i.counts, &i.not_observable) {
-        (Counted::Outcome(id), _) => format!("outcome {id}"),
+        (Counted::Outcome(id), _) => locale::fill(lang, Msg::OutcomeIndicator, &[id]),
         (Counted::Standard(s), unseen) => {
             let unseen = unseen.map_or(String::new(), |u| {
-                let control = u.control.map_or(String::new(), |k| format!(", control {k}"));
-                format!("; not yet observable: participants {}{control}", u.participants)
+                let control =
+                    u.control.map_or(String::new(), |k| format!(", {} {k}", locale::text(lang, Msg::Control)));
+                locale::fill(lang, Msg::NotYetObservable, &[&u.participants, &control])
             });
-            format!("standard {}, {} months after the service end{unseen}", s.id(), super::follow_up_months(*s))
+            locale::fill(lang, Msg::StandardIndicator, &[&s.id(), &super::follow_up_months(*s), &unseen])
         }
     }
 }
@@ -232,8 +228,9 @@ fn comparison(out: &mut String, s: &Scorecard, lang: Lang) {
     if s.counts.controls == 0 || s.indicators.is_empty() {
         return;
     }
-    let _ = writeln!(out, "Relative risk: {}", s.method.relative_risk);
-    let _ = writeln!(out, "Additional outcomes: {}", s.method.additional_outcomes);
+    let say = |m, sentence| locale::fill(lang, m, &[&locale::method(lang, sentence)]);
+    let _ = writeln!(out, "{}", say(Msg::MethodRelativeRisk, s.method.relative_risk));
+    let _ = writeln!(out, "{}", say(Msg::MethodAdditional, s.method.additional_outcomes));
     let mut rows = vec![[Msg::Indicator, Msg::RelativeRisk, Msg::Interval, Msg::Additional, Msg::Interval]
         .map(|m| locale::text(lang, m).to_string())
         .to_vec()];
@@ -263,7 +260,8 @@ fn composite(out: &mut String, s: &Scorecard, lang: Lang) {
     let Some(c) = &s.composite else { return };
     let n = |d: Decimal| locale::number(lang, d);
     let score = c.score.value().map_or(NONE.to_string(), |p| n(p.value));
-    let _ = writeln!(out, "{} {score} / 100: {}", locale::text(lang, Msg::CompositeScore), c.formula);
+    let _ =
+        writeln!(out, "{} {score} / 100: {}", locale::text(lang, Msg::CompositeScore), locale::method(lang, c.formula));
     let head = [Msg::Indicator, Msg::Weight, Msg::Rate, Msg::Target, Msg::Achievement, Msg::Contribution];
     let mut rows = vec![head.map(|m| locale::text(lang, m).to_string()).to_vec()];
     for p in &c.parts {
@@ -284,16 +282,11 @@ fn cost(out: &mut String, s: &Scorecard, lang: Lang) {
     let Some(c) = &s.cost else { return };
     let n = |d: Decimal| locale::number(lang, d);
     let money = |r: &Ratio<super::cost::Money>| r.value().map_or(NONE.to_string(), |m| n(m.amount));
-    let _ = writeln!(out, "{} ({}): {}", locale::text(lang, Msg::Cost), shown(&c.currency), c.basis);
-    let _ = writeln!(
-        out,
-        "Paid: gross {} (net {}) on {} lines; per eligible participant ({}) {}",
-        n(c.gross),
-        n(c.net),
-        c.lines,
-        c.participants,
-        money(&c.per_participant)
-    );
+    let basis = locale::method(lang, c.basis);
+    let _ = writeln!(out, "{} ({}): {basis}", locale::text(lang, Msg::Cost), shown(&c.currency));
+    let paid =
+        [&n(c.gross) as &dyn std::fmt::Display, &n(c.net), &c.lines, &c.participants, &money(&c.per_participant)];
+    let _ = writeln!(out, "{}", locale::fill(lang, Msg::CostPaid, &paid));
     let head = [Msg::Indicator, Msg::Outcomes, Msg::PerOutcome, Msg::PerAdditionalOutcome];
     let mut rows = vec![head.map(|m| locale::text(lang, m).to_string()).to_vec()];
     for i in &c.indicators {
@@ -314,11 +307,7 @@ fn breakdowns(out: &mut String, s: &Scorecard, lang: Lang) {
     if s.indicators.is_empty() {
         return;
     }
-    let _ = writeln!(
-        out,
-        "Breakdowns: cells under {} records are suppressed (<{}), and so are further cells where one could be derived from the totals",
-        s.min_cell, s.min_cell
-    );
+    let _ = writeln!(out, "{}", locale::fill(lang, Msg::BreakdownsNote, &[&s.min_cell]));
     let has_control = s.counts.controls > 0;
     for i in &s.indicators {
         for b in &i.breakdowns {
@@ -367,201 +356,220 @@ fn shown_arm(a: &Shown<ArmScore>, min_cell: u64, lang: Lang) -> [String; 2] {
     }
 }
 
-fn footer(out: &mut String, s: &Scorecard) {
+fn footer(out: &mut String, s: &Scorecard, lang: Lang) {
     let c = &s.counts;
-    let _ = writeln!(
-        out,
-        "Records read {}: participants {} (not eligible {}), control {} (not eligible {}), other contract {}",
-        c.records_read, c.participants, c.ineligible_participants, c.controls, c.ineligible_controls, c.other_contract
-    );
+    let counts = [
+        &c.records_read as &dyn std::fmt::Display,
+        &c.participants,
+        &c.ineligible_participants,
+        &c.controls,
+        &c.ineligible_controls,
+        &c.other_contract,
+    ];
+    let _ = writeln!(out, "{}", locale::fill(lang, Msg::ScoreCounts, &counts));
     for reason in reasons(s) {
-        let _ = writeln!(out, "{NONE} no estimate: {}", reason.reason());
+        let _ =
+            writeln!(out, "{NONE} {}", locale::fill(lang, Msg::NoEstimate, &[&locale::method(lang, reason.reason())]));
     }
     for reason in undefined(s) {
-        let _ = writeln!(out, "{NONE} not defined: {}", reason.reason());
+        let _ =
+            writeln!(out, "{NONE} {}", locale::fill(lang, Msg::NotDefined, &[&locale::method(lang, reason.reason())]));
     }
     // Hashes are ours and never redacted: hex can look like an identity code.
-    let _ = writeln!(out, "Contract {} sha256 {}", shown(&s.inputs.contract_file), s.inputs.contract_sha256);
+    let digest = |m, name: &str, sha: &str| locale::fill(lang, m, &[&shown(name), &sha]);
+    let _ = writeln!(out, "{}", digest(Msg::ContractDigest, &s.inputs.contract_file, &s.inputs.contract_sha256));
     for (name, sha) in &s.inputs.libraries {
-        let _ = writeln!(out, "Rules {} sha256 {sha}", shown(name));
+        let _ = writeln!(out, "{}", digest(Msg::RulesDigest, name, sha));
     }
     for (name, sha) in &s.inputs.records {
-        let _ = writeln!(out, "Records {} sha256 {sha}", shown(name));
+        let _ = writeln!(out, "{}", digest(Msg::RecordsDigest, name, sha));
     }
 }
 
-fn change_meter(out: &mut String, s: &Scorecard) {
+fn change_meter(out: &mut String, s: &Scorecard, lang: Lang) {
     let c = &s.change_meter;
-    let _ = writeln!(out, "Customer change meter ({}): {}", c.instrument, c.window);
+    let window = locale::method(lang, c.window);
+    let _ = writeln!(out, "{}", locale::fill(lang, Msg::ChangeMeterTitle, &[&c.instrument, &window]));
     if c.dimensions.is_empty() {
-        let _ = writeln!(out, "No eligible record has two measurements or any measurement\n");
+        let _ = writeln!(out, "{}", locale::text(lang, Msg::ChangeMeterEmpty));
         return;
     }
-    let improved = c.threshold.map(|t| format!("improved = change at least {t}"));
-    let _ = writeln!(out, "Effect size: {}{}", c.effect_size, improved.map_or(String::new(), |i| format!("; {i}")));
-    let mut head: Vec<String> =
-        ["dimension", "arm", "paired", "one", "none", "first", "last", "change", "95 % interval", "effect"]
-            .map(String::from)
-            .to_vec();
+    let improved =
+        c.threshold.map_or(String::new(), |t| locale::fill(lang, Msg::Improved, &[&locale::number(lang, t)]));
+    let _ =
+        writeln!(out, "{}", locale::fill(lang, Msg::EffectSize, &[&locale::method(lang, c.effect_size), &improved]));
+    let t = |m| locale::text(lang, m).to_string();
+    let interval = t(Msg::Interval);
+    let mut head: Vec<String> = [
+        Msg::Dimension,
+        Msg::Arm,
+        Msg::Paired,
+        Msg::One,
+        Msg::NoneMeasured,
+        Msg::First,
+        Msg::Last,
+        Msg::Change,
+        Msg::Interval,
+        Msg::Effect,
+    ]
+    .map(t)
+    .to_vec();
     if c.threshold.is_some() {
-        head.extend(["improved".into(), "share".into(), "95 % interval".into()]);
+        head.extend([t(Msg::ImprovedCount), t(Msg::Share), t(Msg::Interval)]);
     }
     let mut rows = vec![head];
     for d in &c.dimensions {
-        rows.push(change_row(&shown(&d.dimension), "participants", &d.participants));
+        rows.push(change_row(&shown(&d.dimension), &t(Msg::Participants), &d.participants, lang));
         if let Some(k) = &d.control {
-            rows.push(change_row("", "control", k));
+            rows.push(change_row("", &t(Msg::Control), k, lang));
         }
     }
-    let right: Vec<usize> = (2..rows[0].len()).filter(|c| !rows[0][*c].contains("interval")).collect();
+    let right: Vec<usize> = (2..rows[0].len()).filter(|c| rows[0][*c] != interval).collect();
     table(out, &rows, &right);
-    let _ = writeln!(
-        out,
-        "paired/one/none of eligible: two measurement days / one only (missing, not zero change) / none\n"
-    );
+    let _ = writeln!(out, "{}", locale::text(lang, Msg::ChangeMeterLegend));
 }
 
-fn change_row(dimension: &str, arm: &str, a: &ChangeArm) -> Vec<String> {
+fn change_row(dimension: &str, arm: &str, a: &ChangeArm, lang: Lang) -> Vec<String> {
     let mut row = vec![
         dimension.to_string(),
         arm.to_string(),
         format!("{}/{}", a.paired, a.eligible),
         a.one_measurement.to_string(),
         a.no_measurement.to_string(),
-        value(&a.first),
-        value(&a.last),
+        value(&a.first, lang),
+        value(&a.last, lang),
     ];
-    row.extend(mean_cells(&a.change));
-    row.push(value(&a.effect_size));
+    row.extend(mean_cells(&a.change, lang));
+    row.push(value(&a.effect_size, lang));
     if let Some(i) = &a.improved {
         row.push(format!("{}/{}", i.count, a.paired));
-        row.extend(rate_cells(&i.rate));
+        row.extend(rate_cells(&i.rate, lang));
     }
     row
 }
 
-fn experience(out: &mut String, s: &Scorecard) {
+fn experience(out: &mut String, s: &Scorecard, lang: Lang) {
     let e = &s.experience;
-    let _ = writeln!(out, "Customer experience (satisfaction 1–5): {}", e.window);
-    let mut rows = vec![[
-        "arm",
-        "respondents",
-        "response",
-        "95 % interval",
-        "satisfaction",
-        "95 % interval",
-        "1",
-        "2",
-        "3",
-        "4",
-        "5",
-    ]
-    .map(String::from)
-    .to_vec()];
-    rows[0].extend(["target".into(), "met".into()]);
-    let mut first = experience_row("participants", &e.participants);
-    first.push(e.target.map_or(String::new(), |t| t.to_string()));
-    first.push(met(e.meets_target));
+    let _ = writeln!(out, "{}", locale::fill(lang, Msg::ExperienceTitle, &[&locale::method(lang, e.window)]));
+    let t = |m| locale::text(lang, m).to_string();
+    let interval = t(Msg::Interval);
+    let mut head =
+        [Msg::Arm, Msg::Respondents, Msg::Response, Msg::Interval, Msg::Satisfaction, Msg::Interval].map(t).to_vec();
+    head.extend(["1", "2", "3", "4", "5"].map(String::from));
+    head.extend([t(Msg::Target), t(Msg::Met)]);
+    let mut rows = vec![head];
+    let mut first = experience_row(&t(Msg::Participants), &e.participants, lang);
+    first.push(e.target.map_or(String::new(), |t| locale::number(lang, t)));
+    first.push(met_in(e.meets_target, lang));
     rows.push(first);
     if let Some(k) = &e.control {
-        rows.push(experience_row("control", k));
+        rows.push(experience_row(&t(Msg::Control), k, lang));
     }
-    let right: Vec<usize> = (1..rows[0].len()).filter(|c| !rows[0][*c].contains("interval")).collect();
+    let right: Vec<usize> = (1..rows[0].len()).filter(|c| rows[0][*c] != interval).collect();
     table(out, &rows, &right);
     out.push('\n');
 }
 
-fn experience_row(arm: &str, a: &ExperienceArm) -> Vec<String> {
+fn experience_row(arm: &str, a: &ExperienceArm, lang: Lang) -> Vec<String> {
     let mut row = vec![arm.to_string(), format!("{}/{}", a.respondents, a.eligible)];
-    row.extend(rate_cells(&a.response_rate));
-    row.extend(mean_cells(&a.satisfaction));
+    row.extend(rate_cells(&a.response_rate, lang));
+    row.extend(mean_cells(&a.satisfaction, lang));
     row.extend(a.distribution.iter().map(u64::to_string));
     row
 }
 
-fn earnings(out: &mut String, s: &Scorecard) {
+fn earnings(out: &mut String, s: &Scorecard, lang: Lang) {
     let e = &s.earnings;
-    let _ = writeln!(
-        out,
-        "Earnings (€ a month): the {} months before the service start month against months after the service end month",
-        e.before_months
-    );
-    let _ = writeln!(out, "Missing months: {}", e.missing_months);
+    let say = |sentence| locale::method(lang, sentence);
+    let _ = writeln!(out, "{}", locale::fill(lang, Msg::EarningsTitle, &[&e.before_months]));
+    let _ = writeln!(out, "{}", locale::fill(lang, Msg::MissingMonths, &[&say(e.missing_months)]));
+    let t = |m| locale::text(lang, m).to_string();
     let without = &e.without_rows;
-    let control = without.control.map_or(String::new(), |k| format!(", control {k}"));
-    let _ = writeln!(out, "Eligible records without any earnings row: participants {}{control}", without.participants);
+    let control = without.control.map_or(String::new(), |k| format!(", {} {k}", t(Msg::Control)));
+    let _ = writeln!(out, "{}", locale::fill(lang, Msg::WithoutEarnings, &[&without.participants, &control]));
     if e.windows.iter().any(|w| w.difference.is_some()) {
-        let _ = writeln!(out, "Difference: {}", e.difference);
+        let _ = writeln!(out, "{}", locale::fill(lang, Msg::EarningsDifference, &[&say(e.difference)]));
     }
-    let mut rows =
-        vec![["window", "arm", "observed", "no end", "not over", "before", "after", "change", "95 % interval"]
-            .map(String::from)
-            .to_vec()];
+    let interval = t(Msg::Interval);
+    let head = [
+        Msg::Window,
+        Msg::Arm,
+        Msg::Observed,
+        Msg::NoEnd,
+        Msg::NotOver,
+        Msg::Before,
+        Msg::After,
+        Msg::Change,
+        Msg::Interval,
+    ];
+    let mut rows = vec![head.map(t).to_vec()];
     let has_control = e.windows.iter().any(|w| w.control.is_some());
     if has_control {
-        rows[0].extend(["difference".into(), "95 % interval".into(), "df".into()]);
+        rows[0].extend([t(Msg::Difference), t(Msg::Interval), t(Msg::DegreesOfFreedom)]);
     }
     for w in &e.windows {
-        let mut first = earnings_row(&format!("{} mo", w.months), "participants", &w.participants);
+        let window = locale::fill(lang, Msg::Months, &[&w.months]);
+        let mut first = earnings_row(&window, &t(Msg::Participants), &w.participants, lang);
         if let Some(d) = &w.difference {
-            first.extend(difference_of_means(d));
+            first.extend(difference_of_means(d, lang));
         }
         rows.push(first);
         if let Some(k) = &w.control {
-            rows.push(earnings_row("", "control", k));
+            rows.push(earnings_row("", &t(Msg::Control), k, lang));
         }
     }
-    let right: Vec<usize> = (2..rows[0].len()).filter(|c| !rows[0][*c].contains("interval")).collect();
+    let right: Vec<usize> = (2..rows[0].len()).filter(|c| rows[0][*c] != interval).collect();
     table(out, &rows, &right);
     out.push('\n');
 }
 
-fn earnings_row(window: &str, arm: &str, a: &EarningsArm) -> Vec<String> {
+fn earnings_row(window: &str, arm: &str, a: &EarningsArm, lang: Lang) -> Vec<String> {
     let mut row = vec![
         window.to_string(),
         arm.to_string(),
         format!("{}/{}", a.observed, a.eligible),
         a.no_service_end.to_string(),
         a.window_not_over.to_string(),
-        value(&a.before),
-        value(&a.after),
+        value(&a.before, lang),
+        value(&a.after, lang),
     ];
-    row.extend(mean_cells(&a.change));
+    row.extend(mean_cells(&a.change, lang));
     row
 }
 
-fn difference_of_means(d: &Estimate<MeanDifference>) -> [String; 3] {
+fn difference_of_means(d: &Estimate<MeanDifference>, lang: Lang) -> [String; 3] {
     match d {
-        Estimate::Estimated(d) => {
-            [signed(d.value), format!("{} … {}", signed(d.low), signed(d.high)), d.df.to_string()]
-        }
+        Estimate::Estimated(d) => [
+            signed_in(d.value, lang),
+            format!("{} … {}", signed_in(d.low, lang), signed_in(d.high, lang)),
+            locale::number(lang, d.df),
+        ],
         Estimate::NotEstimated { .. } => [NONE.into(), NONE.into(), NONE.into()],
     }
 }
 
-fn value(e: &Estimate<Figure>) -> String {
-    e.value().map_or(NONE.to_string(), |f| f.value.to_string())
+fn value(e: &Estimate<Figure>, lang: Lang) -> String {
+    e.value().map_or(NONE.to_string(), |f| locale::number(lang, f.value))
 }
 
 /// A mean and its interval; a mean without a spread is still shown.
-fn mean_cells(e: &Estimate<Mean>) -> [String; 2] {
+fn mean_cells(e: &Estimate<Mean>, lang: Lang) -> [String; 2] {
+    let n = |d| locale::number(lang, d);
     match e {
         Estimate::Estimated(m) => {
-            [m.value.to_string(), m.interval.value().map_or(NONE.to_string(), |i| format!("{} … {}", i.low, i.high))]
+            [n(m.value), m.interval.value().map_or(NONE.to_string(), |i| format!("{} … {}", n(i.low), n(i.high)))]
         }
         Estimate::NotEstimated { .. } => [NONE.into(), NONE.into()],
     }
 }
 
-fn rate_cells(e: &Estimate<Rate>) -> [String; 2] {
+fn rate_cells(e: &Estimate<Rate>, lang: Lang) -> [String; 2] {
     match e {
-        Estimate::Estimated(r) => [percent(r.value), format!("{} … {}", percent(r.low), percent(r.high))],
+        Estimate::Estimated(r) => {
+            [percent_in(r.value, lang), format!("{} … {}", percent_in(r.low, lang), percent_in(r.high, lang))]
+        }
         Estimate::NotEstimated { .. } => [NONE.into(), NONE.into()],
     }
-}
-
-fn met(meets: Option<bool>) -> String {
-    met_in(meets, Lang::En)
 }
 
 fn met_in(meets: Option<bool>, lang: Lang) -> String {

@@ -8,6 +8,11 @@
 //! column `item`, `municipality`, `group` or `overall`), the items not paid
 //! with their reasons (a participant not eligible at all has an empty item
 //! and the reason `not_eligible`), and the inputs with their fingerprints.
+//!
+//! In Finnish ([`write_csv_fi_in`]) the header rows, the groupings of the
+//! totals, the reasons and the names of the inputs are Finnish words
+//! (`saavutettu`, `tulosta ei saavutettu (not_achieved)`); the numbers and
+//! the values are the same in either language.
 
 use std::io::{self, Write};
 
@@ -15,26 +20,34 @@ use super::sections::{
     amount_columns, input_rows, not_paid_rows, total_rows, INPUT_HEADER, NOT_PAID_HEADER, TOTAL_HEADER,
 };
 use super::{csv_record, write_csv, CsvDialect, CsvField};
+use crate::locale::{self, Lang};
 use crate::statement::Statement;
 
 /// What makes a spreadsheet read the file as UTF-8.
 pub const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 
-/// Write the statement as the Finnish spreadsheet CSV described above.
-pub fn write_csv_fi(s: &Statement, mut out: impl Write) -> io::Result<()> {
+/// Write the statement as the Finnish spreadsheet CSV described above,
+/// with English column codes.
+pub fn write_csv_fi(s: &Statement, out: impl Write) -> io::Result<()> {
+    write_csv_fi_in(s, Lang::En, out)
+}
+
+/// [`write_csv_fi`] with headers, groupings, reasons and input names in `lang`.
+pub fn write_csv_fi_in(s: &Statement, lang: Lang, mut out: impl Write) -> io::Result<()> {
     let d = CsvDialect::Finnish;
     out.write_all(BYTE_ORDER_MARK)?;
-    write_csv(s, d, &mut out)?;
+    out.write_all(&lines_in(s, lang)?)?;
     let mut section = |header: &[&str], rows: Vec<Vec<CsvField>>| -> io::Result<()> {
         out.write_all(b"\n")?;
-        let header: Vec<CsvField> = header.iter().map(|h| CsvField::Ours(h.to_string())).collect();
+        let header: Vec<CsvField> = header.iter().map(|h| CsvField::Ours(locale::code(lang, h).to_string())).collect();
         out.write_all(csv_record(&header, d).as_bytes())?;
         rows.iter().try_for_each(|row| out.write_all(csv_record(row, d).as_bytes()))
     };
     let totals = total_rows(s)
         .into_iter()
         .map(|t| {
-            let mut row = vec![CsvField::Ours(t.by.to_string()), CsvField::Given(t.key.to_string())];
+            let mut row =
+                vec![CsvField::Ours(locale::code(lang, t.by).to_string()), CsvField::Given(t.key.to_string())];
             row.push(CsvField::Ours(t.amounts.lines.to_string()));
             row.extend(amount_columns(t.amounts).map(|a| CsvField::Ours(d.number(a))));
             row
@@ -47,7 +60,7 @@ pub fn write_csv_fi(s: &Statement, mut out: impl Write) -> io::Result<()> {
             vec![
                 CsvField::Given(n.participant.to_string()),
                 CsvField::Given(n.item.to_string()),
-                CsvField::Ours(n.reason.to_string()),
+                CsvField::Ours(locale::reason(lang, n.reason)),
                 CsvField::Given(n.detail.to_string()),
             ]
         })
@@ -56,8 +69,27 @@ pub fn write_csv_fi(s: &Statement, mut out: impl Write) -> io::Result<()> {
     // Digests are ours: hex can look like an identity code and is never redacted.
     let inputs = input_rows(s)
         .into_iter()
-        .map(|(what, value, sha)| vec![CsvField::Ours(what.to_string()), CsvField::Given(value), CsvField::Ours(sha)])
+        .map(|(what, value, sha)| {
+            vec![CsvField::Ours(locale::code(lang, what).to_string()), CsvField::Given(value), CsvField::Ours(sha)]
+        })
         .collect();
     section(&INPUT_HEADER, inputs)?;
     out.flush()
+}
+
+/// The lines section: [`write_csv`] in the Finnish dialect, its header row
+/// (our own column codes, no value from input) headed in `lang`.
+fn lines_in(s: &Statement, lang: Lang) -> io::Result<Vec<u8>> {
+    let mut lines = Vec::new();
+    write_csv(s, CsvDialect::Finnish, &mut lines)?;
+    if lang == Lang::En {
+        return Ok(lines);
+    }
+    let end = lines.iter().position(|b| *b == b'\n').map_or(lines.len(), |n| n + 1);
+    let header = String::from_utf8_lossy(&lines[..end]).into_owned();
+    let codes: Vec<&str> = header.trim_end().split(';').collect();
+    let words: Vec<CsvField> = codes.iter().map(|c| CsvField::Ours(locale::code(lang, c).to_string())).collect();
+    let mut out = csv_record(&words, CsvDialect::Finnish).into_bytes();
+    out.extend_from_slice(&lines[end..]);
+    Ok(out)
 }

@@ -33,11 +33,11 @@ use crate::records::hetu::redact;
 use crate::statement::{describe_held, ImpactArm, ImpactComputation, Line, Statement};
 use crate::text::hides_or_forges;
 
-pub use csv_fi::{write_csv_fi, BYTE_ORDER_MARK};
+pub use csv_fi::{write_csv_fi, write_csv_fi_in, BYTE_ORDER_MARK};
 pub use sections::PROGRAM;
-pub use text::statement_text;
 pub(crate) use text::table;
-pub use xlsx::{item_names, write_xlsx, ItemNames};
+pub use text::{statement_text, statement_text_in};
+pub use xlsx::{item_names, item_names_in, write_xlsx, write_xlsx_in, ItemNames};
 
 /// Spreadsheet conventions for CSV output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,8 +10,11 @@
 //! the statement. Every sheet has a frozen header row and a filter. Texts
 //! from input are redacted and written as strings, never as formulas.
 //!
-//! The bytes depend only on the statement: the workbook's creation date is
-//! the statement's as-of date, not the clock.
+//! The bytes depend only on the statement and the language: the workbook's
+//! creation date is the statement's as-of date, not the clock. In Finnish
+//! ([`write_xlsx_in`], [`item_names_in`]) the sheet names, headers,
+//! groupings of the totals, reasons and input names are Finnish words and
+//! the items are named by the contract's `name.fi`.
 
 use std::collections::BTreeMap;
 
@@ -24,6 +27,7 @@ use super::sections::{
     amount_columns, input_rows, not_paid_rows, total_rows, INPUT_HEADER, NOT_PAID_HEADER, TOTAL_HEADER,
 };
 use crate::contract::{Contract, Names};
+use crate::locale::{self, Lang};
 use crate::records::hetu::redact;
 use crate::statement::{describe_held, Line, Statement};
 
@@ -34,7 +38,23 @@ pub type ItemNames = BTreeMap<String, String>;
 /// The English names of everything `c` pays (the Finnish name where no
 /// English one is given).
 pub fn item_names(c: &Contract) -> ItemNames {
-    let name = |n: &Names| if n.en.trim().is_empty() { n.fi.clone() } else { n.en.clone() };
+    item_names_in(c, Lang::En)
+}
+
+/// The names of everything `c` pays in `lang` (the other language's name
+/// where the contract gives none in `lang`).
+pub fn item_names_in(c: &Contract, lang: Lang) -> ItemNames {
+    let name = |n: &Names| {
+        let (wanted, other) = match lang {
+            Lang::Fi => (&n.fi, &n.en),
+            Lang::En => (&n.en, &n.fi),
+        };
+        if wanted.trim().is_empty() {
+            other.clone()
+        } else {
+            wanted.clone()
+        }
+    };
     c.payables().map(|(id, n, _)| (id.to_string(), name(n))).collect()
 }
 
@@ -68,19 +88,27 @@ const LINE_HEADER: [&str; 22] = [
 const MONEY_FORMAT: u8 = 4;
 const DATE_FORMAT: u8 = 14;
 
-/// The cell styles of one workbook.
+/// The cell styles of one workbook, and its language.
 struct Styles {
     header: Format,
     money: Format,
     date: Format,
+    lang: Lang,
 }
 
-/// The statement as the bytes of an `.xlsx` file.
+/// The statement as the bytes of an `.xlsx` file, with English codes.
 pub fn write_xlsx(s: &Statement, names: &ItemNames) -> Result<Vec<u8>, XlsxError> {
+    write_xlsx_in(s, names, Lang::En)
+}
+
+/// [`write_xlsx`] with sheet names, headers, groupings, reasons and input
+/// names in `lang` (give it [`item_names_in`] the same language).
+pub fn write_xlsx_in(s: &Statement, names: &ItemNames, lang: Lang) -> Result<Vec<u8>, XlsxError> {
     let styles = Styles {
         header: Format::new().set_bold(),
         money: Format::new().set_num_format_index(MONEY_FORMAT),
         date: Format::new().set_num_format_index(DATE_FORMAT),
+        lang,
     };
     let mut book = Workbook::new();
     book.set_properties(&DocProperties::new().set_creation_datetime(&s.as_of));
@@ -93,9 +121,9 @@ pub fn write_xlsx(s: &Statement, names: &ItemNames) -> Result<Vec<u8>, XlsxError
 
 /// Name the sheet, write its header, freeze it and filter `rows` rows below it.
 fn start(sheet: &mut Worksheet, name: &str, header: &[&str], rows: usize, st: &Styles) -> Result<(), XlsxError> {
-    sheet.set_name(name)?;
+    sheet.set_name(locale::code(st.lang, name))?;
     for (col, h) in (0u16..).zip(header) {
-        sheet.write_string_with_format(0, col, *h, &st.header)?;
+        sheet.write_string_with_format(0, col, locale::code(st.lang, h), &st.header)?;
     }
     sheet.set_freeze_panes(1, 0)?;
     let last_row = u32::try_from(rows).map_err(|_| XlsxError::RowColumnLimitError)?;
@@ -203,7 +231,7 @@ fn totals_sheet(sheet: &mut Worksheet, s: &Statement, st: &Styles) -> Result<(),
     start(sheet, "totals", &TOTAL_HEADER, rows.len(), st)?;
     for (n, t) in rows.iter().enumerate() {
         let r = &mut sheet_row(sheet, n)?;
-        r.ours(t.by)?;
+        r.ours(locale::code(st.lang, t.by))?;
         r.given(t.key)?;
         r.count(t.amounts.lines)?;
         for amount in amount_columns(t.amounts) {
@@ -221,7 +249,7 @@ fn not_paid_sheet(sheet: &mut Worksheet, s: &Statement, st: &Styles) -> Result<(
         let r = &mut sheet_row(sheet, n)?;
         r.given(u.participant)?;
         r.given(u.item)?;
-        r.ours(u.reason)?;
+        r.ours(&locale::reason(st.lang, u.reason))?;
         r.given(u.detail)?;
     }
     sheet.autofit();
@@ -233,7 +261,7 @@ fn inputs_sheet(sheet: &mut Worksheet, s: &Statement, st: &Styles) -> Result<(),
     start(sheet, "inputs", &INPUT_HEADER, rows.len(), st)?;
     for (n, (what, value, sha)) in rows.iter().enumerate() {
         let r = &mut sheet_row(sheet, n)?;
-        r.ours(what)?;
+        r.ours(locale::code(st.lang, what))?;
         r.given(value)?;
         // Digests are ours: hex can look like an identity code.
         r.ours(sha)?;

@@ -48,6 +48,11 @@ macro_rules! after_help {
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Language of text statements, explanations, scorecards and spreadsheet headers
+    /// (fi or en; default: the TULOS_LANG environment setting, else en). JSON and plain CSV
+    /// never change with the language.
+    #[arg(long, global = true, value_enum)]
+    lang: Option<Lang>,
 }
 
 #[derive(Subcommand)]
@@ -120,9 +125,6 @@ enum Command {
         as_of: NaiveDate,
         #[arg(long, value_enum, default_value_t = ScoreFormat::Text)]
         format: ScoreFormat,
-        /// Language of the text output (JSON and CSV do not change).
-        #[arg(long, value_enum, default_value_t = Lang::En)]
-        lang: Lang,
     },
     /// Validate a records file or folder on its own and summarise it.
     #[command(after_help = after_help!("tulos records contracts/career-coaching/records.jsonl"))]
@@ -150,16 +152,17 @@ enum Command {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
-    /// Show every rule evaluated for one participant and why it paid or not.
-    #[command(after_help = after_help!("tulos explain contract.toml --records records.jsonl --as-of 31.12.2026 --participant P-001"))]
+    /// Show every rule evaluated for participants, the multipliers that matched, and why each was paid or not.
+    #[command(after_help = after_help!("tulos explain contract.toml --records records.jsonl --as-of 31.12.2026 --participant P-001 --participant P-002"))]
     Explain {
         /// The contract file (`contract.toml`).
         contract: PathBuf,
         #[command(flatten)]
         run: RunArgs,
-        /// The participant's id, as in the records.
-        #[arg(long)]
-        participant: String,
+        /// A participant's id, as in the records; give it again for more participants
+        /// (JSON is then an array of explanations).
+        #[arg(long, required = true)]
+        participant: Vec<String>,
         /// Text for reading or JSON for tools.
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
@@ -208,7 +211,23 @@ enum Format {
 enum Lang {
     /// Finnish: `1 234,50`, `12,3 %`, `30.6.2027`.
     Fi,
+    /// English: `1234.50`, `12.3 %`, `2027-06-30`.
     En,
+}
+
+/// The language asked for: `--lang`, else `TULOS_LANG`, else English. A
+/// `TULOS_LANG` that names no language is a usage error, not ignored.
+fn language(flag: Option<Lang>) -> Result<tulos::locale::Lang, Failed> {
+    match flag {
+        Some(Lang::Fi) => Ok(tulos::locale::Lang::Fi),
+        Some(Lang::En) => Ok(tulos::locale::Lang::En),
+        None => match std::env::var("TULOS_LANG") {
+            Ok(code) if !code.trim().is_empty() => tulos::locale::Lang::parse(&code).ok_or_else(|| {
+                fail(Failed::Usage, format_args!("TULOS_LANG is \"{code}\"; write fi or en, or leave it unset"))
+            }),
+            _ => Ok(tulos::locale::Lang::En),
+        },
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -240,19 +259,25 @@ enum Failed {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     JSON_ERRORS.store(cli.command.wants_json(), Ordering::Relaxed);
+    let lang = match language(cli.lang) {
+        Ok(lang) => lang,
+        Err(_) => return ExitCode::from(2),
+    };
     let result = match cli.command {
         Command::Check { contracts, strict } => check(&contracts, strict),
         Command::Calculate { contract, run, ledger: Some(file), commit, format, .. } => {
             ledger::pay(&contract, &run, &file, commit, format)
         }
         Command::Calculate { contract, run, from, to, format, out, .. } => {
-            calculate(&contract, &run, from.zip(to), format, out.as_deref())
+            calculate(&contract, &run, from.zip(to), format, out.as_deref(), lang)
         }
         Command::Replay { run, ledger, records } => ledger::replay(run, &ledger, &records),
         Command::Ledger { action } => ledger::act(action),
-        Command::Score { contract, records, as_of, format, lang } => score(&contract, &records, as_of, format, lang),
+        Command::Score { contract, records, as_of, format } => score(&contract, &records, as_of, format, lang),
         Command::Records { path, format } => summarise(&path, format),
-        Command::Explain { contract, run, participant, format } => explain_one(&contract, &run, &participant, format),
+        Command::Explain { contract, run, participant, format } => {
+            explain_participants(&contract, &run, &participant, format, lang)
+        }
         Command::Table { contract, table, set, inputs, format } => {
             try_table(&contract, &table, &set, inputs.as_deref(), format)
         }
@@ -492,6 +517,7 @@ fn calculate(
     period: Option<(NaiveDate, NaiveDate)>,
     format: Format,
     out_file: Option<&Path>,
+    lang: tulos::locale::Lang,
 ) -> Result<(), Failed> {
     if let Some((from, to)) = period.filter(|(f, t)| f > t) {
         return Err(fail(Failed::Usage, format_args!("the billing period ends ({to}) before it starts ({from})")));
@@ -512,11 +538,11 @@ fn calculate(
         None => Box::new(std::io::stdout().lock()),
     });
     let written = match format {
-        Format::Text => out.write_all(report::statement_text(&statement).as_bytes()),
+        Format::Text => out.write_all(report::statement_text_in(&statement, lang).as_bytes()),
         Format::Json => report::write_json(&statement, &mut out),
         Format::Csv => report::write_csv(&statement, CsvDialect::Standard, &mut out),
-        Format::CsvFi => report::write_csv_fi(&statement, &mut out),
-        Format::Xlsx => report::write_xlsx(&statement, &report::item_names(&c))
+        Format::CsvFi => report::write_csv_fi_in(&statement, lang, &mut out),
+        Format::Xlsx => report::write_xlsx_in(&statement, &report::item_names_in(&c, lang), lang)
             .map_err(std::io::Error::other)
             .and_then(|bytes| out.write_all(&bytes)),
     };
@@ -530,7 +556,13 @@ fn calculate(
 
 /// The scorecard, with the cost from the payment statement over the same
 /// records and as-of date (the records are read twice).
-fn score(path: &Path, records: &Path, as_of: NaiveDate, format: ScoreFormat, lang: Lang) -> Result<(), Failed> {
+fn score(
+    path: &Path,
+    records: &Path,
+    as_of: NaiveDate,
+    format: ScoreFormat,
+    lang: tulos::locale::Lang,
+) -> Result<(), Failed> {
     let c = load(path)?;
     let ev = Evaluator::new(&c).map_err(|d| report(&d.0))?;
     let run = RunArgs { records: records.to_path_buf(), as_of: Some(as_of) };
@@ -542,13 +574,7 @@ fn score(path: &Path, records: &Path, as_of: NaiveDate, format: ScoreFormat, lan
             ScoreError::Rule(e) => fail(Failed::Input, format_args!("contract {}: {e}", c.id)),
         })?;
     match format {
-        ScoreFormat::Text => {
-            let lang = match lang {
-                Lang::Fi => tulos::locale::Lang::Fi,
-                Lang::En => tulos::locale::Lang::En,
-            };
-            emit(&effectiveness::scorecard_text_in(&scorecard, lang))
-        }
+        ScoreFormat::Text => emit(&effectiveness::scorecard_text_in(&scorecard, lang)),
         ScoreFormat::Json => emit(&json(&scorecard)),
         ScoreFormat::Csv => emit(&effectiveness::scorecard_csv(&scorecard)),
     }
@@ -575,7 +601,15 @@ fn summarise(path: &Path, format: SummaryFormat) -> Result<(), Failed> {
     }
 }
 
-fn explain_one(path: &Path, run: &RunArgs, participant: &str, format: SummaryFormat) -> Result<(), Failed> {
+/// Explain each participant asked for, in the order given: text one after
+/// another, JSON one object (one participant) or an array of them.
+fn explain_participants(
+    path: &Path,
+    run: &RunArgs,
+    participants: &[String],
+    format: SummaryFormat,
+    lang: tulos::locale::Lang,
+) -> Result<(), Failed> {
     let Some(as_of) = run.as_of else {
         let message = "give --as-of DATE, the date the records were extracted (explain takes no billing period)";
         return Err(fail(Failed::Usage, format_args!("{message}")));
@@ -584,20 +618,37 @@ fn explain_one(path: &Path, run: &RunArgs, participant: &str, format: SummaryFor
     let c = load(path)?;
     let ev = Evaluator::new(&c).map_err(|d| report(&d.0))?;
     let statement = run_statement(&c, &ev, run, request)?;
-    // The id given is normalised as the records' ids are.
+    let mut explanations = Vec::new();
+    for participant in participants {
+        let record = participant_record(&c, &ev, run, participant)?;
+        explanations.push(explain(&c, &ev, &record, &statement, request).map_err(|e| calc_failed(&c, e))?);
+    }
+    match (format, explanations.as_slice()) {
+        (SummaryFormat::Text, all) => emit(&all.iter().map(|e| e.render_text_in(lang)).collect::<Vec<_>>().join("\n")),
+        (SummaryFormat::Json, [one]) => emit(&json(one)),
+        (SummaryFormat::Json, all) => emit(&json(&all)),
+    }
+}
+
+/// The record of `participant` (normalised as the records' ids are),
+/// bound to the contract.
+fn participant_record(
+    c: &Contract,
+    ev: &Evaluator,
+    run: &RunArgs,
+    participant: &str,
+) -> Result<records::Record, Failed> {
     let wanted = records::normalise_id(participant);
     let reader = records::open_for(&run.records, Some(&c.id)).map_err(|d| report(&[d]))?;
     // A record of another contract may share the id: this contract's first.
     let other_contract = |r: &records::Record| r.contract.as_deref().is_some_and(|k| k != c.id);
     let record = reader.filter_map(Result::ok).filter(|r| r.id == wanted).min_by_key(other_contract);
-    let Some(record) = record.map(|r| ev.bind(r)).transpose().map_err(|d| report(&[d]))? else {
-        let id = records::hetu::redact(participant);
-        return Err(fail(Failed::Input, format_args!("no participant with id \"{id}\" in {}", run.records.display())));
-    };
-    let explanation = explain(&c, &ev, &record, &statement, request).map_err(|e| calc_failed(&c, e))?;
-    match format {
-        SummaryFormat::Text => emit(&explanation.render_text()),
-        SummaryFormat::Json => emit(&json(&explanation)),
+    match record.map(|r| ev.bind(r)).transpose().map_err(|d| report(&[d]))? {
+        Some(record) => Ok(record),
+        None => {
+            let id = records::hetu::redact(participant);
+            Err(fail(Failed::Input, format_args!("no participant with id \"{id}\" in {}", run.records.display())))
+        }
     }
 }
 
