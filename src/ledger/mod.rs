@@ -25,7 +25,10 @@
 //!   previous run's digest: the runs of a contract form a chain that
 //!   `verify` walks.
 
+mod audit;
 mod canonical;
+mod dates;
+mod diff;
 mod plan;
 mod replay;
 mod store;
@@ -37,7 +40,10 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+pub use audit::{sample, Sheet, Stratum, Workpaper};
 pub use canonical::{digest, export};
+pub use dates::DataDates;
+pub use diff::{diff, Against, Cause, Diff, DiffError, LineChange};
 pub use replay::{replay, Difference, Replay, ReplayError};
 pub use store::{Ledger, Problem};
 pub use text::{list_text, run_text};
@@ -206,6 +212,17 @@ pub enum LedgerError {
     Tampered { path: String, problem: Problem },
     #[error("ledger {path}: run {run} holds {what} \"{found}\" that cannot be read; run `tulos ledger verify`")]
     Corrupt { path: String, run: i64, what: &'static str, found: String },
+    #[error(
+        "the run is as of {as_of}, but the newest date in the records is {newest}: the records cannot know what \
+         happened after they were extracted. Give --as-of {newest}, or, if the records were extracted on {as_of}, \
+         say so with --records-extracted-on {as_of}"
+    )]
+    DataBeforeAsOf { as_of: NaiveDate, newest: NaiveDate },
+    #[error(
+        "the run is as of {as_of}, but --records-extracted-on says the records were extracted on {extracted}, \
+         before it: give --as-of {extracted} or records extracted on {as_of} or later"
+    )]
+    ExtractedBeforeAsOf { as_of: NaiveDate, extracted: NaiveDate },
     #[error("contract {contract}: participant {participant}, `{item}`: {what} is too large to compute exactly")]
     Overflow { contract: String, participant: String, item: String, what: &'static str },
 }

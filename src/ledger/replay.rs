@@ -4,14 +4,17 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
+
 use super::plan::{self, Key};
 use super::{Entry, Ledger, LedgerError, Run};
-use crate::contract::{self, RuleSource};
+use crate::contract::{self, Contract, RuleSource};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::payment::{self, CalcError, Evaluator, Request};
-use crate::records;
 use crate::records::hetu::redact;
+use crate::records::{self, Record};
 use crate::statement::TULOS_VERSION;
+use crate::statement::{Inputs, Statement};
 
 /// Why a run could not be replayed.
 #[derive(Debug, thiserror::Error)]
@@ -94,24 +97,10 @@ impl Replay {
 /// the runs of its contract before it.
 pub fn replay(ledger: &Ledger, id: i64, records: &Path) -> Result<Replay, ReplayError> {
     let run = ledger.run(id)?;
-    let texts: BTreeMap<String, String> = run.rules.iter().map(|(n, r)| (n.clone(), r.text.clone())).collect();
-    let file = Path::new(&run.contract_file);
-    let contract = contract::parse_with(file, &run.contract_text, RuleSource::Stored(&texts))
-        .map_err(|diagnostics| ReplayError::Contract { run: id, diagnostics })?;
+    let contract = stored_contract(&run)?;
     let evaluator = Evaluator::new(&contract).map_err(|diagnostics| ReplayError::Contract { run: id, diagnostics })?;
-    let inputs = payment::fingerprint(&contract, records)
-        .map_err(|error| ReplayError::Read { path: records.to_path_buf(), error })?;
-    if inputs.records != run.records {
-        return Err(ReplayError::RecordsDiffer {
-            run: id,
-            path: records.to_path_buf(),
-            expected: run.records.clone(),
-            found: inputs.records,
-        });
-    }
-    let reader = records::open_for(records, Some(&contract.id)).map_err(ReplayError::Open)?;
-    let statement =
-        payment::calculate(&contract, &evaluator, reader, inputs, Request { as_of: run.as_of, period: None })?;
+    let inputs = run_records(&run, &contract, records)?;
+    let statement = recompute(&contract, &evaluator, records, inputs, run.as_of, |_| {})?;
     let before = ledger.runs_before(&run)?;
     let paid = plan::paid_state(before.iter().flat_map(|r| &r.lines))?;
     let lines = plan::entries(&statement, &paid, contract.clawback, contract.rounding.scale)?;
@@ -120,6 +109,48 @@ pub fn replay(ledger: &Ledger, id: i64, records: &Path) -> Result<Replay, Replay
         committed_with: (run.tulos_version != TULOS_VERSION).then(|| run.tulos_version.clone()),
         differences: differences(&run, &lines),
     })
+}
+
+/// The contract of a sealed run, from the contract and rule texts stored
+/// in it (never today's files).
+pub(crate) fn stored_contract(run: &Run) -> Result<Contract, ReplayError> {
+    let texts: BTreeMap<String, String> = run.rules.iter().map(|(n, r)| (n.clone(), r.text.clone())).collect();
+    contract::parse_with(Path::new(&run.contract_file), &run.contract_text, RuleSource::Stored(&texts))
+        .map_err(|diagnostics| ReplayError::Contract { run: run.id, diagnostics })
+}
+
+/// The fingerprints of `records`, when they are the records `run` was
+/// computed from.
+pub(crate) fn run_records(run: &Run, contract: &Contract, records: &Path) -> Result<Inputs, ReplayError> {
+    let inputs = fingerprint(contract, records)?;
+    if inputs.records != run.records {
+        return Err(ReplayError::RecordsDiffer {
+            run: run.id,
+            path: records.to_path_buf(),
+            expected: run.records.clone(),
+            found: inputs.records,
+        });
+    }
+    Ok(inputs)
+}
+
+pub(crate) fn fingerprint(contract: &Contract, records: &Path) -> Result<Inputs, ReplayError> {
+    payment::fingerprint(contract, records).map_err(|error| ReplayError::Read { path: records.to_path_buf(), error })
+}
+
+/// The cumulative statement of `contract` over `records` as of `as_of`;
+/// `observe` sees every record read.
+pub(crate) fn recompute(
+    contract: &Contract,
+    evaluator: &Evaluator,
+    records: &Path,
+    inputs: Inputs,
+    as_of: NaiveDate,
+    observe: impl FnMut(&Record),
+) -> Result<Statement, ReplayError> {
+    let reader = records::open_for(records, Some(&contract.id)).map_err(ReplayError::Open)?;
+    let request = Request { as_of, period: None };
+    Ok(payment::calculate_observed(contract, evaluator, reader, inputs, request, observe)?)
 }
 
 fn differences(run: &Run, replayed: &[Entry]) -> Vec<Difference> {
@@ -140,7 +171,7 @@ fn differences(run: &Run, replayed: &[Entry]) -> Vec<Difference> {
         .collect()
 }
 
-fn identity((participant, item, occurrence): &Key) -> String {
+pub(crate) fn identity((participant, item, occurrence): &Key) -> String {
     let who = if participant.is_empty() { "(contract)".to_string() } else { redact(participant) };
     format!("{who} {item} #{occurrence}")
 }

@@ -84,9 +84,24 @@ pub fn calculate(
     inputs: Inputs,
     request: Request,
 ) -> Result<Statement, CalcError> {
+    calculate_observed(contract, evaluator, records, inputs, request, |_| {})
+}
+
+/// [`calculate`], showing every bound record to `observe` first: a caller
+/// tallies what it needs (a ledger, the newest date the records hold) in
+/// the same pass, without reading the records twice.
+pub fn calculate_observed(
+    contract: &Contract,
+    evaluator: &Evaluator,
+    records: impl Iterator<Item = Result<Record, Diagnostic>>,
+    inputs: Inputs,
+    request: Request,
+    mut observe: impl FnMut(&Record),
+) -> Result<Statement, CalcError> {
     let mut settlement = Settlement::default();
     let mut impact = impact::ImpactTallies::new(contract);
     let read = each_bound_record(evaluator, records, |record| {
+        observe(&record);
         settlement.add(evaluator.evaluate(&record, request.as_of, None)?);
         impact.add(evaluator, &record, request.as_of)
     })?;

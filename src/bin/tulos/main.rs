@@ -91,6 +91,10 @@ enum Command {
         /// Record the run in the ledger and print its run id.
         #[arg(long, requires = "ledger")]
         commit: bool,
+        /// The date the records were extracted, when --as-of is after every
+        /// date they hold: a commit is refused without it.
+        #[arg(long, value_name = "DATE", requires = "ledger", value_parser = parse_date)]
+        records_extracted_on: Option<NaiveDate>,
         /// Write the statement to FILE instead of standard output (needed by `--format xlsx`).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -110,6 +114,16 @@ enum Command {
     Ledger {
         #[command(subcommand)]
         action: ledger::Action,
+    },
+    /// What changed between two committed runs, or a run and a fresh
+    /// calculation: each line whose net changed, and whether the contract,
+    /// the records or both made the change.
+    #[command(after_help = after_help!("tulos diff 2 3 --ledger ledger.db --records feb.jsonl --records mar.jsonl"))]
+    Diff(ledger::DiffArgs),
+    /// The auditor's workpaper of a committed run.
+    Audit {
+        #[command(subcommand)]
+        action: ledger::Audit,
     },
     /// Effectiveness indicators of a contract: participants against the
     /// comparison group (verrokkiryhmä) of the records.
@@ -265,14 +279,16 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Check { contracts, strict } => check(&contracts, strict),
-        Command::Calculate { contract, run, ledger: Some(file), commit, format, .. } => {
-            ledger::pay(&contract, &run, &file, commit, format)
+        Command::Calculate { contract, run, ledger: Some(file), commit, records_extracted_on, format, .. } => {
+            ledger::pay(&contract, &run, &file, commit, records_extracted_on, format)
         }
         Command::Calculate { contract, run, from, to, format, out, .. } => {
             calculate(&contract, &run, from.zip(to), format, out.as_deref(), lang)
         }
         Command::Replay { run, ledger, records } => ledger::replay(run, &ledger, &records),
         Command::Ledger { action } => ledger::act(action),
+        Command::Diff(args) => ledger::diff(&args),
+        Command::Audit { action } => ledger::audit(&action),
         Command::Score { contract, records, as_of, format } => score(&contract, &records, as_of, format, lang),
         Command::Records { path, format } => summarise(&path, format),
         Command::Explain { contract, run, participant, format } => {
@@ -377,6 +393,8 @@ impl Command {
         match self {
             Command::Calculate { format, .. } => matches!(format, Format::Json),
             Command::Score { format, .. } => matches!(format, ScoreFormat::Json),
+            Command::Diff(args) => args.wants_json(),
+            Command::Audit { action } => action.wants_json(),
             Command::Records { format, .. } | Command::Explain { format, .. } | Command::Table { format, .. } => {
                 matches!(format, SummaryFormat::Json)
             }
