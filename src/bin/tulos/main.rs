@@ -124,6 +124,25 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Lang::En)]
         lang: Lang,
     },
+    /// One self-contained HTML page for decision makers: payments, effectiveness
+    /// indicators, charts and municipality cards, in Finnish or English.
+    #[command(after_help = after_help!("tulos report contract.toml --records records.jsonl --as-of 31.12.2026 \\\n      --out report.html --lang fi"))]
+    Report {
+        /// The contract file (`contract.toml`).
+        contract: PathBuf,
+        /// Records of both arms: a JSON Lines file or a folder of CSV tables.
+        #[arg(long)]
+        records: PathBuf,
+        /// The data extraction date: everything achieved on or before it counts.
+        #[arg(long, value_parser = parse_date)]
+        as_of: NaiveDate,
+        /// The HTML file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Language of the page: labels, month names and number formats.
+        #[arg(long, value_enum, default_value_t = Lang::En)]
+        lang: Lang,
+    },
     /// Validate a records file or folder on its own and summarise it.
     #[command(after_help = after_help!("tulos records contracts/career-coaching/records.jsonl"))]
     Records {
@@ -251,6 +270,7 @@ fn main() -> ExitCode {
         Command::Replay { run, ledger, records } => ledger::replay(run, &ledger, &records),
         Command::Ledger { action } => ledger::act(action),
         Command::Score { contract, records, as_of, format, lang } => score(&contract, &records, as_of, format, lang),
+        Command::Report { contract, records, as_of, out, lang } => write_report(&contract, &records, as_of, &out, lang),
         Command::Records { path, format } => summarise(&path, format),
         Command::Explain { contract, run, participant, format } => explain_one(&contract, &run, &participant, format),
         Command::Table { contract, table, set, inputs, format } => {
@@ -552,6 +572,29 @@ fn score(path: &Path, records: &Path, as_of: NaiveDate, format: ScoreFormat, lan
         ScoreFormat::Json => emit(&json(&scorecard)),
         ScoreFormat::Csv => emit(&effectiveness::scorecard_csv(&scorecard)),
     }
+}
+
+/// The HTML report: the payment statement and the scorecard over the same
+/// records and as-of date (read twice, as `score` does), on one page.
+fn write_report(path: &Path, records: &Path, as_of: NaiveDate, out: &Path, lang: Lang) -> Result<(), Failed> {
+    let c = load(path)?;
+    let ev = Evaluator::new(&c).map_err(|d| report(&d.0))?;
+    let run = RunArgs { records: records.to_path_buf(), as_of: Some(as_of) };
+    let paid = run_statement(&c, &ev, &run, Request { as_of, period: None })?;
+    let mut reader = records::open_for(records, Some(&c.id)).map_err(|d| report(&[d]))?;
+    let scorecard =
+        effectiveness::score(&c, &ev, &mut reader, paid.inputs.clone(), as_of, Some(&paid)).map_err(|e| match e {
+            ScoreError::Records(diags) => report(&diags),
+            ScoreError::Rule(e) => fail(Failed::Input, format_args!("contract {}: {e}", c.id)),
+        })?;
+    let lang = match lang {
+        Lang::Fi => tulos::locale::Lang::Fi,
+        Lang::En => tulos::locale::Lang::En,
+    };
+    let items = report::html::item_names(&c);
+    let page = report::html::Report { statement: &paid, scorecard: &scorecard, items: &items, lang };
+    let html = report::html::render(&page).map_err(|e| fail(Failed::Input, format_args!("contract {}: {e}", c.id)))?;
+    std::fs::write(out, html).map_err(|e| fail(Failed::Input, format_args!("cannot write {}: {e}", out.display())))
 }
 
 fn summarise(path: &Path, format: SummaryFormat) -> Result<(), Failed> {
