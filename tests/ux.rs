@@ -255,7 +255,19 @@ fn finnish_dates_on_the_command_line_mean_the_same_day_as_iso_dates() {
 
 #[test]
 fn every_argument_has_help_and_every_help_ends_with_an_example_and_the_exit_codes() {
-    for command in ["check", "calculate", "score", "records", "table", "explain", "completions", "test"] {
+    for command in [
+        "check",
+        "calculate",
+        "score",
+        "records",
+        "table",
+        "explain",
+        "completions",
+        "test",
+        "report",
+        "replay",
+        "diff",
+    ] {
         let out = tulos(&[command, "-h"]);
         assert_eq!(out.status.code(), Some(0), "{command}");
         let help = String::from_utf8_lossy(&out.stdout);

@@ -20,6 +20,7 @@
 //!   factors, occurrences) are never touched: `-12.50` stays a number.
 
 mod csv_fi;
+pub mod html;
 mod sections;
 mod text;
 mod xlsx;

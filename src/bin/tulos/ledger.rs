@@ -20,27 +20,35 @@ use super::{
 pub enum Action {
     /// One row per run: id, contract, version, as-of date, lines, net total.
     List {
+        /// The ledger file of payment runs.
         #[arg(long, value_name = "FILE")]
         ledger: PathBuf,
+        /// Text for reading or JSON for tools.
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
     /// One run with every payment and adjustment and why.
     Show {
+        /// The run id (`tulos ledger list` shows them).
         run: i64,
+        /// The ledger file of payment runs.
         #[arg(long, value_name = "FILE")]
         ledger: PathBuf,
+        /// Text for reading or JSON for tools.
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
     /// One run as canonical JSON with its digest: the same bytes anywhere.
     Export {
+        /// The run id (`tulos ledger list` shows them).
         run: i64,
+        /// The ledger file of payment runs.
         #[arg(long, value_name = "FILE")]
         ledger: PathBuf,
     },
     /// Walk each contract's chain of runs: every digest and link must hold.
     Verify {
+        /// The ledger file of payment runs.
         #[arg(long, value_name = "FILE")]
         ledger: PathBuf,
     },
@@ -212,6 +220,7 @@ pub struct DiffArgs {
     /// --contract to compare with a fresh calculation.
     #[arg(conflicts_with = "contract")]
     other: Option<i64>,
+    /// The ledger file of payment runs.
     #[arg(long, value_name = "FILE")]
     ledger: PathBuf,
     /// Records. Two runs: the records each was computed from (matched by
@@ -228,6 +237,7 @@ pub struct DiffArgs {
     /// The records the run was computed from, when they are not --records.
     #[arg(long, requires = "contract")]
     run_records: Option<PathBuf>,
+    /// Text for reading or JSON for tools.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     format: SummaryFormat,
 }
@@ -278,7 +288,9 @@ pub enum Audit {
         after_help = "Example:\n  tulos audit sample 3 --ledger ledger.db --records march.jsonl --n 60 --seed 2026Q1 \\\n      --strata item,municipality\n\nExit codes: 0 success, 1 invalid input, 2 usage error."
     )]
     Sample {
+        /// The run id (`tulos ledger list` shows them).
         run: i64,
+        /// The ledger file of payment runs.
         #[arg(long, value_name = "FILE")]
         ledger: PathBuf,
         /// The records the run was computed from (checked against its digests).
@@ -293,6 +305,7 @@ pub enum Audit {
         /// Strata, comma-separated: item, municipality, kind.
         #[arg(long, value_delimiter = ',')]
         strata: Vec<String>,
+        /// Text for reading or JSON for tools.
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },

@@ -101,9 +101,11 @@ enum Command {
     },
     /// Recompute a committed payment run from the contract and rules stored
     /// in it, against the records it was computed from.
+    #[command(after_help = after_help!("tulos replay 3 --ledger payments.db --records march.jsonl"))]
     Replay {
         /// The run id (`tulos ledger list`).
         run: i64,
+        /// The ledger file holding the run.
         #[arg(long, value_name = "FILE")]
         ledger: PathBuf,
         /// The records the run was computed from (checked against its digests).
@@ -139,6 +141,22 @@ enum Command {
         as_of: NaiveDate,
         #[arg(long, value_enum, default_value_t = ScoreFormat::Text)]
         format: ScoreFormat,
+    },
+    /// One self-contained HTML page for decision makers: payments, effectiveness
+    /// indicators, charts and municipality cards, in Finnish or English.
+    #[command(after_help = after_help!("tulos report contract.toml --records records.jsonl --as-of 31.12.2026 \\\n      --out report.html --lang fi"))]
+    Report {
+        /// The contract file (`contract.toml`).
+        contract: PathBuf,
+        /// Records of both arms: a JSON Lines file or a folder of CSV tables.
+        #[arg(long)]
+        records: PathBuf,
+        /// The data extraction date: everything achieved on or before it counts.
+        #[arg(long, value_parser = parse_date)]
+        as_of: NaiveDate,
+        /// The HTML file to write (its language: `--lang`).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
     /// Validate a records file or folder on its own and summarise it.
     #[command(after_help = after_help!("tulos records contracts/career-coaching/records.jsonl"))]
@@ -290,6 +308,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => ledger::diff(&args),
         Command::Audit { action } => ledger::audit(&action),
         Command::Score { contract, records, as_of, format } => score(&contract, &records, as_of, format, lang),
+        Command::Report { contract, records, as_of, out } => write_report(&contract, &records, as_of, &out, lang),
         Command::Records { path, format } => summarise(&path, format),
         Command::Explain { contract, run, participant, format } => {
             explain_participants(&contract, &run, &participant, format, lang)
@@ -596,6 +615,31 @@ fn score(
         ScoreFormat::Json => emit(&json(&scorecard)),
         ScoreFormat::Csv => emit(&effectiveness::scorecard_csv(&scorecard)),
     }
+}
+
+/// The HTML report: the payment statement and the scorecard over the same
+/// records and as-of date (read twice, as `score` does), on one page.
+fn write_report(
+    path: &Path,
+    records: &Path,
+    as_of: NaiveDate,
+    out: &Path,
+    lang: tulos::locale::Lang,
+) -> Result<(), Failed> {
+    let c = load(path)?;
+    let ev = Evaluator::new(&c).map_err(|d| report(&d.0))?;
+    let run = RunArgs { records: records.to_path_buf(), as_of: Some(as_of) };
+    let paid = run_statement(&c, &ev, &run, Request { as_of, period: None })?;
+    let mut reader = records::open_for(records, Some(&c.id)).map_err(|d| report(&[d]))?;
+    let scorecard =
+        effectiveness::score(&c, &ev, &mut reader, paid.inputs.clone(), as_of, Some(&paid)).map_err(|e| match e {
+            ScoreError::Records(diags) => report(&diags),
+            ScoreError::Rule(e) => fail(Failed::Input, format_args!("contract {}: {e}", c.id)),
+        })?;
+    let items = report::html::item_names(&c);
+    let page = report::html::Report { statement: &paid, scorecard: &scorecard, items: &items, lang };
+    let html = report::html::render(&page).map_err(|e| fail(Failed::Input, format_args!("contract {}: {e}", c.id)))?;
+    std::fs::write(out, html).map_err(|e| fail(Failed::Input, format_args!("cannot write {}: {e}", out.display())))
 }
 
 fn summarise(path: &Path, format: SummaryFormat) -> Result<(), Failed> {
