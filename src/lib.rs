@@ -13,6 +13,7 @@ pub mod contract;
 pub mod diagnostic;
 pub mod effectiveness;
 pub mod explain;
+pub mod generate;
 pub mod money;
 pub mod payment;
 pub mod records;

@@ -103,6 +103,24 @@ enum Command {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
+    /// Write synthetic records in a contract's vocabulary (deterministic per seed).
+    Generate {
+        /// Number of records.
+        #[arg(long)]
+        n: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// A folder name under `contracts/` or a contract id; an unknown id
+        /// gets a generic vocabulary.
+        #[arg(long)]
+        contract: String,
+        /// jsonl, csv (a folder, `,`) or csv-fi (a folder, `;` and decimal comma).
+        #[arg(long, default_value = "jsonl")]
+        format: tulos::generate::Format,
+        /// The file (jsonl) or folder (csv, csv-fi) to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -150,6 +168,9 @@ fn main() -> ExitCode {
         Command::Score { contract, records, as_of, format } => score(&contract, &records, as_of, format),
         Command::Records { path, format } => summarise(&path, format),
         Command::Explain { contract, run, participant, format } => explain_one(&contract, &run, &participant, format),
+        Command::Generate { n, seed, contract, format, out } => {
+            generate(&contract, tulos::generate::Options { n, seed, format, out })
+        }
         Command::Table { contract, table, set, inputs, format } => {
             try_table(&contract, &table, &set, inputs.as_deref(), format)
         }
@@ -344,6 +365,15 @@ fn summarise(path: &Path, format: SummaryFormat) -> Result<(), Failed> {
         SummaryFormat::Text => emit(&summary.render_text()),
         SummaryFormat::Json => emit(&json(&summary)),
     }
+}
+
+fn generate(contract: &str, options: tulos::generate::Options) -> Result<(), Failed> {
+    let vocabulary =
+        tulos::generate::Vocabulary::find(contract, Path::new("contracts")).map_err(|diags| report(&diags.0))?;
+    let written = tulos::generate::generate(&options, &vocabulary)
+        .map_err(|e| fail(Failed::Input, format_args!("{e}")))?;
+    eprintln!("wrote {written} records for contract {} to {}", vocabulary.contract, options.out.display());
+    Ok(())
 }
 
 fn explain_one(path: &Path, run: &RunArgs, participant: &str, format: SummaryFormat) -> Result<(), Failed> {
