@@ -281,7 +281,10 @@ impl CsvTables {
             folder: folder.to_path_buf(),
             finnish,
             participants: open("participants.csv", &participants_header(v))?,
-            spells: open("spells.csv", &header(&["id", "arm", "kind", "sector", "start", "end", "hours_per_week", "source"]))?,
+            spells: open(
+                "spells.csv",
+                &header(&["id", "arm", "kind", "sector", "start", "end", "hours_per_week", "source"]),
+            )?,
             earnings: open("earnings.csv", &header(&["id", "arm", "month", "amount"]))?,
             events: open("events.csv", &header(&["id", "arm", "kind", "date", "value", "source"]))?,
             measures: open("measures.csv", &header(&["id", "arm", "instrument", "date", "dimension", "score"]))?,

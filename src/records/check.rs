@@ -83,6 +83,10 @@ pub(super) fn quote(text: &str) -> String {
 /// whitespace trimmed. The same rule in every format, so `"P-1 "` and an
 /// NFD-written id are the same participant as `"P-1"` and its NFC form.
 pub fn normalise_id(raw: &str) -> String {
+    // ASCII text is already in every normal form.
+    if raw.is_ascii() {
+        return raw.trim().to_owned();
+    }
     let composed: String = raw.nfc().collect();
     composed.trim().to_owned()
 }
@@ -116,31 +120,39 @@ pub(super) fn contract_id(field: &str, raw: &str) -> Result<String, Problem> {
 /// identity code, nor a character that could hide or forge text in a
 /// statement or report. Neither the value nor the character is echoed.
 pub(super) fn safe_text(field: &str, text: &str) -> Result<(), Problem> {
-    safe(&format!("`{field}`"), text, hides_or_forges)
+    safe(|| format!("`{field}`"), text, hides_or_forges)
 }
 
 /// A free-text value (an attribute's or an event's `value`): as
 /// [`safe_text`], except that line breaks and tabs are allowed, since a
 /// note may span lines (a quoted CSV cell can).
 pub(super) fn safe_free_text(field: &str, text: &str) -> Result<(), Problem> {
-    safe(&format!("`{field}`"), text, |c| hides_or_forges(c) && !is_layout(c))
+    safe(|| format!("`{field}`"), text, |c| hides_or_forges(c) && !is_layout(c))
 }
 
 /// A field name (JSON key or CSV column) under `parent`, checked as
 /// [`safe_text`] checks values; the name itself is not shown.
 pub(super) fn safe_name(parent: &str, name: &str) -> Result<(), Problem> {
-    let subject = if parent.is_empty() { "a field name".to_owned() } else { format!("a field name in `{parent}`") };
-    safe(&subject, name, hides_or_forges)
+    let subject = || if parent.is_empty() { "a field name".to_owned() } else { format!("a field name in `{parent}`") };
+    safe(subject, name, hides_or_forges)
 }
 
-fn safe(subject: &str, text: &str, is_forbidden: impl Fn(char) -> bool) -> Result<(), Problem> {
+/// Whether [`safe`] accepts `text`, without wording why not.
+pub(super) fn is_safe(text: &str, is_forbidden: impl Fn(char) -> bool) -> bool {
+    !text.chars().any(is_forbidden) && !hetu::contains_identity_code(text)
+}
+
+/// `subject` names the text in a refusal; it is worded only for one.
+fn safe(subject: impl FnOnce() -> String, text: &str, is_forbidden: impl Fn(char) -> bool) -> Result<(), Problem> {
     if hetu::contains_identity_code(text) {
+        let subject = subject();
         return Err(Problem::new(format!(
             "{subject} looks like a Finnish personal identity code (henkilötunnus); refusing it"
         ))
         .help("records carry pseudonymous values only: a personal identity code may appear in no field"));
     }
     if let Some((at, c)) = text.chars().enumerate().find(|&(_, c)| is_forbidden(c)) {
+        let subject = subject();
         return Err(Problem::new(format!(
             "{subject} contains the control or invisible formatting character U+{:04X} (character {}); refusing it",
             c as u32,
@@ -265,6 +277,9 @@ pub(super) struct Duplicates {
 /// person written twice — paid twice if they were told apart. Ids that
 /// really differ only so cannot be told apart safely, and are refused.
 fn likeness_key(id: &str) -> String {
+    if id.is_ascii() {
+        return id.to_ascii_lowercase();
+    }
     id.nfkc().flat_map(char::to_lowercase).collect()
 }
 

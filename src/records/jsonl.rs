@@ -24,6 +24,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::check::{self, quote, Duplicates, Place, Problem};
+use super::fast;
 use super::json::{self, RepeatedKey};
 use super::model::{AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell};
 use super::value;
@@ -99,13 +100,18 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
                     return Some(Err(bad.diagnostic(&self.file, self.line)));
                 }
                 Ok(text) if text.trim().is_empty() => continue,
-                Ok(text) => match read_line(text, self.line, &self.file, &mut self.duplicates) {
-                    Ok(record) => return Some(Ok(record)),
-                    Err(diagnostics) => {
-                        self.pending.extend(diagnostics);
-                        return self.pending.pop_front().map(Err);
+                Ok(text) => {
+                    if let Some(record) = fast::read_line(text, self.line, &self.file, &mut self.duplicates) {
+                        return Some(Ok(record));
                     }
-                },
+                    match read_line(text, self.line, &self.file, &mut self.duplicates) {
+                        Ok(record) => return Some(Ok(record)),
+                        Err(diagnostics) => {
+                            self.pending.extend(diagnostics);
+                            return self.pending.pop_front().map(Err);
+                        }
+                    }
+                }
             }
         }
         None

@@ -13,6 +13,7 @@
 
 mod check;
 mod csv;
+mod fast;
 pub mod hetu;
 mod json;
 mod jsonl;

@@ -370,8 +370,8 @@ fn summarise(path: &Path, format: SummaryFormat) -> Result<(), Failed> {
 fn generate(contract: &str, options: tulos::generate::Options) -> Result<(), Failed> {
     let vocabulary =
         tulos::generate::Vocabulary::find(contract, Path::new("contracts")).map_err(|diags| report(&diags.0))?;
-    let written = tulos::generate::generate(&options, &vocabulary)
-        .map_err(|e| fail(Failed::Input, format_args!("{e}")))?;
+    let written =
+        tulos::generate::generate(&options, &vocabulary).map_err(|e| fail(Failed::Input, format_args!("{e}")))?;
     eprintln!("wrote {written} records for contract {} to {}", vocabulary.contract, options.out.display());
     Ok(())
 }
