@@ -24,7 +24,7 @@ use serde::Deserialize;
 
 use super::check::{self, Duplicates};
 use super::model::{AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell};
-use super::value;
+use super::{hetu, value};
 use crate::money;
 use crate::text::{hides_or_forges, is_layout};
 
@@ -41,7 +41,12 @@ pub(super) fn read_line(text: &str, line: u64, file: &Arc<PathBuf>, duplicates: 
 /// A string every check accepts: trimmed, as the full reader checks it
 /// (`jsonl::safe_texts`).
 fn safe(text: &str) -> bool {
-    check::is_safe(text.trim(), hides_or_forges)
+    let text = text.trim();
+    // The only ASCII characters that hide or forge text are the controls.
+    if text.is_ascii() {
+        return !text.bytes().any(|b| b.is_ascii_control()) && !hetu::contains_identity_code(text);
+    }
+    check::is_safe(text, hides_or_forges)
 }
 
 /// A free-text value (an attribute, an event's `value`): checked untrimmed,
@@ -52,6 +57,9 @@ fn safe_free(text: &str) -> bool {
 
 /// A field name (a dimension, an attribute name).
 fn safe_name(name: &str) -> bool {
+    if name.is_ascii() {
+        return !name.bytes().any(|b| b.is_ascii_control()) && !hetu::contains_identity_code(name);
+    }
     check::is_safe(name, hides_or_forges)
 }
 
