@@ -170,6 +170,10 @@ fn next_code(chars: &[Classified], from: usize) -> Option<usize> {
 
 /// [`is_code`] for eleven ASCII bytes, by the same classes ([`ascii_class`]).
 fn is_ascii_code(run: &[u8]) -> bool {
+    // Most windows fail here, before any class is looked up.
+    if !run[0].is_ascii_digit() || !run[5].is_ascii_digit() {
+        return false;
+    }
     let class = |b: u8| ascii_class(char::from(b));
     let digits = |bytes: &[u8]| bytes.iter().all(u8::is_ascii_digit);
     let check = match class(run[10]) {

@@ -135,7 +135,7 @@ fn read_bounded_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Re
         if available.is_empty() {
             return Ok((consumed, too_long || trim_line_end(buf).len() > MAX_LINE_BYTES));
         }
-        let end = available.iter().position(|&b| b == b'\n');
+        let end = memchr::memchr(b'\n', available);
         let chunk = &available[..end.map_or(available.len(), |i| i + 1)];
         let content = chunk.strip_suffix(b"\n").unwrap_or(chunk);
         // One byte more may be the `\r` of a CRLF line end, checked at the end.
