@@ -423,3 +423,47 @@ impl<'de: 'a, 'a> Deserialize<'de> for Attribute<'a> {
         deserializer.deserialize_any(AttributeVisitor)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn both(text: &str) -> (Option<Record>, Result<Record, Vec<crate::diagnostic::Diagnostic>>) {
+        let file = Arc::new(PathBuf::from("t.jsonl"));
+        let fast = read_line(text, 1, &file, &mut Duplicates::new(None));
+        let full = super::super::jsonl::read_line_for_test(text, 1, &file, &mut Duplicates::new(None));
+        (fast, full)
+    }
+
+    #[test]
+    fn takes_clean_lines_and_reads_them_as_the_full_reader_does() {
+        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/contracts/career-coaching/records.jsonl");
+        let text = std::fs::read_to_string(fixture).unwrap();
+        let line = r#"{"id":" P-1 ","arm":"control","weight":"0.5","groups":["youth","youth"],"service":{"start":"2026-01-12","end":null},"spells":[{"kind":"employment","sector":"subsidised","start":"2026-02-01","hours_per_week":" 37.5"}],"measures":[{"instrument":"m","date":"2026-01-12","scores":{"b":"3.5","a":2}}],"events":[{"kind":"k","date":"2026-03-01","value":" L2 "}],"attributes":{"n":12,"s":" x ","b":false,"z":null}}"#;
+        for line in text.lines().chain([line]) {
+            let (fast, full) = both(line);
+            assert_eq!(fast.as_ref(), full.as_ref().ok(), "{line}");
+            assert!(fast.is_some(), "{line}");
+        }
+    }
+
+    #[test]
+    fn gives_up_on_anything_unusual_so_the_full_reader_words_it() {
+        for line in [
+            r#"{"id":"P-1","service":["2026-01-12"]}"#,
+            r#"{"id":"P-1","service":{"start":"2026-01-12"},"id":"P-2"}"#,
+            r#"{"id":"P-1","service":{"start":"2026-01-12","start":"2026-01-13"}}"#,
+            r#"{"id":"P-1","service":{"start":"2026-01-12"},"x":1}"#,
+            r#"{"id":"P-\u0031","service":{"start":"2026-01-12"}}"#,
+            r#"{"id":"131052-308T","service":{"start":"2026-01-12"}}"#,
+            r#"{"id":"P-1","municipality":"a\u001bb","service":{"start":"2026-01-12"}}"#,
+            r#"{"id":"P-1","service":{"start":"2026-01-12"},"measures":[{"instrument":"m","date":"2026-01-12","scores":{"a":1,"a":2}}]}"#,
+            r#"{"id":"P-1","service":{"start":"2026-01-12"},"feedback":[{"date":"2026-01-12","satisfaction":4.0}]}"#,
+            r#"{"id":"P-1","service":{"start":"2026-01-12"},"attributes":{"n":0.10}}"#,
+            r#"{"id":"P-1","service":{"start":"2026-02-12","end":"2026-01-12"}}"#,
+        ] {
+            let (fast, _) = both(line);
+            assert!(fast.is_none(), "{line}");
+        }
+    }
+}

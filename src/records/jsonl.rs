@@ -232,6 +232,17 @@ fn read_line(
     Err(errors)
 }
 
+/// [`read_line`] for the fast path's tests, which compare the two.
+#[cfg(test)]
+pub(super) fn read_line_for_test(
+    text: &str,
+    line: u64,
+    file: &Arc<PathBuf>,
+    duplicates: &mut Duplicates,
+) -> Result<Record, Vec<Diagnostic>> {
+    read_line(text, line, file, duplicates)
+}
+
 /// The participant id of a record, normalised: required, never an
 /// identity code.
 fn participant(top: &Fields<'_>) -> Result<String, Problem> {
