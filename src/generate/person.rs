@@ -110,7 +110,9 @@ impl Person {
         self.attributes.clear();
         for (_, ty) in &v.attributes {
             let value = match ty {
-                AttributeType::Text => Attribute::Text(*r.pick(&ATTRIBUTE_TEXTS)),
+                AttributeType::Text => {
+                    Attribute::Text(ATTRIBUTE_TEXTS[r.between(0, ATTRIBUTE_TEXTS.len() as i64 - 1) as usize])
+                }
                 AttributeType::Number => Attribute::Number(r.between(0, 36)),
                 AttributeType::Date => Attribute::Date(add_days(self.start, -r.between(0, 720))),
                 AttributeType::Boolean => Attribute::Bool(r.chance(50)),
