@@ -14,6 +14,7 @@ pub mod contract;
 pub mod diagnostic;
 pub mod effectiveness;
 pub mod explain;
+pub mod generate;
 pub mod ledger;
 pub mod locale;
 pub mod money;

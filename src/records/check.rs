@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -83,6 +84,10 @@ pub(super) fn quote(text: &str) -> String {
 /// whitespace trimmed. The same rule in every format, so `"P-1 "` and an
 /// NFD-written id are the same participant as `"P-1"` and its NFC form.
 pub fn normalise_id(raw: &str) -> String {
+    // ASCII text is already in every normal form.
+    if raw.is_ascii() {
+        return raw.trim().to_owned();
+    }
     let composed: String = raw.nfc().collect();
     composed.trim().to_owned()
 }
@@ -116,31 +121,39 @@ pub(super) fn contract_id(field: &str, raw: &str) -> Result<String, Problem> {
 /// identity code, nor a character that could hide or forge text in a
 /// statement or report. Neither the value nor the character is echoed.
 pub(super) fn safe_text(field: &str, text: &str) -> Result<(), Problem> {
-    safe(&format!("`{field}`"), text, hides_or_forges)
+    safe(|| format!("`{field}`"), text, hides_or_forges)
 }
 
 /// A free-text value (an attribute's or an event's `value`): as
 /// [`safe_text`], except that line breaks and tabs are allowed, since a
 /// note may span lines (a quoted CSV cell can).
 pub(super) fn safe_free_text(field: &str, text: &str) -> Result<(), Problem> {
-    safe(&format!("`{field}`"), text, |c| hides_or_forges(c) && !is_layout(c))
+    safe(|| format!("`{field}`"), text, |c| hides_or_forges(c) && !is_layout(c))
 }
 
 /// A field name (JSON key or CSV column) under `parent`, checked as
 /// [`safe_text`] checks values; the name itself is not shown.
 pub(super) fn safe_name(parent: &str, name: &str) -> Result<(), Problem> {
-    let subject = if parent.is_empty() { "a field name".to_owned() } else { format!("a field name in `{parent}`") };
-    safe(&subject, name, hides_or_forges)
+    let subject = || if parent.is_empty() { "a field name".to_owned() } else { format!("a field name in `{parent}`") };
+    safe(subject, name, hides_or_forges)
 }
 
-fn safe(subject: &str, text: &str, is_forbidden: impl Fn(char) -> bool) -> Result<(), Problem> {
+/// Whether [`safe`] accepts `text`, without wording why not.
+pub(super) fn is_safe(text: &str, is_forbidden: impl Fn(char) -> bool) -> bool {
+    !text.chars().any(is_forbidden) && !hetu::contains_identity_code(text)
+}
+
+/// `subject` names the text in a refusal; it is worded only for one.
+fn safe(subject: impl FnOnce() -> String, text: &str, is_forbidden: impl Fn(char) -> bool) -> Result<(), Problem> {
     if hetu::contains_identity_code(text) {
+        let subject = subject();
         return Err(Problem::new(format!(
             "{subject} looks like a Finnish personal identity code (henkilötunnus); refusing it"
         ))
         .help("records carry pseudonymous values only: a personal identity code may appear in no field"));
     }
     if let Some((at, c)) = text.chars().enumerate().find(|&(_, c)| is_forbidden(c)) {
+        let subject = subject();
         return Err(Problem::new(format!(
             "{subject} contains the control or invisible formatting character U+{:04X} (character {}); refusing it",
             c as u32,
@@ -250,12 +263,26 @@ pub(super) fn satisfaction(field: &str, value: i64) -> Result<u8, Problem> {
 /// records` reads a file on its own), a record without `contract` clashes
 /// with every record of its id and arm: it would clash under at least one
 /// contract, and a file must be valid for every contract it is given to.
+///
+/// A national file holds millions of participants, so each is kept
+/// compactly (about 50 bytes): ids in one text arena, contracts interned,
+/// and the table keyed by a 64-bit hash of the likeness key and arm with
+/// a chain of the records that share it. Records in a chain are compared
+/// by their likeness keys again, so a hash collision never makes two
+/// participants one.
 #[derive(Default)]
 pub(super) struct Duplicates {
     /// The contract being evaluated, when known.
     evaluated: Option<String>,
-    /// (id's likeness key, arm) → each record of them.
-    seen: HashMap<(String, Arm), Vec<Seen>>,
+    /// Hash of (id's likeness key, arm) → the last record with that hash.
+    last: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
+    /// Every record read, in input order.
+    seen: Vec<Seen>,
+    /// The ids of `seen`, one after another.
+    ids: String,
+    /// The distinct contracts of `seen`, and where each is in it.
+    contracts: Vec<String>,
+    contract_index: HashMap<String, u32>,
 }
 
 /// What two ids must share to be the same participant: the normalised id
@@ -265,43 +292,124 @@ pub(super) struct Duplicates {
 /// person written twice — paid twice if they were told apart. Ids that
 /// really differ only so cannot be told apart safely, and are refused.
 fn likeness_key(id: &str) -> String {
+    // ASCII text is already in every normal form.
+    if id.is_ascii() {
+        return id.to_ascii_lowercase();
+    }
     id.nfkc().flat_map(char::to_lowercase).collect()
 }
 
-/// A record already read.
-#[derive(Clone)]
-struct Seen {
-    /// Its id as written (normalised).
+/// The index of `contract` in `contracts`, added if new (a file names a
+/// handful of contracts).
+fn intern(contracts: &mut Vec<String>, index: &mut HashMap<String, u32>, contract: &str) -> u32 {
+    if let Some(&i) = index.get(contract) {
+        return i;
+    }
+    let i = u32::try_from(contracts.len()).unwrap_or(u32::MAX);
+    contracts.push(contract.to_owned());
+    index.insert(contract.to_owned(), i);
+    i
+}
+
+/// The earlier record a duplicate repeats, for the message.
+struct SeenRecord {
     id: String,
-    /// The contract it belongs to, when known.
-    contract: Option<String>,
-    /// Whether the record named that contract itself.
     named: bool,
     line: u64,
+}
+
+/// A record already read.
+#[derive(Clone, Copy)]
+struct Seen {
+    /// Its id as written (normalised): `ids[id_at..id_at + id_len]`.
+    id_at: usize,
+    id_len: u32,
+    /// Index in `contracts` of the contract it belongs to, when known.
+    contract: Option<u32>,
+    /// Whether the record named that contract itself.
+    named: bool,
+    arm: Arm,
+    line: u64,
+    /// The record read before it with the same hash.
+    previous: Option<u32>,
+}
+
+/// The table's keys are already hashes: used as they are.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 impl Duplicates {
     /// Duplicates of records read for the contract `evaluated` (`None`:
     /// for any contract).
     pub(super) fn new(evaluated: Option<&str>) -> Self {
-        Duplicates { evaluated: evaluated.map(normalise_id), seen: HashMap::new() }
+        Duplicates { evaluated: evaluated.map(normalise_id), ..Duplicates::default() }
     }
 
     /// Records the participant at `line`; a repeat is the error, naming
     /// both lines.
     pub(super) fn check(&mut self, id: &str, arm: Arm, contract: Option<&str>, line: u64) -> Result<(), Problem> {
         let effective = contract.or(self.evaluated.as_deref());
-        let seen = self.seen.entry((likeness_key(id), arm)).or_default();
-        let clash =
-            seen.iter().find(|s| s.contract.is_none() || effective.is_none() || s.contract.as_deref() == effective);
-        if let Some(first) = clash.cloned() {
+        let key = likeness_key(id);
+        let hash = {
+            let mut h = std::hash::DefaultHasher::new();
+            (key.as_str(), arm).hash(&mut h);
+            h.finish()
+        };
+        let head = self.last.get(&hash).copied();
+        if let Some(first) = self.first_clash(head, &key, arm, effective) {
             return Err(self.duplicate(id, arm, contract, &first, line));
         }
-        seen.push(Seen { id: id.to_owned(), contract: effective.map(str::to_owned), named: contract.is_some(), line });
+        let named = contract.is_some();
+        let contract = match effective {
+            Some(c) => Some(intern(&mut self.contracts, &mut self.contract_index, c)),
+            None => None,
+        };
+        let index = u32::try_from(self.seen.len()).unwrap_or(u32::MAX);
+        let id_len = u32::try_from(id.len()).unwrap_or(u32::MAX);
+        self.seen.push(Seen { id_at: self.ids.len(), id_len, contract, named, arm, line, previous: head });
+        self.ids.push_str(id);
+        self.last.insert(hash, index);
         Ok(())
     }
 
-    fn duplicate(&self, id: &str, arm: Arm, contract: Option<&str>, first: &Seen, line: u64) -> Problem {
+    /// The earliest record in the chain from `head` that is the same
+    /// participant (likeness key and arm) for the same contract.
+    fn first_clash(&self, head: Option<u32>, key: &str, arm: Arm, effective: Option<&str>) -> Option<SeenRecord> {
+        let mut clash = None;
+        let mut next = head;
+        while let Some(index) = next {
+            let s = self.seen[index as usize];
+            next = s.previous;
+            let contract = s.contract.map(|c| self.contracts[c as usize].as_str());
+            let same_contract = contract.is_none() || effective.is_none() || contract == effective;
+            if s.arm == arm && same_contract && likeness_key(self.id_of(&s)) == key {
+                clash = Some(s);
+            }
+        }
+        clash.map(|s| SeenRecord { id: self.id_of(&s).to_owned(), named: s.named, line: s.line })
+    }
+
+    fn id_of(&self, s: &Seen) -> &str {
+        self.ids.get(s.id_at..s.id_at + s.id_len as usize).unwrap_or_default()
+    }
+
+    fn duplicate(&self, id: &str, arm: Arm, contract: Option<&str>, first: &SeenRecord, line: u64) -> Problem {
         let spelling = if first.id == id {
             String::new()
         } else {

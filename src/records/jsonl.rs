@@ -24,6 +24,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::check::{self, quote, Duplicates, Place, Problem};
+use super::fast;
 use super::json::{self, RepeatedKey};
 use super::model::{AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell};
 use super::value;
@@ -99,13 +100,18 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
                     return Some(Err(bad.diagnostic(&self.file, self.line)));
                 }
                 Ok(text) if text.trim().is_empty() => continue,
-                Ok(text) => match read_line(text, self.line, &self.file, &mut self.duplicates) {
-                    Ok(record) => return Some(Ok(record)),
-                    Err(diagnostics) => {
-                        self.pending.extend(diagnostics);
-                        return self.pending.pop_front().map(Err);
+                Ok(text) => {
+                    if let Some(record) = fast::read_line(text, self.line, &self.file, &mut self.duplicates) {
+                        return Some(Ok(record));
                     }
-                },
+                    match read_line(text, self.line, &self.file, &mut self.duplicates) {
+                        Ok(record) => return Some(Ok(record)),
+                        Err(diagnostics) => {
+                            self.pending.extend(diagnostics);
+                            return self.pending.pop_front().map(Err);
+                        }
+                    }
+                }
             }
         }
         None
@@ -129,7 +135,7 @@ fn read_bounded_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Re
         if available.is_empty() {
             return Ok((consumed, too_long || trim_line_end(buf).len() > MAX_LINE_BYTES));
         }
-        let end = available.iter().position(|&b| b == b'\n');
+        let end = memchr::memchr(b'\n', available);
         let chunk = &available[..end.map_or(available.len(), |i| i + 1)];
         let content = chunk.strip_suffix(b"\n").unwrap_or(chunk);
         // One byte more may be the `\r` of a CRLF line end, checked at the end.
@@ -224,6 +230,17 @@ fn read_line(
         Err(p) => errors.push(place.diagnostic(None, p)),
     }
     Err(errors)
+}
+
+/// [`read_line`] for the fast path's tests, which compare the two.
+#[cfg(test)]
+pub(super) fn read_line_for_test(
+    text: &str,
+    line: u64,
+    file: &Arc<PathBuf>,
+    duplicates: &mut Duplicates,
+) -> Result<Record, Vec<Diagnostic>> {
+    read_line(text, line, file, duplicates)
 }
 
 /// The participant id of a record, normalised: required, never an

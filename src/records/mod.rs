@@ -13,6 +13,7 @@
 
 mod check;
 mod csv;
+mod fast;
 pub mod hetu;
 mod json;
 mod jsonl;
@@ -80,8 +81,9 @@ pub fn open_for(path: &Path, contract: Option<&str>) -> Result<RecordReader, Dia
         return Err(cannot("unknown records format".to_owned()).with_help(help));
     }
     let file = File::open(path).map_err(|e| cannot(format!("cannot open the records: {e}")))?;
-    let reader = jsonl::JsonLinesReader::new(BufReader::new(file), Arc::new(path.to_path_buf()), contract);
-    Ok(RecordReader::new(InputFormat::JsonLines, Inner::JsonLines(reader), path.to_path_buf()))
+    let reader =
+        jsonl::JsonLinesReader::new(BufReader::with_capacity(1 << 16, file), Arc::new(path.to_path_buf()), contract);
+    Ok(RecordReader::new(InputFormat::JsonLines, Inner::JsonLines(Box::new(reader)), path.to_path_buf()))
 }
 
 /// The CSV table that lists the participants.
@@ -101,7 +103,7 @@ pub struct RecordReader {
 }
 
 enum Inner {
-    JsonLines(jsonl::JsonLinesReader<BufReader<File>>),
+    JsonLines(Box<jsonl::JsonLinesReader<BufReader<File>>>),
     Csv(csv::CsvFolderReader),
 }
 

@@ -31,6 +31,15 @@ fn widen(range: &mut Option<DateRange>, date: NaiveDate) {
     }
 }
 
+/// The entry of `key`, made when new: a key already there (nearly every
+/// time) is looked up without copying it.
+fn counter<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
+}
+
 /// Spells of one kind.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SpellStats {
@@ -129,21 +138,21 @@ impl Summary {
         };
         self.earnings.total = earnings;
         self.records += 1;
-        *self.by_arm.entry(r.arm.as_str().to_owned()).or_default() += 1;
+        *counter(&mut self.by_arm, r.arm.as_str()) += 1;
         match &r.contract {
-            Some(c) => *self.by_contract.entry(c.clone()).or_default() += 1,
+            Some(c) => *counter(&mut self.by_contract, c) += 1,
             None => self.without_contract += 1,
         }
         match &r.municipality {
-            Some(m) => *self.by_municipality.entry(m.clone()).or_default() += 1,
+            Some(m) => *counter(&mut self.by_municipality, m) += 1,
             None => self.without_municipality += 1,
         }
         for g in &r.groups {
-            *self.by_group.entry(g.clone()).or_default() += 1;
+            *counter(&mut self.by_group, g) += 1;
         }
         self.add_service(r);
         for s in &r.spells {
-            let stats = self.spells.entry(s.kind.clone()).or_default();
+            let stats = counter(&mut self.spells, &s.kind);
             stats.count += 1;
             widen(&mut stats.starts, s.start);
             match s.end {
@@ -156,10 +165,10 @@ impl Summary {
             widen(&mut self.earnings.months, e.month);
         }
         for e in &r.events {
-            self.events.entry(e.kind.clone()).or_default().add(e.date);
+            counter(&mut self.events, &e.kind).add(e.date);
         }
         for m in &r.measures {
-            self.measures.entry(m.instrument.clone()).or_default().add(m.date);
+            counter(&mut self.measures, &m.instrument).add(m.date);
         }
         self.add_feedback(r);
         Ok(())

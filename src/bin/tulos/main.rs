@@ -211,6 +211,26 @@ enum Command {
         /// The shell to complete in.
         shell: clap_complete::Shell,
     },
+    /// Write synthetic records in a contract's vocabulary (deterministic per seed).
+    #[command(after_help = after_help!("tulos generate --n 10000 --seed 7 --contract career-coaching --out records.jsonl"))]
+    Generate {
+        /// Number of records.
+        #[arg(long)]
+        n: u64,
+        /// The seed: the same seed gives the same bytes.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// A folder name under `contracts/` or a contract id; an unknown id
+        /// gets a generic vocabulary.
+        #[arg(long)]
+        contract: String,
+        /// jsonl, csv (a folder, `,`) or csv-fi (a folder, `;` and decimal comma).
+        #[arg(long, default_value = "jsonl")]
+        format: tulos::generate::Format,
+        /// The file (jsonl) or folder (csv, csv-fi) to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -312,6 +332,9 @@ fn main() -> ExitCode {
         Command::Records { path, format } => summarise(&path, format),
         Command::Explain { contract, run, participant, format } => {
             explain_participants(&contract, &run, &participant, format, lang)
+        }
+        Command::Generate { n, seed, contract, format, out } => {
+            generate(&contract, tulos::generate::Options { n, seed, format, out })
         }
         Command::Table { contract, table, set, inputs, format } => {
             try_table(&contract, &table, &set, inputs.as_deref(), format)
@@ -661,6 +684,15 @@ fn summarise(path: &Path, format: SummaryFormat) -> Result<(), Failed> {
         SummaryFormat::Text => emit(&summary.render_text()),
         SummaryFormat::Json => emit(&json(&summary)),
     }
+}
+
+fn generate(contract: &str, options: tulos::generate::Options) -> Result<(), Failed> {
+    let vocabulary =
+        tulos::generate::Vocabulary::find(contract, Path::new("contracts")).map_err(|diags| report(&diags.0))?;
+    let written =
+        tulos::generate::generate(&options, &vocabulary).map_err(|e| fail(Failed::Input, format_args!("{e}")))?;
+    eprintln!("wrote {written} records for contract {} to {}", vocabulary.contract, options.out.display());
+    Ok(())
 }
 
 /// Explain each participant asked for, in the order given: text one after
