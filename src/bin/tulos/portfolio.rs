@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use tulos::payment::{Evaluator, Request};
-use tulos::report::{self, portfolio};
+use tulos::report::{portfolio, statement_text_in};
 use tulos::statement::{Period, Statement};
 
 use super::{as_of, fail, load, report, run_statement, Failed, Format, RunArgs};
@@ -49,7 +49,7 @@ pub(super) fn calculate(
         Format::Json => portfolio::write_portfolio_json(&statements, &summary, &mut bytes),
         _ => {
             for s in &statements {
-                bytes.extend_from_slice(report::statement_text_in(s, lang).as_bytes());
+                bytes.extend_from_slice(statement_text_in(s, lang).as_bytes());
                 bytes.push(b'\n');
             }
             bytes.extend_from_slice(portfolio::portfolio_text_in(&summary, lang).as_bytes());
