@@ -167,6 +167,12 @@ pub enum Msg {
     ValueColumn,
     MeanColumn,
     MissingColumn,
+    // The summary of several contracts (`report::portfolio`).
+    SummaryByProvider,
+    SummaryByBuyer,
+    ColProvider,
+    ColBuyer,
+    ColContracts,
 }
 
 /// The message table: every label in both languages, in one place.
@@ -374,6 +380,11 @@ pub fn text(lang: Lang, m: Msg) -> &'static str {
         Msg::ValueColumn => ("arvo", "value"),
         Msg::MeanColumn => ("keskiarvo", "mean"),
         Msg::MissingColumn => ("puuttuu", "missing"),
+        Msg::SummaryByProvider => ("Yhteenveto palveluntuottajittain", "Summary by provider"),
+        Msg::SummaryByBuyer => ("Yhteenveto tilaajittain", "Summary by buyer"),
+        Msg::ColProvider => ("palveluntuottaja", "provider"),
+        Msg::ColBuyer => ("tilaaja", "buyer"),
+        Msg::ColContracts => ("sopimuksia", "contracts"),
     };
     match lang {
         Lang::Fi => fi,

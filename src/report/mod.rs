@@ -21,6 +21,7 @@
 
 mod csv_fi;
 pub mod html;
+pub mod portfolio;
 mod sections;
 mod text;
 mod xlsx;

@@ -7,6 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 mod ledger;
+mod portfolio;
 mod render;
 
 use std::io::Write;
@@ -71,8 +72,11 @@ enum Command {
     /// Compute the payment statement of a contract over participant records.
     #[command(after_help = after_help!("tulos calculate contract.toml --records records.jsonl --from 1.1.2027 --to 31.3.2027 \\\n      --format xlsx --out statement.xlsx"))]
     Calculate {
-        /// The contract file (`contract.toml`).
-        contract: PathBuf,
+        /// The contract file (`contract.toml`); several contracts over one records source
+        /// (each record's `contract` says whose) print each statement, then a summary per
+        /// provider and per buyer (text or json only).
+        #[arg(required = true)]
+        contract: Vec<PathBuf>,
         #[command(flatten)]
         run: RunArgs,
         /// First day of the billing period (lines achieved in it are listed).
@@ -317,11 +321,18 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Check { contracts, strict } => check(&contracts, strict),
+        Command::Calculate { contract, format, ref ledger, .. } if contract.len() > 1 && ledger.is_some() => {
+            portfolio::refuse_unsupported(format, true)
+        }
         Command::Calculate { contract, run, ledger: Some(file), commit, records_extracted_on, format, .. } => {
-            ledger::pay(&contract, &run, &file, commit, records_extracted_on, format)
+            ledger::pay(&contract[0], &run, &file, commit, records_extracted_on, format)
+        }
+        Command::Calculate { contract, run, from, to, format, out, .. } if contract.len() > 1 => {
+            portfolio::refuse_unsupported(format, false)
+                .and_then(|()| portfolio::calculate(&contract, &run, from.zip(to), format, out.as_deref(), lang))
         }
         Command::Calculate { contract, run, from, to, format, out, .. } => {
-            calculate(&contract, &run, from.zip(to), format, out.as_deref(), lang)
+            calculate(&contract[0], &run, from.zip(to), format, out.as_deref(), lang)
         }
         Command::Replay { run, ledger, records } => ledger::replay(run, &ledger, &records),
         Command::Ledger { action } => ledger::act(action),
