@@ -431,6 +431,7 @@ pub fn fill(lang: Lang, m: Msg, args: &[&dyn std::fmt::Display]) -> String {
 pub fn reason(lang: Lang, code: &str) -> String {
     let fi = match code {
         "not_achieved" => "tulosta ei saavutettu",
+        "not_yet_due" => "ei vielä ratkaistavissa tilannepäivänä",
         "achieved_after_as_of" => "saavutettu vasta tilannepäivän jälkeen",
         "requires" => "edellyttää aiempaa tulosta, jota ei saavutettu",
         "excluded_by" => "toisensa poissulkeva tulos, jonka summa on suurempi, maksettiin",
@@ -663,6 +664,7 @@ mod tests {
     fn every_reason_code_has_a_finnish_explanation_and_english_shows_the_code() {
         for code in [
             "not_achieved",
+            "not_yet_due",
             "achieved_after_as_of",
             "requires",
             "excluded_by",

@@ -141,11 +141,15 @@ pub struct Held {
 }
 
 /// Why an eligible participant is not paid for an item.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Written as its code (`not_achieved`, …); what a code carries (the day
+/// of `not_yet_due`) is in the line's detail.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ReasonCode {
     /// The condition did not hold or the rule returned no date.
     NotAchieved,
+    /// Not decidable on the as-of date: the rule said `not_yet(on)` (its
+    /// measuring day is after the as-of date), so finance can accrue it.
+    NotYetDue { on: NaiveDate },
     /// Achieved, but after the as-of date.
     AchievedAfterAsOf,
     /// A required earlier outcome was not achieved.
@@ -166,6 +170,7 @@ impl ReasonCode {
     pub fn name(&self) -> &'static str {
         match self {
             ReasonCode::NotAchieved => "not_achieved",
+            ReasonCode::NotYetDue { .. } => "not_yet_due",
             ReasonCode::AchievedAfterAsOf => "achieved_after_as_of",
             ReasonCode::Requires => "requires",
             ReasonCode::ExcludedBy => "excluded_by",
@@ -173,6 +178,12 @@ impl ReasonCode {
             ReasonCode::MaxReached => "max_reached",
             ReasonCode::Capped => "capped",
         }
+    }
+}
+
+impl Serialize for ReasonCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
     }
 }
 

@@ -521,6 +521,14 @@ enum Attained {
     Not(ReasonCode, Cow<'static, str>),
 }
 
+/// What an item's rules found for a record.
+enum Evidence {
+    /// The days it was achieved on, sorted (empty: not achieved).
+    Dates(Vec<NaiveDate>),
+    /// `not_yet(day)`: the day it can be decided, after the as-of date.
+    DecidableOn(NaiveDate),
+}
+
 /// Evaluating one record: the rules and tables it runs, and their trace.
 struct Run<'a, 'c> {
     ev: &'a Evaluator<'c>,
@@ -754,22 +762,23 @@ impl<'c> Run<'_, 'c> {
         })
     }
 
-    /// Dates on which `item` was achieved (empty = not achieved), sorted.
+    /// Dates on which `item` was achieved (empty = not achieved), sorted;
+    /// or the day it becomes decidable when its rule says `not_yet(day)`.
     fn dates(
         &mut self,
         item: &Item,
         compiled: &CompiledItem,
         achieved: &BTreeMap<String, NaiveDate>,
-    ) -> Result<Vec<NaiveDate>, RuleError> {
+    ) -> Result<Evidence, RuleError> {
         if let Some(rule) = &compiled.condition {
             let v = self.rule(rule, achieved, item.clause.as_ref(), item.line)?;
             if !expect_bool(rule, self.record, v)? {
-                return Ok(Vec::new());
+                return Ok(Evidence::Dates(Vec::new()));
             }
         }
         if let Some(reference) = &item.condition_table {
             if !matches!(self.lookup(reference, Some(&item.id))?, Some(Found { value: Value::Bool(true), .. })) {
-                return Ok(Vec::new());
+                return Ok(Evidence::Dates(Vec::new()));
             }
         }
         let mut dates = match &compiled.achieved_on {
@@ -778,12 +787,16 @@ impl<'c> Run<'_, 'c> {
                 RuleValue::Date(d) => vec![d],
                 RuleValue::Dates(ds) => ds,
                 RuleValue::Nothing | RuleValue::Bool(false) => Vec::new(),
-                other => return Err(wrong_type(rule, self.record, "a date, a list of dates or nothing ()", &other)),
+                RuleValue::NotYet(on) if on > self.as_of => return Ok(Evidence::DecidableOn(on)),
+                other => {
+                    let expected = "a date, a list of dates, not_yet(a day after the as-of date) or nothing ()";
+                    return Err(wrong_type(rule, self.record, expected, &other));
+                }
             },
         };
         dates.sort_unstable();
         dates.dedup();
-        Ok(dates)
+        Ok(Evidence::Dates(dates))
     }
 
     /// Whether `item` was achieved by the as-of date: not when a required
@@ -800,7 +813,13 @@ impl<'c> Run<'_, 'c> {
         if let Some(req) = item.requires.iter().find(|r| !achieved.contains_key(*r)) {
             return Ok(Attained::Not(ReasonCode::Requires, format!("requires {req}, which was not achieved").into()));
         }
-        let dates = self.dates(item, compiled, achieved)?;
+        let dates = match self.dates(item, compiled, achieved)? {
+            Evidence::Dates(dates) => dates,
+            Evidence::DecidableOn(on) => {
+                let detail = format!("decidable on {on}, after the as-of date {}", self.as_of);
+                return Ok(Attained::Not(ReasonCode::NotYetDue { on }, detail.into()));
+            }
+        };
         let Some(first) = dates.first().copied() else {
             return Ok(Attained::Not(ReasonCode::NotAchieved, "not achieved".into()));
         };
@@ -1179,6 +1198,7 @@ fn describe(v: &RuleValue) -> String {
         RuleValue::Integer(i) => i.to_string(),
         RuleValue::Text(t) => format!("\"{t}\""),
         RuleValue::Nothing => "nothing ()".into(),
+        RuleValue::NotYet(d) => format!("not_yet({d})"),
     }
 }
 

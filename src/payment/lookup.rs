@@ -38,8 +38,8 @@ pub(super) fn field_value(field: &Field, record: &Record, item: Option<&str>, le
     }
 }
 
-/// A rule's result as a table input; `None` for a list of dates, which no
-/// column can hold.
+/// A rule's result as a table input; `None` for a list of dates or a
+/// `not_yet(day)`, which no column can hold.
 pub(super) fn rule_value(v: RuleValue) -> Option<Value> {
     Some(match v {
         RuleValue::Bool(b) => Value::Bool(b),
@@ -48,7 +48,7 @@ pub(super) fn rule_value(v: RuleValue) -> Option<Value> {
         RuleValue::Integer(i) => Value::Number(Decimal::from(i)),
         RuleValue::Text(t) => Value::Text(t),
         RuleValue::Nothing => Value::Null,
-        RuleValue::Dates(_) => return None,
+        RuleValue::Dates(_) | RuleValue::NotYet(_) => return None,
     })
 }
 

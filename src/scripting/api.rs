@@ -51,6 +51,7 @@ pub const USAGE: &[(&str, &str)] = &[
     ("days_between", "days_between(a: Date, b: Date) -> integer (b - a)"),
     ("min_date", "min_date(a: Date, b: Date) -> Date"),
     ("max_date", "max_date(a: Date, b: Date) -> Date"),
+    ("not_yet", "not_yet(d: Date) -> NotYet (an outcome decidable only on d, after the as-of date)"),
     ("dec", "dec(\"12.50\") or dec(integer) -> Decimal"),
     ("in_group", "p.in_group(tag: string) -> bool"),
     ("attr", "p.attr(name: string) -> string, Decimal, bool, Date or ()"),
@@ -154,6 +155,8 @@ fn register_properties(engine: &mut Engine) {
                 |v| Ok(v.record.groups.iter().map(|g| Dynamic::from(g.clone())).collect::<Array>()),
             )
         })
+        // `as_of` is not visible inside a library `fn`; `p.as_of` is.
+        .register_get("as_of", |_: &mut Participant| read(|| "p.as_of".into(), |v| Ok(Date(v.as_of))))
         .register_get("service_start", |_: &mut Participant| {
             read(|| "p.service_start".into(), |v| Ok(Date(v.record.service.start)))
         })

@@ -21,7 +21,7 @@ use std::ptr;
 
 use rhai::{Dynamic, EvalAltResult};
 
-use super::dates::Date;
+use super::dates::{Date, NotYet};
 use super::queries::View;
 use super::EvalContext;
 use crate::records::hetu::redact;
@@ -139,6 +139,9 @@ pub fn type_label(value: &Dynamic) -> &'static str {
 pub fn show(value: &Dynamic) -> String {
     if let Some(d) = value.read_lock::<Date>() {
         return d.to_string();
+    }
+    if let Some(n) = value.read_lock::<NotYet>() {
+        return n.to_string();
     }
     if value.is_string() {
         return format!("{:?}", value.clone().into_string().unwrap_or_default());

@@ -32,6 +32,18 @@ fn out_of_range(what: &str) -> Box<EvalAltResult> {
     format!("date arithmetic out of range: {what}").into()
 }
 
+/// `not_yet(d)`: the outcome cannot be decided on the as-of date; it
+/// becomes decidable on `d` (e.g. a follow-up day still to come). Finance
+/// accrues it rather than reading it as not achieved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotYet(pub Date);
+
+impl fmt::Display for NotYet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "not_yet({})", self.0)
+    }
+}
+
 /// `Some(date)` → `Date`, `None` → `()`.
 pub fn date_or_unit(date: Option<NaiveDate>) -> Dynamic {
     date.map_or(Dynamic::UNIT, |d| Dynamic::from(Date(d)))
@@ -92,7 +104,8 @@ macro_rules! register_comparisons {
 /// Register `Date` and its functions:
 /// `date(s)`, `d.add_months(n)`, `d.add_days(n)`, `d.month_end()`,
 /// `d.month_start()`, `d.year`, `d.month`, `d.day`, `days_between(a, b)`,
-/// `min_date(a, b)`, `max_date(a, b)`, `== != < <= > >=`, `to_string`.
+/// `min_date(a, b)`, `max_date(a, b)`, `== != < <= > >=`, `to_string`;
+/// and `not_yet(d)` (see [`NotYet`]).
 pub fn register(engine: &mut Engine) {
     engine
         .register_type_with_name::<Date>("Date")
@@ -109,6 +122,11 @@ pub fn register(engine: &mut Engine) {
         .register_fn("max_date", |a: Date, b: Date| a.max(b))
         .register_fn("to_string", |d: Date| d.to_string())
         .register_fn("to_debug", |d: Date| d.to_string());
+    engine
+        .register_type_with_name::<NotYet>("NotYet")
+        .register_fn("not_yet", NotYet)
+        .register_fn("to_string", |n: NotYet| n.to_string())
+        .register_fn("to_debug", |n: NotYet| n.to_string());
     register_comparisons!(engine, ==, !=, <, <=, >, >=);
     // `d == ()` / `d != ()` is how a rule asks whether a date is missing.
     engine

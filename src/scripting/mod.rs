@@ -321,6 +321,8 @@ pub enum RuleValue {
     Text(String),
     /// rhai's `()`: no value (e.g. an outcome not achieved).
     Nothing,
+    /// `not_yet(d)`: not decidable on the as-of date; decidable on `d`.
+    NotYet(NaiveDate),
 }
 
 impl RuleValue {
@@ -329,7 +331,7 @@ impl RuleValue {
         let unexpected = || {
             format!(
                 "the rule returned a value of type {type_name}; \
-                 a rule returns a bool, Date, array of Dates, Decimal, integer, string or ()"
+                 a rule returns a bool, Date, array of Dates, Decimal, integer, string, not_yet(Date) or ()"
             )
         };
         if value.is_unit() {
@@ -346,6 +348,9 @@ impl RuleValue {
         }
         if let Some(d) = value.clone().try_cast::<dates::Date>() {
             return Ok(RuleValue::Date(d.0));
+        }
+        if let Some(n) = value.clone().try_cast::<dates::NotYet>() {
+            return Ok(RuleValue::NotYet((n.0).0));
         }
         if value.is_string() {
             return value.into_string().map(RuleValue::Text).map_err(|_| unexpected());
