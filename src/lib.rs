@@ -21,6 +21,7 @@ pub mod money;
 pub mod payment;
 pub mod records;
 pub mod report;
+pub mod schema;
 pub mod scripting;
 pub mod statement;
 pub mod stats;

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::*;
 
-const INDICATOR_KEYS: &[&str] = &["id", "name", "outcome", "standard", "value", "target", "weight"];
-const EFFECTIVENESS_KEYS: &[&str] =
+pub(crate) const INDICATOR_KEYS: &[&str] = &["id", "name", "outcome", "standard", "value", "target", "weight"];
+pub(crate) const EFFECTIVENESS_KEYS: &[&str] =
     &["change_meter_threshold", "satisfaction_target", "earnings_before", "earnings_windows", "min_cell"];
 /// The longest earnings window, in months: five years.
 const MAX_EARNINGS_MONTHS: i64 = 60;

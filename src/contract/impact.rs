@@ -15,8 +15,8 @@ use super::super::{FixedFee, Item, ItemKind, Names, RuleText};
 use super::read::{Reader, Table, Value};
 use super::{array_of_tables, cap, hint, identifier, line_of, names, non_negative, rate, rule, written_id};
 
-const VALUE_KEYS: &[&str] = &["id", "name", "rule", "clause"];
-const IMPACT_KEYS: &[&str] = &[
+pub(crate) const VALUE_KEYS: &[&str] = &["id", "name", "rule", "clause"];
+pub(crate) const IMPACT_KEYS: &[&str] = &[
     "id",
     "name",
     "clause",
@@ -32,7 +32,7 @@ const IMPACT_KEYS: &[&str] = &[
     "cap",
     "date",
 ];
-const TERM_KEYS: &[&str] = &["value", "sign", "baseline"];
+pub(crate) const TERM_KEYS: &[&str] = &["value", "sign", "baseline"];
 
 /// A per-participant value (`[[value]]`): a rule run on every eligible
 /// record of both arms, returning a number, or `()` when the value is

@@ -23,6 +23,18 @@ use crate::money::Rounding;
 pub use parse::effectiveness::{Counted, EffectivenessSettings, Indicator, StandardIndicator, ValueIndicator};
 pub use parse::impact::{Additional, Counterfactual, ImpactMeasure, ImpactPayment, PayOn, ValueRule, ValueTerm};
 pub use parse::{parse, parse_with};
+/// The keys each section of a contract may hold, as the parser checks them
+/// (read by `crate::schema`, so the schema cannot drift from the parser).
+pub(crate) mod keys {
+    pub(crate) use super::parse::effectiveness::{EFFECTIVENESS_KEYS, INDICATOR_KEYS};
+    pub(crate) use super::parse::impact::{IMPACT_KEYS, TERM_KEYS, VALUE_KEYS};
+    pub(crate) use super::parse::terms_payment::{OUTCOME_KEYS as OUTCOME_PAYMENT_KEYS, RULE_REF_KEYS};
+    pub(crate) use super::parse::{
+        CAPS_KEYS, CONTRACT_KEYS, DATE_RANGE_KEYS, ELIGIBILITY_KEYS, EXCLUSIVE_KEYS, FIXED_FEE_KEYS, MULTIPLIER_KEYS,
+        NAMES_KEYS, OUTCOME_KEYS, PAYMENT_KEYS, ROUNDING_KEYS, SELECTOR_KEYS, START_FEE_KEYS, TABLE_REF_KEYS, TOP_KEYS,
+    };
+    pub(crate) use super::terms::{ATTRIBUTE_KEYS, ELIGIBILITY_TEST_KEYS};
+}
 pub use terms::{codes as eligibility_codes, standard_library, FAR_YEARS, STANDARD_LIBRARIES};
 
 /// A name in the contract's two languages.

@@ -23,9 +23,9 @@ pub(super) mod effectiveness;
 // Payment terms of issue 9 (item caps, exclusivity policy, dated VAT,
 // pro-rating, limits and amounts from data): a child module for the same reason.
 #[path = "terms_payment.rs"]
-mod terms_payment;
+pub(super) mod terms_payment;
 
-const TOP_KEYS: &[&str] = &[
+pub(crate) const TOP_KEYS: &[&str] = &[
     "contract",
     "attributes",
     "parameters",
@@ -43,7 +43,7 @@ const TOP_KEYS: &[&str] = &[
     "value",
     "impact_payment",
 ];
-const CONTRACT_KEYS: &[&str] = &[
+pub(crate) const CONTRACT_KEYS: &[&str] = &[
     "id",
     "title",
     "buyer",
@@ -64,9 +64,11 @@ const CONTRACT_KEYS: &[&str] = &[
     "leap_day_birthday",
     "version",
 ];
-const SELECTOR_KEYS: &[&str] = &["groups_any", "groups_all", "groups_none", "municipalities", "condition"];
-const OUTCOME_KEYS: &[&str] =
+pub(crate) const SELECTOR_KEYS: &[&str] = &["groups_any", "groups_all", "groups_none", "municipalities", "condition"];
+pub(crate) const OUTCOME_KEYS: &[&str] =
     &["id", "name", "clause", "condition", "achieved_on", "tariff", "requires", "max_per_participant", "cap_total"];
+/// `[eligibility]` keys beside `SELECTOR_KEYS`.
+pub(crate) const ELIGIBILITY_KEYS: &[&str] = &["service_start", "completed", "clause", "table", "test"];
 
 /// Parse and validate contract text read from `file`; its rule libraries
 /// are read from the disk.
@@ -101,12 +103,15 @@ pub fn parse_with(file: &Path, text: &str, rules: RuleSource) -> Result<Contract
     })
 }
 
+/// The keys of a file of decision tables only.
+pub(crate) const TABLES_FILE_KEYS: &[&str] = &["tables"];
+
 /// A file of `[tables.*]` only: the tables, checked as in a contract.
 pub(super) fn tables_only(file: &Path, text: &str) -> Result<Vec<DecisionTable>, Diagnostics> {
     let doc = DeTable::parse(text).map_err(|e| Diagnostics(vec![syntax_error(file, &e)]))?;
     let mut r = Reader::new(file, text);
     let root = Table::new(doc.get_ref(), 0..text.len(), "a file of decision tables");
-    r.unknown_keys(root, &["tables"]);
+    r.unknown_keys(root, TABLES_FILE_KEYS);
     let tables = match root.get("tables").map(|v| crate::tables::parse_tables(file, v)) {
         Some(Ok(tables)) => tables,
         Some(Err(diags)) => {
@@ -270,9 +275,11 @@ fn currency(r: &mut Reader, head: Table) -> Option<String> {
     Some(c)
 }
 
+pub(crate) const ROUNDING_KEYS: &[&str] = &["scale", "mode"];
+
 fn rounding(r: &mut Reader, v: &Value) -> Option<Rounding> {
     let t = r.table(v, "`rounding`")?;
-    r.unknown_keys(t, &["scale", "mode"]);
+    r.unknown_keys(t, ROUNDING_KEYS);
     let scale = match t.get("scale") {
         Some(s) => bounded(r, s, "rounding `scale`", 0, 10)?,
         None => 2,
@@ -316,6 +323,8 @@ fn combine(r: &mut Reader, v: &Value) -> Option<Combine> {
     }
 }
 
+pub(crate) const NAMES_KEYS: &[&str] = &["fi", "en"];
+
 fn names(r: &mut Reader, v: &Value, what: &str) -> Option<Names> {
     let path = format!("`{what}`");
     let t = r.table(v, &path);
@@ -323,16 +332,18 @@ fn names(r: &mut Reader, v: &Value, what: &str) -> Option<Names> {
         r.diags.last_mut()?.help = Some(format!("write {what} = {{ fi = \"suomeksi\", en = \"in English\" }}"));
         return None;
     };
-    r.unknown_keys(t, &["fi", "en"]);
+    r.unknown_keys(t, NAMES_KEYS);
     let fi = req_string(r, t, "fi", "fi = \"nimi suomeksi\"");
     let en = req_string(r, t, "en", "en = \"name in English\"");
     Some(Names { fi: fi?, en: en? })
 }
 
+pub(crate) const DATE_RANGE_KEYS: &[&str] = &["from", "to"];
+
 fn date_range(r: &mut Reader, v: &Value, what: &str) -> Option<DateRange> {
     let path = format!("`{what}`");
     let t = r.table(v, &path)?;
-    r.unknown_keys(t, &["from", "to"]);
+    r.unknown_keys(t, DATE_RANGE_KEYS);
     let from = r.required(t, "from", "from = 2026-01-01").and_then(|d| r.date(d, &format!("{what} `from`")));
     let to = t.get("to").and_then(|d| r.date(d, &format!("{what} `to`")));
     let range = DateRange { from: from?, to };
@@ -640,7 +651,7 @@ fn selector(r: &mut Reader, t: Table, extra: &[&str]) -> Selector {
 
 fn eligibility(r: &mut Reader, v: &Value) -> Eligibility {
     let Some(t) = r.table(v, "[eligibility]") else { return Eligibility::default() };
-    let who = selector(r, t, &["service_start", "completed", "clause", "table", "test"]);
+    let who = selector(r, t, ELIGIBILITY_KEYS);
     let table = t.get("table").and_then(|v| match table_ref(r, v, "eligibility `table`") {
         Some(reference) => reference,
         None => r.string(v, "eligibility `table`").map(|table| TableRef { table, output: String::new() }),
@@ -720,11 +731,13 @@ fn tariff(r: &mut Reader, v: &Value, clause: Option<&String>) -> Option<Tariff> 
 
 /// `Some(…)` when `v` is a `{ table = "…" }` reference (its inner `None`
 /// when malformed); `None` when `v` is something else.
+pub(crate) const TABLE_REF_KEYS: &[&str] = &["table", "output"];
+
 fn table_ref(r: &mut Reader, v: &Value, what: &str) -> Option<Option<TableRef>> {
     let DeValue::Table(entries) = v.get_ref() else { return None };
     let t = Table::new(entries, v.span(), what);
     let table = t.get("table")?;
-    r.unknown_keys(t, &["table", "output"]);
+    r.unknown_keys(t, TABLE_REF_KEYS);
     let name = r.string(table, &format!("{what} `table`"));
     let output = r.opt_string(t, "output");
     Some(name.map(|table| TableRef { table, output: output.unwrap_or_default() }))
@@ -734,9 +747,11 @@ fn line_of(r: &Reader, span: std::ops::Range<usize>) -> u64 {
     r.line_col(span.start).0
 }
 
+pub(crate) const START_FEE_KEYS: &[&str] = &["name", "clause", "tariff", "cap_total"];
+
 fn start_fee(r: &mut Reader, v: &Value) -> Option<Item> {
     let t = r.table(v, "[start_fee]")?;
-    r.unknown_keys(t, &["name", "clause", "tariff", "cap_total"]);
+    r.unknown_keys(t, START_FEE_KEYS);
     let name =
         r.required(t, "name", "name = { fi = \"Aloitusmaksu\", en = \"Start fee\" }").and_then(|v| names(r, v, "name"));
     let clause = r.opt_string(t, "clause");
@@ -815,9 +830,12 @@ fn written_id(v: &Value) -> Option<String> {
     }
 }
 
+pub(crate) const FIXED_FEE_KEYS: &[&str] =
+    &["id", "name", "clause", "amount", "percent_of_value", "every", "from", "to", "prorate"];
+
 fn fixed_fee(r: &mut Reader, v: &Value, valid: DateRange, contract_value: Option<Decimal>) -> Option<FixedFee> {
     let t = r.table(v, "[[fixed_fee]]")?;
-    r.unknown_keys(t, &["id", "name", "clause", "amount", "percent_of_value", "every", "from", "to", "prorate"]);
+    r.unknown_keys(t, FIXED_FEE_KEYS);
     let id = r.required(t, "id", "id = \"delivery_fee\"").and_then(|v| identifier(r, v, "fixed fee `id`"));
     let name = r.required(t, "name", "name = { fi = \"…\", en = \"…\" }").and_then(|v| names(r, v, "name"));
     let amount = match (t.get("amount"), t.get("percent_of_value")) {
@@ -872,9 +890,11 @@ fn fixed_fee(r: &mut Reader, v: &Value, valid: DateRange, contract_value: Option
     })
 }
 
+pub(crate) const MULTIPLIER_KEYS: &[&str] = &["id", "when", "factor", "outcomes", "clause"];
+
 fn multiplier(r: &mut Reader, v: &Value) -> Option<Multiplier> {
     let t = r.table(v, "[[multiplier]]")?;
-    r.unknown_keys(t, &["id", "when", "factor", "outcomes", "clause"]);
+    r.unknown_keys(t, MULTIPLIER_KEYS);
     let id = r.required(t, "id", "id = \"long_term_unemployed\"").and_then(|v| identifier(r, v, "multiplier `id`"));
     // Without `when` the multiplier applies to every eligible participant
     // (a table factor then decides who gets what).
@@ -905,9 +925,11 @@ fn factor(r: &mut Reader, v: &Value) -> Option<Factor> {
     positive(r, v, "`factor`", "factor = \"1.5\"").map(Factor::Fixed)
 }
 
+pub(crate) const EXCLUSIVE_KEYS: &[&str] = &["outcomes", "clause", "policy"];
+
 fn exclusive(r: &mut Reader, v: &Value) -> Option<Exclusive> {
     let t = r.table(v, "[[exclusive]]")?;
-    r.unknown_keys(t, &["outcomes", "clause", "policy"]);
+    r.unknown_keys(t, EXCLUSIVE_KEYS);
     let policy = terms_payment::exclusive_policy(r, t);
     let items =
         r.required(t, "outcomes", "outcomes = [\"employed_6m\", \"education\"]").map(|v| r.strings(v, "`outcomes`"))?;
@@ -920,15 +942,19 @@ fn exclusive(r: &mut Reader, v: &Value) -> Option<Exclusive> {
 /// `[payment] clawback = true`: a paid outcome the corrected records no
 /// longer support is recovered by a negative adjustment in the next run
 /// (otherwise it is flagged for review).
+pub(crate) const PAYMENT_KEYS: &[&str] = &["clawback"];
+
 fn clawback(r: &mut Reader, v: &Value) -> bool {
     let Some(t) = r.table(v, "[payment]") else { return false };
-    r.unknown_keys(t, &["clawback"]);
+    r.unknown_keys(t, PAYMENT_KEYS);
     t.get("clawback").and_then(|v| r.boolean(v, "`clawback`")).unwrap_or(false)
 }
 
+pub(crate) const CAPS_KEYS: &[&str] = &["per_participant", "contract_total"];
+
 fn caps(r: &mut Reader, v: &Value) -> Caps {
     let Some(t) = r.table(v, "[caps]") else { return Caps::default() };
-    r.unknown_keys(t, &["per_participant", "contract_total"]);
+    r.unknown_keys(t, CAPS_KEYS);
     Caps {
         per_participant: t.get("per_participant").and_then(|v| cap(r, v, "`per_participant`")),
         contract_total: t.get("contract_total").and_then(|v| cap(r, v, "`contract_total`")),

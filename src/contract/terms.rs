@@ -47,6 +47,11 @@ pub mod codes {
         [NOT_STARTED, START_OUTSIDE_PERIOD, NOT_COMPLETED, TARGET_GROUP, MUNICIPALITY, CONDITION, TABLE];
 }
 
+/// Keys of an attribute written as a table.
+pub(crate) const ATTRIBUTE_KEYS: &[&str] = &["type", "required"];
+/// Keys of one `[[eligibility.test]]`.
+pub(crate) const ELIGIBILITY_TEST_KEYS: &[&str] = &["code", "condition", "table", "clause"];
+
 /// `[attributes]`: each attribute's type, written `name = "number"` or
 /// `name = { type = "number", required = true }`, and the names of the
 /// required ones (a record without one is an input error).
@@ -60,7 +65,7 @@ pub(super) fn attributes(r: &mut Reader, v: &Value) -> (BTreeMap<String, Attribu
         let (ty, must) = match value.get_ref() {
             DeValue::Table(entries) => {
                 let inner = Table::new(entries, value.span(), &what);
-                r.unknown_keys(inner, &["type", "required"]);
+                r.unknown_keys(inner, ATTRIBUTE_KEYS);
                 let ty = r.required(inner, "type", "type = \"number\"");
                 let must = inner.get("required").and_then(|b| r.boolean(b, &format!("{what} `required`")));
                 (ty, must.unwrap_or(false))
@@ -111,7 +116,7 @@ pub(super) fn eligibility_tests(
     for (n, item) in items.iter().enumerate() {
         let path = format!("[[eligibility.test]] number {}", n + 1);
         let Some(t) = r.table(item, &path) else { continue };
-        r.unknown_keys(t, &["code", "condition", "table", "clause"]);
+        r.unknown_keys(t, ELIGIBILITY_TEST_KEYS);
         let code = r.required(t, "code", "code = \"under_18\"").and_then(|c| reason_code(r, c));
         let condition = t.get("condition").and_then(|c| rule(r, c, "eligibility test `condition`"));
         let table = t.get("table").and_then(|c| table_ref(r, c));

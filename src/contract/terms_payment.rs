@@ -15,7 +15,10 @@ use super::{bounded, cap, rule, table_ref, timeline};
 use crate::contract::{ExclusivePolicy, Occurrences, Prorate, RuleText, Timeline};
 
 /// Outcome keys this module reads (beside `parse::OUTCOME_KEYS`).
-pub(super) const OUTCOME_KEYS: [&str; 2] = ["cap_per_participant", "in_participant_cap"];
+pub(crate) const OUTCOME_KEYS: [&str; 2] = ["cap_per_participant", "in_participant_cap"];
+
+/// Keys of a `{ rule = '…' }` amount.
+pub(crate) const RULE_REF_KEYS: &[&str] = &["rule"];
 
 /// `Some(…)` when `v` is a `{ rule = '…' }` (its inner `None` when
 /// malformed); `None` when `v` is something else.
@@ -23,7 +26,7 @@ pub(super) fn rule_ref(r: &mut Reader, v: &Value, what: &str) -> Option<Option<R
     let DeValue::Table(entries) = v.get_ref() else { return None };
     let t = Table::new(entries, v.span(), what);
     let text = t.get("rule")?;
-    r.unknown_keys(t, &["rule"]);
+    r.unknown_keys(t, RULE_REF_KEYS);
     if matches!(text.get_ref(), DeValue::String(s) if s.trim().is_empty()) {
         r.error(text.span(), format!("{what} `rule` is empty")).help =
             Some("write a rule returning a number, e.g. { rule = 'p.attr(\"points_gained\") * 50' }".into());

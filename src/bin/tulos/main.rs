@@ -209,6 +209,12 @@ enum Command {
         /// Contract files whose `tests.toml` to run (default: every contracts/*/contract.toml that has one).
         contracts: Vec<PathBuf>,
     },
+    /// Print a JSON Schema (draft-07) of the contract format, for editor completion and checking.
+    ///
+    /// Save it beside the contracts and point a contract at it with a first line
+    /// `#:schema ./contract.schema.json` (Taplo, Even Better TOML).
+    #[command(after_help = after_help!("tulos schema > contract.schema.json"))]
+    Schema,
     /// Print a shell completion script for tulos.
     #[command(after_help = after_help!("tulos completions bash > ~/.local/share/bash-completion/completions/tulos"))]
     Completions {
@@ -351,6 +357,7 @@ fn main() -> ExitCode {
             try_table(&contract, &table, &set, inputs.as_deref(), format)
         }
         Command::Completions { shell } => completions(shell),
+        Command::Schema => contract_schema(),
         Command::Test { contracts } => contract_tests(&contracts),
     };
     match result {
@@ -407,6 +414,13 @@ fn contract_tests(contracts: &[PathBuf]) -> Result<(), Failed> {
     } else {
         Ok(())
     }
+}
+
+fn contract_schema() -> Result<(), Failed> {
+    let schema = tulos::schema::contract_schema();
+    let text = serde_json::to_string_pretty(&schema)
+        .map_err(|e| fail(Failed::Input, format_args!("cannot write the schema: {e}")))?;
+    emit(&format!("{text}\n"))
 }
 
 fn completions(shell: clap_complete::Shell) -> Result<(), Failed> {
