@@ -267,6 +267,8 @@ fn every_argument_has_help_and_every_help_ends_with_an_example_and_the_exit_code
         "report",
         "replay",
         "diff",
+        "generate",
+        "schema",
     ] {
         let out = tulos(&[command, "-h"]);
         assert_eq!(out.status.code(), Some(0), "{command}");
