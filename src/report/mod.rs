@@ -67,7 +67,7 @@ impl CsvDialect {
     }
 }
 
-const CSV_HEADER: [&str; 21] = [
+pub(crate) const CSV_HEADER: [&str; 21] = [
     "contract",
     "participant",
     "item",

@@ -22,10 +22,10 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{DocProperties, Format, Workbook, Worksheet, XlsxError};
 
-use super::kind_name;
 use super::sections::{
     amount_columns, input_rows, not_paid_rows, total_rows, INPUT_HEADER, NOT_PAID_HEADER, TOTAL_HEADER,
 };
+use super::{kind_name, CSV_HEADER};
 use crate::contract::{Contract, Names};
 use crate::locale::{self, Lang};
 use crate::records::hetu::redact;
@@ -58,30 +58,13 @@ pub fn item_names_in(c: &Contract, lang: Lang) -> ItemNames {
     c.payables().map(|(id, n, _)| (id.to_string(), name(n))).collect()
 }
 
-const LINE_HEADER: [&str; 22] = [
-    "contract",
-    "participant",
-    "item",
-    "item_name",
-    "occurrence",
-    "kind",
-    "achieved_on",
-    "tariff",
-    "clause",
-    "tables",
-    "multiplier",
-    "multipliers",
-    "amount",
-    "withheld",
-    "withheld_by",
-    "net",
-    "vat",
-    "gross",
-    "municipality",
-    "groups",
-    "rule",
-    "currency",
-];
+/// The `lines` sheet's columns: the CSV statement's, with the item's name
+/// from the contract after its id.
+fn line_header() -> Vec<&'static str> {
+    let mut header = CSV_HEADER.to_vec();
+    header.insert(3, "item_name");
+    header
+}
 
 /// Built-in number format 4 (`#,##0.00`) and 14 (short date): spreadsheets
 /// localise built-in formats, so Finnish shows `1 234,50` and `30.6.2027`.
@@ -193,7 +176,7 @@ fn sheet_row(sheet: &mut Worksheet, index: usize) -> Result<Row<'_>, XlsxError> 
 }
 
 fn lines_sheet(sheet: &mut Worksheet, s: &Statement, names: &ItemNames, st: &Styles) -> Result<(), XlsxError> {
-    start(sheet, "lines", &LINE_HEADER, s.lines.len(), st)?;
+    start(sheet, "lines", &line_header(), s.lines.len(), st)?;
     for (n, l) in s.lines.iter().enumerate() {
         line_row(&mut sheet_row(sheet, n)?, l, names, &s.currency, st)?;
     }
