@@ -639,15 +639,14 @@ fn calculate(
     }
 }
 
-/// The scorecard, with the cost from the payment statement over the same
-/// records and as-of date (the records are read twice).
-fn score(
+/// The contract, its payment statement and its scorecard over the same
+/// records and as-of date (the records are read twice): what `score` and
+/// `report` both show.
+fn paid_and_scored(
     path: &Path,
     records: &Path,
     as_of: NaiveDate,
-    format: ScoreFormat,
-    lang: tulos::locale::Lang,
-) -> Result<(), Failed> {
+) -> Result<(Contract, Statement, effectiveness::Scorecard), Failed> {
     let c = load(path)?;
     let ev = Evaluator::new(&c).map_err(|d| report(&d.0))?;
     let run = RunArgs { records: records.to_path_buf(), as_of: Some(as_of) };
@@ -658,6 +657,19 @@ fn score(
             ScoreError::Records(diags) => report(&diags),
             ScoreError::Rule(e) => fail(Failed::Input, format_args!("contract {}: {e}", c.id)),
         })?;
+    Ok((c, paid, scorecard))
+}
+
+/// The scorecard, with the cost from the payment statement over the same
+/// records and as-of date (the records are read twice).
+fn score(
+    path: &Path,
+    records: &Path,
+    as_of: NaiveDate,
+    format: ScoreFormat,
+    lang: tulos::locale::Lang,
+) -> Result<(), Failed> {
+    let (_, _, scorecard) = paid_and_scored(path, records, as_of)?;
     match format {
         ScoreFormat::Text => emit(&effectiveness::scorecard_text_in(&scorecard, lang)),
         ScoreFormat::Json => emit(&json(&scorecard)),
@@ -674,16 +686,7 @@ fn write_report(
     out: &Path,
     lang: tulos::locale::Lang,
 ) -> Result<(), Failed> {
-    let c = load(path)?;
-    let ev = Evaluator::new(&c).map_err(|d| report(&d.0))?;
-    let run = RunArgs { records: records.to_path_buf(), as_of: Some(as_of) };
-    let paid = run_statement(&c, &ev, &run, Request { as_of, period: None })?;
-    let mut reader = records::open_for(records, Some(&c.id)).map_err(|d| report(&[d]))?;
-    let scorecard =
-        effectiveness::score(&c, &ev, &mut reader, paid.inputs.clone(), as_of, Some(&paid)).map_err(|e| match e {
-            ScoreError::Records(diags) => report(&diags),
-            ScoreError::Rule(e) => fail(Failed::Input, format_args!("contract {}: {e}", c.id)),
-        })?;
+    let (c, paid, scorecard) = paid_and_scored(path, records, as_of)?;
     let items = report::html::item_names(&c);
     let page = report::html::Report { statement: &paid, scorecard: &scorecard, items: &items, lang };
     let html = report::html::render(&page).map_err(|e| fail(Failed::Input, format_args!("contract {}: {e}", c.id)))?;
