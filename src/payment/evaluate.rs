@@ -99,6 +99,10 @@ pub enum RecordOutcome {
 pub struct Eligible {
     pub lines: Vec<Pending>,
     pub unpaid: Vec<Unpaid>,
+    /// Per item of the contract, the day it was first achieved by the
+    /// as-of date (before exclusivity): what [`Evaluator::achievements`]
+    /// gives, kept so impact payments need not run the rules again.
+    pub first: Vec<Option<NaiveDate>>,
 }
 
 /// A line before caps and VAT (`net = amount`, `vat = gross = 0`), with its
@@ -341,12 +345,18 @@ impl<'c> Evaluator<'c> {
         if let Some(reason) = run.ineligibility()? {
             return Ok(RecordOutcome::Ineligible(Ineligible { participant: run.participant, reason }));
         }
-        let mut out = Eligible { lines: Vec::new(), unpaid: Vec::new() };
+        let mut out = Eligible { lines: Vec::new(), unpaid: Vec::new(), first: Vec::with_capacity(c.items.len()) };
         let mut achieved = BTreeMap::new();
         for (index, (item, compiled)) in c.items.iter().zip(&self.items).enumerate() {
             match run.attain(item, compiled, &mut achieved)? {
-                Attained::Achieved { dates, .. } => run.item_lines(index, item, compiled, dates, &mut out)?,
-                Attained::Not(reason, detail) => out.unpaid.push(run.unpaid(compiled, reason, detail)),
+                Attained::Achieved { first, dates } => {
+                    out.first.push(Some(first));
+                    run.item_lines(index, item, compiled, dates, &mut out)?;
+                }
+                Attained::Not(reason, detail) => {
+                    out.first.push(None);
+                    out.unpaid.push(run.unpaid(compiled, reason, detail));
+                }
             }
         }
         self.apply_exclusivity(record, &mut out)?;

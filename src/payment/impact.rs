@@ -31,12 +31,13 @@ use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::evaluate::{Achievements, Pending};
+use super::evaluate::{Achievements, Pending, RecordOutcome};
 use super::settle::SettleError;
 use super::{CalcError, Evaluator};
 use crate::contract::{Additional, Contract, Counterfactual, ImpactMeasure, ImpactPayment, ItemKind, PayOn};
 use crate::money::{Rounding, RoundingMode};
 use crate::records::{Arm, Record};
+use crate::scripting::RuleError;
 use crate::statement::{ImpactArm, ImpactComputation, ImpactInterval, ImpactValue, Line, LineId, IMPACT_DECIMALS};
 use crate::stats;
 
@@ -51,6 +52,57 @@ pub(super) struct ImpactTallies<'c> {
     value_index: Vec<Vec<usize>>,
     needs_values: bool,
     weighted: bool,
+}
+
+/// What the impact payments need to know of records: see
+/// [`ImpactTallies::needs`].
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Needs {
+    any: bool,
+    values: bool,
+}
+
+/// What the impact payments take from one eligible record of either arm:
+/// found while the record is evaluated (on any thread), tallied in record
+/// order.
+#[derive(Debug)]
+pub(super) struct Observation {
+    control: bool,
+    /// Per item, the day it was first achieved ([`Evaluator::achievements`]).
+    first: Vec<Option<NaiveDate>>,
+    /// Per `[[value]]`, when the payments need values.
+    values: Vec<Option<Decimal>>,
+    weighted: bool,
+}
+
+impl Needs {
+    /// Observe `record` for the impact payments: `None` when they do not
+    /// need it (no impact payment, or the record is not an eligible one of
+    /// this contract). `outcome` is the record's payment evaluation, whose
+    /// achievements are reused for a participant of the service; a control
+    /// record's outcome rules run here, and it is still never paid.
+    pub(super) fn observe(
+        self,
+        evaluator: &Evaluator,
+        record: &Record,
+        outcome: &RecordOutcome,
+        as_of: NaiveDate,
+    ) -> Result<Option<Observation>, RuleError> {
+        if !self.any {
+            return Ok(None);
+        }
+        let first = match outcome {
+            RecordOutcome::Eligible(e) => e.first.clone(),
+            RecordOutcome::Control => match evaluator.achievements(record, as_of)? {
+                Achievements::Eligible(first) => first,
+                _ => return Ok(None),
+            },
+            RecordOutcome::Ineligible(_) | RecordOutcome::OtherContract(_) => return Ok(None),
+        };
+        let values = if self.values { evaluator.values(record, as_of)? } else { Vec::new() };
+        let weighted = record.weight != Decimal::ONE;
+        Ok(Some(Observation { control: record.arm == Arm::Control, first, values, weighted }))
+    }
 }
 
 /// One arm of one payment.
@@ -123,16 +175,18 @@ impl<'c> ImpactTallies<'c> {
         ImpactTallies { contract, arms, outcome_index, value_index, needs_values, weighted: false }
     }
 
-    /// Tally one bound record of either arm (nothing to do without impact
-    /// payments: no rule runs twice for contracts that do not need it).
-    pub(super) fn add(&mut self, evaluator: &Evaluator, record: &Record, as_of: NaiveDate) -> Result<(), CalcError> {
-        if self.arms.is_empty() {
-            return Ok(());
-        }
-        let Achievements::Eligible(first) = evaluator.achievements(record, as_of)? else { return Ok(()) };
-        let values = if self.needs_values { evaluator.values(record, as_of)? } else { Vec::new() };
-        self.weighted |= record.weight != Decimal::ONE;
-        let arm = usize::from(record.arm == Arm::Control);
+    /// What the record loop must find out about each record for these
+    /// payments (nothing, without impact payments: no rule runs twice for
+    /// contracts that do not need it).
+    pub(super) fn needs(&self) -> Needs {
+        Needs { any: !self.arms.is_empty(), values: self.needs_values }
+    }
+
+    /// Tally one observed record of either arm, in record order.
+    pub(super) fn add(&mut self, record: Observation) -> Result<(), CalcError> {
+        let Observation { control, first, values, weighted } = record;
+        self.weighted |= weighted;
+        let arm = usize::from(control);
         for (n, payment) in self.contract.impact_payments.iter().enumerate() {
             let tally = &mut self.arms[n][arm];
             tally.eligible += 1;

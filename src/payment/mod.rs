@@ -29,6 +29,7 @@
 mod evaluate;
 mod impact;
 mod lookup;
+pub mod parallel;
 mod settle;
 
 use std::collections::BTreeMap;
@@ -44,6 +45,7 @@ use crate::scripting::RuleError;
 use crate::statement::{Inputs, Period, Statement};
 
 pub use evaluate::{Achievements, Evaluator, RecordOutcome, Step};
+pub use parallel::{each_evaluated, Threads};
 pub use settle::{settle, SettleError, Settlement};
 
 /// What a calculation was asked for.
@@ -96,15 +98,39 @@ pub fn calculate_observed(
     records: impl Iterator<Item = Result<Record, Diagnostic>>,
     inputs: Inputs,
     request: Request,
-    mut observe: impl FnMut(&Record),
+    observe: impl FnMut(&Record),
+) -> Result<Statement, CalcError> {
+    calculate_on(Threads::default(), contract, evaluator, records, inputs, request, observe)
+}
+
+/// [`calculate_observed`] with the records evaluated on `threads` threads
+/// (see [`parallel`]): the statement is the same, byte for byte, for any
+/// number of threads.
+pub fn calculate_on(
+    threads: Threads,
+    contract: &Contract,
+    evaluator: &Evaluator,
+    records: impl Iterator<Item = Result<Record, Diagnostic>>,
+    inputs: Inputs,
+    request: Request,
+    observe: impl FnMut(&Record),
 ) -> Result<Statement, CalcError> {
     let mut settlement = Settlement::default();
     let mut impact = impact::ImpactTallies::new(contract);
-    let read = each_bound_record(evaluator, records, |record| {
-        observe(&record);
-        settlement.add(evaluator.evaluate(&record, request.as_of, None)?);
-        impact.add(evaluator, &record, request.as_of)
-    })?;
+    let needs = impact.needs();
+    let as_of = request.as_of;
+    // Per record, on any thread: everything that runs a rule.
+    let evaluate = |record: &Record| -> Result<_, CalcError> {
+        let outcome = evaluator.evaluate(record, as_of, None)?;
+        let observed = needs.observe(evaluator, record, &outcome, as_of)?;
+        Ok((outcome, observed))
+    };
+    // In input order, on one thread: everything that adds up.
+    let take = |(outcome, observed): (RecordOutcome, Option<impact::Observation>)| {
+        settlement.add(outcome);
+        observed.map_or(Ok(()), |o| impact.add(o))
+    };
+    let read = each_evaluated(threads, evaluator, records, observe, evaluate, take)?;
     settlement.counts.records_read = read;
     settlement.add_impact(impact.lines(request.as_of)?);
     Ok(settle(contract, settlement, inputs, request)?)

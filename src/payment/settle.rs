@@ -124,7 +124,9 @@ pub fn settle(
 ) -> Result<Statement, SettleError> {
     let Settlement { mut counts, mut lines, mut unpaid, mut ineligible, mut impact } = settlement;
     lines.extend(fixed_fees(contract, request.as_of)?);
-    lines.sort_by(|a, b| {
+    // Unstable is exact here: two lines with one key share one identity,
+    // which `unique_identities` refuses; and it sorts in place.
+    lines.sort_unstable_by(|a, b| {
         let (x, y) = (&a.line, &b.line);
         (x.achieved_on.cmp(&y.achieved_on))
             .then_with(|| x.id.participant.cmp(&y.id.participant))
@@ -440,7 +442,7 @@ tariff = "1000.00"
     }
 
     fn outcome(p: Pending) -> RecordOutcome {
-        RecordOutcome::Eligible(Eligible { lines: vec![p], unpaid: Vec::new() })
+        RecordOutcome::Eligible(Eligible { lines: vec![p], unpaid: Vec::new(), first: Vec::new() })
     }
 
     fn settle_all(outcomes: Vec<RecordOutcome>) -> Result<Statement, SettleError> {

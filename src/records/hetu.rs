@@ -18,6 +18,8 @@
 //! marks (accents, keycaps, variation selectors) between the characters of
 //! a code are skipped.
 
+use std::borrow::Cow;
+
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 use crate::diagnostic::Diagnostic;
@@ -30,6 +32,9 @@ pub const MASK: &str = "******-****";
 
 /// Whether `text` contains something shaped like a personal identity code.
 pub fn contains_identity_code(text: &str) -> bool {
+    if !could_hold_code(text) {
+        return false;
+    }
     // Most texts are ASCII: one byte per character, none invisible, so the
     // eleven characters of a code are eleven bytes in a row.
     if text.is_ascii() {
@@ -39,8 +44,24 @@ pub fn contains_identity_code(text: &str) -> bool {
     next_code(&chars, 0).is_some()
 }
 
+/// Whether `text` has the nine digits a code needs, counting every
+/// non-ASCII character as one (it may be a Unicode digit): a cheap test
+/// that lets most short texts (`§ 6.2`, a name) skip decoding.
+fn could_hold_code(text: &str) -> bool {
+    text.bytes().filter(|b| b.is_ascii_digit() || *b >= 0xC0).count() >= 9
+}
+
 /// `text` with every identity-code-shaped run replaced by [`MASK`].
 pub fn redact(text: &str) -> String {
+    redacted(text).into_owned()
+}
+
+/// [`redact`], borrowing `text` when there is nothing to mask (the common
+/// case, checked without decoding characters when `text` is ASCII).
+pub fn redacted(text: &str) -> Cow<'_, str> {
+    if !could_hold_code(text) || text.is_ascii() && !text.as_bytes().windows(CODE_CHARS).any(is_ascii_code) {
+        return Cow::Borrowed(text);
+    }
     let chars = classify(text);
     let mut out = String::with_capacity(text.len());
     let mut copied = 0; // bytes of `text` already handled
@@ -53,7 +74,7 @@ pub fn redact(text: &str) -> String {
         from = end + 1;
     }
     out.push_str(&text[copied..]);
-    out
+    Cow::Owned(out)
 }
 
 /// `diagnostic` with message, label and help redacted: the last line of

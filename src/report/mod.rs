@@ -26,12 +26,13 @@ mod sections;
 mod text;
 mod xlsx;
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use rust_decimal::Decimal;
 
-use crate::records::hetu::redact;
+use crate::records::hetu::{redact, redacted};
 use crate::statement::{describe_held, ImpactArm, ImpactComputation, Line, Statement};
 use crate::text::hides_or_forges;
 
@@ -101,15 +102,20 @@ pub fn write_csv(s: &Statement, dialect: CsvDialect, mut out: impl Write) -> io:
         header.push(CsvField::Ours("computation".into()));
     }
     out.write_all(csv_record(&header, dialect).as_bytes())?;
+    // One buffer for every row: a statement can have a million lines.
+    let (mut row, mut scratch) = (String::new(), String::new());
     for l in &s.lines {
-        let mut row = csv_row(l, dialect, &s.currency);
+        row.clear();
+        push_line(&mut row, &mut scratch, l, dialect, &s.currency);
         if with_impact {
             let computation = s.impact_payments.iter().find(|i| i.item == l.id.item && l.id.participant.is_empty());
             let text =
                 computation.map(|c| impact_steps(c).iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>());
-            row.push(CsvField::Given(text.map(|t| t.join("; ")).unwrap_or_default()));
+            row.push(char::from(dialect.separator()));
+            push_field(&mut row, &text.map(|t| t.join("; ")).unwrap_or_default(), true, dialect);
         }
-        out.write_all(csv_record(&row, dialect).as_bytes())?;
+        row.push('\n');
+        out.write_all(row.as_bytes())?;
     }
     out.flush()
 }
@@ -197,61 +203,126 @@ pub(crate) enum CsvField {
 /// One CSV record with its line end: fields quoted only when they must
 /// be, and every neutralised field quoted.
 pub(crate) fn csv_record(fields: &[CsvField], d: CsvDialect) -> String {
-    let separator = char::from(d.separator());
     let mut record = String::new();
     for (n, field) in fields.iter().enumerate() {
         if n > 0 {
-            record.push(separator);
+            record.push(char::from(d.separator()));
         }
-        let (text, neutralised) = match field {
-            CsvField::Ours(text) => (text.clone(), false),
-            CsvField::Given(text) => neutralise(&redact(text)),
-        };
-        if neutralised || text.contains([separator, '"', '\n', '\r']) {
-            let _ = write!(record, "\"{}\"", text.replace('"', "\"\""));
-        } else {
-            record.push_str(&text);
+        match field {
+            CsvField::Ours(text) => push_field(&mut record, text, false, d),
+            CsvField::Given(text) => push_field(&mut record, text, true, d),
         }
     }
     record.push('\n');
     record
 }
 
-/// `text` with a leading `'` if a spreadsheet would read it as a formula,
-/// and whether it was so prefixed.
-fn neutralise(text: &str) -> (String, bool) {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        (format!("'{text}"), true)
-    } else {
-        (text.to_string(), false)
+/// Append one field: a `given` text (from the records or the contract) is
+/// redacted, and prefixed with `'` if a spreadsheet would read it as a
+/// formula; a field is quoted when it is so prefixed or holds a separator,
+/// a quote or a line break. Our own texts (numbers, dates, codes) are
+/// never prefixed, so a negative amount stays a number for the spreadsheet.
+fn push_field(record: &mut String, text: &str, given: bool, d: CsvDialect) {
+    let text = if given { redacted(text) } else { Cow::Borrowed(text) };
+    let neutralised = given && text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if !neutralised && !text.contains([char::from(d.separator()), '"', '\n', '\r']) {
+        record.push_str(&text);
+        return;
     }
+    record.push('"');
+    if neutralised {
+        record.push('\'');
+    }
+    for (n, part) in text.split('"').enumerate() {
+        if n > 0 {
+            record.push_str("\"\"");
+        }
+        record.push_str(part);
+    }
+    record.push('"');
 }
 
-fn csv_row(l: &Line, d: CsvDialect, currency: &str) -> Vec<CsvField> {
-    use CsvField::{Given, Ours};
-    vec![
-        Given(l.id.contract.to_string()),
-        Given(l.id.participant.to_string()),
-        Given(l.id.item.to_string()),
-        Ours(l.id.occurrence.to_string()),
-        Ours(kind_name(l.kind).to_string()),
-        Ours(l.achieved_on.to_string()),
-        Ours(d.number(l.tariff)),
-        Given(l.clause.as_deref().unwrap_or_default().to_string()),
-        Given(l.tables.join("; ")),
-        Ours(d.number(l.multiplier)),
-        Given(l.multipliers.join("|")),
-        Ours(d.number(l.amount)),
-        Ours(d.number(l.withheld)),
-        Ours(describe_held(&l.withheld_by, |n| d.number(n))),
-        Ours(d.number(l.net)),
-        Ours(d.number(l.vat)),
-        Ours(d.number(l.gross)),
-        Given(l.municipality.as_deref().unwrap_or_default().to_string()),
-        Given(l.groups.join("|")),
-        Given(l.rule.to_string()),
-        Given(currency.to_string()),
-    ]
+/// Append one statement line's fields in [`CSV_HEADER`] order (no line
+/// end); `scratch` is reused for the texts that are joined first.
+fn push_line(row: &mut String, scratch: &mut String, l: &Line, d: CsvDialect, currency: &str) {
+    let mut f = Fields { row, d, first: true };
+    let mut joined = |f: &mut Fields, parts: &[&str], by: &str| {
+        scratch.clear();
+        for (n, part) in parts.iter().enumerate() {
+            if n > 0 {
+                scratch.push_str(by);
+            }
+            scratch.push_str(part);
+        }
+        f.given(scratch);
+    };
+    f.given(&l.id.contract);
+    f.given(&l.id.participant);
+    f.given(&l.id.item);
+    f.display(l.id.occurrence);
+    f.ours(kind_name(l.kind));
+    f.display(l.achieved_on);
+    f.number(l.tariff);
+    f.given(l.clause.as_deref().unwrap_or_default());
+    joined(&mut f, &l.tables.iter().map(|t| &**t).collect::<Vec<_>>(), "; ");
+    f.number(l.multiplier);
+    joined(&mut f, &l.multipliers.iter().map(|m| &**m).collect::<Vec<_>>(), "|");
+    f.number(l.amount);
+    f.number(l.withheld);
+    f.ours(&describe_held(&l.withheld_by, |n| d.number(n)));
+    f.number(l.net);
+    f.number(l.vat);
+    f.number(l.gross);
+    f.given(l.municipality.as_deref().unwrap_or_default());
+    joined(&mut f, &l.groups.iter().map(String::as_str).collect::<Vec<_>>(), "|");
+    f.given(&l.rule);
+    f.given(currency);
+}
+
+/// The fields of one CSV record, written in order with separators.
+struct Fields<'r> {
+    row: &'r mut String,
+    d: CsvDialect,
+    first: bool,
+}
+
+impl Fields<'_> {
+    fn separate(&mut self) {
+        if !self.first {
+            self.row.push(char::from(self.d.separator()));
+        }
+        self.first = false;
+    }
+
+    /// A text from the records or the contract (see [`push_field`]).
+    fn given(&mut self, text: &str) {
+        self.separate();
+        push_field(self.row, text, true, self.d);
+    }
+
+    /// A text of ours: a code or a description we wrote.
+    fn ours(&mut self, text: &str) {
+        self.separate();
+        push_field(self.row, text, false, self.d);
+    }
+
+    /// A date or a count: nothing in it needs quoting.
+    fn display(&mut self, value: impl std::fmt::Display) {
+        self.separate();
+        let _ = write!(self.row, "{value}");
+    }
+
+    /// An amount as [`CsvDialect::number`] writes it, without a copy.
+    fn number(&mut self, n: Decimal) {
+        self.separate();
+        let start = self.row.len();
+        let _ = write!(self.row, "{n}");
+        if self.d == CsvDialect::Finnish {
+            if let Some(dot) = self.row[start..].find('.') {
+                self.row.replace_range(start + dot..start + dot + 1, ",");
+            }
+        }
+    }
 }
 
 /// A value from input as text output shows it: identity codes redacted,

@@ -11,6 +11,7 @@ use tulos::records;
 use tulos::report::shown;
 use tulos::statement::Statement;
 
+use super::progress::Progress;
 use super::{
     as_of, calc_failed, emit, fail, load, parse_date, report, warn_if_nothing_read, Failed, Format, RunArgs,
     SummaryFormat,
@@ -122,8 +123,14 @@ fn dated_statement(
     let inputs = payment::fingerprint(c, &run.records)
         .map_err(|e| fail(Failed::Input, format_args!("cannot read {}: {e}", run.records.display())))?;
     let mut dates = DataDates::default();
-    let statement = payment::calculate_observed(c, ev, &mut reader, inputs, request, |r| dates.add(r))
+    let mut progress = Progress::records(&c.id);
+    let observe = |r: &tulos::records::Record| {
+        progress.tick();
+        dates.add(r);
+    };
+    let statement = payment::calculate_on(run.threads(), c, ev, &mut reader, inputs, request, observe)
         .map_err(|e| calc_failed(c, e))?;
+    drop(progress);
     warn_if_nothing_read(&reader);
     Ok((statement, dates))
 }

@@ -8,6 +8,7 @@
 
 mod ledger;
 mod portfolio;
+mod progress;
 mod render;
 
 use std::io::Write;
@@ -252,6 +253,16 @@ struct RunArgs {
     /// it counts. Defaults to --to. Dates: 2027-06-30 or 30.6.2027.
     #[arg(long, value_parser = parse_date)]
     as_of: Option<NaiveDate>,
+    /// Threads that evaluate records (default: one per core). The statement is the same, byte
+    /// for byte, for any number; 1 evaluates on the reading thread.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+}
+
+impl RunArgs {
+    fn threads(&self) -> payment::Threads {
+        self.threads.map_or_else(payment::Threads::available, |n| payment::Threads(usize::from(n)))
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -577,7 +588,10 @@ fn run_statement(c: &Contract, ev: &Evaluator, run: &RunArgs, request: Request) 
     let mut reader = records::open_for(&run.records, Some(&c.id)).map_err(|d| report(&[d]))?;
     let inputs = payment::fingerprint(c, &run.records)
         .map_err(|e| fail(Failed::Input, format_args!("cannot read {}: {e}", run.records.display())))?;
-    let statement = payment::calculate(c, ev, &mut reader, inputs, request).map_err(|e| calc_failed(c, e))?;
+    let mut progress = progress::Progress::records(&c.id);
+    let statement = payment::calculate_on(run.threads(), c, ev, &mut reader, inputs, request, |_| progress.tick())
+        .map_err(|e| calc_failed(c, e))?;
+    drop(progress);
     warn_if_nothing_read(&reader);
     Ok(statement)
 }
@@ -649,7 +663,7 @@ fn paid_and_scored(
 ) -> Result<(Contract, Statement, effectiveness::Scorecard), Failed> {
     let c = load(path)?;
     let ev = Evaluator::new(&c).map_err(|d| report(&d.0))?;
-    let run = RunArgs { records: records.to_path_buf(), as_of: Some(as_of) };
+    let run = RunArgs { records: records.to_path_buf(), as_of: Some(as_of), threads: None };
     let paid = run_statement(&c, &ev, &run, Request { as_of, period: None })?;
     let mut reader = records::open_for(records, Some(&c.id)).map_err(|d| report(&[d]))?;
     let scorecard =

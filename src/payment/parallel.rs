@@ -1,0 +1,209 @@
+//! Evaluating records on several threads, with exactly the result of one.
+//!
+//! [`each_evaluated`] is [`each_bound_record`] with the evaluation of each
+//! record spread over worker threads. The calling thread reads and binds
+//! records (it owns the reader and the `observe` callback) and hands them
+//! out in numbered batches; workers evaluate a batch each, with one shared
+//! `&Evaluator` (its compiled rules are `Sync`); one collector thread takes
+//! the batches back **in input order** and feeds each result to `take`.
+//! So `take` sees exactly the sequence a single thread would give it, and
+//! every sum, sort and error is the same: output is byte-identical for any
+//! number of threads.
+//!
+//! Errors keep their single-thread meaning. A rule error stops the run at
+//! the first record (in input order) whose evaluation failed: the
+//! collector raises a stop flag, the reader stops reading, the workers stop
+//! evaluating. A bad record stops the evaluation of every record after it,
+//! but reading goes on so every bad record is reported at once.
+//!
+//! Memory is bounded: at most a few batches are in flight per worker
+//! (bounded channels), whatever the size of the input.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Mutex;
+
+use super::{each_bound_record, Evaluator, MAX_RECORD_ERRORS};
+use crate::diagnostic::Diagnostic;
+use crate::records::{ErrorLimit, Record};
+
+/// Records a worker evaluates at a time: large enough that handing out a
+/// batch costs little beside evaluating it, small enough to keep the
+/// workers evenly busy and memory low.
+const BATCH: usize = 256;
+
+/// Batches in flight per worker, on each side of the workers.
+const IN_FLIGHT: usize = 2;
+
+/// How many threads evaluate records: `0` or `1` evaluates on the calling
+/// thread (the reference the others must equal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Threads(pub usize);
+
+impl Threads {
+    /// One thread per core available, as `--threads` defaults to.
+    pub fn available() -> Self {
+        Threads(std::thread::available_parallelism().map_or(1, usize::from))
+    }
+}
+
+impl Default for Threads {
+    fn default() -> Self {
+        Threads(1)
+    }
+}
+
+/// Bind each record, show it to `observe` (on the calling thread, in input
+/// order), evaluate it with `evaluate` (on `threads` workers) and hand the
+/// results to `take` in input order; gives how many records were read.
+/// The errors are those of [`each_bound_record`] doing the same on one
+/// thread.
+pub fn each_evaluated<T, E>(
+    threads: Threads,
+    evaluator: &Evaluator,
+    records: impl Iterator<Item = Result<Record, Diagnostic>>,
+    mut observe: impl FnMut(&Record),
+    evaluate: impl Fn(&Record) -> Result<T, E> + Sync,
+    take: impl FnMut(T) -> Result<(), E> + Send,
+) -> Result<u64, E>
+where
+    T: Send,
+    E: From<Vec<Diagnostic>> + Send,
+{
+    if threads.0 <= 1 {
+        let mut take = take;
+        return each_bound_record(evaluator, records, |record| {
+            observe(&record);
+            take(evaluate(&record)?)
+        });
+    }
+    let stop = AtomicBool::new(false);
+    let (batches, work) = sync_channel::<Batch<Vec<Record>>>(threads.0 * IN_FLIGHT);
+    let (results, done) = sync_channel::<Batch<Result<Vec<T>, E>>>(threads.0 * IN_FLIGHT);
+    let work = Mutex::new(work);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.0 {
+            let results = results.clone();
+            let (work, stop, evaluate) = (&work, &stop, &evaluate);
+            scope.spawn(move || worker(work, &results, stop, evaluate));
+        }
+        drop(results);
+        let collector = scope.spawn(|| collect(done, &stop, take));
+        let read = read(evaluator, records, &mut observe, batches, &stop);
+        let collected = collector.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        collected?;
+        read.map_err(E::from)
+    })
+}
+
+/// Records, or their results, with their place in the input.
+struct Batch<T> {
+    number: u64,
+    items: T,
+}
+
+/// The reading side, on the calling thread: bind, observe and batch
+/// records until the input ends or the collector says stop. Batches are
+/// sent only until the first bad record, as [`each_bound_record`] stops
+/// taking records there; the records after it are still read for their
+/// errors.
+fn read(
+    evaluator: &Evaluator,
+    records: impl Iterator<Item = Result<Record, Diagnostic>>,
+    observe: &mut impl FnMut(&Record),
+    batches: SyncSender<Batch<Vec<Record>>>,
+    stop: &AtomicBool,
+) -> Result<u64, Vec<Diagnostic>> {
+    let mut errors = ErrorLimit::new(MAX_RECORD_ERRORS);
+    let mut read = 0;
+    let mut number = 0;
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut send = |items: Vec<Record>| {
+        let sent = batches.send(Batch { number, items }).is_ok();
+        number += 1;
+        sent
+    };
+    for record in records {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(read);
+        }
+        match record.and_then(|r| evaluator.bind(r)) {
+            Ok(record) => {
+                read += 1;
+                if errors.is_empty() {
+                    observe(&record);
+                    batch.push(record);
+                    if batch.len() == BATCH && !send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))) {
+                        return Ok(read);
+                    }
+                }
+            }
+            Err(d) => {
+                if errors.is_empty() && !batch.is_empty() {
+                    send(std::mem::take(&mut batch));
+                }
+                errors.push(d);
+            }
+        }
+    }
+    if errors.is_empty() {
+        if !batch.is_empty() {
+            send(batch);
+        }
+        Ok(read)
+    } else {
+        Err(errors.into_diagnostics())
+    }
+}
+
+/// A worker: evaluate batches until there are none (or the run stops),
+/// each up to its first error.
+fn worker<T, E>(
+    work: &Mutex<Receiver<Batch<Vec<Record>>>>,
+    results: &SyncSender<Batch<Result<Vec<T>, E>>>,
+    stop: &AtomicBool,
+    evaluate: &(impl Fn(&Record) -> Result<T, E> + Sync),
+) {
+    loop {
+        // The lock is held only to receive, never while evaluating.
+        let next = work.lock().map_or(None, |work| work.recv().ok());
+        let Some(Batch { number, items }) = next else { return };
+        if stop.load(Ordering::Relaxed) {
+            continue;
+        }
+        let items = items.iter().map(evaluate).collect::<Result<Vec<T>, E>>();
+        if results.send(Batch { number, items }).is_err() {
+            return;
+        }
+    }
+}
+
+/// The collector: hand results to `take` in input order, holding batches
+/// that arrive early. On the first error (in input order) it raises `stop`
+/// and keeps draining, so no worker waits forever on a full channel.
+fn collect<T, E>(
+    done: Receiver<Batch<Result<Vec<T>, E>>>,
+    stop: &AtomicBool,
+    mut take: impl FnMut(T) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut early = BTreeMap::new();
+    let mut next = 0;
+    let mut failed = None;
+    for Batch { number, items } in done {
+        if failed.is_some() {
+            continue;
+        }
+        early.insert(number, items);
+        while let Some(items) = early.remove(&next) {
+            next += 1;
+            if let Err(e) = items.and_then(|items| items.into_iter().try_for_each(&mut take)) {
+                stop.store(true, Ordering::Relaxed);
+                failed = Some(e);
+                early.clear();
+                break;
+            }
+        }
+    }
+    failed.map_or(Ok(()), Err)
+}
