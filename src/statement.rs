@@ -10,7 +10,6 @@
 //! shared `Arc<str>`s, so a million-line statement does not hold a million
 //! copies of the contract id.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -75,11 +74,11 @@ pub struct Line {
     pub clause: Option<Arc<str>>,
     /// Decision-table rows that gave the tariff or a factor, e.g.
     /// `job_entry_tariff row 2`.
-    pub tables: Vec<Arc<str>>,
+    pub tables: Arc<[Arc<str>]>,
     /// Combined multiplier (1 when none applies).
     pub multiplier: Decimal,
     /// Ids of the multipliers that applied.
-    pub multipliers: Vec<Arc<str>>,
+    pub multipliers: Arc<[Arc<str>]>,
     /// `tariff × multiplier`, rounded: what the line would pay uncapped.
     pub amount: Decimal,
     /// Part of `amount` withheld by caps.
@@ -195,7 +194,7 @@ pub struct Unpaid {
     pub item: Arc<str>,
     pub reason: ReasonCode,
     /// Human-readable detail, e.g. "requires job_entry".
-    pub detail: Cow<'static, str>,
+    pub detail: Arc<str>,
 }
 
 /// A participant record that did not meet the eligibility rules.

@@ -553,7 +553,7 @@ struct Run<'a, 'c> {
 
 impl<'c> Run<'_, 'c> {
     fn unpaid(&self, item: &CompiledItem, reason: ReasonCode, detail: Cow<'static, str>) -> Unpaid {
-        Unpaid { participant: self.participant.clone(), item: item.id.clone(), reason, detail }
+        Unpaid { participant: self.participant.clone(), item: item.id.clone(), reason, detail: detail.into() }
     }
 
     fn rule(
@@ -913,7 +913,7 @@ impl<'c> Run<'_, 'c> {
                 achieved_on: date,
                 tariff,
                 clause,
-                tables: line_tables,
+                tables: line_tables.into(),
                 multiplier: factors.value,
                 multipliers: factors.ids.clone(),
                 amount,
@@ -1076,7 +1076,7 @@ struct Factor1 {
 /// (1 when none), their ids, and the table rows behind them.
 struct Factors {
     value: Decimal,
-    ids: Vec<Arc<str>>,
+    ids: Arc<[Arc<str>]>,
     tables: Vec<Arc<str>>,
 }
 
@@ -1094,7 +1094,7 @@ impl Factors {
             found.iter().try_fold(Decimal::ONE, |product, f| product.checked_mul(f.value)).ok_or_else(|| {
                 format!("the product of the factors of {} is too large to compute exactly", ids.join(", "))
             })?;
-        Ok(Factors { value, ids, tables: found.into_iter().filter_map(|f| f.table).collect() })
+        Ok(Factors { value, ids: ids.into(), tables: found.into_iter().filter_map(|f| f.table).collect() })
     }
 }
 

@@ -79,6 +79,47 @@ pub struct Settlement {
     ineligible: Vec<Ineligible>,
     /// The impact payments' computations, one per impact line in `lines`.
     impact: Vec<ImpactComputation>,
+    shared: Shared,
+}
+
+/// Texts that many lines repeat — municipalities, groups, multiplier and
+/// table lists, reasons — kept once each: a national run has millions of
+/// lines but only a handful of distinct values, and each record's
+/// evaluation brings its own copies.
+#[derive(Debug, Default)]
+struct Shared {
+    texts: HashSet<Arc<str>>,
+    lists: HashSet<Arc<[Arc<str>]>>,
+    groups: HashSet<Arc<[String]>>,
+}
+
+impl Shared {
+    fn line(&mut self, mut p: Pending) -> Pending {
+        let line = &mut p.line;
+        if let Some(m) = &mut line.municipality {
+            keep_once(&mut self.texts, m);
+        }
+        keep_once(&mut self.groups, &mut line.groups);
+        keep_once(&mut self.lists, &mut line.multipliers);
+        keep_once(&mut self.lists, &mut line.tables);
+        p
+    }
+
+    fn unpaid(&mut self, mut u: Unpaid) -> Unpaid {
+        keep_once(&mut self.texts, &mut u.detail);
+        u
+    }
+}
+
+/// Replace `value` by the equal one already kept (dropping this copy), or
+/// keep it.
+fn keep_once<T: ?Sized + Eq + std::hash::Hash>(kept: &mut HashSet<Arc<T>>, value: &mut Arc<T>) {
+    match kept.get(value) {
+        Some(same) => *value = same.clone(),
+        None => {
+            kept.insert(value.clone());
+        }
+    }
 }
 
 impl Settlement {
@@ -107,8 +148,9 @@ impl Settlement {
             RecordOutcome::Eligible(e) => {
                 counts.participants += 1;
                 counts.eligible += 1;
-                self.lines.extend(e.lines);
-                self.unpaid.extend(e.unpaid);
+                let shared = &mut self.shared;
+                self.lines.extend(e.lines.into_iter().map(|p| shared.line(p)));
+                self.unpaid.extend(e.unpaid.into_iter().map(|u| shared.unpaid(u)));
             }
         }
     }
@@ -122,7 +164,8 @@ pub fn settle(
     inputs: Inputs,
     request: Request,
 ) -> Result<Statement, SettleError> {
-    let Settlement { mut counts, mut lines, mut unpaid, mut ineligible, mut impact } = settlement;
+    let Settlement { mut counts, mut lines, mut unpaid, mut ineligible, mut impact, shared } = settlement;
+    drop(shared);
     lines.extend(fixed_fees(contract, request.as_of)?);
     // Unstable is exact here: two lines with one key share one identity,
     // which `unique_identities` refuses; and it sorts in place.
@@ -150,8 +193,10 @@ pub fn settle(
     paid.sort_unstable();
     paid.dedup();
     counts.paid = paid.len() as u64;
-    unpaid.sort();
-    ineligible.sort();
+    // Equal entries are identical, so an unstable sort is exact, and it
+    // needs no buffer beside a list that can hold millions.
+    unpaid.sort_unstable();
+    ineligible.sort_unstable();
     let totals = Totals::of(&lines).map_err(|line| SettleError::overflow(line, "a total of the statement"))?;
     Ok(Statement {
         contract: contract.id.clone(),
@@ -216,9 +261,9 @@ fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Result<Vec<Pending>, Set
                 achieved_on: date,
                 tariff: contract.rounding.apply(fee.amount),
                 clause: clause.clone(),
-                tables: Vec::new(),
+                tables: Arc::from([]),
                 multiplier: Decimal::ONE,
-                multipliers: Vec::new(),
+                multipliers: Arc::from([]),
                 amount: Decimal::ZERO,
                 withheld: Decimal::ZERO,
                 withheld_by: Vec::new(),
@@ -425,9 +470,9 @@ tariff = "1000.00"
             achieved_on: NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
             tariff: amount,
             clause: None,
-            tables: Vec::new(),
+            tables: Arc::from([]),
             multiplier: Decimal::ONE,
-            multipliers: Vec::new(),
+            multipliers: Arc::from([]),
             amount,
             withheld: Decimal::ZERO,
             withheld_by: Vec::new(),
