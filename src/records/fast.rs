@@ -7,9 +7,10 @@
 //! syntax error, an unknown or repeated field, a wrong type, a string with
 //! escapes, a fractional number, a value any check refuses — makes it give
 //! up (`None`), and the full reader then reads the line again and words
-//! the diagnostics exactly as before. The duplicate check, the one check
-//! with state, runs last and only when everything else passed, so a line
-//! the fast path gives up on leaves no trace.
+//! the diagnostics exactly as before. It is pure — the line alone decides —
+//! so it can run on any thread: the duplicate check, the one check with
+//! state, is left to the caller (`jsonl::Settle`), which runs it in input
+//! order on what the fast path took.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -22,20 +23,19 @@ use rust_decimal::Decimal;
 use serde::de::{self, value::MapAccessDeserializer, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
-use super::check::{self, Duplicates};
+use super::check;
 use super::model::{AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell};
 use super::{hetu, value};
 use crate::money;
 use crate::text::{hides_or_forges, is_layout};
 
-/// The record of `text`, or `None` when the full reader must look at it.
-pub(super) fn read_line(text: &str, line: u64, file: &Arc<PathBuf>, duplicates: &mut Duplicates) -> Option<Record> {
+/// The record of `text`, not yet checked for duplicates, or `None` when
+/// the full reader must look at it.
+pub(super) fn read_line(text: &str, line: u64, file: &Arc<PathBuf>) -> Option<Record> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let Obj(raw) = Obj::<RawRecord<'_>>::deserialize(&mut deserializer).ok()?;
     deserializer.end().ok()?;
-    let record = raw.convert(Origin { file: Arc::clone(file), line })?;
-    duplicates.check(&record.id, record.arm, record.contract.as_deref(), line).ok()?;
-    Some(record)
+    raw.convert(Origin { file: Arc::clone(file), line })
 }
 
 /// A string every check accepts: trimmed, as the full reader checks it
@@ -430,8 +430,8 @@ mod tests {
 
     fn both(text: &str) -> (Option<Record>, Result<Record, Vec<crate::diagnostic::Diagnostic>>) {
         let file = Arc::new(PathBuf::from("t.jsonl"));
-        let fast = read_line(text, 1, &file, &mut Duplicates::new(None));
-        let full = super::super::jsonl::read_line_for_test(text, 1, &file, &mut Duplicates::new(None));
+        let fast = read_line(text, 1, &file);
+        let full = super::super::jsonl::read_line_for_test(text, 1, &file, &mut check::Duplicates::new(None));
         (fast, full)
     }
 
