@@ -118,9 +118,8 @@ impl ParallelJsonLines {
         for i in 0..workers {
             let (jobs, file) = (Arc::clone(&job_rx), Arc::clone(settle.file()));
             // A worker that cannot start only leaves more to the iterator.
-            let spawned = std::thread::Builder::new()
-                .name(format!("tulos-records-{i}"))
-                .spawn(move || work(&jobs, &file));
+            let spawned =
+                std::thread::Builder::new().name(format!("tulos-records-{i}")).spawn(move || work(&jobs, &file));
             threads.extend(spawned.ok());
         }
         drop(job_rx);
