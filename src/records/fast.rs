@@ -7,9 +7,10 @@
 //! syntax error, an unknown or repeated field, a wrong type, a string with
 //! escapes, a fractional number, a value any check refuses — makes it give
 //! up (`None`), and the full reader then reads the line again and words
-//! the diagnostics exactly as before. The duplicate check, the one check
-//! with state, runs last and only when everything else passed, so a line
-//! the fast path gives up on leaves no trace.
+//! the diagnostics exactly as before. It is pure — the line alone decides —
+//! so it can run on any thread: the duplicate check, the one check with
+//! state, is left to the caller (`jsonl::Settle`), which runs it in input
+//! order on what the fast path took.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,23 +20,22 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::de::{self, value::MapAccessDeserializer, Deserializer, MapAccess, Visitor};
+use serde::de::{self, value::MapAccessDeserializer, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use super::check::{self, Duplicates};
+use super::check;
 use super::model::{AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell};
 use super::{hetu, value};
 use crate::money;
 use crate::text::{hides_or_forges, is_layout};
 
-/// The record of `text`, or `None` when the full reader must look at it.
-pub(super) fn read_line(text: &str, line: u64, file: &Arc<PathBuf>, duplicates: &mut Duplicates) -> Option<Record> {
+/// The record of `text`, not yet checked for duplicates, or `None` when
+/// the full reader must look at it.
+pub(super) fn read_line(text: &str, line: u64, file: &Arc<PathBuf>) -> Option<Record> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let Obj(raw) = Obj::<RawRecord<'_>>::deserialize(&mut deserializer).ok()?;
     deserializer.end().ok()?;
-    let record = raw.convert(Origin { file: Arc::clone(file), line })?;
-    duplicates.check(&record.id, record.arm, record.contract.as_deref(), line).ok()?;
-    Some(record)
+    raw.convert(Origin { file: Arc::clone(file), line })
 }
 
 /// A string every check accepts: trimmed, as the full reader checks it
@@ -90,15 +90,15 @@ struct RawRecord<'a> {
     #[serde(borrow)]
     service: Obj<RawService<'a>>,
     #[serde(borrow)]
-    spells: Option<Vec<Obj<RawSpell<'a>>>>,
+    spells: Option<Items<RawSpell<'a>>>,
     #[serde(borrow)]
-    earnings: Option<Vec<Obj<RawEarning<'a>>>>,
+    earnings: Option<Items<RawEarning<'a>>>,
     #[serde(borrow)]
-    events: Option<Vec<Obj<RawEvent<'a>>>>,
+    events: Option<Items<RawEvent<'a>>>,
     #[serde(borrow)]
-    measures: Option<Vec<Obj<RawMeasure<'a>>>>,
+    measures: Option<Items<RawMeasure<'a>>>,
     #[serde(borrow)]
-    feedback: Option<Vec<Obj<RawFeedback<'a>>>>,
+    feedback: Option<Items<RawFeedback<'a>>>,
     #[serde(borrow)]
     attributes: Option<Entries<'a, Attribute<'a>>>,
 }
@@ -195,19 +195,15 @@ impl RawRecord<'_> {
             birth_date,
             groups,
             service: self.service.0.convert()?,
-            spells: all(self.spells, RawSpell::convert)?,
-            earnings: all(self.earnings, RawEarning::convert)?,
-            events: all(self.events, RawEvent::convert)?,
-            measures: all(self.measures, RawMeasure::convert)?,
-            feedback: all(self.feedback, RawFeedback::convert)?,
+            spells: Items::take(self.spells),
+            earnings: Items::take(self.earnings),
+            events: Items::take(self.events),
+            measures: Items::take(self.measures),
+            feedback: Items::take(self.feedback),
             attributes: attributes(self.attributes)?,
             origin,
         })
     }
-}
-
-fn all<T, R>(items: Option<Vec<Obj<T>>>, convert: impl Fn(T) -> Option<R>) -> Option<Vec<R>> {
-    items.unwrap_or_default().into_iter().map(|Obj(item)| convert(item)).collect()
 }
 
 fn optional<T>(text: Option<&str>, convert: impl FnOnce(&str) -> Option<T>) -> Option<Option<T>> {
@@ -226,7 +222,15 @@ impl RawService<'_> {
     }
 }
 
-impl RawSpell<'_> {
+/// A raw object of an array, converted as soon as it is read (see
+/// [`Items`]).
+trait Convert {
+    type Out;
+    fn convert(self) -> Option<Self::Out>;
+}
+
+impl Convert for RawSpell<'_> {
+    type Out = Spell;
     fn convert(self) -> Option<Spell> {
         let sector = match self.sector {
             Some(s) if safe(s) => Some(s.trim()),
@@ -248,14 +252,16 @@ impl RawSpell<'_> {
     }
 }
 
-impl RawEarning<'_> {
+impl Convert for RawEarning<'_> {
+    type Out = Earning;
     fn convert(self) -> Option<Earning> {
         let month = safe(self.month).then(|| value::parse_month(self.month.trim(), Dialect::Standard)).flatten()?;
         Some(Earning { month, amount: decimal(self.amount)? })
     }
 }
 
-impl RawEvent<'_> {
+impl Convert for RawEvent<'_> {
+    type Out = Event;
     fn convert(self) -> Option<Event> {
         Some(Event {
             kind: nonempty(self.kind)?.to_owned(),
@@ -266,7 +272,8 @@ impl RawEvent<'_> {
     }
 }
 
-impl RawMeasure<'_> {
+impl Convert for RawMeasure<'_> {
+    type Out = Measure;
     fn convert(self) -> Option<Measure> {
         let instrument = nonempty(self.instrument)?.to_owned();
         let date = date(self.date)?;
@@ -288,7 +295,8 @@ impl RawMeasure<'_> {
     }
 }
 
-impl RawFeedback<'_> {
+impl Convert for RawFeedback<'_> {
+    type Out = Feedback;
     fn convert(self) -> Option<Feedback> {
         let satisfaction = check::satisfaction("", self.satisfaction).ok()?;
         Some(Feedback { date: date(self.date)?, satisfaction })
@@ -332,6 +340,37 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
             }
         }
         deserializer.deserialize_map(ObjVisitor(PhantomData))
+    }
+}
+
+/// The objects of an array, each converted as it is read: no array of raw
+/// objects is built, and the first object refused stops the fast path.
+struct Items<T: Convert>(Vec<T::Out>);
+
+impl<T: Convert> Items<T> {
+    /// The converted objects of an optional array; missing = empty.
+    fn take(items: Option<Self>) -> Vec<T::Out> {
+        items.map(|i| i.0).unwrap_or_default()
+    }
+}
+
+impl<'de, T: Convert + Deserialize<'de>> Deserialize<'de> for Items<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ItemsVisitor<T>(PhantomData<T>);
+        impl<'de, T: Convert + Deserialize<'de>> Visitor<'de> for ItemsVisitor<T> {
+            type Value = Items<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of objects")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Items<T>, A::Error> {
+                let mut items = Vec::new();
+                while let Some(Obj(raw)) = seq.next_element::<Obj<T>>()? {
+                    items.push(raw.convert().ok_or_else(|| de::Error::custom("left to the full reader"))?);
+                }
+                Ok(Items(items))
+            }
+        }
+        deserializer.deserialize_seq(ItemsVisitor(PhantomData))
     }
 }
 
@@ -430,8 +469,8 @@ mod tests {
 
     fn both(text: &str) -> (Option<Record>, Result<Record, Vec<crate::diagnostic::Diagnostic>>) {
         let file = Arc::new(PathBuf::from("t.jsonl"));
-        let fast = read_line(text, 1, &file, &mut Duplicates::new(None));
-        let full = super::super::jsonl::read_line_for_test(text, 1, &file, &mut Duplicates::new(None));
+        let fast = read_line(text, 1, &file);
+        let full = super::super::jsonl::read_line_for_test(text, 1, &file, &mut check::Duplicates::new(None));
         (fast, full)
     }
 

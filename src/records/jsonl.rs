@@ -13,6 +13,12 @@
 //! invisible formatting character is refused wherever it is, even under an
 //! unknown key. A line longer than [`MAX_LINE_BYTES`] is refused without
 //! being held in memory: the reader skips to the next line end.
+//!
+//! A line is read in two steps, so the first can run on other threads
+//! (see [`super::parallel`]): [`prepare`] is pure — it tries the fast path
+//! ([`super::fast`]) on the line alone — and [`Settle::settle`] then runs,
+//! in input order, the one check with state (duplicates) on what the fast
+//! path took, and the full reader on every line it did not take.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::BufRead;
@@ -34,20 +40,12 @@ use crate::money;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Streams [`Record`]s out of a JSON Lines input.
+/// Streams [`Record`]s out of a JSON Lines input, on the calling thread.
 pub struct JsonLinesReader<R> {
-    input: R,
-    file: Arc<PathBuf>,
-    /// Physical number of the line read last.
-    line: u64,
-    /// Byte offset in the file of the next line.
-    offset: u64,
+    source: LineSource<R>,
+    /// The line read last (its bytes, line end included).
     buf: Vec<u8>,
-    duplicates: Duplicates,
-    /// Diagnostics of the line read last that are still to be handed out.
-    pending: VecDeque<Diagnostic>,
-    /// Set after an I/O error: nothing more can be read.
-    done: bool,
+    settle: Settle,
 }
 
 impl<R: BufRead> JsonLinesReader<R> {
@@ -55,15 +53,16 @@ impl<R: BufRead> JsonLinesReader<R> {
     /// contract; see [`Duplicates`]).
     pub fn new(input: R, file: Arc<PathBuf>, contract: Option<&str>) -> Self {
         JsonLinesReader {
-            input,
-            file,
-            line: 0,
-            offset: 0,
+            source: LineSource { input, line: 0, offset: 0, done: false },
             buf: Vec::new(),
-            duplicates: Duplicates::new(contract),
-            pending: VecDeque::new(),
-            done: false,
+            settle: Settle { file, duplicates: Duplicates::new(contract), pending: VecDeque::new() },
         }
+    }
+
+    /// The input still to read and the state of what was read, to go on
+    /// reading on other threads.
+    pub(super) fn into_parts(self) -> (LineSource<R>, Settle) {
+        (self.source, self.settle)
     }
 }
 
@@ -71,59 +70,176 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
     type Item = Result<Record, Diagnostic>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if let Some(d) = self.pending.pop_front() {
+        if let Some(d) = self.settle.pending.pop_front() {
             return Some(Err(d));
         }
-        while !self.done {
+        loop {
             self.buf.clear();
-            let (read, too_long) = match read_bounded_line(&mut self.input, &mut self.buf) {
-                Ok((0, _)) => return None,
-                Ok(read) => read,
-                Err(e) => {
-                    self.done = true;
-                    let location = Location::Line { line: self.line + 1, column: None };
-                    return Some(Err(Diagnostic::error(&*self.file, location, format!("cannot read the file: {e}"))));
-                }
+            let raw = match self.source.read_into(&mut self.buf, &self.settle.file) {
+                NextLine::Line(raw) => raw,
+                NextLine::End => return None,
+                NextLine::Failed(d) => return Some(Err(d)),
             };
-            self.line += 1;
-            let line_start = self.offset;
-            self.offset += read as u64;
-            if too_long {
-                return Some(Err(too_long_line(&self.file, self.line)));
-            }
-            let bytes = trim_line_end(&self.buf);
-            let bom = if self.line == 1 && bytes.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
-            let bytes = &bytes[bom..];
-            match std::str::from_utf8(bytes) {
-                Err(e) => {
-                    let bad = BadUtf8 { line_start, before: bom, bytes, error: e };
-                    return Some(Err(bad.diagnostic(&self.file, self.line)));
-                }
-                Ok(text) if text.trim().is_empty() => continue,
-                Ok(text) => {
-                    if let Some(record) = fast::read_line(text, self.line, &self.file, &mut self.duplicates) {
-                        return Some(Ok(record));
-                    }
-                    match read_line(text, self.line, &self.file, &mut self.duplicates) {
-                        Ok(record) => return Some(Ok(record)),
-                        Err(diagnostics) => {
-                            self.pending.extend(diagnostics);
-                            return self.pending.pop_front().map(Err);
-                        }
-                    }
-                }
+            let parsed = prepare(&self.buf, &raw, &self.settle.file);
+            if let Some(item) = self.settle.settle(&self.buf, &raw, parsed) {
+                return Some(item);
             }
         }
-        None
     }
 }
 
-/// Reads one line (through its `\n`) into `buf`, keeping it only while it
+/// The physical lines of an input, with where each starts.
+pub(super) struct LineSource<R> {
+    input: R,
+    /// Physical number of the line read last.
+    line: u64,
+    /// Byte offset in the file of the next line.
+    offset: u64,
+    /// Set at the end of the input or after an I/O error.
+    done: bool,
+}
+
+/// Where one physical line is; its bytes are kept by whoever read it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RawLine {
+    /// Physical line number, 1-based.
+    pub number: u64,
+    /// Byte offset of the line in the file.
+    pub start: u64,
+    /// Longer than [`MAX_LINE_BYTES`]: its bytes were not kept.
+    pub too_long: bool,
+}
+
+pub(super) enum NextLine {
+    Line(RawLine),
+    End,
+    /// The input could not be read further: nothing more comes.
+    Failed(Diagnostic),
+}
+
+impl<R: BufRead> LineSource<R> {
+    /// Appends the next line (line end included; nothing when it is too
+    /// long) to `buf`.
+    pub(super) fn read_into(&mut self, buf: &mut Vec<u8>, file: &Arc<PathBuf>) -> NextLine {
+        if self.done {
+            return NextLine::End;
+        }
+        match read_bounded_line(&mut self.input, buf) {
+            Ok((0, _)) => {
+                self.done = true;
+                NextLine::End
+            }
+            Ok((read, too_long)) => {
+                self.line += 1;
+                let start = self.offset;
+                self.offset += read as u64;
+                NextLine::Line(RawLine { number: self.line, start, too_long })
+            }
+            Err(e) => {
+                self.done = true;
+                let location = Location::Line { line: self.line + 1, column: None };
+                NextLine::Failed(Diagnostic::error(&**file, location, format!("cannot read the file: {e}")))
+            }
+        }
+    }
+}
+
+/// What the pure step made of one line.
+pub(super) enum Parsed {
+    /// Nothing but white space: skipped (the line still counts).
+    Blank,
+    /// The fast path's record, before the duplicate check.
+    Record(Box<Record>),
+    /// For the full reader: anything the fast path did not take.
+    Other,
+}
+
+/// The pure step of reading one line (`bytes`, line end included): no
+/// state, so any thread can run it.
+pub(super) fn prepare(bytes: &[u8], raw: &RawLine, file: &Arc<PathBuf>) -> Parsed {
+    if raw.too_long {
+        return Parsed::Other;
+    }
+    match std::str::from_utf8(content(bytes, raw.number)) {
+        Err(_) => Parsed::Other,
+        Ok(text) if text.trim().is_empty() => Parsed::Blank,
+        Ok(text) => fast::read_line(text, raw.number, file).map_or(Parsed::Other, |r| Parsed::Record(Box::new(r))),
+    }
+}
+
+/// A line without its line end and, on line 1, without a byte-order mark.
+fn content(bytes: &[u8], line: u64) -> &[u8] {
+    let bytes = trim_line_end(bytes);
+    bytes_after_bom(bytes, line).1
+}
+
+fn bytes_after_bom(bytes: &[u8], line: u64) -> (usize, &[u8]) {
+    let bom = if line == 1 && bytes.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
+    (bom, &bytes[bom..])
+}
+
+/// The stateful step of reading lines, in input order: the duplicate
+/// table and the diagnostics still to hand out.
+pub(super) struct Settle {
+    file: Arc<PathBuf>,
+    duplicates: Duplicates,
+    /// Diagnostics of the line read last that are still to be handed out.
+    pending: VecDeque<Diagnostic>,
+}
+
+impl Settle {
+    pub(super) fn file(&self) -> &Arc<PathBuf> {
+        &self.file
+    }
+
+    /// The next diagnostic still to hand out.
+    pub(super) fn pending(&mut self) -> Option<Diagnostic> {
+        self.pending.pop_front()
+    }
+
+    /// Finishes one line after [`prepare`]: its record or its first
+    /// diagnostic (the others wait in [`Settle::pending`]); `None` for a
+    /// blank line.
+    pub(super) fn settle(&mut self, bytes: &[u8], raw: &RawLine, parsed: Parsed) -> Option<Result<Record, Diagnostic>> {
+        let line = raw.number;
+        match parsed {
+            Parsed::Blank => return None,
+            Parsed::Record(record) => {
+                // A duplicate goes to the full reader, which words it.
+                if self.duplicates.check(&record.id, record.arm, record.contract.as_deref(), line).is_ok() {
+                    return Some(Ok(*record));
+                }
+            }
+            Parsed::Other => {}
+        }
+        if raw.too_long {
+            return Some(Err(too_long_line(&self.file, line)));
+        }
+        let (bom, bytes) = bytes_after_bom(trim_line_end(bytes), line);
+        match std::str::from_utf8(bytes) {
+            Err(e) => {
+                let bad = BadUtf8 { line_start: raw.start, before: bom, bytes, error: e };
+                Some(Err(bad.diagnostic(&self.file, line)))
+            }
+            Ok(text) if text.trim().is_empty() => None,
+            Ok(text) => match read_line(text, line, &self.file, &mut self.duplicates) {
+                Ok(record) => Some(Ok(record)),
+                Err(diagnostics) => {
+                    self.pending.extend(diagnostics);
+                    self.pending.pop_front().map(Err)
+                }
+            },
+        }
+    }
+}
+
+/// Appends one line (through its `\n`) to `buf`, keeping it only while it
 /// has at most [`MAX_LINE_BYTES`] bytes before its line end: a longer line
 /// is consumed but not kept, so memory stays bounded whatever the input.
 /// Gives the bytes consumed (0 at the end of the input) and whether the
 /// line was too long.
 fn read_bounded_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<(usize, bool)> {
+    let at = buf.len();
     let mut consumed = 0;
     let mut too_long = false;
     loop {
@@ -133,15 +249,15 @@ fn read_bounded_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Re
             Err(e) => return Err(e),
         };
         if available.is_empty() {
-            return Ok((consumed, too_long || trim_line_end(buf).len() > MAX_LINE_BYTES));
+            return Ok((consumed, line_end_reached(buf, at, too_long)));
         }
         let end = memchr::memchr(b'\n', available);
         let chunk = &available[..end.map_or(available.len(), |i| i + 1)];
         let content = chunk.strip_suffix(b"\n").unwrap_or(chunk);
         // One byte more may be the `\r` of a CRLF line end, checked at the end.
-        if !too_long && buf.len() + content.len() > MAX_LINE_BYTES + 1 {
+        if !too_long && buf.len() - at + content.len() > MAX_LINE_BYTES + 1 {
             too_long = true;
-            buf.clear();
+            buf.truncate(at);
         }
         if !too_long {
             buf.extend_from_slice(chunk);
@@ -150,9 +266,19 @@ fn read_bounded_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Re
         input.consume(n);
         consumed += n;
         if end.is_some() {
-            return Ok((consumed, too_long || trim_line_end(buf).len() > MAX_LINE_BYTES));
+            return Ok((consumed, line_end_reached(buf, at, too_long)));
         }
     }
+}
+
+/// Whether the line appended to `buf` from `at` was too long, dropping
+/// what was kept of it if so (a block of lines must not hold it).
+fn line_end_reached(buf: &mut Vec<u8>, at: usize, too_long: bool) -> bool {
+    let too_long = too_long || trim_line_end(&buf[at..]).len() > MAX_LINE_BYTES;
+    if too_long {
+        buf.truncate(at);
+    }
+    too_long
 }
 
 fn too_long_line(file: &Arc<PathBuf>, line: u64) -> Diagnostic {
