@@ -47,7 +47,8 @@ fn date(s: &str) -> NaiveDate {
 /// with file, line and message), on `threads` threads.
 fn run(c: &Contract, records: &Path, as_of: NaiveDate, threads: usize) -> Result<String, String> {
     let ev = Evaluator::new(c).unwrap_or_else(|d| panic!("{:?}", d.0));
-    let reader = records::open_for(records, Some(&c.id)).map_err(|d| d.to_string())?;
+    // Parsing on as many threads as evaluating, as `tulos calculate` does.
+    let reader = records::open_for(records, Some(&c.id)).map_err(|d| d.to_string())?.with_threads(threads);
     let inputs = payment::fingerprint(c, records).expect("records readable");
     let request = Request { as_of, period: None };
     match payment::calculate_on(Threads(threads), c, &ev, reader, inputs, request, |_| {}) {
@@ -196,4 +197,24 @@ fn duplicated_participants_are_refused_alike_on_any_number_of_threads() {
     let duplicated = with_bad_line(&records, 2_500, &first, scratch.path("duplicated.jsonl"));
     let error = same_on_every_thread_count(&c, &duplicated, date("2026-12-31")).expect_err("a duplicate");
     assert!(error.contains("line: 2500"), "names the repeat: {error}");
+}
+
+#[test]
+fn every_shipped_contract_scores_the_same_on_any_number_of_threads() {
+    let scratch = Scratch::new("score");
+    for (c, as_of) in shipped() {
+        let records = generated(&scratch, &c, 1_500, 12);
+        let ev = Evaluator::new(&c).unwrap_or_else(|d| panic!("{:?}", d.0));
+        let score = |threads| {
+            let reader = records::open_for(&records, Some(&c.id)).expect("records").with_threads(threads);
+            let inputs = payment::fingerprint(&c, &records).expect("records readable");
+            let card = tulos::effectiveness::score_on(Threads(threads), &c, &ev, reader, inputs, as_of, None);
+            serde_json::to_string(&card.unwrap_or_else(|e| panic!("{e}"))).expect("JSON")
+        };
+        let one = score(1);
+        assert!(one.contains("\"indicators\""), "a scorecard for {}", c.id);
+        for n in THREADS {
+            assert_eq!(score(n), one, "{n} threads score {} differently", c.id);
+        }
+    }
 }

@@ -34,7 +34,7 @@ use chrono::NaiveDate;
 
 use crate::contract::Contract;
 use crate::diagnostic::Diagnostic;
-use crate::payment::{each_bound_record, Achievements, Evaluator};
+use crate::payment::{each_evaluated, Achievements, Evaluator, Threads};
 use crate::records::Record;
 use crate::scripting::RuleError;
 use crate::statement::{Inputs, Statement};
@@ -84,16 +84,37 @@ pub fn score(
     as_of: NaiveDate,
     paid: Option<&Statement>,
 ) -> Result<Scorecard, ScoreError> {
+    score_on(Threads::default(), contract, evaluator, records, inputs, as_of, paid)
+}
+
+/// [`score`] with the records evaluated on `threads` threads (see
+/// [`crate::payment::parallel`]): the scorecard is the same for any number.
+pub fn score_on(
+    threads: Threads,
+    contract: &Contract,
+    evaluator: &Evaluator,
+    records: impl Iterator<Item = Result<Record, Diagnostic>>,
+    inputs: Inputs,
+    as_of: NaiveDate,
+    paid: Option<&Statement>,
+) -> Result<Scorecard, ScoreError> {
     let mut tallies = scorecard::Tallies::new(contract, as_of);
-    let read = each_bound_record(evaluator, records, |record| {
+    let wants_values = tallies.wants_values();
+    // Per record, on any thread: the rules.
+    let evaluate = |record: Record| {
         let achievements = evaluator.achievements(&record, as_of)?;
         let values = match achievements {
-            Achievements::Eligible(_) if tallies.wants_values() => evaluator.values(&record, as_of)?,
+            Achievements::Eligible(_) if wants_values => evaluator.values(&record, as_of)?,
             _ => Vec::new(),
         };
+        Ok::<_, ScoreError>((record, achievements, values))
+    };
+    // In input order: the tallies.
+    let take = |(record, achievements, values): (Record, Achievements, Vec<_>)| {
         tallies.add(&record, &achievements, &values);
-        Ok::<_, ScoreError>(())
-    })?;
+        Ok(())
+    };
+    let read = each_evaluated(threads, evaluator, records, |_| {}, evaluate, take)?;
     tallies.counts.records_read = read;
     Ok(tallies.into_scorecard(contract, inputs, as_of, paid))
 }

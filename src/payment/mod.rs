@@ -120,9 +120,9 @@ pub fn calculate_on(
     let needs = impact.needs();
     let as_of = request.as_of;
     // Per record, on any thread: everything that runs a rule.
-    let evaluate = |record: &Record| -> Result<_, CalcError> {
-        let outcome = evaluator.evaluate(record, as_of, None)?;
-        let observed = needs.observe(evaluator, record, &outcome, as_of)?;
+    let evaluate = |record: Record| -> Result<_, CalcError> {
+        let outcome = evaluator.evaluate(&record, as_of, None)?;
+        let observed = needs.observe(evaluator, &record, &outcome, as_of)?;
         Ok((outcome, observed))
     };
     // In input order, on one thread: everything that adds up.

@@ -55,8 +55,8 @@ impl Default for Threads {
 }
 
 /// Bind each record, show it to `observe` (on the calling thread, in input
-/// order), evaluate it with `evaluate` (on `threads` workers) and hand the
-/// results to `take` in input order; gives how many records were read.
+/// order), evaluate it with `evaluate` (on `threads` workers; a result may
+/// keep the record) and hand the results to `take` in input order; gives how many records were read.
 /// The errors are those of [`each_bound_record`] doing the same on one
 /// thread.
 pub fn each_evaluated<T, E>(
@@ -64,7 +64,7 @@ pub fn each_evaluated<T, E>(
     evaluator: &Evaluator,
     records: impl Iterator<Item = Result<Record, Diagnostic>>,
     mut observe: impl FnMut(&Record),
-    evaluate: impl Fn(&Record) -> Result<T, E> + Sync,
+    evaluate: impl Fn(Record) -> Result<T, E> + Sync,
     take: impl FnMut(T) -> Result<(), E> + Send,
 ) -> Result<u64, E>
 where
@@ -75,7 +75,7 @@ where
         let mut take = take;
         return each_bound_record(evaluator, records, |record| {
             observe(&record);
-            take(evaluate(&record)?)
+            take(evaluate(record)?)
         });
     }
     let stop = AtomicBool::new(false);
@@ -163,7 +163,7 @@ fn worker<T, E>(
     work: &Mutex<Receiver<Batch<Vec<Record>>>>,
     results: &SyncSender<Batch<Result<Vec<T>, E>>>,
     stop: &AtomicBool,
-    evaluate: &(impl Fn(&Record) -> Result<T, E> + Sync),
+    evaluate: &(impl Fn(Record) -> Result<T, E> + Sync),
 ) {
     loop {
         // The lock is held only to receive, never while evaluating.
@@ -172,7 +172,7 @@ fn worker<T, E>(
         if stop.load(Ordering::Relaxed) {
             continue;
         }
-        let items = items.iter().map(evaluate).collect::<Result<Vec<T>, E>>();
+        let items = items.into_iter().map(evaluate).collect::<Result<Vec<T>, E>>();
         if results.send(Batch { number, items }).is_err() {
             return;
         }

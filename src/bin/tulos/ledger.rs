@@ -119,7 +119,8 @@ fn dated_statement(
     run: &RunArgs,
     request: Request,
 ) -> Result<(Statement, DataDates), Failed> {
-    let mut reader = records::open_for(&run.records, Some(&c.id)).map_err(|d| report(&[d]))?;
+    let mut reader =
+        records::open_for(&run.records, Some(&c.id)).map_err(|d| report(&[d]))?.with_threads(run.threads().0);
     let inputs = payment::fingerprint(c, &run.records)
         .map_err(|e| fail(Failed::Input, format_args!("cannot read {}: {e}", run.records.display())))?;
     let mut dates = DataDates::default();
