@@ -290,7 +290,7 @@ pub struct Counts {
 }
 
 /// Fingerprints of everything the statement was computed from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Inputs {
     /// File names are whatever the user named the files: redacted too.
     #[serde(serialize_with = "redacted")]

@@ -29,7 +29,7 @@ use tulos::explain::explain;
 use tulos::payment::{self, CalcError, Evaluator, Request};
 use tulos::records;
 use tulos::report::{self, CsvDialect};
-use tulos::statement::{Period, Statement};
+use tulos::statement::{Inputs, Period, Statement};
 use tulos::tables::DecisionTable;
 
 /// The `--help` epilogue of a command: an example, then the exit codes.
@@ -601,11 +601,27 @@ fn run_statement(c: &Contract, ev: &Evaluator, run: &RunArgs, request: Request) 
     // (see BENCHMARKS.md).
     let threads = run.threads();
     let mut reader = records::open_for(&run.records, Some(&c.id)).map_err(|d| report(&[d]))?.with_threads(threads.0);
-    let inputs = payment::fingerprint(c, &run.records)
-        .map_err(|e| fail(Failed::Input, format_args!("cannot read {}: {e}", run.records.display())))?;
+    let fingerprint = || {
+        payment::fingerprint(c, &run.records)
+            .map_err(|e| fail(Failed::Input, format_args!("cannot read {}: {e}", run.records.display())))
+    };
     let mut progress = progress::Progress::records(&c.id);
-    let statement = payment::calculate_on(threads, c, ev, &mut reader, inputs, request, |_| progress.tick())
-        .map_err(|e| calc_failed(c, e))?;
+    let mut calculate = |inputs| {
+        payment::calculate_on(threads, c, ev, &mut reader, inputs, request, |_| progress.tick())
+            .map_err(|e| calc_failed(c, e))
+    };
+    let statement = if threads.0 > 1 {
+        // The records are fingerprinted beside the calculation, and the
+        // statement gets its inputs when both are done.
+        std::thread::scope(|scope| {
+            let inputs = scope.spawn(fingerprint);
+            let statement = calculate(Inputs::default());
+            let inputs = inputs.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            statement.map(|statement| Statement { inputs, ..statement })
+        })
+    } else {
+        calculate(fingerprint()?)
+    }?;
     drop(progress);
     warn_if_nothing_read(&reader);
     Ok(statement)
