@@ -782,3 +782,18 @@ fn json_output_redacts_identity_codes_in_record_values() {
     let json = String::from_utf8(out).unwrap();
     assert!(!json.contains("131052") && json.contains(tulos::records::hetu::MASK), "{json}");
 }
+
+#[test]
+fn json_is_streamed_with_the_bytes_of_the_redacted_tree() {
+    // `write_json` redacts line by line as it writes; `redacted_json`
+    // redacts every text and key of the whole tree. They must agree on
+    // hostile values (codes in ids, groups, municipalities used as keys)
+    // and keep the inputs' digests as they are.
+    let s = hostile_statement();
+    let mut streamed = Vec::new();
+    tulos::report::write_json(&s, &mut streamed).unwrap();
+    let tree = tulos::report::redacted_json(&s).unwrap();
+    let expected = serde_json::to_string_pretty(&tree).unwrap() + "\n";
+    assert_eq!(String::from_utf8(streamed).unwrap(), expected);
+    assert!(expected.contains(tulos::records::hetu::MASK), "the hostile values hold codes: {expected}");
+}

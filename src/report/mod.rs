@@ -352,10 +352,61 @@ pub fn shown_lines(text: &str) -> String {
 }
 
 /// Write the whole statement as pretty-printed JSON (amounts as exact
-/// strings), followed by a newline.
-pub fn write_json(s: &Statement, mut out: impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut out, &redacted_json(s)?)?;
-    out.write_all(b"\n")
+/// strings), followed by a newline: the bytes of [`redacted_json`]
+/// printed pretty, but streamed — serialised straight into `out` and
+/// redacted line by line ([`RedactLines`]), so a statement of a million
+/// lines never exists a second time as a JSON tree in memory.
+pub fn write_json(s: &Statement, out: impl Write) -> io::Result<()> {
+    let mut lines = RedactLines { out, line: Vec::new(), in_inputs: false };
+    serde_json::to_writer_pretty(&mut lines, s)?;
+    lines.write_all(b"\n")?;
+    lines.end_line()?;
+    lines.out.flush()
+}
+
+/// Redacts pretty-printed JSON as it is written, one line at a time. A
+/// JSON text never holds a raw line break (serde_json escapes it), so
+/// every string and key is whole on its line, and an identity code cannot
+/// run across the quotes around it: redacting the line is redacting each
+/// text on it. As in [`redacted_json`], the top-level `inputs` object (its
+/// digests may look like codes, and it redacts its own file names) is
+/// written as it is.
+struct RedactLines<W> {
+    out: W,
+    line: Vec<u8>,
+    in_inputs: bool,
+}
+
+impl<W: Write> RedactLines<W> {
+    fn end_line(&mut self) -> io::Result<()> {
+        let line = std::str::from_utf8(&self.line).map_err(io::Error::other)?;
+        if self.in_inputs {
+            self.in_inputs = !matches!(line.trim_end(), "  }" | "  },");
+            self.out.write_all(line.as_bytes())?;
+        } else {
+            self.in_inputs = line.starts_with("  \"inputs\": {") && line.trim_end().ends_with('{');
+            self.out.write_all(redacted(line).as_bytes())?;
+        }
+        self.line.clear();
+        Ok(())
+    }
+}
+
+impl<W: Write> Write for RedactLines<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let mut rest = bytes;
+        while let Some(end) = memchr::memchr(b'\n', rest) {
+            self.line.extend_from_slice(&rest[..=end]);
+            self.end_line()?;
+            rest = &rest[end + 1..];
+        }
+        self.line.extend_from_slice(rest);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// `value` as JSON with every text and key redacted: the contract's own
