@@ -218,9 +218,40 @@ struct Row {
     /// Physical line the row starts on.
     line: u64,
     /// Cells; lossily decoded when the row is broken (only its id is used).
-    cells: Vec<String>,
+    cells: RowCells,
     /// Why the row cannot be read (not UTF-8, wrong number of fields).
-    broken: Option<Diagnostic>,
+    broken: Option<Box<Diagnostic>>,
+}
+
+/// A row's cells in one string: a folder of a million participants has
+/// tens of millions of cells, held until they are joined, and a string
+/// each would cost several times the file's size.
+#[derive(Default)]
+struct RowCells {
+    text: String,
+    /// Where each cell ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl RowCells {
+    fn push(&mut self, cell: &str) {
+        self.text.push_str(cell);
+        self.ends.push(self.text.len());
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.text.get(start..end)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
 }
 
 impl Table {
@@ -277,14 +308,15 @@ impl Table {
     /// Decodes one record; a cell that is not UTF-8 breaks the row.
     fn split_row(&self, record: &ByteRecord, body: &[u8], bom: usize, line: u64, start: usize) -> Row {
         let mut broken = None;
-        let mut cells = Vec::with_capacity(record.len());
+        let mut cells =
+            RowCells { text: String::with_capacity(record.as_slice().len()), ends: Vec::with_capacity(record.len()) };
         for (i, cell) in record.iter().enumerate() {
             match std::str::from_utf8(cell) {
-                Ok(text) => cells.push(text.to_owned()),
+                Ok(text) => cells.push(text),
                 Err(_) => {
                     let column = self.header.get(i).cloned();
                     broken = broken.or_else(|| Some(self.bad_utf8(body, bom, line, start, column)));
-                    cells.push(String::from_utf8_lossy(cell).into_owned());
+                    cells.push(&String::from_utf8_lossy(cell));
                 }
             }
         }
@@ -304,7 +336,7 @@ impl Table {
             ));
             broken = Some(d);
         }
-        Row { line, cells, broken }
+        Row { line, cells, broken: broken.map(Box::new) }
     }
 
     /// The first byte that is not UTF-8 at or after the record's start,
@@ -330,7 +362,7 @@ impl Table {
     /// Takes the first row as the header and checks it against `spec`.
     fn set_header(&mut self, row: Row, spec: &TableSpec) -> Result<(), Vec<Diagnostic>> {
         if let Some(d) = row.broken {
-            return Err(vec![d]);
+            return Err(vec![*d]);
         }
         let known: Vec<&str> = spec.known().collect();
         let at = |column: &str| Location::Line { line: row.line, column: Some(Column::Named(column.to_owned())) };
@@ -373,7 +405,7 @@ impl Table {
             let d = Diagnostic::error(&*self.path, at(missing), format!("{} has no column `{missing}`", spec.file));
             errors.push(d.with_help(format!("required columns: {}", spec.required.join(", "))));
         }
-        self.header = row.cells.into_iter().map(|c| c.trim().to_owned()).collect();
+        self.header = row.cells.iter().map(|c| c.trim().to_owned()).collect();
         if errors.is_empty() {
             Ok(())
         } else {
@@ -453,7 +485,7 @@ impl<'a> Cells<'a> {
     /// column (attributes included) can carry an identity code or a
     /// character that forges output.
     fn safe(&self) -> Result<(), CellProblem> {
-        for (name, cell) in self.table.header.iter().zip(&self.row.cells) {
+        for (name, cell) in self.table.header.iter().zip(self.row.cells.iter()) {
             let checked = if self.is_free_text(name) {
                 check::safe_free_text(name, cell.trim())
             } else {
@@ -524,7 +556,7 @@ fn read_participant(
     if let Some(d) = &cells.row.broken {
         // Keep the key so the participant's child rows are not called orphans.
         let arm = cells.opt("arm", arm).ok().flatten().unwrap_or_default();
-        return (Some((id, arm)), Err(d.clone()));
+        return (Some((id, arm)), Err((**d).clone()));
     }
     if let Err(e) = cells.safe() {
         // Keep the key so the participant's child rows are not called orphans.
@@ -690,7 +722,7 @@ impl Join {
             let (id, arm) = match cells.key() {
                 Ok(key) => key,
                 Err(e) => {
-                    let d = row.broken.clone().unwrap_or_else(|| cells.diagnostic(None, e));
+                    let d = row.broken.as_deref().cloned().unwrap_or_else(|| cells.diagnostic(None, e));
                     self.unattached.push(d);
                     continue;
                 }
@@ -700,7 +732,7 @@ impl Join {
                 Ok(index) => index,
                 Err((ambiguous, d)) => {
                     if let Some(broken) = &row.broken {
-                        self.unattached.push(broken.clone());
+                        self.unattached.push((**broken).clone());
                     } else if !ambiguous || reported.insert((id.to_owned(), arm)) {
                         self.unattached.push(d);
                     }
@@ -708,7 +740,7 @@ impl Join {
                 }
             };
             let child = match &row.broken {
-                Some(d) => Err(d.clone()),
+                Some(d) => Err((**d).clone()),
                 None => cells.safe().and_then(|()| read(&cells)).map_err(|e| cells.diagnostic(Some(id), e)),
             };
             match child {
