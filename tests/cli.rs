@@ -354,3 +354,38 @@ fn no_output_format_echoes_an_identity_code_from_the_contract_or_a_file_name() {
     }
     std::fs::remove_dir_all(root).unwrap();
 }
+
+#[test]
+fn any_number_of_threads_gives_the_same_bytes_and_nothing_on_a_piped_stderr() {
+    let contract = "contracts/career-coaching/contract.toml";
+    let records = "contracts/career-coaching/records.jsonl";
+    let run = |format: &str, threads: &str| {
+        let out = tulos(&[
+            "calculate",
+            contract,
+            "--records",
+            records,
+            "--as-of",
+            "2026-12-31",
+            "--format",
+            format,
+            "--threads",
+            threads,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        // Progress is for terminals only: a piped stderr stays empty.
+        assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    for format in ["json", "csv", "text"] {
+        let one = run(format, "1");
+        assert!(!one.is_empty());
+        assert_eq!(run(format, "2"), one, "{format}, 2 threads");
+        assert_eq!(run(format, "7"), one, "{format}, 7 threads");
+    }
+    let summary = |threads: &str| tulos(&["records", records, "--format", "json", "--threads", threads]).stdout;
+    assert_eq!(summary("3"), summary("1"));
+    // No thread at all is a usage error, not a silent default.
+    let zero = tulos(&["calculate", contract, "--records", records, "--as-of", "2026-12-31", "--threads", "0"]);
+    assert_eq!(zero.status.code(), Some(2));
+}
