@@ -5,6 +5,8 @@
 // `CalcError` travels by value in the library's API (see `src/lib.rs`).
 #![allow(clippy::result_large_err)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -14,30 +16,10 @@ use tulos::payment::{self, CalcError, Evaluator, Request, Threads};
 use tulos::records;
 use tulos::report;
 
+use common::Scratch;
+
 /// Thread counts compared with one thread: even, odd, more than the cores.
 const THREADS: [usize; 3] = [2, 3, 5];
-
-/// A folder under the system temp folder, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("tulos-parallel-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp folder");
-        Scratch(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a test date")
@@ -95,7 +77,7 @@ fn shipped() -> Vec<(Contract, NaiveDate)> {
 
 #[test]
 fn every_shipped_contract_pays_the_same_on_any_number_of_threads() {
-    let scratch = Scratch::new("shipped");
+    let scratch = Scratch::new("parallel", "shipped");
     for (c, as_of) in shipped() {
         // More records than a few batches, so batches finish out of order.
         let records = generated(&scratch, &c, 2_000, 11);
@@ -160,7 +142,7 @@ fn with_bad_line(records: &Path, n: usize, bad: &str, out: PathBuf) -> PathBuf {
 
 #[test]
 fn the_first_failing_rule_in_input_order_is_the_error_on_any_number_of_threads() {
-    let scratch = Scratch::new("rule");
+    let scratch = Scratch::new("parallel", "rule");
     let c = failing_for(&[]);
     let records = generated(&scratch, &c, 3_000, 5);
     // Two failing participants far apart: the earlier one is reported.
@@ -173,7 +155,7 @@ fn the_first_failing_rule_in_input_order_is_the_error_on_any_number_of_threads()
 
 #[test]
 fn a_bad_record_stops_evaluation_after_it_on_any_number_of_threads() {
-    let scratch = Scratch::new("records");
+    let scratch = Scratch::new("parallel", "records");
     let c = failing_for(&[]);
     let records = generated(&scratch, &c, 3_000, 6);
     let broken = with_bad_line(&records, 1_000, "{\"id\": ", scratch.path("broken.jsonl"));
@@ -189,7 +171,7 @@ fn a_bad_record_stops_evaluation_after_it_on_any_number_of_threads() {
 
 #[test]
 fn duplicated_participants_are_refused_alike_on_any_number_of_threads() {
-    let scratch = Scratch::new("duplicates");
+    let scratch = Scratch::new("parallel", "duplicates");
     let c = failing_for(&[]);
     let records = generated(&scratch, &c, 3_000, 7);
     let text = std::fs::read_to_string(&records).expect("records");
@@ -201,7 +183,7 @@ fn duplicated_participants_are_refused_alike_on_any_number_of_threads() {
 
 #[test]
 fn every_shipped_contract_scores_the_same_on_any_number_of_threads() {
-    let scratch = Scratch::new("score");
+    let scratch = Scratch::new("parallel", "score");
     for (c, as_of) in shipped() {
         let records = generated(&scratch, &c, 1_500, 12);
         let ev = Evaluator::new(&c).unwrap_or_else(|d| panic!("{:?}", d.0));

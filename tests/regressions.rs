@@ -5,13 +5,17 @@
 // `CalcError` travels by value in the library's API (see `src/lib.rs`).
 #![allow(clippy::result_large_err)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use chrono::NaiveDate;
 use tulos::contract;
 use tulos::payment::{self, CalcError, Evaluator, Request};
 use tulos::report;
 use tulos::statement::Statement;
+
+use common::Scratch;
 
 const CONTRACT: &str = r#"
 [contract]
@@ -27,33 +31,6 @@ target_groups = ["long_term_unemployed"]
 name = { fi = "Aloitus", en = "Start" }
 tariff = "150.00"
 "#;
-
-/// A folder under the system temp folder, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("tulos-regressions-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp folder");
-        Scratch(dir)
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.0.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("temp folder");
-        }
-        std::fs::write(&path, text).expect("temp file");
-        path
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// `CONTRACT` over the records at `path` (a JSON Lines file or a CSV folder).
 fn calculate(scratch: &Scratch, records: &Path) -> Result<Statement, CalcError> {
@@ -93,7 +70,7 @@ fn outcome(result: &Result<Statement, CalcError>) -> Result<serde_json::Value, &
 // participant given twice, not two participants paid a start fee each.
 #[test]
 fn one_participant_with_and_without_the_contract_field_is_refused_as_a_duplicate() {
-    let scratch = Scratch::new("contract-field");
+    let scratch = Scratch::new("regressions", "contract-field");
     let records = scratch.write(
         "records.jsonl",
         concat!(
@@ -108,7 +85,7 @@ fn one_participant_with_and_without_the_contract_field_is_refused_as_a_duplicate
 
 #[test]
 fn nfc_and_nfd_spellings_of_one_id_are_refused_as_a_duplicate() {
-    let scratch = Scratch::new("nfd");
+    let scratch = Scratch::new("regressions", "nfd");
     let records = scratch.write(
         "records.jsonl",
         "{\"id\":\"P-\u{c4}1\",\"service\":{\"start\":\"2026-02-01\"}}\n\
@@ -119,7 +96,7 @@ fn nfc_and_nfd_spellings_of_one_id_are_refused_as_a_duplicate() {
 
 #[test]
 fn ids_differing_only_in_surrounding_white_space_are_refused_as_a_duplicate() {
-    let scratch = Scratch::new("space");
+    let scratch = Scratch::new("regressions", "space");
     let records = scratch.write(
         "records.jsonl",
         "{\"id\":\"P-1\",\"service\":{\"start\":\"2026-02-01\"}}\n\
@@ -133,7 +110,7 @@ fn ids_differing_only_in_surrounding_white_space_are_refused_as_a_duplicate() {
 // the CSV reader read the same cell as `P-2`. One id rule in every format.
 #[test]
 fn an_id_with_trailing_white_space_reads_the_same_in_json_lines_and_csv() {
-    let scratch = Scratch::new("formats");
+    let scratch = Scratch::new("regressions", "formats");
     let jsonl = scratch.write("records.jsonl", "{\"id\":\"P-2\\t\",\"service\":{\"start\":\"2026-02-01\"}}\n");
     scratch.write("csv/participants.csv", "id,service_start\nP-2\t,2026-02-01\n");
     let from_jsonl = calculate(&scratch, &jsonl);
@@ -153,7 +130,7 @@ fn an_endless_sort_comparator_stops_at_the_operation_limit() {
     let text = format!(
         "{CONTRACT}\n[[outcome]]\nid = \"job\"\nname = {{ fi = \"Työ\", en = \"Job\" }}\nachieved_on = '{rule}'\ntariff = \"1000.00\"\n"
     );
-    let scratch = Scratch::new("sort");
+    let scratch = Scratch::new("regressions", "sort");
     let records = scratch.write("records.jsonl", "{\"id\":\"P-1\",\"service\":{\"start\":\"2026-02-01\"}}\n");
     let contract_path = scratch.write("contract.toml", &text);
     let (done, finished) = std::sync::mpsc::channel();

@@ -9,7 +9,7 @@ use super::LedgerError;
 use crate::records::{AttributeValue, Record};
 
 /// The newest date found in the records read, tallied record by record
-/// (hand [`DataDates::add`] to `payment::calculate_observed`).
+/// (hand [`DataDates::add`] to `payment::calculate_on`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DataDates {
     pub newest: Option<NaiveDate>,

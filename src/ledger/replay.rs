@@ -150,7 +150,7 @@ pub(crate) fn recompute(
 ) -> Result<Statement, ReplayError> {
     let reader = records::open_for(records, Some(&contract.id)).map_err(ReplayError::Open)?;
     let request = Request { as_of, period: None };
-    Ok(payment::calculate_observed(contract, evaluator, reader, inputs, request, observe)?)
+    Ok(payment::calculate_on(payment::Threads::default(), contract, evaluator, reader, inputs, request, observe)?)
 }
 
 fn differences(run: &Run, replayed: &[Entry]) -> Vec<Difference> {

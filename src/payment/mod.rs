@@ -86,26 +86,14 @@ pub fn calculate(
     inputs: Inputs,
     request: Request,
 ) -> Result<Statement, CalcError> {
-    calculate_observed(contract, evaluator, records, inputs, request, |_| {})
+    calculate_on(Threads::default(), contract, evaluator, records, inputs, request, |_| {})
 }
 
-/// [`calculate`], showing every bound record to `observe` first: a caller
+/// [`calculate`] with the records evaluated on `threads` threads (see
+/// [`parallel`]; the statement is the same, byte for byte, for any number),
+/// showing every bound record to `observe` first, in input order: a caller
 /// tallies what it needs (a ledger, the newest date the records hold) in
 /// the same pass, without reading the records twice.
-pub fn calculate_observed(
-    contract: &Contract,
-    evaluator: &Evaluator,
-    records: impl Iterator<Item = Result<Record, Diagnostic>>,
-    inputs: Inputs,
-    request: Request,
-    observe: impl FnMut(&Record),
-) -> Result<Statement, CalcError> {
-    calculate_on(Threads::default(), contract, evaluator, records, inputs, request, observe)
-}
-
-/// [`calculate_observed`] with the records evaluated on `threads` threads
-/// (see [`parallel`]): the statement is the same, byte for byte, for any
-/// number of threads.
 pub fn calculate_on(
     threads: Threads,
     contract: &Contract,
