@@ -385,7 +385,9 @@ fn any_number_of_threads_gives_the_same_bytes_and_nothing_on_a_piped_stderr() {
     }
     let summary = |threads: &str| tulos(&["records", records, "--format", "json", "--threads", threads]).stdout;
     assert_eq!(summary("3"), summary("1"));
-    // No thread at all is a usage error, not a silent default.
-    let zero = tulos(&["calculate", contract, "--records", records, "--as-of", "2026-12-31", "--threads", "0"]);
-    assert_eq!(zero.status.code(), Some(2));
+    // No thread, or an absurd number of them, is a usage error.
+    for absurd in ["0", "257", "60000"] {
+        let out = tulos(&["calculate", contract, "--records", records, "--as-of", "2026-12-31", "--threads", absurd]);
+        assert_eq!(out.status.code(), Some(2), "--threads {absurd}");
+    }
 }

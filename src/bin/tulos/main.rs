@@ -176,7 +176,7 @@ enum Command {
         format: SummaryFormat,
         /// Threads that parse JSON Lines (default: one per core). The result is the same for any
         /// number; 1 reads on one thread.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
         threads: Option<u16>,
     },
     /// Evaluate one decision table of a contract with inputs given by hand.
@@ -262,7 +262,7 @@ struct RunArgs {
     as_of: Option<NaiveDate>,
     /// Threads that evaluate records (default: one per core). The statement is the same, byte
     /// for byte, for any number; 1 evaluates on the reading thread.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     threads: Option<u16>,
 }
 
@@ -271,6 +271,11 @@ impl RunArgs {
         payment::Threads(threads_or_cores(self.threads))
     }
 }
+
+/// The most `--threads` a run may ask for: each is an operating-system
+/// thread (and a parse worker), and a mistyped `--threads 60000` should be
+/// a usage error, not thousands of threads.
+const MAX_THREADS: i64 = 256;
 
 /// `--threads`, or one per core.
 fn threads_or_cores(threads: Option<u16>) -> usize {

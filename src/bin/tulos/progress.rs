@@ -31,7 +31,8 @@ impl Progress {
                 ProgressStyle::with_template("{spinner} {msg}: {human_pos} records read ({per_sec}, {elapsed})")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner());
             bar.set_style(style);
-            bar.set_message(what.to_string());
+            // A file name may hold an identity code: never shown.
+            bar.set_message(tulos::report::shown(what));
             bar
         });
         Progress { bar, started: Instant::now(), count: 0, shown: false }
