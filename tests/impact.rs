@@ -8,24 +8,17 @@
 
 #![allow(clippy::result_large_err)]
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+mod common;
 
-use chrono::NaiveDate;
+use std::path::Path;
+
 use rust_decimal::Decimal;
 use tulos::contract;
 use tulos::payment::{self, Evaluator, Request};
-use tulos::records::{Arm, AttributeValue, Origin, Record, Service};
-use tulos::statement::{Cap, ImpactComputation, Inputs, Line, Statement};
+use tulos::records::{Arm, Record};
+use tulos::statement::{Cap, ImpactComputation, Line, Statement};
 
-fn d(s: &str) -> NaiveDate {
-    tulos::calendar::parse_iso_date(s).unwrap()
-}
-
-fn dec(s: &str) -> Decimal {
-    tulos::money::parse_decimal(s).unwrap()
-}
+use common::{d, dec, inputs_of, participant, text_attributes};
 
 const HEAD: &str = r#"
 [contract]
@@ -61,29 +54,8 @@ rule = 'p.attr("benefits")'
 /// A record of `arm` that achieved `job` on `a` (if given) with the given
 /// values (a missing value: the rule gives `()`).
 fn record(id: &str, arm: Arm, a: Option<&str>, tax: Option<&str>, benefits: Option<&str>) -> Record {
-    let mut attributes = BTreeMap::new();
-    for (k, v) in [("a", a), ("tax", tax), ("benefits", benefits)] {
-        if let Some(v) = v {
-            attributes.insert(k.to_string(), AttributeValue::Text(v.to_string(), Default::default()));
-        }
-    }
-    Record {
-        id: id.into(),
-        contract: None,
-        arm,
-        weight: Decimal::ONE,
-        municipality: Some("Jämsä".into()),
-        birth_date: Some(d("1990-01-01")),
-        groups: vec![],
-        service: Service { start: d("2026-01-05"), end: Some(d("2026-03-31")), completed: Some(true) },
-        spells: vec![],
-        earnings: vec![],
-        events: vec![],
-        measures: vec![],
-        feedback: vec![],
-        attributes,
-        origin: Origin { file: Arc::new(PathBuf::from("test.jsonl")), line: 1 },
-    }
+    let attributes = text_attributes(&[("a", a), ("tax", tax), ("benefits", benefits)]);
+    Record { arm, groups: vec![], attributes, ..participant(id) }
 }
 
 /// `n` records of `arm`, the first `achieved` of them achieving `job`.
@@ -103,18 +75,8 @@ fn rates(t: (usize, usize), c: (usize, usize)) -> Vec<Record> {
 }
 
 fn statement(body: &str, records: Vec<Record>) -> Statement {
-    let c = contract::parse(Path::new("test.toml"), &format!("{HEAD}{body}")).unwrap_or_else(|e| panic!("{:#?}", e.0));
-    let ev = Evaluator::new(&c).unwrap_or_else(|e| panic!("{:#?}", e.0));
-    let inputs = Inputs {
-        contract_file: "test.toml".into(),
-        contract_sha256: String::new(),
-        libraries: BTreeMap::new(),
-        records: BTreeMap::new(),
-        contract_version: None,
-        tulos_version: String::new(),
-    };
-    let request = Request { as_of: d("2026-12-31"), period: None };
-    payment::calculate(&c, &ev, records.into_iter().map(Ok), inputs, request).unwrap_or_else(|e| panic!("{e:?}"))
+    let c = common::parse(&format!("{HEAD}{body}"));
+    common::calculate(&c, records, common::as_of("2026-12-31")).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
 /// The impact line `id` and its computation.
@@ -515,14 +477,7 @@ fn a_value_rule_that_gives_no_number_stops_the_run_naming_rule_and_record() {
     let body = body.replace("{ value = \"benefits_paid\", sign = -1 }", "{ value = \"label\", sign = -1 }");
     let c = contract::parse(Path::new("test.toml"), &format!("{HEAD}{body}")).unwrap_or_else(|e| panic!("{:#?}", e.0));
     let ev = Evaluator::new(&c).unwrap();
-    let inputs = Inputs {
-        contract_file: "test.toml".into(),
-        contract_sha256: String::new(),
-        libraries: BTreeMap::new(),
-        records: BTreeMap::new(),
-        contract_version: None,
-        tulos_version: String::new(),
-    };
+    let inputs = inputs_of(&c);
     let request = Request { as_of: d("2026-12-31"), period: None };
     let err = payment::calculate(&c, &ev, fiscal_records().into_iter().map(Ok), inputs, request).unwrap_err();
     let text = err.to_string();
@@ -533,14 +488,7 @@ fn a_value_rule_that_gives_no_number_stops_the_run_naming_rule_and_record() {
 fn a_billing_period_lists_the_impact_line_only_when_its_date_is_in_it() {
     let c = contract::parse(Path::new("test.toml"), &format!("{HEAD}{PER_JOB}date = 2026-12-31\n")).unwrap();
     let ev = Evaluator::new(&c).unwrap();
-    let inputs = || Inputs {
-        contract_file: "test.toml".into(),
-        contract_sha256: String::new(),
-        libraries: BTreeMap::new(),
-        records: BTreeMap::new(),
-        contract_version: None,
-        tulos_version: String::new(),
-    };
+    let inputs = || inputs_of(&c);
     let period = |from, to| Some(tulos::statement::Period { from: d(from), to: d(to) });
     let run = |as_of, period| {
         let request = Request { as_of: d(as_of), period };

@@ -2,20 +2,15 @@
 //! with the day it becomes decidable, not `not_achieved`, so finance can
 //! accrue it; once the as-of date passes that day it is decided.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+mod common;
 
-use chrono::NaiveDate;
-use rust_decimal::Decimal;
+use std::path::Path;
+
 use tulos::contract;
-use tulos::payment::{self, Evaluator, Request};
-use tulos::records::{Arm, Origin, Record, Sector, Service, Spell};
-use tulos::statement::{Inputs, ReasonCode, Statement};
+use tulos::records::{Record, Sector, Service, Spell};
+use tulos::statement::{ReasonCode, Statement};
 
-fn d(s: &str) -> NaiveDate {
-    tulos::calendar::parse_iso_date(s).unwrap()
-}
+use common::{d, participant};
 
 /// A completed trainee whose service ended on `end`, employed on the open
 /// market from `from` to `to`.
@@ -29,21 +24,9 @@ fn trainee(id: &str, end: &str, from: &str, to: Option<&str>) -> Record {
         source: None,
     };
     Record {
-        id: id.into(),
-        contract: None,
-        arm: Arm::Participant,
-        weight: Decimal::ONE,
-        municipality: Some("Jämsä".into()),
-        birth_date: Some(d("1990-01-01")),
-        groups: vec!["long_term_unemployed".into()],
         service: Service { start: d("2026-01-12"), end: Some(d(end)), completed: Some(true) },
         spells: vec![job],
-        earnings: vec![],
-        events: vec![],
-        measures: vec![],
-        feedback: vec![],
-        attributes: BTreeMap::new(),
-        origin: Origin { file: Arc::new(PathBuf::from("test.jsonl")), line: 1 },
+        ..participant(id)
     }
 }
 
@@ -52,17 +35,7 @@ fn trainee(id: &str, end: &str, from: &str, to: Option<&str>) -> Record {
 fn statement(records: Vec<Record>, as_of: &str) -> Statement {
     let c = contract::load(Path::new("contracts/labour-market-training/contract.toml"))
         .unwrap_or_else(|e| panic!("{:#?}", e.0));
-    let ev = Evaluator::new(&c).unwrap_or_else(|e| panic!("{:#?}", e.0));
-    let inputs = Inputs {
-        contract_file: "contract.toml".into(),
-        contract_sha256: payment::sha256(c.text.as_bytes()),
-        libraries: BTreeMap::new(),
-        records: BTreeMap::new(),
-        contract_version: None,
-        tulos_version: String::new(),
-    };
-    let request = Request { as_of: d(as_of), period: None };
-    payment::calculate(&c, &ev, records.into_iter().map(Ok), inputs, request).unwrap_or_else(|e| panic!("{e:?}"))
+    common::calculate(&c, records, common::as_of(as_of)).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
 /// The reason and detail `participant` is not paid `item`, if not.

@@ -5,24 +5,16 @@
 
 #![allow(clippy::result_large_err)]
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+mod common;
 
-use chrono::NaiveDate;
-use rust_decimal::Decimal;
+use std::path::Path;
+
 use tulos::contract;
-use tulos::payment::{self, CalcError, Evaluator, Request};
-use tulos::records::{Arm, AttributeValue, Origin, Record, Service};
-use tulos::statement::{Cap, Held, Inputs, ReasonCode, Statement};
+use tulos::payment::CalcError;
+use tulos::records::{Arm, AttributeValue, Record};
+use tulos::statement::{Cap, Held, ReasonCode, Statement};
 
-fn d(s: &str) -> NaiveDate {
-    tulos::calendar::parse_iso_date(s).unwrap()
-}
-
-fn dec(s: &str) -> Decimal {
-    tulos::money::parse_decimal(s).unwrap()
-}
+use common::{d, dec, participant, text_attributes};
 
 const HEAD: &str = r#"
 [contract]
@@ -41,29 +33,7 @@ b = "date"
 
 /// A participant whose attributes `a` and `b` are the given dates.
 fn person(id: &str, a: Option<&str>, b: Option<&str>) -> Record {
-    let mut attributes = BTreeMap::new();
-    for (k, v) in [("a", a), ("b", b)] {
-        if let Some(v) = v {
-            attributes.insert(k.to_string(), AttributeValue::Text(v.to_string(), Default::default()));
-        }
-    }
-    Record {
-        id: id.into(),
-        contract: None,
-        arm: Arm::Participant,
-        weight: Decimal::ONE,
-        municipality: Some("Jämsä".into()),
-        birth_date: Some(d("1990-01-01")),
-        groups: vec!["long_term_unemployed".into()],
-        service: Service { start: d("2026-01-05"), end: Some(d("2026-03-31")), completed: Some(true) },
-        spells: vec![],
-        earnings: vec![],
-        events: vec![],
-        measures: vec![],
-        feedback: vec![],
-        attributes,
-        origin: Origin { file: Arc::new(PathBuf::from("test.jsonl")), line: 1 },
-    }
+    Record { attributes: text_attributes(&[("a", a), ("b", b)]), ..participant(id) }
 }
 
 fn calculate(body: &str, records: Vec<Record>, as_of: &str) -> Result<Statement, CalcError> {
@@ -81,21 +51,11 @@ fn calculate_with(head: &str, body: &str, records: Vec<Record>, as_of: &str) -> 
 
 /// The contract `head` + `body`, loaded and checked.
 fn parsed(head: &str, body: &str) -> contract::Contract {
-    let text = format!("{head}{body}");
-    contract::parse(Path::new("test.toml"), &text).unwrap_or_else(|e| panic!("{:#?}", e.0))
+    common::parse(&format!("{head}{body}"))
 }
 
 fn run(c: &contract::Contract, records: Vec<Record>, as_of: &str) -> Result<Statement, CalcError> {
-    let ev = Evaluator::new(c).unwrap_or_else(|e| panic!("{:#?}", e.0));
-    let inputs = Inputs {
-        contract_file: "test.toml".into(),
-        contract_sha256: payment::sha256(c.text.as_bytes()),
-        libraries: BTreeMap::new(),
-        records: BTreeMap::new(),
-        contract_version: None,
-        tulos_version: String::new(),
-    };
-    payment::calculate(c, &ev, records.into_iter().map(Ok), inputs, Request { as_of: d(as_of), period: None })
+    common::calculate(c, records, common::as_of(as_of))
 }
 
 fn ok(body: &str, records: Vec<Record>, as_of: &str) -> Statement {

@@ -2,24 +2,12 @@
 //! measurements, end to end: contract text + records → statement, with
 //! amounts computed by hand.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+mod common;
 
-use chrono::NaiveDate;
-use rust_decimal::Decimal;
-use tulos::contract;
-use tulos::payment::{self, Evaluator, Request};
-use tulos::records::{Arm, Event, Measure, Origin, Record, Sector, Service, Spell};
-use tulos::statement::{Inputs, Statement};
+use tulos::records::{Event, Measure, Record, Sector, Spell};
+use tulos::statement::Statement;
 
-fn d(s: &str) -> NaiveDate {
-    tulos::calendar::parse_iso_date(s).unwrap()
-}
-
-fn dec(s: &str) -> Decimal {
-    tulos::money::parse_decimal(s).unwrap()
-}
+use common::{d, dec, participant};
 
 const CONTRACT: &str = r#"
 [contract]
@@ -105,38 +93,11 @@ fn measure(date: &str, scores: &[(&str, &str)]) -> Measure {
 }
 
 fn person(id: &str) -> Record {
-    Record {
-        id: id.into(),
-        contract: None,
-        arm: Arm::Participant,
-        weight: Decimal::ONE,
-        municipality: None,
-        birth_date: Some(d("1990-01-01")),
-        groups: vec!["long_term_unemployed".into()],
-        service: Service { start: d("2026-01-05"), end: Some(d("2026-03-31")), completed: Some(true) },
-        spells: vec![],
-        earnings: vec![],
-        events: vec![],
-        measures: vec![],
-        feedback: vec![],
-        attributes: BTreeMap::new(),
-        origin: Origin { file: Arc::new(PathBuf::from("test.jsonl")), line: 1 },
-    }
+    Record { municipality: None, ..participant(id) }
 }
 
 fn calculate(records: Vec<Record>, as_of: &str) -> Statement {
-    let c = contract::parse(Path::new("test.toml"), CONTRACT).unwrap_or_else(|e| panic!("{:#?}", e.0));
-    let ev = Evaluator::new(&c).unwrap_or_else(|e| panic!("{:#?}", e.0));
-    let inputs = Inputs {
-        contract_file: "test.toml".into(),
-        contract_sha256: payment::sha256(c.text.as_bytes()),
-        libraries: BTreeMap::new(),
-        records: BTreeMap::new(),
-        contract_version: None,
-        tulos_version: String::new(),
-    };
-    payment::calculate(&c, &ev, records.into_iter().map(Ok), inputs, Request { as_of: d(as_of), period: None })
-        .unwrap_or_else(|e| panic!("{e:?}"))
+    common::calculate(&common::parse(CONTRACT), records, common::as_of(as_of)).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
 /// (participant, item, date, net) of every line, sorted.

@@ -592,6 +592,15 @@ fn emit(text: &str) -> Result<(), Failed> {
     }
 }
 
+/// What `calculate` was asked for: the as-of date (default: the period's
+/// end) and the billing period, which must not end before it starts.
+fn request(run: &RunArgs, period: Option<(NaiveDate, NaiveDate)>) -> Result<Request, Failed> {
+    if let Some((from, to)) = period.filter(|(f, t)| f > t) {
+        return Err(fail(Failed::Usage, format_args!("the billing period ends ({to}) before it starts ({from})")));
+    }
+    Ok(Request { as_of: as_of(run, period)?, period: period.map(|(from, to)| Period { from, to }) })
+}
+
 fn as_of(run: &RunArgs, period: Option<(NaiveDate, NaiveDate)>) -> Result<NaiveDate, Failed> {
     run.as_of.or(period.map(|p| p.1)).ok_or_else(|| {
         let message = "give --as-of DATE (the date the records were extracted), or a billing period --from/--to";
@@ -654,14 +663,11 @@ fn calculate(
     out_file: Option<&Path>,
     lang: tulos::locale::Lang,
 ) -> Result<(), Failed> {
-    if let Some((from, to)) = period.filter(|(f, t)| f > t) {
-        return Err(fail(Failed::Usage, format_args!("the billing period ends ({to}) before it starts ({from})")));
-    }
+    let request = request(run, period)?;
     if matches!(format, Format::Xlsx) && out_file.is_none() {
         let message = "--format xlsx writes a workbook, not text: give --out FILE, e.g. --out statement.xlsx";
         return Err(fail(Failed::Usage, format_args!("{message}")));
     }
-    let request = Request { as_of: as_of(run, period)?, period: period.map(|(from, to)| Period { from, to }) };
     let c = load(path)?;
     let ev = Evaluator::new(&c).map_err(|d| report(&d.0))?;
     let statement = run_statement(&c, &ev, run, request)?;

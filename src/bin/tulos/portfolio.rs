@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use tulos::payment::{Evaluator, Request};
 use tulos::report::{portfolio, statement_text_in};
-use tulos::statement::{Period, Statement};
+use tulos::statement::Statement;
 
-use super::{as_of, fail, load, report, run_statement, Failed, Format, RunArgs};
+use super::{fail, load, report, request, run_statement, Failed, Format, RunArgs};
 
 /// Refuse what a run over several contracts cannot write: a CSV or a
 /// workbook holds one statement, and a ledger pays one contract a run.
@@ -38,10 +38,7 @@ pub(super) fn calculate(
     out_file: Option<&Path>,
     lang: tulos::locale::Lang,
 ) -> Result<(), Failed> {
-    if let Some((from, to)) = period.filter(|(f, t)| f > t) {
-        return Err(fail(Failed::Usage, format_args!("the billing period ends ({to}) before it starts ({from})")));
-    }
-    let request = Request { as_of: as_of(run, period)?, period: period.map(|(from, to)| Period { from, to }) };
+    let request = request(run, period)?;
     let statements = paths.iter().map(|path| statement(path, run, request)).collect::<Result<Vec<_>, _>>()?;
     let summary = portfolio::Portfolio::of(&statements).map_err(|e| fail(Failed::Input, format_args!("{e}")))?;
     let mut bytes = Vec::new();
