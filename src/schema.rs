@@ -33,8 +33,10 @@ enum Kind {
     Table(&'static str),
     /// An array of tables (`[[…]]`) of the named section.
     Tables(&'static str),
-    /// A rule written as text, or a `{ table, output }` reference.
-    RuleOrTable,
+    /// A rule written as text, or a standard form (the named section).
+    RuleOrForm(&'static str),
+    /// A rule, a `{ table, output }` reference or a standard form.
+    RuleTableOrForm(&'static str),
 }
 
 /// A section: a name used in `ENTRIES`, and the parser's key lists for it.
@@ -67,6 +69,8 @@ const SECTIONS: &[Section] = &[
     Section { name: "term", keys: &[TERM_KEYS] },
     Section { name: "table_ref", keys: &[TABLE_REF_KEYS] },
     Section { name: "rule_ref", keys: &[RULE_REF_KEYS] },
+    Section { name: "standard_date", keys: &[STANDARD_DATE_KEYS] },
+    Section { name: "standard_condition", keys: &[STANDARD_CONDITION_KEYS] },
 ];
 
 use Kind::*;
@@ -146,8 +150,8 @@ const ENTRIES: &[(&str, &str, Kind, &str)] = &[
     ("outcome", "id", Text, "the outcome's identifier, e.g. employed_3m"),
     ("outcome", "name", Table("names"), "the outcome's name"),
     ("outcome", "clause", Text, "the contract clause"),
-    ("outcome", "condition", RuleOrTable, "a rule (rhai) or { table = \"…\" } deciding whether it is achieved"),
-    ("outcome", "achieved_on", Open, "a rule giving the date it is achieved"),
+    ("outcome", "condition", RuleTableOrForm("standard_condition"), "a rule (rhai), { table = \"…\" } or { measure_gain = … } deciding whether it is achieved"),
+    ("outcome", "achieved_on", RuleOrForm("standard_date"), "a rule giving the date it is achieved, or a standard form"),
     ("outcome", "tariff", Open, "an amount in quotes, dated versions, { table } or { rule }"),
     ("outcome", "requires", Texts, "outcomes that must be achieved first"),
     ("outcome", "max_per_participant", Whole, "how many times one participant can be paid"),
@@ -221,6 +225,23 @@ const ENTRIES: &[(&str, &str, Kind, &str)] = &[
     ("table_ref", "table", Text, "the decision table's name"),
     ("table_ref", "output", Text, "the output column read"),
     ("rule_ref", "rule", Text, "a rule (rhai) returning an amount"),
+
+    ("standard_date", "lasting_days", Open, "form: the day a run of this many uninterrupted days in spell `in` is complete (number or parameter)"),
+    ("standard_date", "months_after", Open, "form: in spell `in` on the day this many months after `of` (number or parameter)"),
+    ("standard_date", "first_day_in", Text, "form: the first day in this spell kind within the window"),
+    ("standard_date", "every_days", Open, "form: the end of each further run of this many days in spell `in` (number or parameter)"),
+    ("standard_date", "last_measured", Text, "form: the day of this instrument's last measurement"),
+    ("standard_date", "first_event", Text, "form: the day of the first event of this kind within the window"),
+    ("standard_date", "in", Text, "the spell kind, e.g. \"employment\""),
+    ("standard_date", "starting_within_months", Open, "the run must start within this many months (number or parameter)"),
+    ("standard_date", "within_months", Open, "the window's length in months (number or parameter)"),
+    ("standard_date", "at_most", Open, "at most this many days are given (number or parameter)"),
+    ("standard_date", "of", Text, "service_start, service_end or an earlier outcome in `requires`"),
+    ("standard_date", "from", Text, "the window starts on this day: service_start, service_end or an outcome in `requires`"),
+    ("standard_date", "after", Text, "the window starts the day after: service_start, service_end or an outcome in `requires`"),
+    ("standard_condition", "measure_gain", Text, "the instrument whose last minus first measurement is compared"),
+    ("standard_condition", "dimension", Text, "only this dimension (otherwise the sum over the shared dimensions)"),
+    ("standard_condition", "at_least", Open, "the smallest gain that counts (number or parameter)"),
 ];
 
 /// The JSON Schema of a contract file.
@@ -290,7 +311,8 @@ fn shape(kind: Kind) -> Value {
         ] } }),
         Table(name) => section(name),
         Tables(name) => json!({ "type": "array", "items": section(name) }),
-        RuleOrTable => json!({ "anyOf": [{ "type": "string" }, section("table_ref")] }),
+        RuleOrForm(name) => json!({ "anyOf": [{ "type": "string" }, section(name)] }),
+        RuleTableOrForm(name) => json!({ "anyOf": [{ "type": "string" }, section("table_ref"), section(name)] }),
     }
 }
 
@@ -322,7 +344,7 @@ mod tests {
     #[test]
     fn every_section_named_by_an_entry_exists() {
         for (_, _, kind, _) in ENTRIES {
-            if let Table(name) | Tables(name) = kind {
+            if let Table(name) | Tables(name) | RuleOrForm(name) | RuleTableOrForm(name) = kind {
                 assert!(SECTIONS.iter().any(|s| s.name == *name), "no section {name}");
             }
         }

@@ -7,6 +7,7 @@
 
 mod parse;
 mod read;
+mod standard_outcome;
 mod terms;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,7 @@ use crate::money::Rounding;
 pub use parse::effectiveness::{Counted, EffectivenessSettings, Indicator, StandardIndicator, ValueIndicator};
 pub use parse::impact::{Additional, Counterfactual, ImpactMeasure, ImpactPayment, PayOn, ValueRule, ValueTerm};
 pub use parse::{parse, parse_with};
+pub use standard_outcome::{Amount, Anchor, Count, StandardCondition, StandardDate, Start};
 /// The keys each section of a contract may hold, as the parser checks them
 /// (read by `crate::schema`, so the schema cannot drift from the parser).
 pub(crate) mod keys {
@@ -32,6 +34,9 @@ pub(crate) mod keys {
     pub(crate) use super::parse::{
         CAPS_KEYS, CONTRACT_KEYS, DATE_RANGE_KEYS, ELIGIBILITY_KEYS, EXCLUSIVE_KEYS, FIXED_FEE_KEYS, MULTIPLIER_KEYS,
         NAMES_KEYS, OUTCOME_KEYS, PAYMENT_KEYS, ROUNDING_KEYS, SELECTOR_KEYS, START_FEE_KEYS, TABLE_REF_KEYS, TOP_KEYS,
+    };
+    pub(crate) use super::standard_outcome::{
+        CONDITION_KEYS as STANDARD_CONDITION_KEYS, DATE_KEYS as STANDARD_DATE_KEYS,
     };
     pub(crate) use super::terms::{ATTRIBUTE_KEYS, ELIGIBILITY_TEST_KEYS};
 }
@@ -167,6 +172,9 @@ pub enum Achievement {
     ServiceStart,
     /// The rule returns a date, a list of dates (recurring) or nothing.
     Rule(RuleText),
+    /// A standard form (`achieved_on = { first_day_in = … }`), evaluated
+    /// without a rule.
+    Standard(StandardDate),
 }
 
 /// Where an item's tariff comes from.
@@ -268,6 +276,9 @@ pub struct Item {
     /// Must give `true` for the item to be achieved (a decision table with
     /// a boolean output; `condition = { table = "…" }`).
     pub condition_table: Option<TableRef>,
+    /// Must hold for the item to be achieved (a standard form,
+    /// `condition = { measure_gain = … }`).
+    pub condition_standard: Option<StandardCondition>,
     pub achieved_on: Achievement,
     pub tariff: Tariff,
     /// Outcomes that must have been achieved on or before this one.

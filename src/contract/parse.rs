@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use toml::de::{DeTable, DeValue};
 
 use super::read::{Reader, Table, Value};
+use super::standard_outcome;
 use super::terms;
 use super::*;
 use crate::diagnostic::{closest, Diagnostic, Diagnostics, Location};
@@ -174,8 +175,19 @@ fn build(r: &mut Reader, root: Table, rules: RuleSource) -> Option<Contract> {
     }
     let outcome_sections = array_of_tables(r, root, "outcome");
     let outcomes_wanted = outcome_sections.len();
+    let standard_spells = STANDARD_SPELL_KINDS.iter().copied().chain([crate::scripting::ANY_EMPLOYMENT]);
+    let mut known = Known {
+        parameters: &parameters,
+        spell_kinds: standard_spells.chain(spell_kinds.iter().map(String::as_str)).collect(),
+        event_kinds: &event_kinds,
+        instruments: &instruments,
+        dimensions: &dimensions,
+        earlier: Vec::new(),
+    };
     for (i, v) in outcome_sections.into_iter().enumerate() {
-        items.extend(outcome(r, v, i + 1));
+        items.extend(outcome(r, v, i + 1, &known));
+        // As written, so an outcome with a mistake is not also "undeclared".
+        known.earlier.extend(written_id(v));
     }
     let every_outcome_read = items.iter().filter(|i| i.kind == ItemKind::Outcome).count() == outcomes_wanted;
     let fixed_fees: Vec<FixedFee> =
@@ -766,6 +778,7 @@ fn start_fee(r: &mut Reader, v: &Value) -> Option<Item> {
         clause,
         condition: None,
         condition_table: None,
+        condition_standard: None,
         achieved_on: Achievement::ServiceStart,
         tariff: Tariff::Fixed(tariff?),
         requires: Vec::new(),
@@ -778,27 +791,25 @@ fn start_fee(r: &mut Reader, v: &Value) -> Option<Item> {
     })
 }
 
-fn outcome(r: &mut Reader, v: &Value, n: usize) -> Option<Item> {
+fn outcome(r: &mut Reader, v: &Value, n: usize, known: &Known) -> Option<Item> {
     // Name the outcome by its id in messages when it has a readable one.
     let path = written_id(v).map_or(format!("[[outcome]] number {n}"), |id| format!("outcome `{id}`"));
     let t = r.table(v, &path)?;
-    let known: Vec<&str> = OUTCOME_KEYS.iter().chain(&terms_payment::OUTCOME_KEYS).copied().collect();
-    r.unknown_keys(t, &known);
+    let known_keys: Vec<&str> = OUTCOME_KEYS.iter().chain(&terms_payment::OUTCOME_KEYS).copied().collect();
+    r.unknown_keys(t, &known_keys);
     let id = r.required(t, "id", "id = \"employed_3m\"").and_then(|v| identifier(r, v, "outcome `id`"));
     let name = r.required(t, "name", "name = { fi = \"…\", en = \"…\" }").and_then(|v| names(r, v, "name"));
     let clause = r.opt_string(t, "clause");
-    let (condition, condition_table) = match t.get("condition") {
-        Some(v) => match table_ref(r, v, "`condition`") {
-            Some(reference) => (None, reference),
-            None => (rule(r, v, "`condition`"), None),
-        },
-        None => (None, None),
-    };
-    let achieved_on = r
-        .required(t, "achieved_on", "achieved_on = 'p.service_end.add_months(3)'")
-        .and_then(|v| rule(r, v, "`achieved_on`"));
-    let tariff = r.required(t, "tariff", "tariff = \"1200.00\"").and_then(|v| tariff(r, v, clause.as_ref()));
     let requires = t.get("requires").map(|v| r.strings(v, "`requires`")).unwrap_or_default();
+    let cx = known.context(&requires);
+    let (condition, condition_table, condition_standard) = outcome_condition(r, t, &cx);
+    let achieved_on = r.required(t, "achieved_on", "achieved_on = 'p.service_end.add_months(3)'").and_then(|v| {
+        match standard_outcome::date(r, v, &cx) {
+            Some(form) => form.map(Achievement::Standard),
+            None => rule(r, v, "`achieved_on`").map(Achievement::Rule),
+        }
+    });
+    let tariff = r.required(t, "tariff", "tariff = \"1200.00\"").and_then(|v| tariff(r, v, clause.as_ref()));
     let (max, max_from) = terms_payment::occurrences(r, t)?;
     let cap_total = t.get("cap_total").and_then(|v| cap(r, v, "`cap_total`"));
     let (cap_per_participant, in_participant_cap) = terms_payment::item_caps(r, t);
@@ -807,9 +818,10 @@ fn outcome(r: &mut Reader, v: &Value, n: usize) -> Option<Item> {
         kind: ItemKind::Outcome,
         name: name?,
         clause,
-        condition,
-        condition_table,
-        achieved_on: Achievement::Rule(achieved_on?),
+        condition: condition?,
+        condition_table: condition_table?,
+        condition_standard: condition_standard?,
+        achieved_on: achieved_on?,
         tariff: tariff?,
         requires,
         max_per_participant: max,
@@ -819,6 +831,50 @@ fn outcome(r: &mut Reader, v: &Value, n: usize) -> Option<Item> {
         in_participant_cap,
         line: line_of(r, v.span()),
     })
+}
+
+/// An outcome's `condition`: a rule, `{ table = … }` or a standard form;
+/// each part `None` when malformed (an error is reported).
+#[allow(clippy::type_complexity)]
+fn outcome_condition(
+    r: &mut Reader,
+    t: Table,
+    cx: &standard_outcome::Context,
+) -> (Option<Option<RuleText>>, Option<Option<TableRef>>, Option<Option<StandardCondition>>) {
+    let Some(v) = t.get("condition") else { return (Some(None), Some(None), Some(None)) };
+    if let Some(reference) = table_ref(r, v, "`condition`") {
+        return (Some(None), reference.map(Some), Some(None));
+    }
+    if let Some(form) = standard_outcome::condition(r, v, cx) {
+        return (Some(None), Some(None), form.map(Some));
+    }
+    (rule(r, v, "`condition`").map(Some), Some(None), Some(None))
+}
+
+/// What outcomes' standard forms are checked against, gathered once from
+/// the sections read before the outcomes.
+struct Known<'a> {
+    parameters: &'a BTreeMap<String, Timeline<Parameter>>,
+    spell_kinds: Vec<&'a str>,
+    event_kinds: &'a [String],
+    instruments: &'a [String],
+    dimensions: &'a [String],
+    /// Ids of the outcomes read so far.
+    earlier: Vec<String>,
+}
+
+impl Known<'_> {
+    fn context<'a>(&'a self, requires: &'a [String]) -> standard_outcome::Context<'a> {
+        standard_outcome::Context {
+            parameters: self.parameters,
+            spell_kinds: self.spell_kinds.clone(),
+            event_kinds: self.event_kinds,
+            instruments: self.instruments,
+            dimensions: self.dimensions,
+            earlier: self.earlier.iter().map(String::as_str).collect(),
+            requires,
+        }
+    }
 }
 
 /// The `id` of a section as written, when it is a text.

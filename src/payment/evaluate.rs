@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::lookup::{describe_inputs, field_value, rule_value, Found};
+use super::standard;
 use crate::contract::{
     Achievement, AttributeType, Combine, Contract, ExclusivePolicy, Factor, Input, Item, ItemKind, Occurrences,
     Parameter, RuleText, Selector, TableRef, Tariff, Timeline,
@@ -171,7 +172,7 @@ impl<'c> Evaluator<'c> {
                 CompiledItem {
                     condition: compile(format!("{what}, condition"), item.condition.as_ref()),
                     achieved_on: match &item.achieved_on {
-                        Achievement::ServiceStart => None,
+                        Achievement::ServiceStart | Achievement::Standard(_) => None,
                         Achievement::Rule(r) => compile(format!("{what}, achieved_on"), Some(r)),
                     },
                     id: Arc::from(item.id.as_str()),
@@ -791,22 +792,61 @@ impl<'c> Run<'_, 'c> {
                 return Ok(Evidence::Dates(Vec::new()));
             }
         }
-        let mut dates = match &compiled.achieved_on {
-            None => vec![self.record.service.start],
-            Some(rule) => match self.rule(rule, achieved, item.clause.as_ref(), item.line)? {
-                RuleValue::Date(d) => vec![d],
-                RuleValue::Dates(ds) => ds,
-                RuleValue::Nothing | RuleValue::Bool(false) => Vec::new(),
-                RuleValue::NotYet(on) if on > self.as_of => return Ok(Evidence::DecidableOn(on)),
-                other => {
-                    let expected = "a date, a list of dates, not_yet(a day after the as-of date) or nothing ()";
-                    return Err(wrong_type(rule, self.record, expected, &other));
-                }
-            },
+        if let Some(form) = &item.condition_standard {
+            let holds =
+                self.standard(item, "condition", achieved, |s| standard::holds(form, s).map(RuleValue::Bool))?;
+            if holds != RuleValue::Bool(true) {
+                return Ok(Evidence::Dates(Vec::new()));
+            }
+        }
+        let value = match (&item.achieved_on, &compiled.achieved_on) {
+            (Achievement::Standard(form), _) => {
+                self.standard(item, "achieved_on", achieved, |s| standard::date(form, s))?
+            }
+            (_, Some(rule)) => self.rule(rule, achieved, item.clause.as_ref(), item.line)?,
+            (_, None) => RuleValue::Date(self.record.service.start),
+        };
+        let mut dates = match value {
+            RuleValue::Date(d) => vec![d],
+            RuleValue::Dates(ds) => ds,
+            RuleValue::Nothing | RuleValue::Bool(false) => Vec::new(),
+            RuleValue::NotYet(on) if on > self.as_of => return Ok(Evidence::DecidableOn(on)),
+            other => {
+                let expected = "a date, a list of dates, not_yet(a day after the as-of date) or nothing ()";
+                let rule = compiled.achieved_on.as_ref().expect("only a rule returns other values");
+                return Err(wrong_type(rule, self.record, expected, &other));
+            }
         };
         dates.sort_unstable();
         dates.dedup();
         Ok(Evidence::Dates(dates))
+    }
+
+    /// Evaluate a standard form of `item` (its `part`: "condition" or
+    /// "achieved_on"), traced like a rule; an error names the item,
+    /// where it is written and the participant.
+    fn standard(
+        &mut self,
+        item: &Item,
+        part: &str,
+        achieved: &BTreeMap<String, NaiveDate>,
+        form: impl FnOnce(&mut standard::Scope) -> Result<RuleValue, String>,
+    ) -> Result<RuleValue, RuleError> {
+        let tracing = self.trace.is_some();
+        let view = crate::scripting::View::new(self.record, self.as_of);
+        let mut scope = standard::Scope { view, params: &self.params, achieved, reads: tracing.then(Vec::new) };
+        let found = form(&mut scope);
+        let what = format!("{} `{}`, {part}", kind_word(item.kind), item.id);
+        if let Some(steps) = self.trace.as_deref_mut() {
+            steps.push(Step {
+                rule: what.clone(),
+                at: format!("{}:{}", self.ev.contract.file.display(), item.line),
+                clause: item.clause.clone(),
+                reads: scope.reads.unwrap_or_default(),
+                result: found.as_ref().map_or_else(|e| format!("error: {e}"), describe),
+            });
+        }
+        found.map_err(|message| payment_error(self.ev.contract, &what, self.record, item.line, message))
     }
 
     /// Whether `item` was achieved by the as-of date: not when a required

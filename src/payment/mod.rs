@@ -31,6 +31,7 @@ mod impact;
 mod lookup;
 pub mod parallel;
 mod settle;
+mod standard;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -562,7 +562,7 @@ fn unknown_parameter(name: &str, params: &BTreeMap<String, ParamValue>) -> Strin
 
 /// "parameter `x` has no version in force on 2025-11-03 (the service
 /// start); its versions: from 2026-01-01 (§ 5): 12, …".
-fn not_in_force(name: &str, declared: &ParamValue, service_start: NaiveDate) -> String {
+pub(crate) fn not_in_force(name: &str, declared: &ParamValue, service_start: NaiveDate) -> String {
     let ParamValue::NotInForce { on, versions } = declared else {
         return format!("parameter `{name}` has no value");
     };

@@ -215,8 +215,9 @@ use rust_decimal::Decimal;
 
 use crate::records::Record;
 
+pub(crate) use api::not_in_force;
 pub use engine::{CompiledRule, Library, RuleEngine};
-pub use queries::ANY_EMPLOYMENT;
+pub use queries::{View, ANY_EMPLOYMENT};
 pub use vocabulary::Vocabulary;
 
 /// Resource limits of the sandbox.
