@@ -90,13 +90,13 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
 
 /// The physical lines of an input, with where each starts.
 pub(super) struct LineSource<R> {
-    input: R,
+    pub(super) input: R,
     /// Physical number of the line read last.
-    line: u64,
+    pub(super) line: u64,
     /// Byte offset in the file of the next line.
-    offset: u64,
+    pub(super) offset: u64,
     /// Set at the end of the input or after an I/O error.
-    done: bool,
+    pub(super) done: bool,
 }
 
 /// Where one physical line is; its bytes are kept by whoever read it.
@@ -289,7 +289,7 @@ fn too_long_line(file: &Arc<PathBuf>, line: u64) -> Diagnostic {
     )
 }
 
-fn trim_line_end(line: &[u8]) -> &[u8] {
+pub(super) fn trim_line_end(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
 }
