@@ -148,8 +148,9 @@ impl<R: BufRead> LineSource<R> {
 pub(super) enum Parsed {
     /// Nothing but white space: skipped (the line still counts).
     Blank,
-    /// The fast path's record, before the duplicate check.
-    Record(Box<Record>),
+    /// The fast path's record, before the duplicate check, with the
+    /// [`Duplicates::hash`] of its participant.
+    Record(Box<Record>, u64),
     /// For the full reader: anything the fast path did not take.
     Other,
 }
@@ -163,7 +164,10 @@ pub(super) fn prepare(bytes: &[u8], raw: &RawLine, file: &Arc<PathBuf>) -> Parse
     match std::str::from_utf8(content(bytes, raw.number)) {
         Err(_) => Parsed::Other,
         Ok(text) if text.trim().is_empty() => Parsed::Blank,
-        Ok(text) => fast::read_line(text, raw.number, file).map_or(Parsed::Other, |r| Parsed::Record(Box::new(r))),
+        Ok(text) => fast::read_line(text, raw.number, file).map_or(Parsed::Other, |r| {
+            let hash = Duplicates::hash(&r.id, r.arm);
+            Parsed::Record(Box::new(r), hash)
+        }),
     }
 }
 
@@ -204,9 +208,10 @@ impl Settle {
         let line = raw.number;
         match parsed {
             Parsed::Blank => return None,
-            Parsed::Record(record) => {
+            Parsed::Record(record, hash) => {
                 // A duplicate goes to the full reader, which words it.
-                if self.duplicates.check(&record.id, record.arm, record.contract.as_deref(), line).is_ok() {
+                let contract = record.contract.as_deref();
+                if self.duplicates.check_hashed(&record.id, record.arm, contract, line, hash).is_ok() {
                     return Some(Ok(*record));
                 }
             }
