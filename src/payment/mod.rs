@@ -207,6 +207,7 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
     }
 }
 
-fn hex(digest: &[u8]) -> String {
+/// Lower-case hex of a digest.
+pub(crate) fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -280,9 +280,8 @@ pub(super) struct Duplicates {
     seen: Vec<Seen>,
     /// The ids of `seen`, one after another.
     ids: String,
-    /// The distinct contracts of `seen`, and where each is in it.
-    contracts: Vec<String>,
-    contract_index: HashMap<String, u32>,
+    /// The distinct contracts of `seen`.
+    contracts: Contracts,
 }
 
 /// What two ids must share to be the same participant: the normalised id
@@ -299,16 +298,38 @@ fn likeness_key(id: &str) -> String {
     id.nfkc().flat_map(char::to_lowercase).collect()
 }
 
-/// The index of `contract` in `contracts`, added if new (a file names a
-/// handful of contracts).
-fn intern(contracts: &mut Vec<String>, index: &mut HashMap<String, u32>, contract: &str) -> u32 {
-    if let Some(&i) = index.get(contract) {
-        return i;
+/// The distinct contracts of the records read, each with its index.
+#[derive(Default)]
+struct Contracts {
+    names: Vec<String>,
+    index: HashMap<String, u32>,
+    /// The index interned last: a file names one contract record after
+    /// record, which this finds without hashing.
+    recent: Option<u32>,
+}
+
+impl Contracts {
+    /// The index of `contract`, added if new (a file names a handful).
+    fn intern(&mut self, contract: &str) -> u32 {
+        if let Some(i) = self.recent.filter(|&i| self.names[i as usize] == contract) {
+            return i;
+        }
+        let i = match self.index.get(contract) {
+            Some(&i) => i,
+            None => {
+                let i = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+                self.names.push(contract.to_owned());
+                self.index.insert(contract.to_owned(), i);
+                i
+            }
+        };
+        self.recent = Some(i);
+        i
     }
-    let i = u32::try_from(contracts.len()).unwrap_or(u32::MAX);
-    contracts.push(contract.to_owned());
-    index.insert(contract.to_owned(), i);
-    i
+
+    fn name(&self, i: u32) -> &str {
+        &self.names[i as usize]
+    }
 }
 
 /// The earlier record a duplicate repeats, for the message.
@@ -364,22 +385,38 @@ impl Duplicates {
     /// Records the participant at `line`; a repeat is the error, naming
     /// both lines.
     pub(super) fn check(&mut self, id: &str, arm: Arm, contract: Option<&str>, line: u64) -> Result<(), Problem> {
+        self.check_hashed(id, arm, contract, line, Self::hash(id, arm))
+    }
+
+    /// The hash the table keys a participant by: of the likeness key and
+    /// the arm. Pure, so it can be computed on any thread ahead of
+    /// [`Duplicates::check_hashed`].
+    pub(super) fn hash(id: &str, arm: Arm) -> u64 {
+        let mut h = std::hash::DefaultHasher::new();
+        (likeness_key(id).as_str(), arm).hash(&mut h);
+        h.finish()
+    }
+
+    /// [`Duplicates::check`] with the participant's [`Duplicates::hash`]
+    /// computed already.
+    pub(super) fn check_hashed(
+        &mut self,
+        id: &str,
+        arm: Arm,
+        contract: Option<&str>,
+        line: u64,
+        hash: u64,
+    ) -> Result<(), Problem> {
         let effective = contract.or(self.evaluated.as_deref());
-        let key = likeness_key(id);
-        let hash = {
-            let mut h = std::hash::DefaultHasher::new();
-            (key.as_str(), arm).hash(&mut h);
-            h.finish()
-        };
         let head = self.last.get(&hash).copied();
-        if let Some(first) = self.first_clash(head, &key, arm, effective) {
-            return Err(self.duplicate(id, arm, contract, &first, line));
+        // Only a participant whose hash was seen needs its key compared.
+        if head.is_some() {
+            if let Some(first) = self.first_clash(head, &likeness_key(id), arm, effective) {
+                return Err(self.duplicate(id, arm, contract, &first, line));
+            }
         }
         let named = contract.is_some();
-        let contract = match effective {
-            Some(c) => Some(intern(&mut self.contracts, &mut self.contract_index, c)),
-            None => None,
-        };
+        let contract = effective.map(|c| self.contracts.intern(c));
         let index = u32::try_from(self.seen.len()).unwrap_or(u32::MAX);
         let id_len = u32::try_from(id.len()).unwrap_or(u32::MAX);
         self.seen.push(Seen { id_at: self.ids.len(), id_len, contract, named, arm, line, previous: head });
@@ -396,7 +433,7 @@ impl Duplicates {
         while let Some(index) = next {
             let s = self.seen[index as usize];
             next = s.previous;
-            let contract = s.contract.map(|c| self.contracts[c as usize].as_str());
+            let contract = s.contract.map(|c| self.contracts.name(c));
             let same_contract = contract.is_none() || effective.is_none() || contract == effective;
             if s.arm == arm && same_contract && likeness_key(self.id_of(&s)) == key {
                 clash = Some(s);

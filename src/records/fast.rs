@@ -38,42 +38,80 @@ pub(super) fn read_line(text: &str, line: u64, file: &Arc<PathBuf>) -> Option<Re
     raw.convert(Origin { file: Arc::clone(file), line })
 }
 
-/// A string every check accepts: trimmed, as the full reader checks it
-/// (`jsonl::safe_texts`).
-fn safe(text: &str) -> bool {
-    let text = text.trim();
-    // The only ASCII characters that hide or forge text are the controls.
-    if text.is_ascii() {
-        return !text.bytes().any(|b| b.is_ascii_control()) && !hetu::contains_identity_code(text);
+/// `text` trimmed of surrounding white space, as every reader trims it;
+/// most values have none, which the first and last byte tell.
+fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
     }
-    check::is_safe(text, hides_or_forges)
+}
+
+/// `text` trimmed, when every check accepts it (as the full reader checks
+/// it: `jsonl::safe_texts`).
+fn clean(text: &str) -> Option<&str> {
+    let text = trim(text);
+    let safe = match ascii_safety(text, false) {
+        Some(safe) => safe,
+        None => check::is_safe(text, hides_or_forges),
+    };
+    safe.then_some(text)
 }
 
 /// A free-text value (an attribute, an event's `value`): checked untrimmed,
 /// line breaks and tabs allowed.
 fn safe_free(text: &str) -> bool {
-    check::is_safe(text, |c| hides_or_forges(c) && !is_layout(c))
+    match ascii_safety(text, true) {
+        Some(safe) => safe,
+        None => check::is_safe(text, |c| hides_or_forges(c) && !is_layout(c)),
+    }
 }
 
 /// A field name (a dimension, an attribute name).
 fn safe_name(name: &str) -> bool {
-    if name.is_ascii() {
-        return !name.bytes().any(|b| b.is_ascii_control()) && !hetu::contains_identity_code(name);
+    match ascii_safety(name, false) {
+        Some(safe) => safe,
+        None => check::is_safe(name, hides_or_forges),
     }
-    check::is_safe(name, hides_or_forges)
+}
+
+/// Whether an ASCII `text` passes the checks, in one pass over its bytes
+/// (`None` when it is not ASCII): the only ASCII characters that hide or
+/// forge text are the controls (tabs and line breaks allowed in free
+/// text), and an identity code needs nine digits.
+fn ascii_safety(text: &str, free: bool) -> Option<bool> {
+    let (mut digits, mut forbidden) = (0usize, false);
+    for &b in text.as_bytes() {
+        if !b.is_ascii() {
+            return None;
+        }
+        forbidden |= b.is_ascii_control() && !(free && is_layout(char::from(b)));
+        digits += usize::from(b.is_ascii_digit());
+    }
+    Some(!forbidden && (digits < 9 || !hetu::contains_identity_code(text)))
 }
 
 fn nonempty(text: &str) -> Option<&str> {
-    let text = text.trim();
-    (safe(text) && !text.is_empty()).then_some(text)
+    clean(text).filter(|t| !t.is_empty())
 }
 
 fn date(text: &str) -> Option<NaiveDate> {
-    safe(text).then(|| value::parse_date(text.trim(), Dialect::Standard)).flatten()
+    value::parse_date(clean(text)?, Dialect::Standard)
 }
 
 fn decimal(text: &str) -> Option<Decimal> {
-    safe(text).then(|| money::parse_exact(text.trim()).ok()).flatten()
+    money::parse_exact(clean(text)?).ok()
+}
+
+/// An id (a participant's or a contract's), normalised as
+/// `check::participant_id` normalises it; an ASCII id that passed
+/// [`clean`] is already normal.
+fn normal_id(text: &str, normalise: fn(&str, &str) -> Result<String, check::Problem>) -> Option<String> {
+    match clean(text)? {
+        "" => None,
+        id if id.is_ascii() => Some(id.to_owned()),
+        id => normalise("", id).ok(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -85,8 +123,7 @@ struct RawRecord<'a> {
     weight: Option<&'a str>,
     municipality: Option<&'a str>,
     birth_date: Option<&'a str>,
-    #[serde(borrow)]
-    groups: Option<Vec<&'a str>>,
+    groups: Option<Groups>,
     #[serde(borrow)]
     service: Obj<RawService<'a>>,
     #[serde(borrow)]
@@ -99,8 +136,7 @@ struct RawRecord<'a> {
     measures: Option<Items<RawMeasure<'a>>>,
     #[serde(borrow)]
     feedback: Option<Items<RawFeedback<'a>>>,
-    #[serde(borrow)]
-    attributes: Option<Entries<'a, Attribute<'a>>>,
+    attributes: Option<Attributes>,
 }
 
 #[derive(Deserialize)]
@@ -143,8 +179,7 @@ struct RawEvent<'a> {
 struct RawMeasure<'a> {
     instrument: &'a str,
     date: &'a str,
-    #[serde(borrow)]
-    scores: Entries<'a, Score<'a>>,
+    scores: Scores,
 }
 
 #[derive(Deserialize)]
@@ -156,51 +191,31 @@ struct RawFeedback<'a> {
 
 impl RawRecord<'_> {
     fn convert(self, origin: Origin) -> Option<Record> {
-        let id = safe(self.id).then(|| check::participant_id("", self.id.trim()).ok()).flatten()?;
-        let contract = match self.contract {
-            Some(c) if safe(c) => Some(check::contract_id("", c.trim()).ok()?),
-            Some(_) => return None,
-            None => None,
-        };
+        let id = normal_id(self.id, check::participant_id)?;
+        let contract = optional(self.contract, |c| normal_id(c, check::contract_id))?;
         let arm = match self.arm {
-            Some(a) if safe(a) => check::arm("", a.trim()).ok()?,
-            Some(_) => return None,
+            Some(a) => check::arm("", clean(a)?).ok()?,
             None => Default::default(),
         };
-        let mut groups = Vec::new();
-        for tag in self.groups.unwrap_or_default() {
-            if !safe(tag) {
-                return None;
-            }
-            check::push_group(&mut groups, "", tag.trim()).ok()?;
-        }
         let weight = match self.weight {
             Some(w) => check::weight("", decimal(w)?).ok()?,
             None => Decimal::ONE,
-        };
-        let municipality = match self.municipality {
-            Some(m) => Some(nonempty(m)?.to_owned()),
-            None => None,
-        };
-        let birth_date = match self.birth_date {
-            Some(d) => Some(date(d)?),
-            None => None,
         };
         Some(Record {
             id,
             contract,
             arm,
             weight,
-            municipality,
-            birth_date,
-            groups,
+            municipality: optional(self.municipality, |m| nonempty(m).map(str::to_owned))?,
+            birth_date: optional(self.birth_date, date)?,
+            groups: self.groups.map(|g| g.0).unwrap_or_default(),
             service: self.service.0.convert()?,
             spells: Items::take(self.spells),
             earnings: Items::take(self.earnings),
             events: Items::take(self.events),
             measures: Items::take(self.measures),
             feedback: Items::take(self.feedback),
-            attributes: attributes(self.attributes)?,
+            attributes: self.attributes.map(|a| a.0).unwrap_or_default(),
             origin,
         })
     }
@@ -233,8 +248,7 @@ impl Convert for RawSpell<'_> {
     type Out = Spell;
     fn convert(self) -> Option<Spell> {
         let sector = match self.sector {
-            Some(s) if safe(s) => Some(s.trim()),
-            Some(_) => return None,
+            Some(s) => Some(clean(s)?),
             None => None,
         };
         let (kind, sector) = check::spell_kind("", nonempty(self.kind)?, "", sector).ok()?;
@@ -255,7 +269,7 @@ impl Convert for RawSpell<'_> {
 impl Convert for RawEarning<'_> {
     type Out = Earning;
     fn convert(self) -> Option<Earning> {
-        let month = safe(self.month).then(|| value::parse_month(self.month.trim(), Dialect::Standard)).flatten()?;
+        let month = value::parse_month(clean(self.month)?, Dialect::Standard)?;
         Some(Earning { month, amount: decimal(self.amount)? })
     }
 }
@@ -266,7 +280,7 @@ impl Convert for RawEvent<'_> {
         Some(Event {
             kind: nonempty(self.kind)?.to_owned(),
             date: date(self.date)?,
-            value: optional(self.value, |v| safe_free(v).then(|| v.trim().to_owned()))?,
+            value: optional(self.value, |v| safe_free(v).then(|| trim(v).to_owned()))?,
             source: optional(self.source, |s| nonempty(s).map(str::to_owned))?,
         })
     }
@@ -277,19 +291,9 @@ impl Convert for RawMeasure<'_> {
     fn convert(self) -> Option<Measure> {
         let instrument = nonempty(self.instrument)?.to_owned();
         let date = date(self.date)?;
-        let raw = self.scores.0;
-        if raw.is_empty() {
+        let scores = self.scores.0;
+        if scores.is_empty() {
             return None;
-        }
-        let mut scores = BTreeMap::new();
-        for (dimension, score) in raw {
-            let score = match score {
-                Score::Integer(n) => Decimal::from(n),
-                Score::Text(t) => decimal(t)?,
-            };
-            if !safe_name(dimension) || scores.insert(dimension.to_owned(), score).is_some() {
-                return None;
-            }
         }
         Some(Measure { instrument, date, scores })
     }
@@ -301,26 +305,6 @@ impl Convert for RawFeedback<'_> {
         let satisfaction = check::satisfaction("", self.satisfaction).ok()?;
         Some(Feedback { date: date(self.date)?, satisfaction })
     }
-}
-
-fn attributes(raw: Option<Entries<'_, Attribute<'_>>>) -> Option<BTreeMap<String, AttributeValue>> {
-    let mut attributes = BTreeMap::new();
-    let mut names = Vec::new();
-    for (name, value) in raw.map(|e| e.0).unwrap_or_default() {
-        if !safe_name(name) || names.contains(&name) {
-            return None;
-        }
-        names.push(name);
-        let value = match value {
-            Attribute::Null => continue,
-            Attribute::Text(s) if safe_free(s) => AttributeValue::Text(s.trim().to_owned(), Dialect::Standard),
-            Attribute::Text(_) => return None,
-            Attribute::Bool(b) => AttributeValue::Bool(b),
-            Attribute::Integer(text) => AttributeValue::Number(money::parse_exact(&text).ok()?),
-        };
-        attributes.insert(name.to_owned(), value);
-    }
-    Some(attributes)
 }
 
 /// A JSON object, never an array: serde's derived structs also take an
@@ -365,7 +349,7 @@ impl<'de, T: Convert + Deserialize<'de>> Deserialize<'de> for Items<T> {
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Items<T>, A::Error> {
                 let mut items = Vec::new();
                 while let Some(Obj(raw)) = seq.next_element::<Obj<T>>()? {
-                    items.push(raw.convert().ok_or_else(|| de::Error::custom("left to the full reader"))?);
+                    items.push(raw.convert().ok_or_else(give_up)?);
                 }
                 Ok(Items(items))
             }
@@ -374,27 +358,105 @@ impl<'de, T: Convert + Deserialize<'de>> Deserialize<'de> for Items<T> {
     }
 }
 
-/// The entries of an object with free keys, in order, repeats kept (the
-/// caller gives up on one).
-struct Entries<'a, V>(Vec<(&'a str, V)>);
+/// Gives up on a value inside a visitor: the full reader words why.
+fn give_up<E: de::Error>() -> E {
+    E::custom("left to the full reader")
+}
 
-impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for Entries<'a, V> {
+/// Target-group tags, checked, trimmed and without repeats, in input order.
+struct Groups(Vec<String>);
+
+impl<'de> Deserialize<'de> for Groups {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EntriesVisitor<'a, V>(PhantomData<(&'a (), V)>);
-        impl<'de: 'a, 'a, V: Deserialize<'de>> Visitor<'de> for EntriesVisitor<'a, V> {
-            type Value = Entries<'a, V>;
+        struct GroupsVisitor;
+        impl<'de> Visitor<'de> for GroupsVisitor {
+            type Value = Groups;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of strings")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Groups, A::Error> {
+                let mut groups = Vec::new();
+                while let Some(tag) = seq.next_element::<&'de str>()? {
+                    let tag = clean(tag).ok_or_else(give_up)?;
+                    check::push_group(&mut groups, "", tag).map_err(|_| give_up())?;
+                }
+                Ok(Groups(groups))
+            }
+        }
+        deserializer.deserialize_seq(GroupsVisitor)
+    }
+}
+
+/// A measurement's scores, dimension → score; a repeated or refused
+/// dimension gives up.
+struct Scores(BTreeMap<String, Decimal>);
+
+impl<'de> Deserialize<'de> for Scores {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ScoresVisitor;
+        impl<'de> Visitor<'de> for ScoresVisitor {
+            type Value = Scores;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut entries = Vec::new();
-                while let Some((key, value)) = map.next_entry::<&'de str, V>()? {
-                    entries.push((key, value));
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scores, A::Error> {
+                let mut scores = BTreeMap::new();
+                while let Some((dimension, score)) = map.next_entry::<&'de str, Score<'de>>()? {
+                    let score = match score {
+                        Score::Integer(n) => Decimal::from(n),
+                        Score::Text(t) => decimal(t).ok_or_else(give_up)?,
+                    };
+                    if !safe_name(dimension) || scores.insert(dimension.to_owned(), score).is_some() {
+                        return Err(give_up());
+                    }
                 }
-                Ok(Entries(entries))
+                Ok(Scores(scores))
             }
         }
-        deserializer.deserialize_map(EntriesVisitor(PhantomData))
+        deserializer.deserialize_map(ScoresVisitor)
+    }
+}
+
+/// Free attributes, name → value; null values are left out, a repeated or
+/// refused name gives up.
+struct Attributes(BTreeMap<String, AttributeValue>);
+
+impl<'de> Deserialize<'de> for Attributes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AttributesVisitor;
+        impl<'de> Visitor<'de> for AttributesVisitor {
+            type Value = Attributes;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attributes, A::Error> {
+                let mut attributes = BTreeMap::new();
+                // Names given as null: not kept, but a repeat of one is refused.
+                let mut nulls = Vec::new();
+                while let Some((name, value)) = map.next_entry::<&'de str, Attribute<'de>>()? {
+                    if !safe_name(name) || attributes.contains_key(name) || nulls.contains(&name) {
+                        return Err(give_up());
+                    }
+                    let value = match value {
+                        Attribute::Null => {
+                            nulls.push(name);
+                            continue;
+                        }
+                        Attribute::Text(s) if safe_free(s) => {
+                            AttributeValue::Text(trim(s).to_owned(), Dialect::Standard)
+                        }
+                        Attribute::Text(_) => return Err(give_up()),
+                        Attribute::Bool(b) => AttributeValue::Bool(b),
+                        Attribute::Integer(text) => {
+                            AttributeValue::Number(money::parse_exact(&text).map_err(|_| give_up())?)
+                        }
+                    };
+                    attributes.insert(name.to_owned(), value);
+                }
+                Ok(Attributes(attributes))
+            }
+        }
+        deserializer.deserialize_map(AttributesVisitor)
     }
 }
 
@@ -479,7 +541,10 @@ mod tests {
         let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/contracts/career-coaching/records.jsonl");
         let text = std::fs::read_to_string(fixture).unwrap();
         let line = r#"{"id":" P-1 ","arm":"control","weight":"0.5","groups":["youth","youth"],"service":{"start":"2026-01-12","end":null},"spells":[{"kind":"employment","sector":"subsidised","start":"2026-02-01","hours_per_week":" 37.5"}],"measures":[{"instrument":"m","date":"2026-01-12","scores":{"b":"3.5","a":2}}],"events":[{"kind":"k","date":"2026-03-01","value":" L2 "}],"attributes":{"n":12,"s":" x ","b":false,"z":null}}"#;
-        for line in text.lines().chain([line]) {
+        // Non-ASCII ids and values, surrounded by non-ASCII white space.
+        let unicode = "{\"id\":\"Ja\u{308}msa\u{308}-1\u{2003}\",\"municipality\":\"\u{a0}J\u{e4}ms\u{e4}\",\
+                       \"groups\":[\" nuoret\u{3000}\"],\"service\":{\"start\":\"2026-01-12\"}}";
+        for line in text.lines().chain([line, unicode]) {
             let (fast, full) = both(line);
             assert_eq!(fast.as_ref(), full.as_ref().ok(), "{line}");
             assert!(fast.is_some(), "{line}");
@@ -499,6 +564,12 @@ mod tests {
             r#"{"id":"P-1","service":{"start":"2026-01-12"},"measures":[{"instrument":"m","date":"2026-01-12","scores":{"a":1,"a":2}}]}"#,
             r#"{"id":"P-1","service":{"start":"2026-01-12"},"feedback":[{"date":"2026-01-12","satisfaction":4.0}]}"#,
             r#"{"id":"P-1","service":{"start":"2026-01-12"},"attributes":{"n":0.10}}"#,
+            r#"{"id":"P-1","service":{"start":"2026-01-12"},"attributes":{"z":null,"z":"x"}}"#,
+            r#"{"id":"P-1","service":{"start":"2026-01-12"},"attributes":{"z":"x","z":null}}"#,
+            r#"{"id":"P-1","groups":["youth","131052-308T"],"service":{"start":"2026-01-12"}}"#,
+            r#"{"id":"P-1","groups":["youth",""],"service":{"start":"2026-01-12"}}"#,
+            r#"{"id":"P-1","contract":" ","service":{"start":"2026-01-12"}}"#,
+            r#"{"id":"P-1","service":{"start":"2026-01-12"},"measures":[{"instrument":"m","date":"2026-01-12","scores":{}}]}"#,
             r#"{"id":"P-1","service":{"start":"2026-02-12","end":"2026-01-12"}}"#,
         ] {
             let (fast, _) = both(line);

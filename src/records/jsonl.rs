@@ -90,13 +90,13 @@ impl<R: BufRead> Iterator for JsonLinesReader<R> {
 
 /// The physical lines of an input, with where each starts.
 pub(super) struct LineSource<R> {
-    input: R,
+    pub(super) input: R,
     /// Physical number of the line read last.
-    line: u64,
+    pub(super) line: u64,
     /// Byte offset in the file of the next line.
-    offset: u64,
+    pub(super) offset: u64,
     /// Set at the end of the input or after an I/O error.
-    done: bool,
+    pub(super) done: bool,
 }
 
 /// Where one physical line is; its bytes are kept by whoever read it.
@@ -148,8 +148,9 @@ impl<R: BufRead> LineSource<R> {
 pub(super) enum Parsed {
     /// Nothing but white space: skipped (the line still counts).
     Blank,
-    /// The fast path's record, before the duplicate check.
-    Record(Box<Record>),
+    /// The fast path's record, before the duplicate check, with the
+    /// [`Duplicates::hash`] of its participant.
+    Record(Box<Record>, u64),
     /// For the full reader: anything the fast path did not take.
     Other,
 }
@@ -163,7 +164,10 @@ pub(super) fn prepare(bytes: &[u8], raw: &RawLine, file: &Arc<PathBuf>) -> Parse
     match std::str::from_utf8(content(bytes, raw.number)) {
         Err(_) => Parsed::Other,
         Ok(text) if text.trim().is_empty() => Parsed::Blank,
-        Ok(text) => fast::read_line(text, raw.number, file).map_or(Parsed::Other, |r| Parsed::Record(Box::new(r))),
+        Ok(text) => fast::read_line(text, raw.number, file).map_or(Parsed::Other, |r| {
+            let hash = Duplicates::hash(&r.id, r.arm);
+            Parsed::Record(Box::new(r), hash)
+        }),
     }
 }
 
@@ -204,9 +208,10 @@ impl Settle {
         let line = raw.number;
         match parsed {
             Parsed::Blank => return None,
-            Parsed::Record(record) => {
+            Parsed::Record(record, hash) => {
                 // A duplicate goes to the full reader, which words it.
-                if self.duplicates.check(&record.id, record.arm, record.contract.as_deref(), line).is_ok() {
+                let contract = record.contract.as_deref();
+                if self.duplicates.check_hashed(&record.id, record.arm, contract, line, hash).is_ok() {
                     return Some(Ok(*record));
                 }
             }
@@ -289,7 +294,7 @@ fn too_long_line(file: &Arc<PathBuf>, line: u64) -> Diagnostic {
     )
 }
 
-fn trim_line_end(line: &[u8]) -> &[u8] {
+pub(super) fn trim_line_end(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
 }

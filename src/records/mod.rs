@@ -134,7 +134,7 @@ impl RecordReader {
     /// so that tests cross block boundaries often.
     #[doc(hidden)]
     pub fn with_threads_and_block_lines(self, threads: usize, lines: usize) -> Self {
-        self.with_threads_and_block(threads, parallel::BlockLimit { lines, ..Default::default() })
+        self.with_threads_and_block(threads, parallel::BlockLimit::lines(lines))
     }
 
     fn with_threads_and_block(mut self, threads: usize, limit: parallel::BlockLimit) -> Self {

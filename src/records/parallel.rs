@@ -2,14 +2,18 @@
 //! sequential reader ([`JsonLinesReader`](super::jsonl::JsonLinesReader))
 //! gives, in the same order.
 //!
-//! A reading thread cuts the input into blocks of whole lines (each line
-//! with its number and byte offset, an over-long line without its bytes).
-//! Worker threads run the pure step ([`jsonl::prepare`]: the fast path) on
-//! every line of a block. The iterator, on the consumer's thread, takes the
-//! blocks back in input order and runs the stateful step
-//! ([`jsonl::Settle`]): the duplicate check, and the full reader on every
-//! line the fast path did not take, so each diagnostic and the duplicate
-//! table are as the sequential reader makes them.
+//! A reading thread reads the input straight into blocks of whole lines:
+//! it looks at the bytes only to find the last line end (and to count
+//! lines, so each block knows the number of its first line), and carries
+//! the start of a line cut off over to the next block. An over-long line
+//! is read to its end without being kept. Worker threads split each block
+//! into lines and run the pure step ([`jsonl::prepare`]: the fast path)
+//! on every line. The iterator, on the consumer's thread, takes the blocks
+//! back in input order and runs the stateful step ([`jsonl::Settle`]):
+//! the duplicate check, and the full reader on every line the fast path
+//! did not take, so each diagnostic and the duplicate table are as the
+//! sequential reader makes them. Finished blocks' buffers go back to the
+//! reading thread.
 //!
 //! Order without a reorder buffer: for each block the reading thread
 //! makes a one-shot channel, gives its sending end to the workers with the
@@ -23,14 +27,16 @@
 //! the pure step itself; a reading thread that fails is an error, never a
 //! silently short input.
 
-use std::io::BufRead;
+use std::io::{BufRead, ErrorKind};
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
-use super::jsonl::{self, LineSource, NextLine, Parsed, RawLine, Settle};
+use super::jsonl::{self, trim_line_end, LineSource, Parsed, RawLine, Settle};
 use super::model::Record;
+use super::MAX_LINE_BYTES;
 use crate::diagnostic::{Diagnostic, Location};
 
 /// Where the reading thread cuts a block: after this many lines or once
@@ -43,38 +49,77 @@ pub(super) struct BlockLimit {
 
 impl Default for BlockLimit {
     /// About 256 KiB: a few hundred records, enough that handing a block
-    /// over costs little beside reading it.
+    /// over costs little beside reading it. Never more than a line may
+    /// hold, so that only an over-long line grows a block past it.
     fn default() -> Self {
-        BlockLimit { lines: 1024, bytes: 256 << 10 }
+        BlockLimit { lines: usize::MAX, bytes: 256 << 10 }
     }
 }
 
-/// Whole lines read by the reading thread.
-#[derive(Default)]
+impl BlockLimit {
+    /// Blocks of at most `lines` lines, read a few hundred bytes at a
+    /// time so that a block of one line does not carry a large remainder.
+    pub(super) fn lines(lines: usize) -> Self {
+        BlockLimit { lines, bytes: lines.saturating_mul(256).min(Self::default().bytes) }
+    }
+}
+
+/// Whole lines read by the reading thread, not yet split: the workers
+/// split them, so the reading thread only reads and finds where to cut.
 struct Block {
-    /// The lines' bytes, one after another, line ends included.
+    /// The lines' bytes are `data[..filled]`, one after another, line ends
+    /// included (the last line of the input may have none). The rest of
+    /// `data` is scratch, kept when the buffer is reused.
     data: Vec<u8>,
-    /// Each line, with where its bytes are in `data`.
-    lines: Vec<(RawLine, std::ops::Range<usize>)>,
+    filled: usize,
+    /// Physical number of the first line in `data`, and its byte offset in
+    /// the file.
+    first_line: u64,
+    start: u64,
+    /// A line after those of `data` that was longer than
+    /// [`MAX_LINE_BYTES`]: skipped, its bytes not kept.
+    too_long: Option<RawLine>,
+}
+
+/// One line of a block and what the pure step made of it.
+struct Line {
+    raw: RawLine,
+    /// Where its bytes are in the block's `data` (empty when too long).
+    bytes: Range<usize>,
+    parsed: Parsed,
 }
 
 impl Block {
-    fn prepare(&self, file: &Arc<PathBuf>) -> Vec<Parsed> {
-        self.lines.iter().map(|(raw, bytes)| jsonl::prepare(&self.data[bytes.clone()], raw, file)).collect()
+    /// Splits the block into lines and runs the pure step on each.
+    fn prepare(&self, file: &Arc<PathBuf>) -> Vec<Line> {
+        let data = &self.data[..self.filled];
+        let mut lines = Vec::new();
+        let mut at = 0;
+        while at < data.len() {
+            let end = memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |i| at + i + 1);
+            let number = self.first_line + lines.len() as u64;
+            let too_long = trim_line_end(&data[at..end]).len() > MAX_LINE_BYTES;
+            let raw = RawLine { number, start: self.start + at as u64, too_long };
+            let bytes = if too_long { at..at } else { at..end };
+            lines.push(Line { raw, parsed: jsonl::prepare(&data[bytes.clone()], &raw, file), bytes });
+            at = end;
+        }
+        lines.extend(self.too_long.map(|raw| Line { raw, bytes: 0..0, parsed: Parsed::Other }));
+        lines
     }
 }
 
 /// A block for the workers, and where to send what they made of it.
 struct Job {
     block: Arc<Block>,
-    parsed: SyncSender<Vec<Parsed>>,
+    lines: SyncSender<Vec<Line>>,
 }
 
 /// A block for the iterator, in input order.
 struct Ordered {
     block: Arc<Block>,
     /// What the workers made of it; closed unsent if a worker failed.
-    parsed: Receiver<Vec<Parsed>>,
+    lines: Receiver<Vec<Line>>,
     /// Why the input ends after this block, when it could not be read.
     failure: Option<Diagnostic>,
     /// Nothing follows this block.
@@ -84,9 +129,7 @@ struct Ordered {
 /// The block the iterator is handing out.
 struct Current {
     block: Arc<Block>,
-    parsed: std::vec::IntoIter<Parsed>,
-    /// Index in `block.lines` of the next line.
-    next: usize,
+    lines: std::vec::IntoIter<Line>,
     failure: Option<Diagnostic>,
     last: bool,
 }
@@ -97,6 +140,9 @@ pub(super) struct ParallelJsonLines {
     /// `None` once dropping: closing it stops the threads.
     blocks: Option<Receiver<Ordered>>,
     current: Option<Current>,
+    /// Buffers of blocks handed out, back to the reading thread: reusing
+    /// them spares the kernel zeroing fresh pages for every block.
+    spare: SyncSender<Vec<u8>>,
     threads: Vec<JoinHandle<()>>,
     finished: bool,
 }
@@ -113,6 +159,8 @@ impl ParallelJsonLines {
         let workers = workers.max(1);
         let (job_tx, job_rx) = sync_channel::<Job>(workers);
         let (order_tx, order_rx) = sync_channel::<Ordered>(2 * workers);
+        // Every block in flight, and one being read.
+        let (spare_tx, spare_rx) = sync_channel::<Vec<u8>>(3 * workers + 2);
         let job_rx = Arc::new(Mutex::new(job_rx));
         let mut threads = Vec::with_capacity(workers + 1);
         for i in 0..workers {
@@ -124,13 +172,14 @@ impl ParallelJsonLines {
         }
         drop(job_rx);
         let file = Arc::clone(settle.file());
+        let mut blocks = Blocks::new(source, limit);
         // A reading thread that cannot start drops `order_tx`: the
         // iterator reports that the input could not be read.
         let reading = std::thread::Builder::new()
             .name("tulos-records-read".to_owned())
-            .spawn(move || read_blocks(source, &file, limit, &job_tx, &order_tx));
+            .spawn(move || read_blocks(&mut blocks, &file, &spare_rx, &job_tx, &order_tx));
         threads.extend(reading.ok());
-        ParallelJsonLines { settle, blocks: Some(order_rx), current: None, threads, finished: false }
+        ParallelJsonLines { settle, blocks: Some(order_rx), current: None, spare: spare_tx, threads, finished: false }
     }
 
     /// The next block in input order, or the diagnostic of a reading
@@ -140,14 +189,16 @@ impl ParallelJsonLines {
             let message = "cannot read the file: the reading thread stopped before the end";
             Diagnostic::error(&**self.settle.file(), Location::File, message)
         })?;
-        let parsed = ordered.parsed.recv().unwrap_or_else(|_| ordered.block.prepare(self.settle.file()));
-        Ok(Current {
-            block: ordered.block,
-            parsed: parsed.into_iter(),
-            next: 0,
-            failure: ordered.failure,
-            last: ordered.last,
-        })
+        let lines = ordered.lines.recv().unwrap_or_else(|_| ordered.block.prepare(self.settle.file()));
+        Ok(Current { block: ordered.block, lines: lines.into_iter(), failure: ordered.failure, last: ordered.last })
+    }
+
+    /// Done with the current block: its buffer goes back to the reading
+    /// thread, unless a worker still holds it or enough are spare.
+    fn finish_block(&mut self, current: Current) {
+        if let Ok(block) = Arc::try_unwrap(current.block) {
+            let _ = self.spare.try_send(block.data);
+        }
     }
 }
 
@@ -169,15 +220,14 @@ impl Iterator for ParallelJsonLines {
                 }
                 continue;
             };
-            while let Some((raw, bytes)) = current.block.lines.get(current.next) {
-                current.next += 1;
-                let parsed = current.parsed.next().unwrap_or(Parsed::Other);
-                if let Some(item) = self.settle.settle(&current.block.data[bytes.clone()], raw, parsed) {
+            for line in current.lines.by_ref() {
+                if let Some(item) = self.settle.settle(&current.block.data[line.bytes], &line.raw, line.parsed) {
                     return Some(item);
                 }
             }
+            let Some(mut current) = self.current.take() else { break };
             let (failure, last) = (current.failure.take(), current.last);
-            self.current = None;
+            self.finish_block(current);
             self.finished = last;
             if let Some(d) = failure {
                 return Some(Err(d));
@@ -197,39 +247,166 @@ impl Drop for ParallelJsonLines {
     }
 }
 
-/// The reading thread: cuts `source` into blocks and hands each to the
+/// The reading thread's side: cuts the input into blocks of whole lines,
+/// reading straight into each block's buffer. It looks at the bytes only
+/// to find line ends; a line still without one past [`MAX_LINE_BYTES`]
+/// is skipped to its end without being kept.
+struct Blocks<R> {
+    input: R,
+    limit: BlockLimit,
+    /// Lines cut into blocks so far (the number of the last one).
+    line: u64,
+    /// Byte offset in the file of the next line.
+    offset: u64,
+    /// The start of a line read with the block before, for the next one.
+    carry: Vec<u8>,
+    /// Set at the end of the input or after an I/O error.
+    done: bool,
+}
+
+/// What ends a block besides its limits.
+enum End {
+    /// The input goes on.
+    More,
+    /// The end of the input.
+    Last,
+    /// The input could not be read further.
+    Failed(Diagnostic),
+}
+
+impl<R: BufRead> Blocks<R> {
+    fn new(source: LineSource<R>, limit: BlockLimit) -> Self {
+        let LineSource { input, line, offset, done } = source;
+        let limit = BlockLimit { lines: limit.lines.max(1), bytes: limit.bytes.clamp(1, MAX_LINE_BYTES) };
+        Blocks { input, limit, line, offset, carry: Vec::new(), done }
+    }
+
+    /// The next block, read into `data` (a spare buffer or a new one).
+    fn next(&mut self, mut data: Vec<u8>, file: &Arc<PathBuf>) -> (Block, End) {
+        // Room for the carried start of a line and at least as much again.
+        let room = self.limit.bytes.max(2 * self.carry.len());
+        if data.len() < room {
+            data.resize(room, 0);
+        }
+        let mut block = Block { data, filled: 0, first_line: self.line + 1, start: self.offset, too_long: None };
+        if self.done {
+            return (block, End::Last);
+        }
+        block.data[..self.carry.len()].copy_from_slice(&self.carry);
+        block.filled = self.carry.len();
+        self.carry.clear();
+        // Lines whose end was found, the end of the last of them, and how
+        // far the bytes were searched.
+        let (mut lines, mut cut, mut searched) = (0u64, 0, 0);
+        let end = loop {
+            for i in memchr::memchr_iter(b'\n', &block.data[searched..block.filled]) {
+                lines += 1;
+                cut = searched + i + 1;
+                if lines as usize == self.limit.lines {
+                    break;
+                }
+            }
+            searched = if lines as usize == self.limit.lines { cut } else { block.filled };
+            if lines as usize == self.limit.lines || (lines > 0 && block.filled >= self.limit.bytes) {
+                break End::More;
+            }
+            if block.filled - cut > MAX_LINE_BYTES + 1 {
+                // Only the first line of a block can get here: a block with
+                // a line end stops at its byte limit first.
+                return self.skip_too_long(block, file);
+            }
+            if block.filled == block.data.len() {
+                let grown = 2 * block.data.len();
+                block.data.resize(grown, 0);
+            }
+            match self.input.read(&mut block.data[block.filled..]) {
+                Ok(0) => {
+                    // The last line of the input, without a line end.
+                    if block.filled > cut {
+                        (lines, cut) = (lines + 1, block.filled);
+                    }
+                    break End::Last;
+                }
+                Ok(read) => block.filled += read,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => break End::Failed(self.failed(lines, &e, file)),
+            }
+        };
+        self.done = !matches!(end, End::More);
+        self.carry.extend_from_slice(&block.data[cut..block.filled]);
+        block.filled = cut;
+        self.line += lines;
+        self.offset += cut as u64;
+        (block, end)
+    }
+
+    /// A block of nothing but the over-long line at its start: the line is
+    /// read to its end and dropped.
+    fn skip_too_long(&mut self, mut block: Block, file: &Arc<PathBuf>) -> (Block, End) {
+        let mut skipped = block.filled as u64;
+        let end = loop {
+            match self.input.read(&mut block.data) {
+                Ok(0) => break End::Last,
+                Ok(read) => match memchr::memchr(b'\n', &block.data[..read]) {
+                    Some(i) => {
+                        self.carry.extend_from_slice(&block.data[i + 1..read]);
+                        skipped += i as u64 + 1;
+                        break End::More;
+                    }
+                    None => skipped += read as u64,
+                },
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => {
+                    // The line was never read whole: the failure is all
+                    // there is to say about it.
+                    block.filled = 0;
+                    self.done = true;
+                    return (block, End::Failed(self.failed(0, &e, file)));
+                }
+            }
+        };
+        self.done = !matches!(end, End::More);
+        self.line += 1;
+        block.filled = 0;
+        block.too_long = Some(RawLine { number: self.line, start: self.offset, too_long: true });
+        self.offset += skipped;
+        (block, end)
+    }
+
+    /// The diagnostic of a read that failed after `lines` whole lines of
+    /// the block: it names the line being read.
+    fn failed(&self, lines: u64, error: &std::io::Error, file: &Arc<PathBuf>) -> Diagnostic {
+        let location = Location::Line { line: self.line + lines + 1, column: None };
+        Diagnostic::error(&**file, location, format!("cannot read the file: {error}"))
+    }
+}
+
+/// The reading thread: cuts the input into blocks and hands each to the
 /// workers and, in order, to the iterator, until the end of the input or
 /// until the iterator is gone.
 fn read_blocks<R: BufRead>(
-    mut source: LineSource<R>,
+    blocks: &mut Blocks<R>,
     file: &Arc<PathBuf>,
-    limit: BlockLimit,
+    spare: &Receiver<Vec<u8>>,
     jobs: &SyncSender<Job>,
     order: &SyncSender<Ordered>,
 ) {
     loop {
-        let mut block = Block::default();
-        let (mut failure, mut last) = (None, false);
-        while block.lines.len() < limit.lines.max(1) && block.data.len() < limit.bytes {
-            let at = block.data.len();
-            match source.read_into(&mut block.data, file) {
-                NextLine::Line(raw) => block.lines.push((raw, at..block.data.len())),
-                NextLine::End => last = true,
-                NextLine::Failed(d) => (failure, last) = (Some(d), true),
-            }
-            if last {
-                break;
-            }
-        }
+        let (block, end) = blocks.next(spare.try_recv().unwrap_or_default(), file);
+        let (failure, last) = match end {
+            End::More => (None, false),
+            End::Last => (None, true),
+            End::Failed(d) => (Some(d), true),
+        };
         let block = Arc::new(block);
-        let (parsed_tx, parsed_rx) = sync_channel(1);
-        let ordered = Ordered { block: Arc::clone(&block), parsed: parsed_rx, failure, last };
+        let (lines_tx, lines_rx) = sync_channel(1);
+        let ordered = Ordered { block: Arc::clone(&block), lines: lines_rx, failure, last };
         if order.send(ordered).is_err() {
             return;
         }
-        // With no worker left the send fails and drops `parsed_tx`: the
+        // With no worker left the send fails and drops `lines_tx`: the
         // iterator then prepares the block itself.
-        let _ = jobs.send(Job { block, parsed: parsed_tx });
+        let _ = jobs.send(Job { block, lines: lines_tx });
         if last {
             return;
         }
@@ -241,8 +418,104 @@ fn read_blocks<R: BufRead>(
 fn work(jobs: &Mutex<Receiver<Job>>, file: &Arc<PathBuf>) {
     loop {
         let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
-        let Ok(job) = job else { return };
+        let Ok(Job { block, lines }) = job else { return };
+        let prepared = block.prepare(file);
+        // Let go of the block before the iterator sees it done, so that
+        // its buffer can be reused.
+        drop(block);
         // The iterator may be gone; then nobody needs the block.
-        let _ = job.parsed.send(job.block.prepare(file));
+        let _ = lines.send(prepared);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufReader, Read};
+
+    use super::*;
+    use crate::records::jsonl::JsonLinesReader;
+
+    /// Gives `bytes` a few at a time, then fails (or ends, when `fails`
+    /// is false): reads come in odd sizes, as from a pipe.
+    struct Input {
+        bytes: Vec<u8>,
+        at: usize,
+        fails: bool,
+    }
+
+    impl Read for Input {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.at == self.bytes.len() {
+                return if self.fails { Err(std::io::Error::other("the disk went away")) } else { Ok(0) };
+            }
+            let n = buf.len().min(self.bytes.len() - self.at).min(1 + self.at % 977);
+            buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    fn input(bytes: &[u8], fails: bool) -> BufReader<Input> {
+        BufReader::new(Input { bytes: bytes.to_vec(), at: 0, fails })
+    }
+
+    fn shown(items: impl Iterator<Item = Result<Record, Diagnostic>>) -> Vec<String> {
+        items.map(|item| format!("{item:?}")).collect()
+    }
+
+    /// What the sequential reader and the parallel one with `limit` make
+    /// of `bytes`.
+    fn both(bytes: &[u8], fails: bool, limit: BlockLimit) -> (Vec<String>, Vec<String>) {
+        let file = Arc::new(PathBuf::from("t.jsonl"));
+        let sequential = shown(JsonLinesReader::new(input(bytes, fails), Arc::clone(&file), None));
+        let (source, settle) = JsonLinesReader::new(input(bytes, fails), file, None).into_parts();
+        (sequential, shown(ParallelJsonLines::start(source, settle, 2, limit)))
+    }
+
+    fn line(id: &str) -> String {
+        format!("{{\"id\":\"{id}\",\"service\":{{\"start\":\"2026-01-12\"}}}}\n")
+    }
+
+    #[test]
+    fn a_failing_read_ends_the_input_where_the_sequential_reader_ends_it() {
+        let mut bytes: Vec<u8> = (0..40).flat_map(|i| line(&format!("P-{i}")).into_bytes()).collect();
+        // The read fails in the middle of a line.
+        bytes.extend_from_slice(br#"{"id":"P-half","#);
+        for limit in [BlockLimit::lines(1), BlockLimit::lines(3), BlockLimit::default()] {
+            let (sequential, parallel) = both(&bytes, true, limit);
+            assert_eq!(parallel, sequential, "{limit:?}");
+            assert_eq!(sequential.len(), 41);
+            assert!(sequential[40].contains("cannot read the file: the disk went away"), "{}", sequential[40]);
+            assert!(sequential[40].contains("line: 41"), "{}", sequential[40]);
+        }
+    }
+
+    #[test]
+    fn lines_at_the_length_limit_are_cut_as_the_sequential_reader_cuts_them() {
+        let padded = |len: usize, end: &str| {
+            let mut text = String::from(r#"{"id":"P-pad","service":{"start":"2026-01-12"},"attributes":{"a":""#);
+            text.push_str(&"x".repeat(len - text.len() - 3));
+            text.push_str("\"}}");
+            text.push_str(end);
+            text
+        };
+        // Just short enough (a CR before the line end does not count), one
+        // byte too long, far too long, and too long at the end of the input.
+        let bytes = [
+            line("P-1"),
+            padded(MAX_LINE_BYTES, "\r\n"),
+            padded(MAX_LINE_BYTES + 1, "\n"),
+            line("P-2"),
+            padded(3 * MAX_LINE_BYTES, "\n"),
+            line("P-3"),
+            padded(MAX_LINE_BYTES + 1, ""),
+        ]
+        .concat();
+        for limit in [BlockLimit::lines(1), BlockLimit::lines(2), BlockLimit::default()] {
+            let (sequential, parallel) = both(bytes.as_bytes(), false, limit);
+            assert_eq!(parallel, sequential, "{limit:?}");
+            let too_long = sequential.iter().filter(|s| s.contains("longer than 1048576 bytes")).count();
+            assert_eq!((sequential.len(), too_long), (7, 3), "{sequential:#?}");
+        }
     }
 }
