@@ -154,6 +154,10 @@ pub(crate) fn date(r: &mut Reader, v: &Value, cx: &Context) -> Option<Option<Sta
 pub(crate) fn condition(r: &mut Reader, v: &Value, cx: &Context) -> Option<Option<StandardCondition>> {
     let DeValue::Table(entries) = v.get_ref() else { return None };
     let t = Table::new(entries, v.span(), "`condition`");
+    Some(read_condition(r, t, cx))
+}
+
+fn read_condition(r: &mut Reader, t: Table, cx: &Context) -> Option<StandardCondition> {
     r.unknown_keys(t, CONDITION_KEYS);
     let instrument = name(r, t, "measure_gain", Vocabulary::Instrument, cx);
     let dimension = match t.get("dimension") {
@@ -161,7 +165,7 @@ pub(crate) fn condition(r: &mut Reader, v: &Value, cx: &Context) -> Option<Optio
         None => None,
     };
     let at_least = r.required(t, "at_least", "at_least = 1").and_then(|v| amount(r, v, cx));
-    Some(Some(StandardCondition::MeasureGain { instrument: instrument?, dimension, at_least: at_least? }))
+    Some(StandardCondition::MeasureGain { instrument: instrument?, dimension, at_least: at_least? })
 }
 
 fn read_date(r: &mut Reader, t: Table, cx: &Context) -> Option<StandardDate> {
