@@ -393,7 +393,21 @@ impl Duplicates {
     /// [`Duplicates::check_hashed`].
     pub(super) fn hash(id: &str, arm: Arm) -> u64 {
         let mut h = std::hash::DefaultHasher::new();
-        (likeness_key(id).as_str(), arm).hash(&mut h);
+        if id.is_ascii() {
+            // The likeness key of ASCII text, lower-cased a piece at a
+            // time without building it (hashing is streamed: the pieces
+            // hash as the whole would).
+            let mut piece = [0u8; 64];
+            for chunk in id.as_bytes().chunks(piece.len()) {
+                let lower = &mut piece[..chunk.len()];
+                lower.copy_from_slice(chunk);
+                lower.make_ascii_lowercase();
+                h.write(lower);
+            }
+        } else {
+            h.write(likeness_key(id).as_bytes());
+        }
+        arm.hash(&mut h);
         h.finish()
     }
 
@@ -581,6 +595,11 @@ mod tests {
         }
         assert!(d.check("P-1", Arm::Control, None, 5).is_ok());
         assert!(d.check("P-2", Arm::Participant, None, 6).is_ok());
+        // Longer than the pieces an ASCII id is hashed in, and in full width.
+        let long = format!("P-{}", "Ab".repeat(100));
+        assert!(d.check(&long, Arm::Participant, None, 7).is_ok());
+        assert!(d.check(&long.to_lowercase(), Arm::Participant, None, 8).is_err());
+        assert!(d.check(&long.replacen('A', "\u{ff21}", 1), Arm::Participant, None, 9).is_err());
     }
 
     #[test]

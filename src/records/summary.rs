@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use chrono::NaiveDate;
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::model::Record;
+use super::model::{Record, Spell};
 use crate::diagnostic::{Diagnostic, Location};
 
 /// Earliest and latest date seen.
@@ -31,13 +31,23 @@ fn widen(range: &mut Option<DateRange>, date: NaiveDate) {
     }
 }
 
-/// The entry of `key`, made when new: a key already there (nearly every
-/// time) is looked up without copying it.
-fn counter<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
-    if !map.contains_key(key) {
-        map.insert(key.to_owned(), V::default());
+/// Updates the entry of `key`, made when new: a key already there (nearly
+/// every time) is found with one search and without copying it.
+fn count<V: Default>(map: &mut BTreeMap<String, V>, key: &str, update: impl FnOnce(&mut V)) {
+    match map.get_mut(key) {
+        Some(value) => update(value),
+        None => update(map.entry(key.to_owned()).or_default()),
     }
-    map.get_mut(key).expect("inserted above")
+}
+
+/// `total / count` rounded half away from zero to two places, always
+/// written with two (4.50, not 4.5). Exact: in integers, since the sum
+/// of at most 5 per feedback cannot overflow them.
+fn mean_of(total: u64, count: u64) -> Decimal {
+    let (total, count) = (u128::from(total), u128::from(count.max(1)));
+    // floor(100 · total / count + 1/2): the hundredths, rounded half up.
+    let hundredths = (200 * total + count) / (2 * count);
+    Decimal::from_i128_with_scale(i128::try_from(hundredths).unwrap_or(i128::MAX), 2)
 }
 
 /// Spells of one kind.
@@ -48,6 +58,17 @@ pub struct SpellStats {
     pub ongoing: u64,
     pub starts: Option<DateRange>,
     pub ends: Option<DateRange>,
+}
+
+impl SpellStats {
+    fn add(&mut self, s: &Spell) {
+        self.count += 1;
+        widen(&mut self.starts, s.start);
+        match s.end {
+            Some(end) => widen(&mut self.ends, end),
+            None => self.ongoing += 1,
+        }
+    }
 }
 
 /// Events or measures of one kind or instrument.
@@ -138,37 +159,31 @@ impl Summary {
         };
         self.earnings.total = earnings;
         self.records += 1;
-        *counter(&mut self.by_arm, r.arm.as_str()) += 1;
+        count(&mut self.by_arm, r.arm.as_str(), |n| *n += 1);
         match &r.contract {
-            Some(c) => *counter(&mut self.by_contract, c) += 1,
+            Some(c) => count(&mut self.by_contract, c, |n| *n += 1),
             None => self.without_contract += 1,
         }
         match &r.municipality {
-            Some(m) => *counter(&mut self.by_municipality, m) += 1,
+            Some(m) => count(&mut self.by_municipality, m, |n| *n += 1),
             None => self.without_municipality += 1,
         }
         for g in &r.groups {
-            *counter(&mut self.by_group, g) += 1;
+            count(&mut self.by_group, g, |n| *n += 1);
         }
         self.add_service(r);
         for s in &r.spells {
-            let stats = counter(&mut self.spells, &s.kind);
-            stats.count += 1;
-            widen(&mut stats.starts, s.start);
-            match s.end {
-                Some(end) => widen(&mut stats.ends, end),
-                None => stats.ongoing += 1,
-            }
+            count(&mut self.spells, &s.kind, |stats| stats.add(s));
         }
         for e in &r.earnings {
             self.earnings.count += 1;
             widen(&mut self.earnings.months, e.month);
         }
         for e in &r.events {
-            counter(&mut self.events, &e.kind).add(e.date);
+            count(&mut self.events, &e.kind, |c| c.add(e.date));
         }
         for m in &r.measures {
-            counter(&mut self.measures, &m.instrument).add(m.date);
+            count(&mut self.measures, &m.instrument, |c| c.add(m.date));
         }
         self.add_feedback(r);
         Ok(())
@@ -194,10 +209,7 @@ impl Summary {
         let f = &mut self.feedback;
         f.count += r.feedback.len() as u64;
         f.satisfaction_total += r.feedback.iter().map(|x| u64::from(x.satisfaction)).sum::<u64>();
-        let mut mean = (Decimal::from(f.satisfaction_total) / Decimal::from(f.count))
-            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-        mean.rescale(2); // always two places: 4.50, not 4.5
-        f.mean_satisfaction = Some(mean);
+        f.mean_satisfaction = Some(mean_of(f.satisfaction_total, f.count));
     }
 
     /// A compact, readable report with English labels.
@@ -315,5 +327,21 @@ mod tests {
         assert_eq!(d.location, Location::Line { line: 7, column: None });
         assert!(d.message.contains("exceeds the largest exact decimal"), "{}", d.message);
         assert_eq!((summary.records, summary.earnings.total), (1, Decimal::MAX), "unchanged by the refused record");
+    }
+
+    #[test]
+    fn the_mean_is_the_exact_quotient_rounded_half_away_from_zero() {
+        use rust_decimal::RoundingStrategy;
+        for count in 1..=400u64 {
+            for total in count..=5 * count {
+                let mut exact = (Decimal::from(total) / Decimal::from(count))
+                    .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+                exact.rescale(2);
+                let mean = mean_of(total, count);
+                assert_eq!((mean, mean.to_string()), (exact, exact.to_string()), "{total} / {count}");
+            }
+        }
+        assert_eq!(mean_of(9, 2).to_string(), "4.50");
+        assert_eq!(mean_of(u64::MAX / 5 * 5, u64::MAX / 5).to_string(), "5.00");
     }
 }
