@@ -243,7 +243,7 @@ pub fn settle(
             .then(x.id.occurrence.cmp(&y.id.occurrence))
     });
     unique_identities(&lines)?;
-    apply_caps(contract, &mut lines)?;
+    apply_caps(contract, &mut lines, counts.eligible as usize)?;
     let capped: Vec<Unpaid> = lines.iter().filter_map(|p| fully_capped(&p.line)).collect();
     let mut unpaid = unpaid.into_vec(capped.len());
     unpaid.extend(capped);
@@ -435,7 +435,9 @@ fn no_vat_rate(contract: &Contract, line: &Line) -> SettleError {
 /// in `withheld_by` with the part it withheld, and every running total
 /// counts what was finally paid (net).
 /// Every sum is checked: an overflow stops the run naming the line.
-fn apply_caps(contract: &Contract, lines: &mut [Pending]) -> Result<(), SettleError> {
+/// `participants` (how many may have lines) sizes the running totals once,
+/// instead of growing them by doubling over a million participants.
+fn apply_caps(contract: &Contract, lines: &mut [Pending], participants: usize) -> Result<(), SettleError> {
     // Indexed by `item_index`: the items, then the fixed fees (no cap),
     // then the impact payments (their own `cap`).
     let fees = contract.fixed_fees.iter().map(|_| None);
@@ -443,9 +445,13 @@ fn apply_caps(contract: &Contract, lines: &mut [Pending]) -> Result<(), SettleEr
     let item_cap: Vec<Option<Decimal>> = contract.items.iter().map(|i| i.cap_total).chain(fees).chain(impact).collect();
     let mut item_paid = vec![Decimal::ZERO; item_cap.len()];
     // What each participant was paid of each item with `cap_per_participant`.
-    let mut item_participant_paid: HashMap<(Arc<str>, usize), Decimal> = HashMap::new();
+    let own_caps = contract.items.iter().filter(|i| i.cap_per_participant.is_some()).count();
+    let mut item_participant_paid: HashMap<(Arc<str>, usize), Decimal> =
+        HashMap::with_capacity(participants.saturating_mul(own_caps));
     // Only looked up, never iterated, so its order cannot reach the output.
-    let mut participant_paid: HashMap<Arc<str>, Decimal> = HashMap::new();
+    let tallied = contract.items.iter().any(|i| i.in_participant_cap);
+    let mut participant_paid: HashMap<Arc<str>, Decimal> =
+        HashMap::with_capacity(if tallied { participants } else { 0 });
     let mut total_paid = Decimal::ZERO;
     let truncate = Rounding { mode: RoundingMode::Down, ..contract.rounding };
     for Pending { item_index, line } in lines {
