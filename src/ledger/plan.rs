@@ -71,13 +71,19 @@ pub(crate) fn entries(
     scale: u32,
 ) -> Result<Vec<Entry>, LedgerError> {
     let mut out = Vec::new();
-    let mut seen = BTreeSet::new();
+    // The identities paid before that the statement still has; a first
+    // run (nothing paid) looks nothing up.
+    let mut seen: BTreeSet<&Key> = BTreeSet::new();
     for line in &statement.lines {
-        let k: Key = (line.id.participant.to_string(), line.id.item.to_string(), line.id.occurrence);
-        if let Some(e) = for_line(statement, line, paid.get(&k), scale)? {
+        let found = if paid.is_empty() {
+            None
+        } else {
+            paid.get_key_value(&(line.id.participant.to_string(), line.id.item.to_string(), line.id.occurrence))
+        };
+        if let Some(e) = for_line(statement, line, found.map(|(_, p)| p), scale)? {
             out.push(e);
         }
-        seen.insert(k);
+        seen.extend(found.map(|(k, _)| k));
     }
     for (k, p) in paid {
         if seen.contains(k) {
