@@ -8,7 +8,9 @@
 //!
 //! Texts repeated on many lines (ids, clauses, rule locations, groups) are
 //! shared `Arc<str>`s, so a million-line statement does not hold a million
-//! copies of the contract id.
+//! copies of the contract id; what lines share beyond their identity and
+//! amounts is one shared [`Basis`] (and reasons one [`ItemReason`]), so a
+//! line takes 176 bytes instead of 296.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -27,13 +29,6 @@ use crate::records::hetu::redact;
 
 fn redacted<S: serde::Serializer>(value: &str, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&redact(value))
-}
-
-fn redacted_option<S: serde::Serializer>(value: &Option<Arc<str>>, s: S) -> Result<S::Ok, S::Error> {
-    match value {
-        Some(v) => s.serialize_some(&redact(v)),
-        None => s.serialize_none(),
-    }
 }
 
 fn redacted_list<S: serde::Serializer>(values: &[String], s: S) -> Result<S::Ok, S::Error> {
@@ -59,26 +54,14 @@ pub struct LineId {
     pub occurrence: u32,
 }
 
-/// One payable (or fully capped) item.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One payable (or fully capped) item: its identity and amounts, and its
+/// [`Basis`], which it reads as its own fields (`line.rule`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Line {
-    #[serde(flatten)]
     pub id: LineId,
-    pub kind: ItemKind,
     /// The day the outcome was achieved or the fee fell due; decides the
     /// billing period and the tariff version.
     pub achieved_on: NaiveDate,
-    /// Tariff in force on `achieved_on`.
-    pub tariff: Decimal,
-    /// Contract clause the tariff comes from.
-    pub clause: Option<Arc<str>>,
-    /// Decision-table rows that gave the tariff or a factor, e.g.
-    /// `job_entry_tariff row 2`.
-    pub tables: Arc<[Arc<str>]>,
-    /// Combined multiplier (1 when none applies).
-    pub multiplier: Decimal,
-    /// Ids of the multipliers that applied.
-    pub multipliers: Arc<[Arc<str>]>,
     /// `tariff × multiplier`, rounded: what the line would pay uncapped.
     pub amount: Decimal,
     /// Part of `amount` withheld by caps.
@@ -90,12 +73,94 @@ pub struct Line {
     pub net: Decimal,
     pub vat: Decimal,
     pub gross: Decimal,
+    pub basis: Arc<Basis>,
+}
+
+/// What a line says about where its amount came from and whom it concerns,
+/// beyond its identity: the same on every line of one item for one
+/// participant, and on most lines of a run, so a statement keeps each
+/// distinct one once (a million-line statement holds a few thousand).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Basis {
+    pub kind: ItemKind,
+    /// Tariff in force on the line's `achieved_on`.
+    pub tariff: Decimal,
+    /// Contract clause the tariff comes from.
+    pub clause: Option<Arc<str>>,
+    /// Decision-table rows that gave the tariff or a factor, e.g.
+    /// `job_entry_tariff row 2`.
+    pub tables: Arc<[Arc<str>]>,
+    /// Combined multiplier (1 when none applies).
+    pub multiplier: Decimal,
+    /// Ids of the multipliers that applied.
+    pub multipliers: Arc<[Arc<str>]>,
     /// Where the rule is: `contracts/x.toml:41 outcome employed_3m`.
     pub rule: Arc<str>,
-    #[serde(serialize_with = "redacted_option")]
     pub municipality: Option<Arc<str>>,
-    #[serde(serialize_with = "redacted_list")]
     pub groups: Arc<[String]>,
+}
+
+impl std::hash::Hash for Basis {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(&self.kind).hash(state);
+        self.tariff.hash(state);
+        self.clause.hash(state);
+        self.tables.hash(state);
+        self.multiplier.hash(state);
+        self.multipliers.hash(state);
+        self.rule.hash(state);
+        self.municipality.hash(state);
+        self.groups.hash(state);
+    }
+}
+
+/// Every reader of a line reads the shared fields as the line's own, so
+/// none needs to know which fields lines share.
+impl std::ops::Deref for Line {
+    type Target = Basis;
+
+    fn deref(&self) -> &Basis {
+        &self.basis
+    }
+}
+
+/// The fields in the order statements have always written them, the
+/// identity first, values from the records redacted.
+impl Serialize for Line {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("contract", &self.id.contract)?;
+        m.serialize_entry("participant", &redact(&self.id.participant))?;
+        m.serialize_entry("item", &self.id.item)?;
+        m.serialize_entry("occurrence", &self.id.occurrence)?;
+        m.serialize_entry("kind", &self.kind)?;
+        m.serialize_entry("achieved_on", &self.achieved_on)?;
+        m.serialize_entry("tariff", &self.tariff)?;
+        m.serialize_entry("clause", &self.clause)?;
+        m.serialize_entry("tables", &self.tables)?;
+        m.serialize_entry("multiplier", &self.multiplier)?;
+        m.serialize_entry("multipliers", &self.multipliers)?;
+        m.serialize_entry("amount", &self.amount)?;
+        m.serialize_entry("withheld", &self.withheld)?;
+        m.serialize_entry("withheld_by", &self.withheld_by)?;
+        m.serialize_entry("net", &self.net)?;
+        m.serialize_entry("vat", &self.vat)?;
+        m.serialize_entry("gross", &self.gross)?;
+        m.serialize_entry("rule", &self.rule)?;
+        m.serialize_entry("municipality", &self.municipality.as_deref().map(redact))?;
+        m.serialize_entry("groups", &Redacted(&self.groups))?;
+        m.end()
+    }
+}
+
+/// A list of texts from the records, serialised redacted.
+struct Redacted<'a>(&'a [String]);
+
+impl Serialize for Redacted<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        redacted_list(self.0, s)
+    }
 }
 
 /// A budget ceiling that can withhold part of a line.
@@ -142,7 +207,7 @@ pub struct Held {
 /// Why an eligible participant is not paid for an item.
 /// Written as its code (`not_achieved`, …); what a code carries (the day
 /// of `not_yet_due`) is in the line's detail.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ReasonCode {
     /// The condition did not hold or the rule returned no date.
     NotAchieved,
@@ -186,15 +251,51 @@ impl Serialize for ReasonCode {
     }
 }
 
-/// An item an eligible participant gets nothing for, and why.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// An item an eligible participant gets nothing for, and why; it reads
+/// the [`ItemReason`]'s fields as its own (`u.detail`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Unpaid {
-    #[serde(serialize_with = "redacted")]
     pub participant: Arc<str>,
+    pub why: Arc<ItemReason>,
+}
+
+/// The item and the reason of an [`Unpaid`]: most participants who are not
+/// paid share one with many others, so a statement keeps each distinct one
+/// once.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ItemReason {
     pub item: Arc<str>,
     pub reason: ReasonCode,
     /// Human-readable detail, e.g. "requires job_entry".
     pub detail: Arc<str>,
+}
+
+impl Unpaid {
+    pub fn new(participant: Arc<str>, item: Arc<str>, reason: ReasonCode, detail: Arc<str>) -> Self {
+        Unpaid { participant, why: Arc::new(ItemReason { item, reason, detail }) }
+    }
+}
+
+impl std::ops::Deref for Unpaid {
+    type Target = ItemReason;
+
+    fn deref(&self) -> &ItemReason {
+        &self.why
+    }
+}
+
+/// As statements have always written it: participant (redacted), item,
+/// reason, detail.
+impl Serialize for Unpaid {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut u = s.serialize_struct("Unpaid", 4)?;
+        u.serialize_field("participant", &redact(&self.participant))?;
+        u.serialize_field("item", &self.item)?;
+        u.serialize_field("reason", &self.reason)?;
+        u.serialize_field("detail", &self.detail)?;
+        u.end()
+    }
 }
 
 /// A participant record that did not meet the eligibility rules.
@@ -432,4 +533,17 @@ pub struct ImpactValue {
 pub struct ImpactInterval {
     pub low: Decimal,
     pub high: Decimal,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A national run holds millions of lines and reasons at once: what
+    /// lines and reasons share must stay behind their one `Arc`.
+    #[test]
+    fn a_line_and_a_reason_stay_small() {
+        assert!(std::mem::size_of::<Line>() <= 176, "{}", std::mem::size_of::<Line>());
+        assert!(std::mem::size_of::<Unpaid>() <= 24, "{}", std::mem::size_of::<Unpaid>());
+    }
 }

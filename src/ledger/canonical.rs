@@ -12,8 +12,9 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::Run;
+use super::{Entry, Run, Values};
 use crate::payment::{hex, sha256};
+use crate::records::hetu::redacted;
 
 /// Where canonical bytes go.
 trait Sink {
@@ -107,7 +108,7 @@ fn write_run(run: &Run, out: &mut impl Sink) {
                 if n > 0 {
                     out.put(",");
                 }
-                write(&value(entry), out);
+                write_entry(entry, out);
             }
             out.put("]");
         } else {
@@ -115,6 +116,60 @@ fn write_run(run: &Run, out: &mut impl Sink) {
         }
     }
     out.put("}");
+}
+
+/// An entry as `write(&value(entry))` would write it, without building
+/// its tree (a national run has millions): keys in sorted order, texts
+/// escaped and redacted as `Entry`'s serialisation does. Every field is
+/// named, so a field added to `Entry` or `Values` does not compile until
+/// it is written here.
+fn write_entry(entry: &Entry, out: &mut impl Sink) {
+    let Entry { contract, participant, item, occurrence, kind, reason, old, new, net, vat, gross } = entry;
+    out.put("{");
+    write_text("contract", contract, out);
+    write_text(",gross", &gross.to_string(), out);
+    write_text(",item", item, out);
+    write_text(",kind", kind.name(), out);
+    write_text(",net", &net.to_string(), out);
+    write_values(",new", new, out);
+    write_name(",occurrence", out);
+    out.put(&occurrence.to_string());
+    write_values(",old", old, out);
+    write_text(",participant", &redacted(participant), out);
+    write_text(",reason", &redacted(reason), out);
+    write_text(",vat", &vat.to_string(), out);
+    out.put("}");
+}
+
+/// `,"key":{…}` or `,"key":null` for a line's recorded values.
+fn write_values(key: &str, values: &Option<Values>, out: &mut impl Sink) {
+    write_name(key, out);
+    let Some(Values { achieved_on, tariff, withheld, net, vat, gross }) = values else {
+        return out.put("null");
+    };
+    out.put("{");
+    write_text("achieved_on", &achieved_on.to_string(), out);
+    write_text(",gross", &gross.to_string(), out);
+    write_text(",net", &net.to_string(), out);
+    write_text(",tariff", &tariff.to_string(), out);
+    write_text(",vat", &vat.to_string(), out);
+    write_text(",withheld", &withheld.to_string(), out);
+    out.put("}");
+}
+
+/// `"key":"text"` with the text escaped as JSON.
+fn write_text(key: &str, text: &str, out: &mut impl Sink) {
+    write_name(key, out);
+    out.put(&serde_json::to_string(text).expect("a text serialises"));
+}
+
+/// `"key":`; a plain-ASCII `key` may start with the comma before it.
+fn write_name(key: &str, out: &mut impl Sink) {
+    let (comma, key) = key.strip_prefix(',').map_or(("", key), |k| (",", k));
+    out.put(comma);
+    out.put("\"");
+    out.put(key);
+    out.put("\":");
 }
 
 /// A field of a run as a JSON tree; our own types always serialise.

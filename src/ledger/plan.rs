@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 
 use super::{Entry, EntryKind, LedgerError, Values};
-use crate::statement::{describe_held, Line, ReasonCode, Statement};
+use crate::statement::{describe_held, Ineligible, Line, ReasonCode, Statement, Unpaid};
 
 /// A line identity within one contract: (participant, item, occurrence).
 pub(crate) type Key = (String, String, u32);
@@ -71,13 +71,19 @@ pub(crate) fn entries(
     scale: u32,
 ) -> Result<Vec<Entry>, LedgerError> {
     let mut out = Vec::new();
-    let mut seen = BTreeSet::new();
+    // The identities paid before that the statement still has; a first
+    // run (nothing paid) looks nothing up.
+    let mut seen: BTreeSet<&Key> = BTreeSet::new();
     for line in &statement.lines {
-        let k: Key = (line.id.participant.to_string(), line.id.item.to_string(), line.id.occurrence);
-        if let Some(e) = for_line(statement, line, paid.get(&k), scale)? {
+        let found = if paid.is_empty() {
+            None
+        } else {
+            paid.get_key_value(&(line.id.participant.to_string(), line.id.item.to_string(), line.id.occurrence))
+        };
+        if let Some(e) = for_line(statement, line, found.map(|(_, p)| p), scale)? {
             out.push(e);
         }
-        seen.insert(k);
+        seen.extend(found.map(|(k, _)| k));
     }
     for (k, p) in paid {
         if seen.contains(k) {
@@ -187,10 +193,10 @@ fn changes(old: &Values, new: &Values, line: &Line) -> String {
 /// The entry for a paid line the statement no longer has.
 fn gone(statement: &Statement, k: &Key, old: &Values, paid: &Paid, clawback: bool, scale: u32) -> Entry {
     let (participant, item, occurrence) = k;
-    let unpaid = statement.unpaid.iter().find(|u| &*u.participant == participant && &*u.item == item);
+    let unpaid = first_unpaid(&statement.unpaid, participant, item);
     let why = match unpaid {
         Some(u) => format!("now {}: {}", u.reason.name(), u.detail),
-        None => match statement.ineligible.iter().find(|i| &*i.participant == participant) {
+        None => match first_ineligible(&statement.ineligible, participant) {
             Some(i) => format!("the participant is no longer eligible: {}", i.reason),
             None => "the records no longer hold this line".to_string(),
         },
@@ -223,6 +229,22 @@ fn gone(statement: &Statement, k: &Key, old: &Values, paid: &Paid, clawback: boo
     }
 }
 
+/// The first reason for `participant` and `item`. Settling sorts the
+/// reasons by participant and item first, so this is a binary search: a
+/// national run can have thousands of lines gone and millions of reasons.
+fn first_unpaid<'a>(unpaid: &'a [Unpaid], participant: &str, item: &str) -> Option<&'a Unpaid> {
+    debug_assert!(unpaid.is_sorted());
+    let at = unpaid.partition_point(|u| (&*u.participant, &*u.item) < (participant, item));
+    unpaid.get(at).filter(|u| &*u.participant == participant && &*u.item == item)
+}
+
+/// The first ineligibility of `participant` (settling sorts them by participant).
+fn first_ineligible<'a>(ineligible: &'a [Ineligible], participant: &str) -> Option<&'a Ineligible> {
+    debug_assert!(ineligible.is_sorted());
+    let at = ineligible.partition_point(|i| &*i.participant < participant);
+    ineligible.get(at).filter(|i| &*i.participant == participant)
+}
+
 /// `d` written with exactly `scale` decimals (amounts are on the contract's
 /// scale already, so this only pads: `0` → `0.00`), and zero without a
 /// sign: `-0.00` (a recovered zero VAT) would read back as `0.00` and no
@@ -236,4 +258,32 @@ pub(crate) fn on_scale(d: Decimal, scale: u32) -> Decimal {
         d.set_sign_positive(true);
     }
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_and_ineligibilities_are_found_in_their_sorted_lists() {
+        let reason = |who: &str, item: &str, detail: &str| {
+            Unpaid::new(who.into(), item.into(), ReasonCode::NotAchieved, detail.into())
+        };
+        let mut unpaid = vec![
+            reason("P-2", "job", "b"),
+            reason("P-1", "job", "x"),
+            reason("P-2", "job", "a"),
+            reason("P-2", "fee", "c"),
+        ];
+        unpaid.sort_unstable();
+        assert_eq!(first_unpaid(&unpaid, "P-2", "job").map(|u| &*u.detail), Some("a"));
+        assert_eq!(first_unpaid(&unpaid, "P-1", "job").map(|u| &*u.detail), Some("x"));
+        assert!(first_unpaid(&unpaid, "P-1", "fee").is_none());
+        assert!(first_unpaid(&unpaid, "P-3", "job").is_none());
+        let gone = |who: &str, why: &str| Ineligible { participant: who.into(), reason: why.into() };
+        let mut ineligible = vec![gone("P-1", "age"), gone("P-3", "area"), gone("P-3", "age")];
+        ineligible.sort_unstable();
+        assert_eq!(first_ineligible(&ineligible, "P-3").map(|i| &*i.reason), Some("age"));
+        assert!(first_ineligible(&ineligible, "P-2").is_none());
+    }
 }

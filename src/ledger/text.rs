@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{Run, RunSummary};
+use super::{Entry, Run, RunSummary};
 use crate::report::shown;
 
 /// A run: header, one row per entry, control totals, inputs. `digest` is
@@ -19,26 +19,10 @@ pub fn run_text(run: &Run, digest: Option<&str>) -> String {
     let after = run.period.after.map_or_else(|| "the start".to_string(), |d| d.to_string());
     let _ = writeln!(out, "As of {}   Pays what became payable after {after} up to {}", run.as_of, run.period.to);
     let _ = writeln!(out);
-    let mut rows = vec![header()];
-    rows.extend(run.lines.iter().map(|e| {
-        let date = e.new.as_ref().or(e.old.as_ref()).map_or_else(String::new, |v| v.achieved_on.to_string());
-        let who = if e.participant.is_empty() { "(contract)".to_string() } else { shown(&e.participant) };
-        vec![
-            e.kind.name().to_string(),
-            who,
-            shown(&e.item),
-            e.occurrence.to_string(),
-            date,
-            e.net.to_string(),
-            e.vat.to_string(),
-            e.gross.to_string(),
-            shown(&e.reason),
-        ]
-    }));
     if run.lines.is_empty() {
         let _ = writeln!(out, "Nothing to pay: earlier runs paid everything this statement holds.");
     } else {
-        aligned(&mut out, &rows);
+        aligned(&mut out, &run.lines);
     }
     let t = &run.totals;
     let _ = writeln!(out);
@@ -58,35 +42,60 @@ pub fn run_text(run: &Run, digest: Option<&str>) -> String {
     out
 }
 
-fn header() -> Vec<String> {
-    ["kind", "participant", "item", "occurrence", "achieved_on", "net", "vat", "gross", "reason"]
-        .map(String::from)
-        .to_vec()
+/// The columns of a run's entries.
+const HEADER: [&str; 9] = ["kind", "participant", "item", "occurrence", "achieved_on", "net", "vat", "gross", "reason"];
+
+/// One entry's cells, in the columns of [`HEADER`].
+fn cells(e: &Entry) -> [String; 9] {
+    let date = e.new.as_ref().or(e.old.as_ref()).map_or_else(String::new, |v| v.achieved_on.to_string());
+    let who = if e.participant.is_empty() { "(contract)".to_string() } else { shown(&e.participant) };
+    [
+        e.kind.name().to_string(),
+        who,
+        shown(&e.item),
+        e.occurrence.to_string(),
+        date,
+        e.net.to_string(),
+        e.vat.to_string(),
+        e.gross.to_string(),
+        shown(&e.reason),
+    ]
 }
 
-/// Columns padded to their widest cell; amounts (columns 5–7) to the right,
-/// the last column unpadded.
-fn aligned(out: &mut String, rows: &[Vec<String>]) {
-    let columns = rows.first().map_or(0, Vec::len);
-    let widths: Vec<usize> =
-        (0..columns).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
-    for row in rows {
-        let mut line = String::new();
-        for (c, cell) in row.iter().enumerate() {
-            let pad = widths[c].saturating_sub(cell.chars().count());
-            if c + 1 == columns {
-                line.push_str(cell);
-            } else if (5..=7).contains(&c) {
-                line.push_str(&" ".repeat(pad));
-                line.push_str(cell);
-                line.push_str("  ");
-            } else {
-                line.push_str(cell);
-                line.push_str(&" ".repeat(pad + 2));
-            }
+/// The header and one row per entry, columns padded to their widest cell.
+/// The cells are made twice, once to measure and once to write, so a run
+/// of a million entries is never held as cells (9 texts each).
+fn aligned(out: &mut String, entries: &[Entry]) {
+    let rows = || std::iter::once(HEADER.map(String::from)).chain(entries.iter().map(cells));
+    let mut widths = [0; HEADER.len()];
+    for row in rows() {
+        for (width, cell) in widths.iter_mut().zip(&row) {
+            *width = (*width).max(cell.chars().count());
         }
-        let _ = writeln!(out, "{}", line.trim_end());
     }
+    for row in rows() {
+        write_row(out, &row, &widths);
+    }
+}
+
+/// One row: amounts (columns 5–7) to the right, the last column unpadded.
+fn write_row(out: &mut String, row: &[String], widths: &[usize]) {
+    let columns = row.len();
+    let mut line = String::new();
+    for (c, cell) in row.iter().enumerate() {
+        let pad = widths[c].saturating_sub(cell.chars().count());
+        if c + 1 == columns {
+            line.push_str(cell);
+        } else if (5..=7).contains(&c) {
+            line.push_str(&" ".repeat(pad));
+            line.push_str(cell);
+            line.push_str("  ");
+        } else {
+            line.push_str(cell);
+            line.push_str(&" ".repeat(pad + 2));
+        }
+    }
+    let _ = writeln!(out, "{}", line.trim_end());
 }
 
 /// `tulos ledger list`: one row per run.

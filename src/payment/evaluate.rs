@@ -18,7 +18,7 @@ use crate::records::{Arm, AttributeValue, Record};
 use crate::scripting::{
     CompiledRule, EvalContext, Library, Limits, ParamValue, ParamVersion, RuleEngine, RuleError, RuleSource, RuleValue,
 };
-use crate::statement::{Ineligible, Line, LineId, ReasonCode, Unpaid};
+use crate::statement::{Basis, Ineligible, Line, LineId, ReasonCode, Unpaid};
 use crate::tables::{TableOutput, Value};
 
 /// A contract compiled for one run: one rule engine, every rule compiled
@@ -474,7 +474,7 @@ impl<'c> Evaluator<'c> {
                 };
                 let detail =
                     format!("{clause}excluded by {winner} (only the {which} of {} is paid)", group.items.join(", "));
-                out.unpaid.push(Unpaid { participant, item, reason: ReasonCode::ExcludedBy, detail: detail.into() });
+                out.unpaid.push(Unpaid::new(participant, item, ReasonCode::ExcludedBy, detail.into()));
             }
         }
         Ok(())
@@ -554,7 +554,7 @@ struct Run<'a, 'c> {
 
 impl<'c> Run<'_, 'c> {
     fn unpaid(&self, item: &CompiledItem, reason: ReasonCode, detail: Cow<'static, str>) -> Unpaid {
-        Unpaid { participant: self.participant.clone(), item: item.id.clone(), reason, detail: detail.into() }
+        Unpaid::new(self.participant.clone(), item.id.clone(), reason, detail.into())
     }
 
     fn rule(
@@ -949,22 +949,24 @@ impl<'c> Run<'_, 'c> {
                     item: compiled.id.clone(),
                     occurrence: n as u32 + 1,
                 },
-                kind: item.kind,
                 achieved_on: date,
-                tariff,
-                clause,
-                tables: line_tables.into(),
-                multiplier: factors.value,
-                multipliers: factors.ids.clone(),
                 amount,
                 withheld: Decimal::ZERO,
                 withheld_by: Vec::new(),
                 net: amount,
                 vat: Decimal::ZERO,
                 gross: Decimal::ZERO,
-                rule: compiled.rule.clone(),
-                municipality: self.municipality.clone(),
-                groups: self.groups.clone(),
+                basis: Arc::new(Basis {
+                    kind: item.kind,
+                    tariff,
+                    clause,
+                    tables: line_tables.into(),
+                    multiplier: factors.value,
+                    multipliers: factors.ids.clone(),
+                    rule: compiled.rule.clone(),
+                    municipality: self.municipality.clone(),
+                    groups: self.groups.clone(),
+                }),
             };
             out.lines.push(Pending { item_index: index as u32, line });
         }

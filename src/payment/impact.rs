@@ -38,7 +38,9 @@ use crate::contract::{Additional, Contract, Counterfactual, ImpactMeasure, Impac
 use crate::money::{Rounding, RoundingMode};
 use crate::records::{Arm, Record};
 use crate::scripting::RuleError;
-use crate::statement::{ImpactArm, ImpactComputation, ImpactInterval, ImpactValue, Line, LineId, IMPACT_DECIMALS};
+use crate::statement::{
+    Basis, ImpactArm, ImpactComputation, ImpactInterval, ImpactValue, Line, LineId, IMPACT_DECIMALS,
+};
 use crate::stats;
 
 /// What the record loop keeps for the impact payments: per payment and arm.
@@ -250,22 +252,24 @@ fn pending(c: &Contract, p: &ImpactPayment, date: NaiveDate, amount: Decimal, in
             item: Arc::from(p.id.as_str()),
             occurrence: 1,
         },
-        kind: ItemKind::Impact,
         achieved_on: date,
-        tariff: amount,
-        clause: p.clause.as_deref().map(Arc::from),
-        tables: Arc::from([]),
-        multiplier: Decimal::ONE,
-        multipliers: Arc::from([]),
         amount,
         withheld: Decimal::ZERO,
         withheld_by: Vec::new(),
         net: amount,
         vat: Decimal::ZERO,
         gross: Decimal::ZERO,
-        rule: rule_location(c, p),
-        municipality: None,
-        groups: Arc::from(Vec::new()),
+        basis: Arc::new(Basis {
+            kind: ItemKind::Impact,
+            tariff: amount,
+            clause: p.clause.as_deref().map(Arc::from),
+            tables: Arc::from([]),
+            multiplier: Decimal::ONE,
+            multipliers: Arc::from([]),
+            rule: rule_location(c, p),
+            municipality: None,
+            groups: Arc::from(Vec::new()),
+        }),
     };
     Pending { item_index: index as u32, line }
 }

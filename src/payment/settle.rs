@@ -7,10 +7,10 @@
 //! room after the caps before it, and is listed in `withheld_by` with that
 //! part. VAT uses the rate in force on the line's date.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use rust_decimal::Decimal;
 
 use super::evaluate::{Pending, RecordOutcome};
@@ -20,8 +20,8 @@ use crate::contract::{Contract, Every, FixedFee, ItemKind, Prorate};
 use crate::money::{Rounding, RoundingMode};
 use crate::records::hetu::redact;
 use crate::statement::{
-    describe_held, Cap, Counts, Held, ImpactComputation, Ineligible, Inputs, Line, LineId, ReasonCode, Statement,
-    Totals, Unpaid,
+    describe_held, Basis, Cap, Counts, Held, ImpactComputation, Ineligible, Inputs, ItemReason, Line, LineId,
+    ReasonCode, Statement, Totals, Unpaid,
 };
 
 /// Why the evaluated lines cannot be settled into a statement.
@@ -74,20 +74,75 @@ fn who(participant: &str) -> String {
 #[derive(Debug, Default)]
 pub struct Settlement {
     pub counts: Counts,
-    lines: Vec<Pending>,
-    unpaid: Vec<Unpaid>,
+    lines: Chunks<Pending>,
+    unpaid: Chunks<Unpaid>,
     ineligible: Vec<Ineligible>,
     /// The impact payments' computations, one per impact line in `lines`.
     impact: Vec<ImpactComputation>,
     shared: Shared,
 }
 
-/// Texts that many lines repeat — municipalities, groups, multiplier and
-/// table lists, reasons — kept once each: a national run has millions of
-/// lines but only a handful of distinct values, and each record's
-/// evaluation brings its own copies.
+/// A list that grows by whole chunks and is moved into one list of exactly
+/// its length when it is complete. A `Vec` growing to millions of lines
+/// holds its old and its new buffer at once each time it doubles (the
+/// allocator copies into fresh pages), and keeps up to half of its last
+/// buffer unused: chunks bound the peak by the final list plus one chunk,
+/// when the allocator returns freed memory at once (the binary sets
+/// mimalloc so).
+#[derive(Debug)]
+struct Chunks<T> {
+    full: Vec<Vec<T>>,
+    last: Vec<T>,
+}
+
+/// Bytes per chunk: few chunks, and little beside the final list.
+const CHUNK_BYTES: usize = 4 << 20;
+
+impl<T> Default for Chunks<T> {
+    fn default() -> Self {
+        Chunks { full: Vec::new(), last: Vec::new() }
+    }
+}
+
+impl<T> Chunks<T> {
+    /// Items per chunk.
+    const ITEMS: usize = CHUNK_BYTES / std::mem::size_of::<T>();
+
+    fn push(&mut self, item: T) {
+        if self.last.len() == Self::ITEMS {
+            let full = std::mem::replace(&mut self.last, Vec::with_capacity(Self::ITEMS));
+            self.full.push(full);
+        } else if self.last.capacity() == 0 {
+            self.last.reserve_exact(Self::ITEMS);
+        }
+        self.last.push(item);
+    }
+
+    fn len(&self) -> usize {
+        self.full.len() * Self::ITEMS + self.last.len()
+    }
+
+    /// All items in order, in a list with room for exactly `more` besides,
+    /// each chunk freed as soon as it is moved.
+    fn into_vec(self, more: usize) -> Vec<T> {
+        let mut all = Vec::with_capacity(self.len() + more);
+        for chunk in self.full.into_iter().chain([self.last]) {
+            all.extend(chunk);
+        }
+        all
+    }
+}
+
+/// Texts that many lines repeat — a line's whole [`Basis`], and the
+/// municipalities, groups, multiplier and table lists in it, reasons —
+/// kept once each: a national run has millions of lines but only a few
+/// thousand distinct values, and each record's evaluation brings its own
+/// copies. Only looked up, never iterated, so the hasher's seed cannot
+/// reach the output.
 #[derive(Debug, Default)]
 struct Shared {
+    bases: HashSet<Arc<Basis>>,
+    reasons: HashSet<Arc<ItemReason>>,
     texts: HashSet<Arc<str>>,
     lists: HashSet<Arc<[Arc<str>]>>,
     groups: HashSet<Arc<[String]>>,
@@ -95,18 +150,24 @@ struct Shared {
 
 impl Shared {
     fn line(&mut self, mut p: Pending) -> Pending {
-        let line = &mut p.line;
-        if let Some(m) = &mut line.municipality {
+        if let Some(same) = self.bases.get(&p.line.basis) {
+            p.line.basis = same.clone();
+            return p;
+        }
+        // A basis not seen before: share what it has in common with others.
+        let basis = Arc::make_mut(&mut p.line.basis);
+        if let Some(m) = &mut basis.municipality {
             keep_once(&mut self.texts, m);
         }
-        keep_once(&mut self.groups, &mut line.groups);
-        keep_once(&mut self.lists, &mut line.multipliers);
-        keep_once(&mut self.lists, &mut line.tables);
+        keep_once(&mut self.groups, &mut basis.groups);
+        keep_once(&mut self.lists, &mut basis.multipliers);
+        keep_once(&mut self.lists, &mut basis.tables);
+        self.bases.insert(p.line.basis.clone());
         p
     }
 
     fn unpaid(&mut self, mut u: Unpaid) -> Unpaid {
-        keep_once(&mut self.texts, &mut u.detail);
+        keep_once(&mut self.reasons, &mut u.why);
         u
     }
 }
@@ -148,9 +209,12 @@ impl Settlement {
             RecordOutcome::Eligible(e) => {
                 counts.participants += 1;
                 counts.eligible += 1;
-                let shared = &mut self.shared;
-                self.lines.extend(e.lines.into_iter().map(|p| shared.line(p)));
-                self.unpaid.extend(e.unpaid.into_iter().map(|u| shared.unpaid(u)));
+                for p in e.lines {
+                    self.lines.push(self.shared.line(p));
+                }
+                for u in e.unpaid {
+                    self.unpaid.push(self.shared.unpaid(u));
+                }
             }
         }
     }
@@ -164,9 +228,11 @@ pub fn settle(
     inputs: Inputs,
     request: Request,
 ) -> Result<Statement, SettleError> {
-    let Settlement { mut counts, mut lines, mut unpaid, mut ineligible, mut impact, shared } = settlement;
+    let Settlement { mut counts, lines, unpaid, mut ineligible, mut impact, shared } = settlement;
     drop(shared);
-    lines.extend(fixed_fees(contract, request.as_of)?);
+    let fees = fixed_fees(contract, request.as_of)?;
+    let mut lines = lines.into_vec(fees.len());
+    lines.extend(fees);
     // Unstable is exact here: two lines with one key share one identity,
     // which `unique_identities` refuses; and it sorts in place.
     lines.sort_unstable_by(|a, b| {
@@ -177,8 +243,10 @@ pub fn settle(
             .then(x.id.occurrence.cmp(&y.id.occurrence))
     });
     unique_identities(&lines)?;
-    apply_caps(contract, &mut lines)?;
-    unpaid.extend(lines.iter().filter_map(|p| fully_capped(&p.line)));
+    apply_caps(contract, &mut lines, counts.eligible as usize)?;
+    let capped: Vec<Unpaid> = lines.iter().filter_map(|p| fully_capped(&p.line)).collect();
+    let mut unpaid = unpaid.into_vec(capped.len());
+    unpaid.extend(capped);
     // The sort key is dropped in place: no second copy of the lines.
     let mut lines: Vec<Line> = lines.into_iter().map(|p| p.line).collect();
     if let Some(p) = request.period {
@@ -244,11 +312,19 @@ fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Result<Vec<Pending>, Set
     let mut out = Vec::new();
     let contract_id: Arc<str> = Arc::from(contract.id.as_str());
     let no_participant: Arc<str> = Arc::from("");
-    let no_groups: Arc<[String]> = Arc::from(Vec::new());
     for (n, fee) in contract.fixed_fees.iter().enumerate() {
         let item: Arc<str> = Arc::from(fee.id.as_str());
-        let clause: Option<Arc<str>> = fee.clause.as_deref().map(Arc::from);
-        let rule: Arc<str> = Arc::from(format!("{}:{} fixed_fee {}", contract.file_name(), fee.line, fee.id));
+        let basis = Arc::new(Basis {
+            kind: ItemKind::FixedFee,
+            tariff: contract.rounding.apply(fee.amount),
+            clause: fee.clause.as_deref().map(Arc::from),
+            tables: Arc::from([]),
+            multiplier: Decimal::ONE,
+            multipliers: Arc::from([]),
+            rule: Arc::from(format!("{}:{} fixed_fee {}", contract.file_name(), fee.line, fee.id)),
+            municipality: None,
+            groups: Arc::from(Vec::new()),
+        });
         for (k, (date, share)) in fee_dates(fee, as_of).into_iter().enumerate() {
             let line = Line {
                 id: LineId {
@@ -257,22 +333,14 @@ fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Result<Vec<Pending>, Set
                     item: item.clone(),
                     occurrence: k as u32 + 1,
                 },
-                kind: ItemKind::FixedFee,
                 achieved_on: date,
-                tariff: contract.rounding.apply(fee.amount),
-                clause: clause.clone(),
-                tables: Arc::from([]),
-                multiplier: Decimal::ONE,
-                multipliers: Arc::from([]),
                 amount: Decimal::ZERO,
                 withheld: Decimal::ZERO,
                 withheld_by: Vec::new(),
                 net: Decimal::ZERO,
                 vat: Decimal::ZERO,
                 gross: Decimal::ZERO,
-                rule: rule.clone(),
-                municipality: None,
-                groups: no_groups.clone(),
+                basis: basis.clone(),
             };
             let amount = fee_amount(contract, fee.amount, share)
                 .ok_or_else(|| SettleError::overflow(&line, "the pro-rated fee"))?;
@@ -331,16 +399,13 @@ fn fee_amount(contract: &Contract, amount: Decimal, share: Share) -> Option<Deci
 /// The reason for a participant's line that caps reduced to nothing.
 fn fully_capped(line: &Line) -> Option<Unpaid> {
     let capped = line.net.is_zero() && !line.withheld.is_zero() && !line.id.participant.is_empty();
-    capped.then(|| Unpaid {
-        participant: line.id.participant.clone(),
-        item: line.id.item.clone(),
-        reason: ReasonCode::Capped,
-        detail: format!(
+    capped.then(|| {
+        let detail = format!(
             "achieved on {}; withheld in full by {}",
             line.achieved_on,
             describe_held(&line.withheld_by, |d| d.to_string())
-        )
-        .into(),
+        );
+        Unpaid::new(line.id.participant.clone(), line.id.item.clone(), ReasonCode::Capped, detail.into())
     })
 }
 
@@ -370,7 +435,9 @@ fn no_vat_rate(contract: &Contract, line: &Line) -> SettleError {
 /// in `withheld_by` with the part it withheld, and every running total
 /// counts what was finally paid (net).
 /// Every sum is checked: an overflow stops the run naming the line.
-fn apply_caps(contract: &Contract, lines: &mut [Pending]) -> Result<(), SettleError> {
+/// `participants` (how many may have lines) sizes the running totals once,
+/// instead of growing them by doubling over a million participants.
+fn apply_caps(contract: &Contract, lines: &mut [Pending], participants: usize) -> Result<(), SettleError> {
     // Indexed by `item_index`: the items, then the fixed fees (no cap),
     // then the impact payments (their own `cap`).
     let fees = contract.fixed_fees.iter().map(|_| None);
@@ -378,9 +445,13 @@ fn apply_caps(contract: &Contract, lines: &mut [Pending]) -> Result<(), SettleEr
     let item_cap: Vec<Option<Decimal>> = contract.items.iter().map(|i| i.cap_total).chain(fees).chain(impact).collect();
     let mut item_paid = vec![Decimal::ZERO; item_cap.len()];
     // What each participant was paid of each item with `cap_per_participant`.
-    let mut item_participant_paid: HashMap<(Arc<str>, usize), Decimal> = HashMap::new();
+    let own_caps = contract.items.iter().filter(|i| i.cap_per_participant.is_some()).count();
+    let mut item_participant_paid: HashMap<(Arc<str>, usize), Decimal> =
+        HashMap::with_capacity(participants.saturating_mul(own_caps));
     // Only looked up, never iterated, so its order cannot reach the output.
-    let mut participant_paid: HashMap<Arc<str>, Decimal> = HashMap::new();
+    let tallied = contract.items.iter().any(|i| i.in_participant_cap);
+    let mut participant_paid: HashMap<Arc<str>, Decimal> =
+        HashMap::with_capacity(if tallied { participants } else { 0 });
     let mut total_paid = Decimal::ZERO;
     let truncate = Rounding { mode: RoundingMode::Down, ..contract.rounding };
     for Pending { item_index, line } in lines {
@@ -466,22 +537,24 @@ tariff = "1000.00"
         let amount: Decimal = amount.parse().unwrap();
         let line = Line {
             id: LineId { contract: "T-1".into(), participant: participant.into(), item: "job".into(), occurrence: 1 },
-            kind: ItemKind::Outcome,
             achieved_on: NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
-            tariff: amount,
-            clause: None,
-            tables: Arc::from([]),
-            multiplier: Decimal::ONE,
-            multipliers: Arc::from([]),
             amount,
             withheld: Decimal::ZERO,
             withheld_by: Vec::new(),
             net: amount,
             vat: Decimal::ZERO,
             gross: Decimal::ZERO,
-            rule: "test.toml:12 outcome job".into(),
-            municipality: None,
-            groups: Arc::from(Vec::new()),
+            basis: Arc::new(Basis {
+                kind: ItemKind::Outcome,
+                tariff: amount,
+                clause: None,
+                tables: Arc::from([]),
+                multiplier: Decimal::ONE,
+                multipliers: Arc::from([]),
+                rule: "test.toml:12 outcome job".into(),
+                municipality: None,
+                groups: Arc::from(Vec::new()),
+            }),
         };
         Pending { item_index: 0, line }
     }
@@ -532,5 +605,32 @@ tariff = "1000.00"
         let err = settle_all(vec![outcome(pending("P-1", huge)), outcome(pending("P-2", huge))]).unwrap_err();
         assert!(matches!(&err, SettleError::Overflow { participant, .. } if &**participant == "P-2"), "{err}");
         assert!(err.to_string().contains("`job`"), "{err}");
+    }
+    #[test]
+    fn chunks_keep_their_order_across_chunks_in_a_list_of_exactly_the_room_asked() {
+        let n = Chunks::<u64>::ITEMS * 2 + 5;
+        let mut chunks = Chunks::default();
+        (0..n as u64).for_each(|i| chunks.push(i));
+        assert_eq!(chunks.len(), n);
+        let all = chunks.into_vec(3);
+        assert_eq!(all.capacity(), n + 3);
+        assert!(all.iter().enumerate().all(|(i, v)| *v == i as u64));
+        assert!(Chunks::<u64>::default().into_vec(0).is_empty());
+    }
+
+    #[test]
+    fn equal_bases_and_reasons_of_different_records_are_kept_once() {
+        let reason = |who: &str| Unpaid::new(who.into(), "job".into(), ReasonCode::NotAchieved, "not achieved".into());
+        let eligible = |who: &str| {
+            let mut p = pending(who, "1.00");
+            // Each record's evaluation brings its own copies.
+            p.line.basis = Arc::new(Basis { municipality: Some("Laukaa".into()), ..(*p.line.basis).clone() });
+            RecordOutcome::Eligible(Eligible { lines: vec![p], unpaid: vec![reason(who)], first: Vec::new() })
+        };
+        let s = settle_all(vec![eligible("P-1"), eligible("P-2")]).unwrap();
+        assert!(Arc::ptr_eq(&s.lines[0].basis, &s.lines[1].basis));
+        assert!(Arc::ptr_eq(&s.unpaid[0].why, &s.unpaid[1].why));
+        assert_eq!(s.lines[1].municipality.as_deref(), Some("Laukaa"));
+        assert_eq!((&*s.unpaid[1].participant, &*s.unpaid[1].detail), ("P-2", "not achieved"));
     }
 }

@@ -346,7 +346,23 @@ enum Failed {
     Usage,
 }
 
+/// mimalloc's `mi_option_purge_delay` (the option's place in its ABI, the
+/// same in mimalloc 2 and 3; the binding names no constant for it).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Return freed memory to the system at once. mimalloc keeps it for a
+/// second by default, so when a statement's millions of lines move into
+/// their final list the old copy stays resident beside the new one:
+/// `calculate` on a million career-coaching records peaked at 750 MiB
+/// instead of 505 MiB, for about 4 % more CPU time.
+fn purge_freed_memory_at_once() {
+    // SAFETY: sets a plain integer option; called before any other thread
+    // exists.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
+}
+
 fn main() -> ExitCode {
+    purge_freed_memory_at_once();
     let cli = Cli::parse();
     JSON_ERRORS.store(cli.command.wants_json(), Ordering::Relaxed);
     let lang = match language(cli.lang) {
