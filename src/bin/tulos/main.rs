@@ -361,7 +361,23 @@ fn purge_freed_memory_at_once() {
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
 }
 
+/// Keep this process on ordinary 4 KiB pages. With freed memory returned
+/// at once (above), transparent huge pages are faulted in and zeroed 2 MiB
+/// at a time over and over as lists grow and move: `calculate` on a million
+/// career-coaching records peaked 26 MiB higher with them, for no gain in
+/// time.
+#[cfg(target_os = "linux")]
+fn without_huge_pages() {
+    // SAFETY: PR_SET_THP_DISABLE only sets a flag of this process; it
+    // reads no memory of ours. A kernel that refuses it leaves the default.
+    unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
+}
+
+#[cfg(not(target_os = "linux"))]
+fn without_huge_pages() {}
+
 fn main() -> ExitCode {
+    without_huge_pages();
     purge_freed_memory_at_once();
     let cli = Cli::parse();
     JSON_ERRORS.store(cli.command.wants_json(), Ordering::Relaxed);
