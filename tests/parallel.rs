@@ -33,7 +33,7 @@ fn run(c: &Contract, records: &Path, as_of: NaiveDate, threads: usize) -> Result
     let reader = records::open_for(records, Some(&c.id)).map_err(|d| d.to_string())?.with_threads(threads);
     let inputs = payment::fingerprint(c, records).expect("records readable");
     let request = Request { as_of, period: None };
-    match payment::calculate_on(Threads(threads), c, &ev, reader, inputs, request, |_| {}) {
+    match payment::calculate_on(Threads(threads), c, &ev, reader, inputs, request, |_: &tulos::records::Record| {}) {
         Ok(statement) => {
             let mut out = Vec::new();
             report::write_json(&statement, &mut out).expect("JSON");

@@ -87,12 +87,31 @@ pub fn calculate(
     inputs: Inputs,
     request: Request,
 ) -> Result<Statement, CalcError> {
-    calculate_on(Threads::default(), contract, evaluator, records, inputs, request, |_| {})
+    calculate_on(Threads::default(), contract, evaluator, records, inputs, request, |_: &Record| {})
+}
+
+/// What a caller sees of a calculation as it runs (any `FnMut(&Record)` is
+/// one that only looks at the records).
+pub trait Watch {
+    /// Each bound record, in input order, before it is evaluated.
+    fn record(&mut self, record: &Record);
+
+    /// Every record is evaluated and every worker thread has ended; the
+    /// statement is settled next, its lines moving into lists of their
+    /// final length. A program may tell its allocator to return freed
+    /// memory at once from here on.
+    fn settling(&mut self) {}
+}
+
+impl<F: FnMut(&Record)> Watch for F {
+    fn record(&mut self, record: &Record) {
+        self(record)
+    }
 }
 
 /// [`calculate`] with the records evaluated on `threads` threads (see
 /// [`parallel`]; the statement is the same, byte for byte, for any number),
-/// showing every bound record to `observe` first, in input order: a caller
+/// showing every bound record to `watch` first, in input order: a caller
 /// tallies what it needs (a ledger, the newest date the records hold) in
 /// the same pass, without reading the records twice.
 pub fn calculate_on(
@@ -102,7 +121,7 @@ pub fn calculate_on(
     records: impl Iterator<Item = Result<Record, Diagnostic>>,
     inputs: Inputs,
     request: Request,
-    observe: impl FnMut(&Record),
+    mut watch: impl Watch,
 ) -> Result<Statement, CalcError> {
     let mut settlement = Settlement::default();
     let mut impact = impact::ImpactTallies::new(contract);
@@ -119,7 +138,8 @@ pub fn calculate_on(
         settlement.add(outcome);
         observed.map_or(Ok(()), |o| impact.add(o))
     };
-    let read = each_evaluated(threads, evaluator, records, observe, evaluate, take)?;
+    let read = each_evaluated(threads, evaluator, records, |r| watch.record(r), evaluate, take)?;
+    watch.settling();
     settlement.counts.records_read = read;
     settlement.add_impact(impact.lines(request.as_of)?);
     Ok(settle(contract, settlement, inputs, request)?)

@@ -12,6 +12,7 @@ use tulos::report::shown;
 use tulos::statement::Statement;
 
 use super::progress::Progress;
+use super::Settling;
 use super::{
     as_of, calc_failed, emit, fail, load, parse_date, report, warn_if_nothing_read, Failed, Format, RunArgs,
     SummaryFormat,
@@ -129,7 +130,7 @@ fn dated_statement(
         progress.tick();
         dates.add(r);
     };
-    let statement = payment::calculate_on(run.threads(), c, ev, &mut reader, inputs, request, observe)
+    let statement = payment::calculate_on(run.threads(), c, ev, &mut reader, inputs, request, Settling(observe))
         .map_err(|e| calc_failed(c, e))?;
     drop(progress);
     warn_if_nothing_read(&reader);
