@@ -381,6 +381,7 @@ event_kinds = ["work_trial_start"]
 [parameters]
 months = 3
 label = "x"
+huge = 36501
 
 [[outcome]]
 id = "first"
@@ -431,6 +432,15 @@ fn each_mistake_in_a_form_is_named_with_what_to_write() {
         (
             r#"achieved_on = { first_day_in = "education", within_months = 0, after = "service_end" }"#,
             "`within_months` must be a whole number of at least 1, found 0 | ",
+        ),
+        (
+            r#"achieved_on = { first_day_in = "education", within_months = 4294967296, after = "service_end" }"#,
+            "`within_months` must be at most 36500, found 4294967296 | a count in a standard form is days, months or occurrences: at most a hundred years",
+        ),
+        (
+            r#"achieved_on = { every_days = 28, in = "employment", at_most = "huge", after = "first" }
+requires = ["first"]"#,
+            "`at_most` reads parameter `huge`, which is 36501 | a count in a standard form is at most 36500",
         ),
         (
             r#"achieved_on = { first_day_in = "education", within_months = 3, after = "frist" }"#,

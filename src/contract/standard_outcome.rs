@@ -333,23 +333,43 @@ fn anchor(r: &mut Reader, v: &Value, cx: &Context) -> Option<Anchor> {
     Some(Anchor::Outcome(written))
 }
 
-/// A whole number of at least 1, or a parameter whose every version is.
+/// The largest count a form takes: a hundred years in days. Any count up
+/// to it keeps every date a form computes in range, so an oversized one is
+/// a mistake in the contract, found when it is read rather than as a
+/// failed evaluation for the first participant.
+const MAX_COUNT: i64 = 36_500;
+
+/// A whole number from 1 to [`MAX_COUNT`], or a parameter whose every
+/// version is.
 fn count(r: &mut Reader, v: &Value, key: &str, cx: &Context) -> Option<Count> {
     let what = format!("`{key}`");
+    let fits = |n: i64| (1..=MAX_COUNT).contains(&n);
     match v.get_ref() {
         DeValue::String(_) => {
             let name = parameter_name(r, v, &what, cx)?;
             let bad =
-                cx.parameters[&name].versions.iter().find(|p| !matches!(p.value, Parameter::Integer(n) if n >= 1));
+                cx.parameters[&name].versions.iter().find(|p| !matches!(p.value, Parameter::Integer(n) if fits(n)));
             if let Some(version) = bad {
                 let message = format!("{what} reads parameter `{name}`, which is {}", shown(&version.value));
-                r.error(v.span(), message).help =
-                    Some("every version of the parameter must be a whole number of at least 1".into());
+                r.error(v.span(), message).help = Some(match version.value {
+                    Parameter::Integer(n) if n > MAX_COUNT => {
+                        format!("a count in a standard form is at most {MAX_COUNT}")
+                    }
+                    _ => "every version of the parameter must be a whole number of at least 1".into(),
+                });
                 return None;
             }
             Some(Count::Parameter(name))
         }
-        _ => r.integer(v, &what, 1).map(Count::Literal),
+        _ => {
+            let n = r.integer(v, &what, 1)?;
+            if !fits(n) {
+                r.error(v.span(), format!("{what} must be at most {MAX_COUNT}, found {n}")).help =
+                    Some("a count in a standard form is days, months or occurrences: at most a hundred years".into());
+                return None;
+            }
+            Some(Count::Literal(n))
+        }
     }
 }
 
