@@ -271,7 +271,7 @@ fn pending(c: &Contract, p: &ImpactPayment, date: NaiveDate, amount: Decimal, in
             groups: Arc::from(Vec::new()),
         }),
     };
-    Pending { item_index: index as u32, line }
+    Pending { item_index: index as u32, who: 0, line }
 }
 
 fn rule_location(c: &Contract, p: &ImpactPayment) -> Arc<str> {

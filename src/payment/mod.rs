@@ -29,6 +29,7 @@
 mod evaluate;
 mod impact;
 mod lookup;
+mod order;
 pub mod parallel;
 mod settle;
 mod standard;

@@ -14,6 +14,7 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use rust_decimal::Decimal;
 
 use super::evaluate::{Pending, RecordOutcome};
+use super::order::{order_by, permute, ranks};
 use super::Request;
 use crate::calendar::{add_months, month_end, month_start};
 use crate::contract::{Contract, Every, FixedFee, ItemKind, Prorate};
@@ -76,6 +77,13 @@ pub struct Settlement {
     pub counts: Counts,
     lines: Chunks<Pending>,
     unpaid: Chunks<Unpaid>,
+    /// The participant number of each reason in `unpaid` (see `who`).
+    unpaid_who: Chunks<u32>,
+    /// The ids of participants with lines or reasons, numbered from 1 in
+    /// input order: participant `n` is `who[n - 1]` (0 is the contract).
+    who: Chunks<Arc<str>>,
+    /// Whether some record gave two lines of one item and occurrence.
+    repeated_line: bool,
     ineligible: Vec<Ineligible>,
     /// The impact payments' computations, one per impact line in `lines`.
     impact: Vec<ImpactComputation>,
@@ -120,6 +128,16 @@ impl<T> Chunks<T> {
 
     fn len(&self) -> usize {
         self.full.len() * Self::ITEMS + self.last.len()
+    }
+
+    fn last(&self) -> Option<&T> {
+        self.last.last().or_else(|| self.full.last().and_then(|f| f.last()))
+    }
+
+    /// The item at `index` (less than `len`).
+    fn get(&self, index: usize) -> &T {
+        let (chunk, at) = (index / Self::ITEMS, index % Self::ITEMS);
+        &self.full.get(chunk).unwrap_or(&self.last)[at]
     }
 
     /// All items in order, in a list with room for exactly `more` besides,
@@ -192,6 +210,19 @@ impl Settlement {
         }
     }
 
+    /// The number of the participant `id`, new for each record (its
+    /// `first` line or reason) and whenever the id differs from the last
+    /// one numbered: a record's lines and reasons all have its id. Equal
+    /// ids of different records get numbers of their own; settling ranks
+    /// them equal and then checks every line's identity.
+    fn number(&mut self, id: &Arc<str>, first: bool) -> u32 {
+        if first || !self.who.last().is_some_and(|last| Arc::ptr_eq(last, id) || last == id) {
+            self.who.push(id.clone());
+        }
+        // A settlement of 2^32 participants would not fit in memory.
+        u32::try_from(self.who.len()).expect("fewer than 2^32 participants")
+    }
+
     /// Take in one evaluated record.
     pub fn add(&mut self, outcome: RecordOutcome) {
         let counts = &mut self.counts;
@@ -209,10 +240,15 @@ impl Settlement {
             RecordOutcome::Eligible(e) => {
                 counts.participants += 1;
                 counts.eligible += 1;
-                for p in e.lines {
+                self.repeated_line |= repeats_an_identity(&e.lines);
+                let mut first = true;
+                for mut p in e.lines {
+                    p.who = self.number(&p.line.id.participant, std::mem::take(&mut first));
                     self.lines.push(self.shared.line(p));
                 }
                 for u in e.unpaid {
+                    let who = self.number(&u.participant, std::mem::take(&mut first));
+                    self.unpaid_who.push(who);
                     self.unpaid.push(self.shared.unpaid(u));
                 }
             }
@@ -228,42 +264,48 @@ pub fn settle(
     inputs: Inputs,
     request: Request,
 ) -> Result<Statement, SettleError> {
-    let Settlement { mut counts, lines, unpaid, mut ineligible, mut impact, shared } = settlement;
+    let Settlement { mut counts, lines, unpaid, unpaid_who, who, repeated_line, mut ineligible, mut impact, shared } =
+        settlement;
     drop(shared);
     let fees = fixed_fees(contract, request.as_of)?;
     let mut lines = lines.into_vec(fees.len());
     lines.extend(fees);
-    // Unstable is exact here: two lines with one key share one identity,
-    // which `unique_identities` refuses; and it sorts in place.
-    lines.sort_unstable_by(|a, b| {
-        let (x, y) = (&a.line, &b.line);
-        (x.achieved_on.cmp(&y.achieved_on))
-            .then_with(|| x.id.participant.cmp(&y.id.participant))
-            .then(a.item_index.cmp(&b.item_index))
-            .then(x.id.occurrence.cmp(&y.id.occurrence))
-    });
-    unique_identities(&lines)?;
-    apply_caps(contract, &mut lines, counts.eligible as usize)?;
-    let capped: Vec<Unpaid> = lines.iter().filter_map(|p| fully_capped(&p.line)).collect();
+    // Participant 0 is the contract itself (fees, impact payments: no id).
+    let (rank, participants) = ranks(who.len() + 1, |n| if n == 0 { "" } else { who.get(n - 1) });
+    drop(who);
+    let rank_of = |p: &Pending| rank[p.who as usize];
+    put_in_line_order(&mut lines, &rank);
+    // Each participant's lines are unique when no record repeated one, no
+    // two records share an id, and item ids are unique: then only the
+    // contract's own lines are checked. Otherwise every line, in order.
+    let ids_unique = participants == rank.len() && unique_item_ids(contract);
+    if repeated_line || !ids_unique {
+        unique_identities(&lines)?;
+    } else {
+        unique_identities(lines.iter().filter(|p| p.who == 0))?;
+    }
+    apply_caps(contract, &mut lines, &rank, participants)?;
+    let capped: Vec<(Unpaid, u32)> = lines.iter().filter_map(|p| fully_capped(&p.line).map(|u| (u, p.who))).collect();
+    let mut paid = vec![false; participants];
+    for p in lines.iter().filter(|p| p.line.net > Decimal::ZERO && !p.line.id.participant.is_empty()) {
+        paid[rank_of(p) as usize] = true;
+    }
+    counts.paid = paid.iter().filter(|p| **p).count() as u64;
+    let mut unpaid_who = unpaid_who.into_vec(capped.len());
     let mut unpaid = unpaid.into_vec(capped.len());
-    unpaid.extend(capped);
+    for (u, who) in capped {
+        unpaid.push(u);
+        unpaid_who.push(who);
+    }
+    put_in_reason_order(&mut unpaid, unpaid_who, &rank);
     // The sort key is dropped in place: no second copy of the lines.
     let mut lines: Vec<Line> = lines.into_iter().map(|p| p.line).collect();
     if let Some(p) = request.period {
         lines.retain(|l| l.achieved_on >= p.from && l.achieved_on <= p.to);
     }
     impact.retain(|i| lines.iter().any(|l| l.kind == ItemKind::Impact && l.id.item == i.item));
-    let mut paid: Vec<&str> = lines
-        .iter()
-        .filter(|l| l.net > Decimal::ZERO && !l.id.participant.is_empty())
-        .map(|l| &*l.id.participant)
-        .collect();
-    paid.sort_unstable();
-    paid.dedup();
-    counts.paid = paid.len() as u64;
     // Equal entries are identical, so an unstable sort is exact, and it
     // needs no buffer beside a list that can hold millions.
-    unpaid.sort_unstable();
     ineligible.sort_unstable();
     let totals = Totals::of(&lines).map_err(|line| SettleError::overflow(line, "a total of the statement"))?;
     Ok(Statement {
@@ -289,12 +331,92 @@ pub fn settle(
     })
 }
 
+/// Whether two of one record's lines have one item and occurrence (the
+/// evaluation never gives them; the guard does not rely on it).
+fn repeats_an_identity(lines: &[Pending]) -> bool {
+    let identity = |p: &Pending| (p.item_index, p.line.id.occurrence);
+    if lines.len() <= 8 {
+        return lines.iter().enumerate().any(|(n, p)| lines[..n].iter().any(|q| identity(q) == identity(p)));
+    }
+    let mut identities: Vec<(u32, u32)> = lines.iter().map(identity).collect();
+    identities.sort_unstable();
+    identities.windows(2).any(|w| w[0] == w[1])
+}
+
+/// Whether no two of the contract's items, fees and impact payments share
+/// an id (a line's item position then names its id).
+fn unique_item_ids(contract: &Contract) -> bool {
+    let mut ids: Vec<&str> = contract.payables().map(|(id, _, _)| id).collect();
+    let all = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.len() == all
+}
+
+/// Order lines by achievement date, then participant id (by `rank`), then
+/// the item's position in the contract, then occurrence.
+fn put_in_line_order(lines: &mut [Pending], rank: &[u32]) {
+    let days = |p: &Pending| p.line.achieved_on.num_days_from_ce();
+    let first = lines.iter().map(days).min().unwrap_or(0);
+    let day = |p: &Pending| (i64::from(days(p)) - i64::from(first)) as u64;
+    let largest = |part: fn(&Pending) -> u64| lines.iter().map(part).max().unwrap_or(0);
+    let largest = [
+        lines.iter().map(day).max().unwrap_or(0),
+        rank.iter().copied().max().map_or(0, u64::from),
+        largest(|p| u64::from(p.item_index)),
+        largest(|p| u64::from(p.line.id.occurrence)),
+    ];
+    let parts = |i: usize| {
+        let p = &lines[i];
+        [day(p), u64::from(rank[p.who as usize]), u64::from(p.item_index), u64::from(p.line.id.occurrence)]
+    };
+    permute(lines, order_by(lines.len(), largest, parts));
+}
+
+/// Order reasons by participant id (by `rank`; `who` gives each reason's
+/// participant), then by the reason itself.
+fn put_in_reason_order(unpaid: &mut [Unpaid], who: Vec<u32>, rank: &[u32]) {
+    let (why, distinct) = reason_ranks(unpaid);
+    let largest = [rank.iter().copied().max().map_or(0, u64::from), distinct.saturating_sub(1) as u64];
+    let order = order_by(unpaid.len(), largest, |i| [u64::from(rank[who[i] as usize]), u64::from(why[i])]);
+    drop(who);
+    permute(unpaid, order);
+}
+
+/// The rank of each reason's [`ItemReason`] among the distinct ones, as
+/// [`ranks`] gives participants': most are shared (the same `Arc`), so
+/// each distinct one is compared once, not at every step of a sort.
+fn reason_ranks(unpaid: &[Unpaid]) -> (Vec<u32>, usize) {
+    let mut number: HashMap<*const ItemReason, u32> = HashMap::new();
+    let mut distinct: Vec<&ItemReason> = Vec::new();
+    let numbers: Vec<u32> = unpaid
+        .iter()
+        .map(|u| {
+            *number.entry(Arc::as_ptr(&u.why)).or_insert_with(|| {
+                distinct.push(&u.why);
+                (distinct.len() - 1) as u32
+            })
+        })
+        .collect();
+    let mut sorted: Vec<u32> = (0..distinct.len() as u32).collect();
+    sorted.sort_unstable_by(|a, b| distinct[*a as usize].cmp(distinct[*b as usize]));
+    let mut rank_of = vec![0u32; distinct.len()];
+    let mut rank = 0;
+    for (k, pair) in sorted.iter().enumerate() {
+        if k > 0 && distinct[sorted[k - 1] as usize] != distinct[*pair as usize] {
+            rank += 1;
+        }
+        rank_of[*pair as usize] = rank;
+    }
+    (numbers.into_iter().map(|n| rank_of[n as usize]).collect(), rank as usize + usize::from(!distinct.is_empty()))
+}
+
 /// The last guard against paying twice: a ledger pays against a line's
 /// identity, so no two lines may share one, whatever the records held.
 /// Checked in line order, so the first duplicate reported is always the same.
-fn unique_identities(lines: &[Pending]) -> Result<(), SettleError> {
-    let mut seen: HashSet<&LineId> = HashSet::with_capacity(lines.len());
-    match lines.iter().map(|p| &p.line).find(|l| !seen.insert(&l.id)) {
+fn unique_identities<'l>(lines: impl IntoIterator<Item = &'l Pending>) -> Result<(), SettleError> {
+    let mut seen: HashSet<&LineId> = HashSet::new();
+    match lines.into_iter().map(|p| &p.line).find(|l| !seen.insert(&l.id)) {
         Some(l) => Err(SettleError::DuplicateLine {
             participant: l.id.participant.clone(),
             item: l.id.item.clone(),
@@ -345,7 +467,7 @@ fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Result<Vec<Pending>, Set
             let amount = fee_amount(contract, fee.amount, share)
                 .ok_or_else(|| SettleError::overflow(&line, "the pro-rated fee"))?;
             let line = Line { amount, net: amount, ..line };
-            out.push(Pending { item_index: (contract.items.len() + n) as u32, line });
+            out.push(Pending { item_index: (contract.items.len() + n) as u32, who: 0, line });
         }
     }
     Ok(out)
@@ -437,7 +559,12 @@ fn no_vat_rate(contract: &Contract, line: &Line) -> SettleError {
 /// Every sum is checked: an overflow stops the run naming the line.
 /// `participants` (how many may have lines) sizes the running totals once,
 /// instead of growing them by doubling over a million participants.
-fn apply_caps(contract: &Contract, lines: &mut [Pending], participants: usize) -> Result<(), SettleError> {
+fn apply_caps(
+    contract: &Contract,
+    lines: &mut [Pending],
+    rank: &[u32],
+    participants: usize,
+) -> Result<(), SettleError> {
     // Indexed by `item_index`: the items, then the fixed fees (no cap),
     // then the impact payments (their own `cap`).
     let fees = contract.fixed_fees.iter().map(|_| None);
@@ -446,16 +573,17 @@ fn apply_caps(contract: &Contract, lines: &mut [Pending], participants: usize) -
     let mut item_paid = vec![Decimal::ZERO; item_cap.len()];
     // What each participant was paid of each item with `cap_per_participant`.
     let own_caps = contract.items.iter().filter(|i| i.cap_per_participant.is_some()).count();
-    let mut item_participant_paid: HashMap<(Arc<str>, usize), Decimal> =
-        HashMap::with_capacity(participants.saturating_mul(own_caps));
     // Only looked up, never iterated, so its order cannot reach the output.
+    let mut item_participant_paid: HashMap<(u32, usize), Decimal> =
+        HashMap::with_capacity(if own_caps > 0 { participants } else { 0 });
+    // By participant rank: equal ids, one total.
     let tallied = contract.items.iter().any(|i| i.in_participant_cap);
-    let mut participant_paid: HashMap<Arc<str>, Decimal> =
-        HashMap::with_capacity(if tallied { participants } else { 0 });
+    let mut participant_paid = vec![Decimal::ZERO; if tallied { participants } else { 0 }];
     let mut total_paid = Decimal::ZERO;
     let truncate = Rounding { mode: RoundingMode::Down, ..contract.rounding };
-    for Pending { item_index, line } in lines {
+    for Pending { item_index, who, line } in lines {
         let index = *item_index as usize;
+        let rank = rank[*who as usize];
         let mut net = line.amount;
         let mut held = Vec::new();
         let mut limit = |ceiling: Option<Decimal>, used: Decimal, cap: Cap| {
@@ -474,7 +602,7 @@ fn apply_caps(contract: &Contract, lines: &mut [Pending], participants: usize) -
         };
         let item = contract.items.get(index);
         let own = item.and_then(|i| i.cap_per_participant);
-        let own_used = own.map(|_| item_participant_paid.entry((line.id.participant.clone(), index)).or_default());
+        let own_used = own.map(|_| item_participant_paid.entry((rank, index)).or_default());
         if let Some(used) = &own_used {
             limit(own, **used, Cap::OutcomePerParticipant);
         }
@@ -482,7 +610,7 @@ fn apply_caps(contract: &Contract, lines: &mut [Pending], participants: usize) -
         limit(item_cap.get(index).copied().flatten(), *slot, Cap::OutcomeTotal);
         let in_participant_cap = item.is_some_and(|i| i.in_participant_cap);
         let participant = (in_participant_cap && !matches!(line.kind, ItemKind::FixedFee | ItemKind::Impact))
-            .then(|| participant_paid.entry(line.id.participant.clone()).or_default());
+            .then(|| &mut participant_paid[rank as usize]);
         if let Some(used) = &participant {
             limit(contract.caps.per_participant, **used, Cap::PerParticipant);
         }
@@ -556,7 +684,7 @@ tariff = "1000.00"
                 groups: Arc::from(Vec::new()),
             }),
         };
-        Pending { item_index: 0, line }
+        Pending { item_index: 0, who: 0, line }
     }
 
     fn outcome(p: Pending) -> RecordOutcome {
@@ -592,6 +720,17 @@ tariff = "1000.00"
     }
 
     #[test]
+    fn one_record_giving_one_line_twice_is_refused_too() {
+        let twice = RecordOutcome::Eligible(Eligible {
+            lines: vec![pending("P-1", "1.00"), pending("P-1", "2.00")],
+            unpaid: Vec::new(),
+            first: Vec::new(),
+        });
+        let err = settle_all(vec![outcome(pending("P-0", "1.00")), twice]).unwrap_err();
+        assert!(matches!(&err, SettleError::DuplicateLine { participant, .. } if &**participant == "P-1"), "{err}");
+    }
+
+    #[test]
     fn a_duplicate_identity_code_is_named_redacted() {
         let code = "131052-308T";
         let err = settle_all(vec![outcome(pending(code, "1.00")), outcome(pending(code, "1.00"))]).unwrap_err();
@@ -612,6 +751,7 @@ tariff = "1000.00"
         let mut chunks = Chunks::default();
         (0..n as u64).for_each(|i| chunks.push(i));
         assert_eq!(chunks.len(), n);
+        assert!((0..n).all(|i| *chunks.get(i) == i as u64));
         let all = chunks.into_vec(3);
         assert_eq!(all.capacity(), n + 3);
         assert!(all.iter().enumerate().all(|(i, v)| *v == i as u64));
