@@ -166,6 +166,48 @@ impl RecordReader {
     }
 }
 
+impl RecordReader {
+    /// Reads every record into `summary`, as adding each record the
+    /// iterator gives with [`Summary::add`](summary::Summary::add) would,
+    /// keeping the diagnostics of the reader and of the summary, in input
+    /// order, in `errors`; `tick` runs once per record or diagnostic read.
+    /// On threads ([`RecordReader::with_threads`]) the worker threads
+    /// count the records in and drop them, which spares the calling
+    /// thread most of the work; the summary and the diagnostics are the
+    /// same.
+    pub fn summarise(&mut self, summary: &mut summary::Summary, errors: &mut ErrorLimit, mut tick: impl FnMut()) {
+        let mut items = 0;
+        let mut each = |summary: &mut summary::Summary, item: Option<Result<Record, Diagnostic>>| {
+            items += 1;
+            tick();
+            let added = match item {
+                None => Ok(()),
+                Some(item) => item.map_err(hetu::redact_diagnostic).and_then(|r| summary.add(&r)),
+            };
+            if let Err(d) = added {
+                errors.push(d);
+            }
+        };
+        match &mut self.inner {
+            Inner::ParallelJsonLines(reader) => {
+                reader.summarise(summary, &mut each);
+                self.items += items;
+                self.finished = true;
+            }
+            Inner::JsonLines(_) | Inner::Csv(_) => {
+                for item in self.by_ref() {
+                    // Diagnostics are masked by the iterator already.
+                    let added = item.and_then(|r| summary.add(&r));
+                    tick();
+                    if let Err(d) = added {
+                        errors.push(d);
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl Iterator for RecordReader {
     type Item = Result<Record, Diagnostic>;
 
