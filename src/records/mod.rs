@@ -176,35 +176,32 @@ impl RecordReader {
     /// thread most of the work; the summary and the diagnostics are the
     /// same.
     pub fn summarise(&mut self, summary: &mut summary::Summary, errors: &mut ErrorLimit, mut tick: impl FnMut()) {
+        let Inner::ParallelJsonLines(reader) = &mut self.inner else {
+            for item in self.by_ref() {
+                // Diagnostics are masked by the iterator already.
+                let added = item.and_then(|r| summary.add(&r));
+                tick();
+                if let Err(d) = added {
+                    errors.push(d);
+                }
+            }
+            return;
+        };
         let mut items = 0;
-        let mut each = |summary: &mut summary::Summary, item: Option<Result<Record, Diagnostic>>| {
+        reader.summarise(summary, &mut |summary, item| {
             items += 1;
             tick();
             let added = match item {
+                // Counted in on a worker thread.
                 None => Ok(()),
                 Some(item) => item.map_err(hetu::redact_diagnostic).and_then(|r| summary.add(&r)),
             };
             if let Err(d) = added {
                 errors.push(d);
             }
-        };
-        match &mut self.inner {
-            Inner::ParallelJsonLines(reader) => {
-                reader.summarise(summary, &mut each);
-                self.items += items;
-                self.finished = true;
-            }
-            Inner::JsonLines(_) | Inner::Csv(_) => {
-                for item in self.by_ref() {
-                    // Diagnostics are masked by the iterator already.
-                    let added = item.and_then(|r| summary.add(&r));
-                    tick();
-                    if let Err(d) = added {
-                        errors.push(d);
-                    }
-                }
-            }
-        }
+        });
+        self.items += items;
+        self.finished = true;
     }
 }
 
