@@ -6,7 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
+use rust_decimal::Decimal;
 use tulos::generate::{self, Format, Options, Vocabulary};
+use tulos::records::summary::Summary;
 use tulos::records::{self, ErrorLimit, Record, RecordReader};
 
 fn scratch(test: &str) -> PathBuf {
@@ -100,15 +102,98 @@ fn a_generated_file_reads_the_same_on_threads() {
     assert!(errors(&items).is_empty());
 }
 
+/// What `tulos records` makes of a reader, from a summary `start`: the
+/// summary, every diagnostic, the ticks and the empty-input warning.
+type Summarised = (Summary, String, u64, Option<String>);
+
+/// [`Summarised`] by adding every record the iterator gives, after
+/// `before` of them; or, with `summarise`, by `RecordReader::summarise`
+/// after `before` items the iterator gave.
+fn summarised(mut reader: RecordReader, start: &Summary, before: usize, summarise: bool) -> Summarised {
+    let (mut summary, mut errors, mut ticks) = (start.clone(), ErrorLimit::new(1000), 0);
+    for item in reader.by_ref().take(if summarise { before } else { usize::MAX }) {
+        ticks += 1;
+        let refused = match item {
+            Ok(r) => summary.add(&r).err(),
+            Err(d) => Some(d),
+        };
+        refused.into_iter().for_each(|d| errors.push(d));
+    }
+    if summarise {
+        reader.summarise(&mut summary, &mut errors, || ticks += 1);
+    }
+    let warning = reader.nothing_read_warning().map(|d| format!("{d:?}"));
+    (summary, format!("{:?}", errors.into_diagnostics()), ticks, warning)
+}
+
+/// Summarises `path` as `tulos records` used to (adding what the
+/// sequential iterator gives) and with `summarise` on 1 to 3 workers,
+/// blocks of a few lines and of the default size, and after a few items
+/// were taken from the iterator first; asserts the same result and gives
+/// it.
+fn same_summary_with_threads(path: &Path, start: &Summary) -> Summarised {
+    let reference = summarised(records::open(path).unwrap(), start, 0, false);
+    for threads in [1, 2, 3] {
+        for block_lines in [1, 2, 7, 1024] {
+            for before in [0, 5] {
+                let reader = records::open(path).unwrap().with_threads_and_block_lines(threads, block_lines);
+                let summary = summarised(reader, start, before, true);
+                assert_eq!(summary, reference, "{path:?}, {threads} workers, blocks of {block_lines}, {before} before");
+            }
+        }
+    }
+    reference
+}
+
+#[test]
+fn the_summary_is_the_same_on_threads() {
+    let dir = scratch("summary");
+    let out = dir.join("g.jsonl");
+    let vocabulary = Vocabulary::generic("G-1");
+    let options = Options { n: 1500, seed: 5, format: Format::JsonLines, out: out.clone() };
+    generate::generate(&options, &vocabulary).unwrap();
+    let (summary, errors, ticks, _) = same_summary_with_threads(&out, &Summary::new());
+    assert_eq!((summary.records, ticks, errors.as_str()), (1500, 1500, "[]"));
+    assert!(summary.earnings.count > 1000 && summary.measures.len() + summary.spells.len() > 2, "{summary:?}");
+
+    // Near the largest decimal, some records' earnings overflow the total:
+    // each is an error and left out, in input order, whoever counts.
+    let mut start = Summary::new();
+    start.earnings.total = Decimal::MAX - summary.earnings.total / Decimal::TWO;
+    let (near, errors, ticks, _) = same_summary_with_threads(&out, &start);
+    let refused = errors.matches("exceeds the largest exact decimal").count() as u64;
+    assert!(refused > 100 && near.records + refused == 1500 && ticks == 1500, "{refused} refused, {near:?}");
+}
+
+#[test]
+fn the_summary_of_hostile_input_is_the_same_on_threads() {
+    let path = hostile_file("hostile_summary");
+    let (summary, errors, ticks, _) = same_summary_with_threads(&path, &Summary::new());
+    assert_eq!(errors.matches("duplicate record").count(), 8, "{errors}");
+    assert_eq!(summary.records, 61);
+    assert_eq!(ticks as usize, 61 + errors.matches("Diagnostic {").count(), "{errors}");
+    let contracts = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts");
+    for name in ["career-coaching", "labour-market-training"] {
+        let (summary, ..) = same_summary_with_threads(&contracts.join(name).join("records.jsonl"), &Summary::new());
+        assert_eq!(summary.records, 14);
+    }
+    let empty = scratch("empty_summary").join("blank.jsonl");
+    std::fs::write(&empty, "\n  \r\n").unwrap();
+    let (_, _, _, warning) = same_summary_with_threads(&empty, &Summary::new());
+    assert!(warning.unwrap().contains("the file holds no record"));
+}
+
 const PERSON: &str = r#""service":{"start":"2026-01-12"}"#;
 
 fn line(id: &str) -> String {
     format!(r#"{{"id":"{id}",{PERSON}}}"#)
 }
 
-#[test]
-fn hostile_input_reads_the_same_on_threads() {
-    let dir = scratch("hostile");
+/// A file with a byte-order mark, CRLF line ends, blank lines,
+/// duplicates, bad UTF-8, an identity code, syntax errors, an over-long
+/// line and no final line end: 61 records and the errors of every kind.
+fn hostile_file(test: &str) -> PathBuf {
+    let dir = scratch(test);
     let mut text: Vec<u8> = Vec::new();
     // A byte-order mark on line 1, CRLF line ends, blank lines.
     text.extend_from_slice(b"\xEF\xBB\xBF");
@@ -141,7 +226,12 @@ fn hostile_input_reads_the_same_on_threads() {
     // No final newline.
     let path = dir.join("hostile.jsonl");
     std::fs::write(&path, &text).unwrap();
+    path
+}
 
+#[test]
+fn hostile_input_reads_the_same_on_threads() {
+    let path = hostile_file("hostile");
     for contract in [None, Some("K-1")] {
         let items = same_with_threads(&path, contract);
         let errors = errors(&items);

@@ -100,7 +100,45 @@ fn date(text: &str) -> Option<NaiveDate> {
 }
 
 fn decimal(text: &str) -> Option<Decimal> {
-    money::parse_exact(clean(text)?).ok()
+    let text = clean(text)?;
+    short_decimal(text).or_else(|| money::parse_exact(text).ok())
+}
+
+/// An unsigned decimal of at most 15 integer digits and 18 digits in all
+/// (`1428.35`, the common case), read without a text parser into what
+/// [`money::parse_exact`] makes of it: every digit kept, the scale the
+/// number of fraction digits, under [`money::MAX_MAGNITUDE`]. `None`
+/// leaves anything else to `parse_exact`.
+fn short_decimal(text: &str) -> Option<Decimal> {
+    let (int, frac) = match text.split_once('.') {
+        Some((int, frac)) => (int, frac),
+        None => (text, ""),
+    };
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    // At most 18 digits fit an i64; 15 integer digits stay under the
+    // largest magnitude.
+    let shaped = (1..=15).contains(&int.len())
+        && int.len() + frac.len() <= 18
+        && (!frac.is_empty() || int.len() == text.len())
+        && digits(int)
+        && digits(frac);
+    if !shaped {
+        return None;
+    }
+    let mantissa = int.bytes().chain(frac.bytes()).fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
+    Some(Decimal::new(mantissa, u32::try_from(frac.len()).ok()?))
+}
+
+/// A month `YYYY-MM` of ASCII digits, read without splitting text (the
+/// common case); anything else goes to [`value::parse_month`].
+fn month(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    let shaped = b.len() == 7 && b[4] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || c.is_ascii_digit());
+    if !shaped {
+        return value::parse_month(text, Dialect::Standard);
+    }
+    let number = |range: std::ops::Range<usize>| b[range].iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    NaiveDate::from_ymd_opt(i32::try_from(number(0..4)).ok()?, number(5..7), 1)
 }
 
 /// An id (a participant's or a contract's), normalised as
@@ -269,7 +307,7 @@ impl Convert for RawSpell<'_> {
 impl Convert for RawEarning<'_> {
     type Out = Earning;
     fn convert(self) -> Option<Earning> {
-        let month = value::parse_month(clean(self.month)?, Dialect::Standard)?;
+        let month = month(clean(self.month)?)?;
         Some(Earning { month, amount: decimal(self.amount)? })
     }
 }
@@ -400,17 +438,24 @@ impl<'de> Deserialize<'de> for Scores {
                 f.write_str("an object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scores, A::Error> {
-                let mut scores = BTreeMap::new();
+                // Sorted and built at once: inserting one by one searched
+                // and shifted the map's node for each dimension.
+                let mut scores = Vec::with_capacity(8);
                 while let Some((dimension, score)) = map.next_entry::<&'de str, Score<'de>>()? {
                     let score = match score {
                         Score::Integer(n) => Decimal::from(n),
                         Score::Text(t) => decimal(t).ok_or_else(give_up)?,
                     };
-                    if !safe_name(dimension) || scores.insert(dimension.to_owned(), score).is_some() {
+                    if !safe_name(dimension) {
                         return Err(give_up());
                     }
+                    scores.push((dimension, score));
                 }
-                Ok(Scores(scores))
+                scores.sort_unstable_by_key(|&(dimension, _)| dimension);
+                if scores.windows(2).any(|pair| pair[0].0 == pair[1].0) {
+                    return Err(give_up());
+                }
+                Ok(Scores(scores.into_iter().map(|(dimension, score)| (dimension.to_owned(), score)).collect()))
             }
         }
         deserializer.deserialize_map(ScoresVisitor)
@@ -548,6 +593,49 @@ mod tests {
             let (fast, full) = both(line);
             assert_eq!(fast.as_ref(), full.as_ref().ok(), "{line}");
             assert!(fast.is_some(), "{line}");
+        }
+    }
+
+    #[test]
+    fn short_decimals_and_months_read_as_the_general_parsers_read_them() {
+        for text in [
+            "0",
+            "7",
+            "0.0",
+            "00.50",
+            "1428.35",
+            "550.38",
+            "37.5",
+            "999999999999999",
+            "999999999999999.999",
+            "999999999999999.9999",
+            "1.23456789012345678",
+            "000000000000001.5",
+            "1000000000000000",
+            "0.0000000000001",
+            "0.00000000000001",
+            "12.",
+            ".5",
+            "-1.5",
+            "+1",
+            "1e3",
+            "1.2.3",
+            "",
+            " 1",
+            "1_0",
+            "١٢",
+        ] {
+            let short = short_decimal(text);
+            if short.is_some() {
+                let exact = money::parse_exact(text).ok();
+                assert_eq!(short, exact, "{text}");
+                assert_eq!(short.map(|d| d.to_string()), exact.map(|d| d.to_string()), "{text}");
+                assert_eq!(short.map(|d| d.scale()), exact.map(|d| d.scale()), "{text}");
+            }
+            assert_eq!(decimal(text), money::parse_exact(text.trim()).ok(), "{text}");
+        }
+        for text in ["2026-01", "2026-12", "2026-13", "2026-00", "0000-01", "2026-1", "26-01", "2026/01", "2026-011"] {
+            assert_eq!(month(text), value::parse_month(text, Dialect::Standard), "{text}");
         }
     }
 

@@ -32,7 +32,7 @@ use serde_json::{Map, Value};
 use super::check::{self, quote, Duplicates, Place, Problem};
 use super::fast;
 use super::json::{self, RepeatedKey};
-use super::model::{AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell};
+use super::model::{Arm, AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell};
 use super::value;
 use super::MAX_LINE_BYTES;
 use crate::diagnostic::{Column, Diagnostic, Location};
@@ -196,6 +196,13 @@ impl Settle {
         &self.file
     }
 
+    /// The duplicate check of a record the fast path took: whether it is
+    /// new (it is then recorded). A repeat is recorded nowhere: the full
+    /// reader reads the line again and words it.
+    pub(super) fn is_new(&mut self, id: &str, arm: Arm, contract: Option<&str>, line: u64, hash: u64) -> bool {
+        self.duplicates.check_hashed(id, arm, contract, line, hash).is_ok()
+    }
+
     /// The next diagnostic still to hand out.
     pub(super) fn pending(&mut self) -> Option<Diagnostic> {
         self.pending.pop_front()
@@ -210,8 +217,7 @@ impl Settle {
             Parsed::Blank => return None,
             Parsed::Record(record, hash) => {
                 // A duplicate goes to the full reader, which words it.
-                let contract = record.contract.as_deref();
-                if self.duplicates.check_hashed(&record.id, record.arm, contract, line, hash).is_ok() {
+                if self.is_new(&record.id, record.arm, record.contract.as_deref(), line, hash) {
                     return Some(Ok(*record));
                 }
             }

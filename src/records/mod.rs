@@ -166,6 +166,45 @@ impl RecordReader {
     }
 }
 
+impl RecordReader {
+    /// Reads every record into `summary`, as adding each record the
+    /// iterator gives with [`Summary::add`](summary::Summary::add) would,
+    /// keeping the diagnostics of the reader and of the summary, in input
+    /// order, in `errors`; `tick` runs once per record or diagnostic read.
+    /// On threads ([`RecordReader::with_threads`]) the worker threads
+    /// count the records in and drop them, which spares the calling
+    /// thread most of the work; the summary and the diagnostics are the
+    /// same.
+    pub fn summarise(&mut self, summary: &mut summary::Summary, errors: &mut ErrorLimit, mut tick: impl FnMut()) {
+        let Inner::ParallelJsonLines(reader) = &mut self.inner else {
+            for item in self.by_ref() {
+                // Diagnostics are masked by the iterator already.
+                let added = item.and_then(|r| summary.add(&r));
+                tick();
+                if let Err(d) = added {
+                    errors.push(d);
+                }
+            }
+            return;
+        };
+        let mut items = 0;
+        reader.summarise(summary, &mut |summary, item| {
+            items += 1;
+            tick();
+            let added = match item {
+                // Counted in on a worker thread.
+                None => Ok(()),
+                Some(item) => item.map_err(hetu::redact_diagnostic).and_then(|r| summary.add(&r)),
+            };
+            if let Err(d) = added {
+                errors.push(d);
+            }
+        });
+        self.items += items;
+        self.finished = true;
+    }
+}
+
 impl Iterator for RecordReader {
     type Item = Result<Record, Diagnostic>;
 

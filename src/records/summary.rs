@@ -3,6 +3,13 @@
 //! size can be summarised while it streams. All maps are ordered, so the
 //! output (JSON or text) is deterministic. Sums are checked: one that
 //! would overflow is an error naming the record, never a panic.
+//!
+//! A summary can also be counted in parts and merged
+//! ([`Summary::count_in`], [`Summary::merge_counts`]): every figure but the
+//! earnings' total adds up or widens in any order, so the reader's worker
+//! threads count blocks of records; the total is summed in input order
+//! ([`Summary::add_earnings`]), since a decimal sum may round differently
+//! in another order and an overflow must name its record.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -19,6 +26,14 @@ use crate::diagnostic::{Diagnostic, Location};
 pub struct DateRange {
     pub first: NaiveDate,
     pub last: NaiveDate,
+}
+
+/// Widens `range` to take in `other`.
+fn merge_range(range: &mut Option<DateRange>, other: Option<DateRange>) {
+    if let Some(other) = other {
+        widen(range, other.first);
+        widen(range, other.last);
+    }
 }
 
 fn widen(range: &mut Option<DateRange>, date: NaiveDate) {
@@ -69,6 +84,13 @@ impl SpellStats {
             None => self.ongoing += 1,
         }
     }
+
+    fn merge(&mut self, more: &SpellStats) {
+        self.count += more.count;
+        self.ongoing += more.ongoing;
+        merge_range(&mut self.starts, more.starts);
+        merge_range(&mut self.ends, more.ends);
+    }
 }
 
 /// Events or measures of one kind or instrument.
@@ -82,6 +104,11 @@ impl DatedCount {
     fn add(&mut self, date: NaiveDate) {
         self.count += 1;
         widen(&mut self.dates, date);
+    }
+
+    fn merge(&mut self, more: &DatedCount) {
+        self.count += more.count;
+        merge_range(&mut self.dates, more.dates);
     }
 }
 
@@ -147,8 +174,7 @@ impl Summary {
     /// would exceed what an exact decimal holds (the summary is then
     /// unchanged).
     pub fn add(&mut self, r: &Record) -> Result<(), Diagnostic> {
-        let earnings = r.earnings.iter().try_fold(self.earnings.total, |sum, e| sum.checked_add(e.amount));
-        let Some(earnings) = earnings else {
+        if !self.add_earnings(r.earnings.iter().map(|e| e.amount)) {
             let location = Location::Line { line: r.origin.line, column: None };
             let message = format!(
                 "participant {:?}: the total of all earnings read so far exceeds the largest exact decimal",
@@ -156,8 +182,29 @@ impl Summary {
             );
             return Err(Diagnostic::error(&*r.origin.file, location, message)
                 .with_help("check the earnings amounts: the sum of every earning in a file cannot be this large"));
-        };
-        self.earnings.total = earnings;
+        }
+        self.count_in(r);
+        Ok(())
+    }
+
+    /// Adds one record's earnings `amounts` to the total, in order, or
+    /// leaves it unchanged and says so when the sum would exceed what an
+    /// exact decimal holds. Always in input order: a decimal sum can round
+    /// differently in another order.
+    pub(super) fn add_earnings(&mut self, amounts: impl IntoIterator<Item = Decimal>) -> bool {
+        match amounts.into_iter().try_fold(self.earnings.total, Decimal::checked_add) {
+            Some(total) => {
+                self.earnings.total = total;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Counts one record in, all but its earnings' total
+    /// ([`Summary::add_earnings`]): what a worker thread counts for a block
+    /// of records, merged in later with [`Summary::merge_counts`].
+    pub(super) fn count_in(&mut self, r: &Record) {
         self.records += 1;
         count(&mut self.by_arm, r.arm.as_str(), |n| *n += 1);
         match &r.contract {
@@ -186,7 +233,47 @@ impl Summary {
             count(&mut self.measures, &m.instrument, |c| c.add(m.date));
         }
         self.add_feedback(r);
-        Ok(())
+    }
+
+    /// Adds what `part` counted with [`Summary::count_in`] (its earnings'
+    /// total is not part of it): the same summary as counting its records
+    /// in here, since counts add up and date ranges widen in any order.
+    pub(super) fn merge_counts(&mut self, part: &Summary) {
+        self.records += part.records;
+        for (map, more) in [
+            (&mut self.by_arm, &part.by_arm),
+            (&mut self.by_contract, &part.by_contract),
+            (&mut self.by_municipality, &part.by_municipality),
+            (&mut self.by_group, &part.by_group),
+        ] {
+            for (key, n) in more {
+                count(map, key, |m| *m += n);
+            }
+        }
+        self.without_contract += part.without_contract;
+        self.without_municipality += part.without_municipality;
+        merge_range(&mut self.service_starts, part.service_starts);
+        merge_range(&mut self.service_ends, part.service_ends);
+        self.service_ongoing += part.service_ongoing;
+        let (c, more) = (&mut self.completion, &part.completion);
+        (c.completed, c.dropped_out, c.unknown) =
+            (c.completed + more.completed, c.dropped_out + more.dropped_out, c.unknown + more.unknown);
+        for (kind, more) in &part.spells {
+            count(&mut self.spells, kind, |s| s.merge(more));
+        }
+        self.earnings.count += part.earnings.count;
+        merge_range(&mut self.earnings.months, part.earnings.months);
+        for (map, more) in [(&mut self.events, &part.events), (&mut self.measures, &part.measures)] {
+            for (name, d) in more {
+                count(map, name, |c| c.merge(d));
+            }
+        }
+        if part.feedback.count > 0 {
+            let f = &mut self.feedback;
+            f.count += part.feedback.count;
+            f.satisfaction_total += part.feedback.satisfaction_total;
+            f.mean_satisfaction = Some(mean_of(f.satisfaction_total, f.count));
+        }
     }
 
     fn add_service(&mut self, r: &Record) {

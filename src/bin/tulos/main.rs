@@ -812,13 +812,7 @@ fn summarise(path: &Path, format: SummaryFormat, threads: usize) -> Result<(), F
     // Errors past the limit are counted, so the last note says how many.
     let mut errors = records::ErrorLimit::new(payment::MAX_RECORD_ERRORS);
     let mut progress = progress::Progress::records(&path.display().to_string());
-    for record in &mut reader {
-        progress.tick();
-        match record.and_then(|r| summary.add(&r)) {
-            Ok(()) => {}
-            Err(d) => errors.push(d),
-        }
-    }
+    reader.summarise(&mut summary, &mut errors, || progress.tick());
     drop(progress);
     if !errors.is_empty() {
         return Err(report(&errors.into_diagnostics()));
