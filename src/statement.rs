@@ -348,30 +348,81 @@ pub struct Totals {
 
 impl Totals {
     /// The totals of `lines`, or the line whose amounts no total can hold.
+    /// Each total adds its lines in line order, exactly.
     pub fn of(lines: &[Line]) -> Result<Self, &Line> {
-        let unknown: Arc<str> = Arc::from("(unknown)");
-        let mut t = Totals::default();
+        let mut sums = Sums::default();
+        let mut overall = Amounts::default();
         for l in lines {
-            let mut added = t.overall.add(l).and_then(|()| add(&mut t.by_item, &l.id.item, l));
-            if !matches!(l.kind, ItemKind::FixedFee | ItemKind::Impact) {
-                let municipality = l.municipality.as_ref().unwrap_or(&unknown);
-                added = added.and_then(|()| add(&mut t.by_municipality, municipality, l));
-            }
-            for g in l.groups.iter() {
-                added = added.and_then(|()| add(&mut t.by_group, g, l));
+            let mut added = overall.add(l);
+            for at in sums.slots_of(l) {
+                let slot = sums.slots[at];
+                added = added.and_then(|()| sums.amounts[slot].add(l));
             }
             added.ok_or(l)?;
         }
-        Ok(t)
+        let total =
+            |keys: BTreeMap<Arc<str>, usize>| keys.into_iter().map(|(k, slot)| (k, sums.amounts[slot])).collect();
+        Ok(Totals {
+            overall,
+            by_item: total(std::mem::take(&mut sums.items)),
+            by_municipality: total(std::mem::take(&mut sums.municipalities)),
+            by_group: total(std::mem::take(&mut sums.groups)),
+        })
     }
 }
 
-/// Add `l` to `key`'s amounts, allocating the key only the first time.
-fn add(totals: &mut BTreeMap<Arc<str>, Amounts>, key: &str, l: &Line) -> Option<()> {
-    match totals.get_mut(key) {
-        Some(a) => a.add(l),
-        None => totals.entry(Arc::from(key)).or_default().add(l),
+/// The running totals of [`Totals::of`] by item, municipality and group,
+/// each in a slot of `amounts`. Which slots a line adds to is found once
+/// per (basis, item) pair — a million lines share a few thousand — instead
+/// of looking each key up in a map at every line.
+#[derive(Default)]
+struct Sums {
+    amounts: Vec<Amounts>,
+    items: BTreeMap<Arc<str>, usize>,
+    municipalities: BTreeMap<Arc<str>, usize>,
+    groups: BTreeMap<Arc<str>, usize>,
+    /// By the addresses of a line's basis and item id, which stay put
+    /// while the lines are borrowed: equal texts at other addresses only
+    /// find the same slots again. Only looked up, never iterated.
+    known: foldhash::HashMap<(*const Basis, *const u8), std::ops::Range<usize>>,
+    /// The slots of each known pair, one after another.
+    slots: Vec<usize>,
+}
+
+impl Sums {
+    /// The slots `l` adds to, in the order the totals were always added:
+    /// item, municipality (not for fees and impact payments), groups.
+    /// (Where they are in `slots`.)
+    fn slots_of(&mut self, l: &Line) -> std::ops::Range<usize> {
+        let key = (Arc::as_ptr(&l.basis), l.id.item.as_ptr());
+        if let Some(known) = self.known.get(&key) {
+            return known.clone();
+        }
+        let start = self.slots.len();
+        let item = slot(&mut self.items, &mut self.amounts, &l.id.item);
+        self.slots.push(item);
+        if !matches!(l.kind, ItemKind::FixedFee | ItemKind::Impact) {
+            let municipality = l.municipality.as_deref().unwrap_or("(unknown)");
+            let municipality = slot(&mut self.municipalities, &mut self.amounts, municipality);
+            self.slots.push(municipality);
+        }
+        for g in l.groups.iter() {
+            let group = slot(&mut self.groups, &mut self.amounts, g);
+            self.slots.push(group);
+        }
+        self.known.insert(key, start..self.slots.len());
+        start..self.slots.len()
     }
+}
+
+/// The slot of `key`'s total, a new one the first time.
+fn slot(keys: &mut BTreeMap<Arc<str>, usize>, amounts: &mut Vec<Amounts>, key: &str) -> usize {
+    if let Some(slot) = keys.get(key) {
+        return *slot;
+    }
+    amounts.push(Amounts::default());
+    keys.insert(Arc::from(key), amounts.len() - 1);
+    amounts.len() - 1
 }
 
 /// How many records the run read and what became of them.

@@ -109,6 +109,10 @@ enum Inner {
     JsonLines(Box<jsonl::JsonLinesReader<BufReader<File>>>),
     ParallelJsonLines(Box<parallel::ParallelJsonLines>),
     Csv(csv::CsvFolderReader),
+    /// Read to its end: the reader and what it kept to find duplicates
+    /// (some 50 bytes a participant) are dropped, so that a calculation
+    /// settles its statement without them.
+    Done,
 }
 
 impl RecordReader {
@@ -201,7 +205,12 @@ impl RecordReader {
             }
         });
         self.items += items;
+        self.finish();
+    }
+
+    fn finish(&mut self) {
         self.finished = true;
+        self.inner = Inner::Done;
     }
 }
 
@@ -213,10 +222,11 @@ impl Iterator for RecordReader {
             Inner::JsonLines(r) => r.next(),
             Inner::ParallelJsonLines(r) => r.next(),
             Inner::Csv(r) => r.next(),
+            Inner::Done => None,
         };
         match item {
             Some(_) => self.items += 1,
-            None => self.finished = true,
+            None => self.finish(),
         }
         // Every diagnostic leaves through here: mask identity codes once more
         // in case one slipped into text that quoted the input.
