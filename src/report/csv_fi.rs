@@ -16,11 +16,13 @@
 
 use std::io::{self, Write};
 
+use super::csv::{line_columns, write_rows, BLOCK_LINES};
 use super::sections::{
     amount_columns, input_rows, not_paid_rows, total_rows, INPUT_HEADER, NOT_PAID_HEADER, TOTAL_HEADER,
 };
-use super::{csv_record, write_csv, CsvDialect, CsvField};
+use super::{csv_record, CsvDialect, CsvField};
 use crate::locale::{self, Lang};
+use crate::payment::Threads;
 use crate::statement::Statement;
 
 /// What makes a spreadsheet read the file as UTF-8.
@@ -33,10 +35,20 @@ pub fn write_csv_fi(s: &Statement, out: impl Write) -> io::Result<()> {
 }
 
 /// [`write_csv_fi`] with headers, groupings, reasons and input names in `lang`.
-pub fn write_csv_fi_in(s: &Statement, lang: Lang, mut out: impl Write) -> io::Result<()> {
+pub fn write_csv_fi_in(s: &Statement, lang: Lang, out: impl Write) -> io::Result<()> {
+    write_csv_fi_on(Threads::default(), s, lang, out)
+}
+
+/// [`write_csv_fi_in`] with the lines' rows rendered on `threads` workers
+/// ([`write_csv_on`](super::write_csv_on)): the same bytes.
+pub fn write_csv_fi_on(threads: Threads, s: &Statement, lang: Lang, mut out: impl Write) -> io::Result<()> {
     let d = CsvDialect::Finnish;
     out.write_all(BYTE_ORDER_MARK)?;
-    out.write_all(&lines_in(s, lang)?)?;
+    // The lines as plain CSV writes them in this dialect, under column
+    // codes (ours, no value from input) in `lang`.
+    let header: Vec<CsvField> = line_columns(s).map(|c| CsvField::Ours(locale::code(lang, c).to_string())).collect();
+    out.write_all(csv_record(&header, d).as_bytes())?;
+    write_rows(threads, BLOCK_LINES, s, d, &mut out)?;
     let mut section = |header: &[&str], rows: Vec<Vec<CsvField>>| -> io::Result<()> {
         out.write_all(b"\n")?;
         let header: Vec<CsvField> = header.iter().map(|h| CsvField::Ours(locale::code(lang, h).to_string())).collect();
@@ -75,21 +87,4 @@ pub fn write_csv_fi_in(s: &Statement, lang: Lang, mut out: impl Write) -> io::Re
         .collect();
     section(&INPUT_HEADER, inputs)?;
     out.flush()
-}
-
-/// The lines section: [`write_csv`] in the Finnish dialect, its header row
-/// (our own column codes, no value from input) headed in `lang`.
-fn lines_in(s: &Statement, lang: Lang) -> io::Result<Vec<u8>> {
-    let mut lines = Vec::new();
-    write_csv(s, CsvDialect::Finnish, &mut lines)?;
-    if lang == Lang::En {
-        return Ok(lines);
-    }
-    let end = lines.iter().position(|b| *b == b'\n').map_or(lines.len(), |n| n + 1);
-    let header = String::from_utf8_lossy(&lines[..end]).into_owned();
-    let codes: Vec<&str> = header.trim_end().split(';').collect();
-    let words: Vec<CsvField> = codes.iter().map(|c| CsvField::Ours(locale::code(lang, c).to_string())).collect();
-    let mut out = csv_record(&words, CsvDialect::Finnish).into_bytes();
-    out.extend_from_slice(&lines[end..]);
-    Ok(out)
 }
