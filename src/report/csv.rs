@@ -100,7 +100,7 @@ pub(crate) const CSV_HEADER: [&str; 21] = [
 /// Lines rendered per block: about 0.8 MB of text, so the few blocks in
 /// flight per worker cost a few MiB, and handing a block over costs
 /// nothing next to rendering it.
-pub(crate) const BLOCK_LINES: usize = 4096;
+const BLOCK_LINES: usize = 4096;
 
 /// Finished blocks a worker may hold before the writer takes them.
 const IN_FLIGHT: usize = 2;
@@ -113,12 +113,21 @@ pub fn write_csv(s: &Statement, dialect: CsvDialect, out: impl Write) -> io::Res
     write_csv_on(Threads::default(), s, dialect, out)
 }
 
-/// [`write_csv`] with the rows rendered on `threads` workers: the same bytes.
+/// [`write_csv`] with the rows rendered on up to `threads` workers (at
+/// most one per core): the same bytes.
 pub fn write_csv_on(threads: Threads, s: &Statement, dialect: CsvDialect, mut out: impl Write) -> io::Result<()> {
     let header: Vec<CsvField> = line_columns(s).map(|h| CsvField::Ours(h.to_string())).collect();
     out.write_all(csv_record(&header, dialect).as_bytes())?;
-    write_rows(threads, BLOCK_LINES, s, dialect, &mut out)?;
+    write_lines(threads, s, dialect, &mut out)?;
     out.flush()
+}
+
+/// The rows of the statement's lines on at most `threads` workers, and
+/// at most one per core: more would only hold more blocks in memory
+/// (a few MiB each worker), since they have nothing to wait for.
+pub(crate) fn write_lines(threads: Threads, s: &Statement, d: CsvDialect, out: &mut impl Write) -> io::Result<()> {
+    let workers = Threads(threads.0.min(Threads::available().0));
+    write_rows(workers, BLOCK_LINES, s, d, out)
 }
 
 /// The column codes of the lines: [`CSV_HEADER`], and `computation` when
@@ -130,13 +139,7 @@ pub(crate) fn line_columns(s: &Statement) -> impl Iterator<Item = &'static str> 
 
 /// The rows of the statement's lines (no header), rendered in blocks of
 /// `block` lines on `threads` workers and written in order.
-pub(crate) fn write_rows(
-    threads: Threads,
-    block: usize,
-    s: &Statement,
-    d: CsvDialect,
-    out: &mut impl Write,
-) -> io::Result<()> {
+fn write_rows(threads: Threads, block: usize, s: &Statement, d: CsvDialect, out: &mut impl Write) -> io::Result<()> {
     let block = block.max(1);
     let blocks = s.lines.len().div_ceil(block);
     let workers = threads.0.min(blocks);
@@ -745,6 +748,23 @@ mod tests {
                 assert!(rows(threads, block, &s, d) == reference, "{threads} threads, blocks of {block}, {d:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_whole_csv_and_csv_fi_of_several_blocks_are_the_same_on_two_threads() {
+        let s = statement(lines(3 * BLOCK_LINES + 5));
+        let csv = |threads| {
+            let mut out = Vec::new();
+            write_csv_on(Threads(threads), &s, CsvDialect::Finnish, &mut out).unwrap();
+            out
+        };
+        assert!(csv(2) == csv(1));
+        let csv_fi = |threads| {
+            let mut out = Vec::new();
+            super::super::write_csv_fi_on(Threads(threads), &s, crate::locale::Lang::Fi, &mut out).unwrap();
+            out
+        };
+        assert!(csv_fi(2) == csv_fi(1));
     }
 
     #[test]

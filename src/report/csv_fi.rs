@@ -16,7 +16,7 @@
 
 use std::io::{self, Write};
 
-use super::csv::{line_columns, write_rows, BLOCK_LINES};
+use super::csv::{line_columns, write_lines};
 use super::sections::{
     amount_columns, input_rows, not_paid_rows, total_rows, INPUT_HEADER, NOT_PAID_HEADER, TOTAL_HEADER,
 };
@@ -39,8 +39,8 @@ pub fn write_csv_fi_in(s: &Statement, lang: Lang, out: impl Write) -> io::Result
     write_csv_fi_on(Threads::default(), s, lang, out)
 }
 
-/// [`write_csv_fi_in`] with the lines' rows rendered on `threads` workers
-/// ([`write_csv_on`](super::write_csv_on)): the same bytes.
+/// [`write_csv_fi_in`] with the lines' rows rendered on up to `threads`
+/// workers ([`write_csv_on`](super::write_csv_on)): the same bytes.
 pub fn write_csv_fi_on(threads: Threads, s: &Statement, lang: Lang, mut out: impl Write) -> io::Result<()> {
     let d = CsvDialect::Finnish;
     out.write_all(BYTE_ORDER_MARK)?;
@@ -48,7 +48,7 @@ pub fn write_csv_fi_on(threads: Threads, s: &Statement, lang: Lang, mut out: imp
     // codes (ours, no value from input) in `lang`.
     let header: Vec<CsvField> = line_columns(s).map(|c| CsvField::Ours(locale::code(lang, c).to_string())).collect();
     out.write_all(csv_record(&header, d).as_bytes())?;
-    write_rows(threads, BLOCK_LINES, s, d, &mut out)?;
+    write_lines(threads, s, d, &mut out)?;
     let mut section = |header: &[&str], rows: Vec<Vec<CsvField>>| -> io::Result<()> {
         out.write_all(b"\n")?;
         let header: Vec<CsvField> = header.iter().map(|h| CsvField::Ours(locale::code(lang, h).to_string())).collect();
