@@ -11,8 +11,8 @@
 //! Rows are cheap because what lines share is rendered once per worker:
 //! the fields of a line's [`Basis`] (kind, tariff, clause, tables,
 //! multipliers, municipality, groups, rule) and the currency, by the
-//! basis's address; contract and item ids, by their text; and the
-//! participant id while it stays the same from line to line. Numbers and
+//! basis's address; contract and item ids, by their text; and a
+//! participant's id once for its lines in a block. Numbers and
 //! dates are written digit by digit into the buffer, as their `Display`
 //! writes them. Every text from the records or the contract still goes
 //! through [`redacted`] once per distinct text, so a cached field is exactly
@@ -217,9 +217,10 @@ struct Rows<'s> {
     bases: HashMap<*const Basis, SharedFields, foldhash::fast::RandomState>,
     /// Contract and item ids by their text: a contract has a few items.
     ids: HashMap<&'s str, Range<usize>, foldhash::fast::RandomState>,
-    /// The last participant id and its field.
-    participant: Option<&'s str>,
-    participant_field: Vec<u8>,
+    /// The participant fields of the block being rendered, and where each
+    /// line's is.
+    participants: Vec<u8>,
+    participant_of: Vec<Range<usize>>,
     /// For a field that is rendered first and quoted after.
     scratch: Vec<u8>,
 }
@@ -240,22 +241,43 @@ impl<'s> Rows<'s> {
             rendered: Vec::new(),
             bases: HashMap::default(),
             ids: HashMap::default(),
-            participant: None,
-            participant_field: Vec::new(),
+            participants: Vec::new(),
+            participant_of: Vec::new(),
             scratch: Vec::new(),
         }
     }
 
     /// Append the rows of `lines`, each with its line end.
     fn render(&mut self, lines: &'s [Line], out: &mut Vec<u8>) {
+        self.participants(lines);
+        for (n, l) in lines.iter().enumerate() {
+            self.row(l, n, out);
+        }
+    }
+
+    /// The participant fields of `lines`, first and in a loop of their
+    /// own: a million participant ids lie all over memory, each new one is
+    /// a wait for memory, and a short loop lets the processor wait for
+    /// several at once. A participant's lines share its `Arc`, so its field
+    /// is rendered once, without looking at the text again.
+    fn participants(&mut self, lines: &[Line]) {
+        self.participants.clear();
+        self.participant_of.clear();
+        let mut last: Option<(&str, Range<usize>)> = None;
         for l in lines {
-            self.row(l, out);
+            let id: &str = &l.id.participant;
+            let field = match &last {
+                Some((same, field)) if std::ptr::eq(*same, id) => field.clone(),
+                _ => given_into(&mut self.participants, id, self.d),
+            };
+            self.participant_of.push(field.clone());
+            last = Some((id, field));
         }
     }
 
     /// One line's fields in [`CSV_HEADER`] order (and its computation),
-    /// then the line end.
-    fn row(&mut self, l: &'s Line, out: &mut Vec<u8>) {
+    /// then the line end; `n` is its place in the block.
+    fn row(&mut self, l: &'s Line, n: usize, out: &mut Vec<u8>) {
         let sep = self.d.separator();
         let point = self.d.point();
         let shared = self.shared(&l.basis);
@@ -263,7 +285,7 @@ impl<'s> Rows<'s> {
         let contract = self.id(&l.id.contract);
         out.extend_from_slice(&self.rendered[contract]);
         out.push(sep);
-        self.participant(&l.id.participant, out);
+        out.extend_from_slice(&self.participants[self.participant_of[n].clone()]);
         out.push(sep);
         let item = self.id(&l.id.item);
         out.extend_from_slice(&self.rendered[item]);
@@ -321,20 +343,6 @@ impl<'s> Rows<'s> {
     fn id(&mut self, id: &'s str) -> Range<usize> {
         let (d, rendered) = (self.d, &mut self.rendered);
         self.ids.entry(id).or_insert_with(|| given_into(rendered, id, d)).clone()
-    }
-
-    /// The field of a participant id, rendered again only when it changes
-    /// (a participant's lines are next to each other). Only the last one
-    /// is kept: there are millions.
-    fn participant(&mut self, id: &'s str, out: &mut Vec<u8>) {
-        // The same `Arc` (a participant's lines share one) needs no look at
-        // the text, which is far away in memory for every new participant.
-        if !self.participant.is_some_and(|last| std::ptr::eq(last, id) || last == id) {
-            self.participant_field.clear();
-            push_field(&mut self.participant_field, id, true, self.d);
-            self.participant = Some(id);
-        }
-        out.extend_from_slice(&self.participant_field);
     }
 
     /// `withheld_by` as [`crate::statement::describe_held`] writes it with
@@ -636,7 +644,9 @@ mod tests {
         let items: Vec<Arc<str>> = ["start_fee", "employed_3m", "em;ployed\"6m"].map(Arc::from).to_vec();
         let contract: Arc<str> = Arc::from("ESK-URA-2026-02");
         let amounts = ["0", "-0", "12.50", "-12.50", "0.05", "123456789012.34", "7", "-0.000", "0.00001"];
-        // Every line's participant is an `Arc` of its own: only the texts match.
+        // Four lines a participant, mostly sharing its `Arc`, some with a
+        // copy of the text; fees have no participant.
+        let people: Vec<Arc<str>> = (0..n / 4 + 1).map(|p| Arc::from(format!("P-{p}"))).collect();
         (0..n)
             .map(|i| {
                 let amount = |k: usize| dec(amounts[(i + k) % amounts.len()]);
@@ -651,7 +661,11 @@ mod tests {
                 Line {
                     id: LineId {
                         contract: contract.clone(),
-                        participant: Arc::from(if i % 11 == 0 { String::new() } else { format!("P-{}", i / 4) }),
+                        participant: match (i % 11, i % 5) {
+                            (0, _) => Arc::from(""),
+                            (_, 0) => Arc::from(&*people[i / 4]),
+                            _ => people[i / 4].clone(),
+                        },
                         item: items[i % items.len()].clone(),
                         occurrence: [1, 10, 4_000_000_000][i % 3],
                     },
