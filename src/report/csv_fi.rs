@@ -49,42 +49,45 @@ pub fn write_csv_fi_on(threads: Threads, s: &Statement, lang: Lang, mut out: imp
     let header: Vec<CsvField> = line_columns(s).map(|c| CsvField::Ours(locale::code(lang, c).to_string())).collect();
     out.write_all(csv_record(&header, d).as_bytes())?;
     write_lines(threads, s, d, &mut out)?;
-    let mut section = |header: &[&str], rows: Vec<Vec<CsvField>>| -> io::Result<()> {
-        out.write_all(b"\n")?;
-        let header: Vec<CsvField> = header.iter().map(|h| CsvField::Ours(locale::code(lang, h).to_string())).collect();
-        out.write_all(csv_record(&header, d).as_bytes())?;
-        rows.iter().try_for_each(|row| out.write_all(csv_record(row, d).as_bytes()))
-    };
-    let totals = total_rows(s)
-        .into_iter()
-        .map(|t| {
-            let mut row =
-                vec![CsvField::Ours(locale::code(lang, t.by).to_string()), CsvField::Given(t.key.to_string())];
-            row.push(CsvField::Ours(t.amounts.lines.to_string()));
-            row.extend(amount_columns(t.amounts).map(|a| CsvField::Ours(d.number(a))));
-            row
-        })
-        .collect();
-    section(&TOTAL_HEADER, totals)?;
-    let not_paid = not_paid_rows(s)
-        .into_iter()
-        .map(|n| {
-            vec![
-                CsvField::Given(n.participant.to_string()),
-                CsvField::Given(n.item.to_string()),
-                CsvField::Ours(locale::reason(lang, n.reason)),
-                CsvField::Given(n.detail.to_string()),
-            ]
-        })
-        .collect();
-    section(&NOT_PAID_HEADER, not_paid)?;
+    let totals = total_rows(s).into_iter().map(|t| {
+        let mut row = vec![CsvField::Ours(locale::code(lang, t.by).to_string()), CsvField::Given(t.key.to_string())];
+        row.push(CsvField::Ours(t.amounts.lines.to_string()));
+        row.extend(amount_columns(t.amounts).map(|a| CsvField::Ours(d.number(a))));
+        row
+    });
+    section(&mut out, lang, &TOTAL_HEADER, totals)?;
+    let not_paid = not_paid_rows(s).into_iter().map(|n| {
+        vec![
+            CsvField::Given(n.participant.to_string()),
+            CsvField::Given(n.item.to_string()),
+            CsvField::Ours(locale::reason(lang, n.reason)),
+            CsvField::Given(n.detail.to_string()),
+        ]
+    });
+    section(&mut out, lang, &NOT_PAID_HEADER, not_paid)?;
     // Digests are ours: hex can look like an identity code and is never redacted.
-    let inputs = input_rows(s)
-        .into_iter()
-        .map(|(what, value, sha)| {
-            vec![CsvField::Ours(locale::code(lang, what).to_string()), CsvField::Given(value), CsvField::Ours(sha)]
-        })
-        .collect();
-    section(&INPUT_HEADER, inputs)?;
+    let inputs = input_rows(s).into_iter().map(|(what, value, sha)| {
+        vec![CsvField::Ours(locale::code(lang, what).to_string()), CsvField::Given(value), CsvField::Ours(sha)]
+    });
+    section(&mut out, lang, &INPUT_HEADER, inputs)?;
     out.flush()
+}
+
+/// One section after the lines: an empty row, its header in `lang`, and
+/// its rows, each written as it is made (a national run has millions of
+/// items not paid).
+fn section(
+    out: &mut impl Write,
+    lang: Lang,
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<CsvField>>,
+) -> io::Result<()> {
+    let d = CsvDialect::Finnish;
+    out.write_all(b"\n")?;
+    let header: Vec<CsvField> = header.iter().map(|h| CsvField::Ours(locale::code(lang, h).to_string())).collect();
+    out.write_all(csv_record(&header, d).as_bytes())?;
+    for row in rows {
+        out.write_all(csv_record(&row, d).as_bytes())?;
+    }
+    Ok(())
 }
