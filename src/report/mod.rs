@@ -3,7 +3,8 @@
 //! Reports only *render* a [`Statement`]; they never compute amounts. The
 //! text form is for reading at a terminal, CSV for spreadsheets (with a
 //! Finnish-locale dialect: `;` separator and decimal comma), JSON for tools.
-//! For spreadsheets, `csv_fi` writes the whole statement (lines, totals,
+//! `csv` writes CSV fields and records, and a statement's lines as rows
+//! rendered on several threads (the same bytes as on one). For spreadsheets, `csv_fi` writes the whole statement (lines, totals,
 //! not paid, inputs) in one Finnish CSV file and `xlsx` as a workbook.
 //!
 //! Values that come from records or the contract are rendered defensively,
