@@ -16,11 +16,13 @@
 
 use std::io::{self, Write};
 
+use super::csv::{line_columns, write_lines};
 use super::sections::{
     amount_columns, input_rows, not_paid_rows, total_rows, INPUT_HEADER, NOT_PAID_HEADER, TOTAL_HEADER,
 };
-use super::{csv_record, write_csv, CsvDialect, CsvField};
+use super::{csv_record, CsvDialect, CsvField};
 use crate::locale::{self, Lang};
+use crate::payment::Threads;
 use crate::statement::Statement;
 
 /// What makes a spreadsheet read the file as UTF-8.
@@ -33,63 +35,59 @@ pub fn write_csv_fi(s: &Statement, out: impl Write) -> io::Result<()> {
 }
 
 /// [`write_csv_fi`] with headers, groupings, reasons and input names in `lang`.
-pub fn write_csv_fi_in(s: &Statement, lang: Lang, mut out: impl Write) -> io::Result<()> {
+pub fn write_csv_fi_in(s: &Statement, lang: Lang, out: impl Write) -> io::Result<()> {
+    write_csv_fi_on(Threads::default(), s, lang, out)
+}
+
+/// [`write_csv_fi_in`] with the lines' rows rendered on up to `threads`
+/// workers ([`write_csv_on`](super::write_csv_on)): the same bytes.
+pub fn write_csv_fi_on(threads: Threads, s: &Statement, lang: Lang, mut out: impl Write) -> io::Result<()> {
     let d = CsvDialect::Finnish;
     out.write_all(BYTE_ORDER_MARK)?;
-    out.write_all(&lines_in(s, lang)?)?;
-    let mut section = |header: &[&str], rows: Vec<Vec<CsvField>>| -> io::Result<()> {
-        out.write_all(b"\n")?;
-        let header: Vec<CsvField> = header.iter().map(|h| CsvField::Ours(locale::code(lang, h).to_string())).collect();
-        out.write_all(csv_record(&header, d).as_bytes())?;
-        rows.iter().try_for_each(|row| out.write_all(csv_record(row, d).as_bytes()))
-    };
-    let totals = total_rows(s)
-        .into_iter()
-        .map(|t| {
-            let mut row =
-                vec![CsvField::Ours(locale::code(lang, t.by).to_string()), CsvField::Given(t.key.to_string())];
-            row.push(CsvField::Ours(t.amounts.lines.to_string()));
-            row.extend(amount_columns(t.amounts).map(|a| CsvField::Ours(d.number(a))));
-            row
-        })
-        .collect();
-    section(&TOTAL_HEADER, totals)?;
-    let not_paid = not_paid_rows(s)
-        .into_iter()
-        .map(|n| {
-            vec![
-                CsvField::Given(n.participant.to_string()),
-                CsvField::Given(n.item.to_string()),
-                CsvField::Ours(locale::reason(lang, n.reason)),
-                CsvField::Given(n.detail.to_string()),
-            ]
-        })
-        .collect();
-    section(&NOT_PAID_HEADER, not_paid)?;
+    // The lines as plain CSV writes them in this dialect, under column
+    // codes (ours, no value from input) in `lang`.
+    let header: Vec<CsvField> = line_columns(s).map(|c| CsvField::Ours(locale::code(lang, c).to_string())).collect();
+    out.write_all(csv_record(&header, d).as_bytes())?;
+    write_lines(threads, s, d, &mut out)?;
+    let totals = total_rows(s).into_iter().map(|t| {
+        let mut row = vec![CsvField::Ours(locale::code(lang, t.by).to_string()), CsvField::Given(t.key.to_string())];
+        row.push(CsvField::Ours(t.amounts.lines.to_string()));
+        row.extend(amount_columns(t.amounts).map(|a| CsvField::Ours(d.number(a))));
+        row
+    });
+    section(&mut out, lang, &TOTAL_HEADER, totals)?;
+    let not_paid = not_paid_rows(s).into_iter().map(|n| {
+        vec![
+            CsvField::Given(n.participant.to_string()),
+            CsvField::Given(n.item.to_string()),
+            CsvField::Ours(locale::reason(lang, n.reason)),
+            CsvField::Given(n.detail.to_string()),
+        ]
+    });
+    section(&mut out, lang, &NOT_PAID_HEADER, not_paid)?;
     // Digests are ours: hex can look like an identity code and is never redacted.
-    let inputs = input_rows(s)
-        .into_iter()
-        .map(|(what, value, sha)| {
-            vec![CsvField::Ours(locale::code(lang, what).to_string()), CsvField::Given(value), CsvField::Ours(sha)]
-        })
-        .collect();
-    section(&INPUT_HEADER, inputs)?;
+    let inputs = input_rows(s).into_iter().map(|(what, value, sha)| {
+        vec![CsvField::Ours(locale::code(lang, what).to_string()), CsvField::Given(value), CsvField::Ours(sha)]
+    });
+    section(&mut out, lang, &INPUT_HEADER, inputs)?;
     out.flush()
 }
 
-/// The lines section: [`write_csv`] in the Finnish dialect, its header row
-/// (our own column codes, no value from input) headed in `lang`.
-fn lines_in(s: &Statement, lang: Lang) -> io::Result<Vec<u8>> {
-    let mut lines = Vec::new();
-    write_csv(s, CsvDialect::Finnish, &mut lines)?;
-    if lang == Lang::En {
-        return Ok(lines);
+/// One section after the lines: an empty row, its header in `lang`, and
+/// its rows, each written as it is made (a national run has millions of
+/// items not paid).
+fn section(
+    out: &mut impl Write,
+    lang: Lang,
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<CsvField>>,
+) -> io::Result<()> {
+    let d = CsvDialect::Finnish;
+    out.write_all(b"\n")?;
+    let header: Vec<CsvField> = header.iter().map(|h| CsvField::Ours(locale::code(lang, h).to_string())).collect();
+    out.write_all(csv_record(&header, d).as_bytes())?;
+    for row in rows {
+        out.write_all(csv_record(&row, d).as_bytes())?;
     }
-    let end = lines.iter().position(|b| *b == b'\n').map_or(lines.len(), |n| n + 1);
-    let header = String::from_utf8_lossy(&lines[..end]).into_owned();
-    let codes: Vec<&str> = header.trim_end().split(';').collect();
-    let words: Vec<CsvField> = codes.iter().map(|c| CsvField::Ours(locale::code(lang, c).to_string())).collect();
-    let mut out = csv_record(&words, CsvDialect::Finnish).into_bytes();
-    out.extend_from_slice(&lines[end..]);
-    Ok(out)
+    Ok(())
 }

@@ -3,7 +3,8 @@
 //! Reports only *render* a [`Statement`]; they never compute amounts. The
 //! text form is for reading at a terminal, CSV for spreadsheets (with a
 //! Finnish-locale dialect: `;` separator and decimal comma), JSON for tools.
-//! For spreadsheets, `csv_fi` writes the whole statement (lines, totals,
+//! `csv` writes CSV fields and records, and a statement's lines as rows
+//! rendered on several threads (the same bytes as on one). For spreadsheets, `csv_fi` writes the whole statement (lines, totals,
 //! not paid, inputs) in one Finnish CSV file and `xlsx` as a workbook.
 //!
 //! Values that come from records or the contract are rendered defensively,
@@ -19,6 +20,7 @@
 //!   so a spreadsheet never reads it as a formula. Our own numbers (amounts,
 //!   factors, occurrences) are never touched: `-12.50` stays a number.
 
+mod csv;
 mod csv_fi;
 pub mod html;
 pub mod portfolio;
@@ -26,99 +28,20 @@ mod sections;
 mod text;
 mod xlsx;
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use rust_decimal::Decimal;
-
 use crate::records::hetu::{redact, redacted};
-use crate::statement::{describe_held, ImpactArm, ImpactComputation, Line, Statement};
+use crate::statement::{ImpactArm, ImpactComputation, Statement};
 use crate::text::hides_or_forges;
 
-pub use csv_fi::{write_csv_fi, write_csv_fi_in, BYTE_ORDER_MARK};
+pub(crate) use csv::{csv_record, CsvField, CSV_HEADER};
+pub use csv::{write_csv, write_csv_on, CsvDialect};
+pub use csv_fi::{write_csv_fi, write_csv_fi_in, write_csv_fi_on, BYTE_ORDER_MARK};
 pub use sections::PROGRAM;
 pub(crate) use text::table;
 pub use text::{statement_text, statement_text_in};
 pub use xlsx::{item_names, item_names_in, write_xlsx, write_xlsx_in, ItemNames};
-
-/// Spreadsheet conventions for CSV output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CsvDialect {
-    /// `,` separator, `.` decimals.
-    Standard,
-    /// `;` separator, decimal comma — opens correctly in a Finnish-locale
-    /// spreadsheet.
-    Finnish,
-}
-
-impl CsvDialect {
-    fn separator(self) -> u8 {
-        match self {
-            CsvDialect::Standard => b',',
-            CsvDialect::Finnish => b';',
-        }
-    }
-
-    fn number(self, d: Decimal) -> String {
-        match self {
-            CsvDialect::Standard => d.to_string(),
-            CsvDialect::Finnish => d.to_string().replace('.', ","),
-        }
-    }
-}
-
-pub(crate) const CSV_HEADER: [&str; 21] = [
-    "contract",
-    "participant",
-    "item",
-    "occurrence",
-    "kind",
-    "achieved_on",
-    "tariff",
-    "clause",
-    "tables",
-    "multiplier",
-    "multipliers",
-    "amount",
-    "withheld",
-    "withheld_by",
-    "net",
-    "vat",
-    "gross",
-    "municipality",
-    "groups",
-    "rule",
-    "currency",
-];
-
-/// Write the statement's lines as CSV, one row per line, header first.
-/// A statement with impact payments has one more column, `computation`:
-/// how an impact line's amount was computed (empty on other lines).
-pub fn write_csv(s: &Statement, dialect: CsvDialect, mut out: impl Write) -> io::Result<()> {
-    let with_impact = !s.impact_payments.is_empty();
-    let mut header: Vec<CsvField> = CSV_HEADER.iter().map(|h| CsvField::Ours(h.to_string())).collect();
-    if with_impact {
-        header.push(CsvField::Ours("computation".into()));
-    }
-    out.write_all(csv_record(&header, dialect).as_bytes())?;
-    // One buffer for every row: a statement can have a million lines.
-    let (mut row, mut scratch) = (String::new(), String::new());
-    for l in &s.lines {
-        row.clear();
-        push_line(&mut row, &mut scratch, l, dialect, &s.currency);
-        if with_impact {
-            let computation = s.impact_payments.iter().find(|i| i.item == l.id.item && l.id.participant.is_empty());
-            let text =
-                computation.map(|c| impact_steps(c).iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>());
-            row.push(char::from(dialect.separator()));
-            push_field(&mut row, &text.map(|t| t.join("; ")).unwrap_or_default(), true, dialect);
-        }
-        row.push('\n');
-        out.write_all(row.as_bytes())?;
-    }
-    out.flush()
-}
 
 /// An impact payment's computation as (label, value) steps, in the order
 /// it was computed: what the text statement lists and CSV joins.
@@ -188,140 +111,6 @@ fn arm_text(a: &ImpactArm) -> String {
             a.missing.unwrap_or(0),
             mean.map_or("—".into(), |m| m.to_string())
         ),
-    }
-}
-
-/// One CSV field, by where its text comes from.
-pub(crate) enum CsvField {
-    /// Written by us: numbers, dates, codes. Never neutralised, so a
-    /// negative amount stays a number for the spreadsheet.
-    Ours(String),
-    /// From the records or the contract: redacted and neutralised.
-    Given(String),
-}
-
-/// One CSV record with its line end: fields quoted only when they must
-/// be, and every neutralised field quoted.
-pub(crate) fn csv_record(fields: &[CsvField], d: CsvDialect) -> String {
-    let mut record = String::new();
-    for (n, field) in fields.iter().enumerate() {
-        if n > 0 {
-            record.push(char::from(d.separator()));
-        }
-        match field {
-            CsvField::Ours(text) => push_field(&mut record, text, false, d),
-            CsvField::Given(text) => push_field(&mut record, text, true, d),
-        }
-    }
-    record.push('\n');
-    record
-}
-
-/// Append one field: a `given` text (from the records or the contract) is
-/// redacted, and prefixed with `'` if a spreadsheet would read it as a
-/// formula; a field is quoted when it is so prefixed or holds a separator,
-/// a quote or a line break. Our own texts (numbers, dates, codes) are
-/// never prefixed, so a negative amount stays a number for the spreadsheet.
-fn push_field(record: &mut String, text: &str, given: bool, d: CsvDialect) {
-    let text = if given { redacted(text) } else { Cow::Borrowed(text) };
-    let neutralised = given && text.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if !neutralised && !text.contains([char::from(d.separator()), '"', '\n', '\r']) {
-        record.push_str(&text);
-        return;
-    }
-    record.push('"');
-    if neutralised {
-        record.push('\'');
-    }
-    for (n, part) in text.split('"').enumerate() {
-        if n > 0 {
-            record.push_str("\"\"");
-        }
-        record.push_str(part);
-    }
-    record.push('"');
-}
-
-/// Append one statement line's fields in [`CSV_HEADER`] order (no line
-/// end); `scratch` is reused for the texts that are joined first.
-fn push_line(row: &mut String, scratch: &mut String, l: &Line, d: CsvDialect, currency: &str) {
-    let mut f = Fields { row, d, first: true };
-    let mut joined = |f: &mut Fields, parts: &[&str], by: &str| {
-        scratch.clear();
-        for (n, part) in parts.iter().enumerate() {
-            if n > 0 {
-                scratch.push_str(by);
-            }
-            scratch.push_str(part);
-        }
-        f.given(scratch);
-    };
-    f.given(&l.id.contract);
-    f.given(&l.id.participant);
-    f.given(&l.id.item);
-    f.display(l.id.occurrence);
-    f.ours(kind_name(l.kind));
-    f.display(l.achieved_on);
-    f.number(l.tariff);
-    f.given(l.clause.as_deref().unwrap_or_default());
-    joined(&mut f, &l.tables.iter().map(|t| &**t).collect::<Vec<_>>(), "; ");
-    f.number(l.multiplier);
-    joined(&mut f, &l.multipliers.iter().map(|m| &**m).collect::<Vec<_>>(), "|");
-    f.number(l.amount);
-    f.number(l.withheld);
-    f.ours(&describe_held(&l.withheld_by, |n| d.number(n)));
-    f.number(l.net);
-    f.number(l.vat);
-    f.number(l.gross);
-    f.given(l.municipality.as_deref().unwrap_or_default());
-    joined(&mut f, &l.groups.iter().map(String::as_str).collect::<Vec<_>>(), "|");
-    f.given(&l.rule);
-    f.given(currency);
-}
-
-/// The fields of one CSV record, written in order with separators.
-struct Fields<'r> {
-    row: &'r mut String,
-    d: CsvDialect,
-    first: bool,
-}
-
-impl Fields<'_> {
-    fn separate(&mut self) {
-        if !self.first {
-            self.row.push(char::from(self.d.separator()));
-        }
-        self.first = false;
-    }
-
-    /// A text from the records or the contract (see [`push_field`]).
-    fn given(&mut self, text: &str) {
-        self.separate();
-        push_field(self.row, text, true, self.d);
-    }
-
-    /// A text of ours: a code or a description we wrote.
-    fn ours(&mut self, text: &str) {
-        self.separate();
-        push_field(self.row, text, false, self.d);
-    }
-
-    /// A date or a count: nothing in it needs quoting.
-    fn display(&mut self, value: impl std::fmt::Display) {
-        self.separate();
-        let _ = write!(self.row, "{value}");
-    }
-
-    /// An amount as [`CsvDialect::number`] writes it, without a copy.
-    fn number(&mut self, n: Decimal) {
-        self.separate();
-        let start = self.row.len();
-        let _ = write!(self.row, "{n}");
-        if self.d == CsvDialect::Finnish {
-            if let Some(dot) = self.row[start..].find('.') {
-                self.row.replace_range(start + dot..start + dot + 1, ",");
-            }
-        }
     }
 }
 

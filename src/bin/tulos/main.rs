@@ -737,8 +737,8 @@ fn calculate(
     let written = match format {
         Format::Text => out.write_all(report::statement_text_in(&statement, lang).as_bytes()),
         Format::Json => report::write_json(&statement, &mut out),
-        Format::Csv => report::write_csv(&statement, CsvDialect::Standard, &mut out),
-        Format::CsvFi => report::write_csv_fi_in(&statement, lang, &mut out),
+        Format::Csv => report::write_csv_on(run.threads(), &statement, CsvDialect::Standard, &mut out),
+        Format::CsvFi => report::write_csv_fi_on(run.threads(), &statement, lang, &mut out),
         Format::Xlsx => report::write_xlsx_in(&statement, &report::item_names_in(&c, lang), lang)
             .map_err(std::io::Error::other)
             .and_then(|bytes| out.write_all(&bytes)),
