@@ -143,7 +143,7 @@ pub fn calculate_on(
     watch.settling();
     settlement.counts.records_read = read;
     settlement.add_impact(impact.lines(request.as_of)?);
-    Ok(settle(contract, settlement, inputs, request)?)
+    Ok(settle(threads, contract, settlement, inputs, request)?)
 }
 
 /// Bind every record to the contract and hand each to `take`, in input

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 
 use super::evaluate::{Pending, RecordOutcome};
 use super::order::{order_by, permute, ranks};
-use super::Request;
+use super::{Request, Threads};
 use crate::calendar::{add_months, month_end, month_start};
 use crate::contract::{Contract, Every, FixedFee, ItemKind, Prorate};
 use crate::money::{Rounding, RoundingMode};
@@ -257,8 +257,10 @@ impl Settlement {
 }
 
 /// Turn the evaluated records into the statement (see the module doc of
-/// `payment` for the order of operations).
+/// `payment` for the order of operations). With two threads or more, the
+/// reasons are put in order beside the lines' totals: the same statement.
 pub fn settle(
+    threads: Threads,
     contract: &Contract,
     settlement: Settlement,
     inputs: Inputs,
@@ -297,17 +299,33 @@ pub fn settle(
         unpaid.push(u);
         unpaid_who.push(who);
     }
-    put_in_reason_order(&mut unpaid, unpaid_who, &rank);
-    // The sort key is dropped in place: no second copy of the lines.
-    let mut lines: Vec<Line> = lines.into_iter().map(|p| p.line).collect();
-    if let Some(p) = request.period {
-        lines.retain(|l| l.achieved_on >= p.from && l.achieved_on <= p.to);
-    }
+    let reasons = || {
+        put_in_reason_order(&mut unpaid, unpaid_who, &rank);
+        // Equal entries are identical, so an unstable sort is exact, and it
+        // needs no buffer beside a list that can hold millions.
+        ineligible.sort_unstable();
+    };
+    let lines = || {
+        // The sort key is dropped in place: no second copy of the lines.
+        let mut lines: Vec<Line> = lines.into_iter().map(|p| p.line).collect();
+        if let Some(p) = request.period {
+            lines.retain(|l| l.achieved_on >= p.from && l.achieved_on <= p.to);
+        }
+        let totals = Totals::of(&lines).map_err(|line| SettleError::overflow(line, "a total of the statement"));
+        totals.map(|totals| (lines, totals))
+    };
+    let (lines, totals) = if threads.0 > 1 {
+        std::thread::scope(|scope| {
+            let reasons = scope.spawn(reasons);
+            let lines = lines();
+            reasons.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            lines
+        })
+    } else {
+        reasons();
+        lines()
+    }?;
     impact.retain(|i| lines.iter().any(|l| l.kind == ItemKind::Impact && l.id.item == i.item));
-    // Equal entries are identical, so an unstable sort is exact, and it
-    // needs no buffer beside a list that can hold millions.
-    ineligible.sort_unstable();
-    let totals = Totals::of(&lines).map_err(|line| SettleError::overflow(line, "a total of the statement"))?;
     Ok(Statement {
         contract: contract.id.clone(),
         title_fi: contract.title.fi.clone(),
@@ -711,7 +729,7 @@ tariff = "1000.00"
             tulos_version: String::new(),
         };
         let as_of = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
-        settle(&contract, settlement, inputs, Request { as_of, period: None })
+        settle(Threads(1), &contract, settlement, inputs, Request { as_of, period: None })
     }
 
     #[test]

@@ -130,7 +130,7 @@ fn dated_statement(
         progress.tick();
         dates.add(r);
     };
-    let statement = payment::calculate_on(run.threads(), c, ev, &mut reader, inputs, request, Settling(observe))
+    let statement = payment::calculate_on(run.threads(), c, ev, &mut reader, inputs, request, Settling::new(observe))
         .map_err(|e| calc_failed(c, e))?;
     drop(progress);
     warn_if_nothing_read(&reader);

@@ -365,16 +365,30 @@ fn purge_freed_memory_at_once() {
 }
 
 /// A calculation's watch for the binary: the closure sees each record,
-/// freed memory is returned at once from settling on.
-struct Settling<F>(F);
+/// freed memory is returned at once from settling on, and whoever waits
+/// for settling (`then`) is told.
+struct Settling<F> {
+    watch: F,
+    then: Option<std::sync::mpsc::Sender<()>>,
+}
+
+impl<F> Settling<F> {
+    fn new(watch: F) -> Self {
+        Settling { watch, then: None }
+    }
+}
 
 impl<F: FnMut(&records::Record)> payment::Watch for Settling<F> {
     fn record(&mut self, record: &records::Record) {
-        (self.0)(record)
+        (self.watch)(record)
     }
 
     fn settling(&mut self) {
         purge_freed_memory_at_once();
+        if let Some(then) = self.then.take() {
+            // Nobody waiting any more is no error.
+            let _ = then.send(());
+        }
     }
 }
 
@@ -668,29 +682,27 @@ fn run_statement(c: &Contract, ev: &Evaluator, run: &RunArgs, request: Request) 
             .map_err(|e| fail(Failed::Input, format_args!("cannot read {}: {e}", run.records.display())))
     };
     let mut progress = progress::Progress::records(&c.id);
-    let mut calculate = |inputs| {
-        payment::calculate_on(
-            threads,
-            c,
-            ev,
-            &mut reader,
-            inputs,
-            request,
-            Settling(|_: &records::Record| progress.tick()),
-        )
-        .map_err(|e| calc_failed(c, e))
+    let mut calculate = |inputs, then| {
+        let watch = Settling { then, ..Settling::new(|_: &records::Record| progress.tick()) };
+        payment::calculate_on(threads, c, ev, &mut reader, inputs, request, watch).map_err(|e| calc_failed(c, e))
     };
     let statement = if threads.0 > 1 {
-        // The records are fingerprinted beside the calculation, and the
+        // The records are fingerprinted beside settling, which runs on one
+        // thread (while records are evaluated every core is busy), and the
         // statement gets its inputs when both are done.
         std::thread::scope(|scope| {
-            let inputs = scope.spawn(fingerprint);
-            let statement = calculate(Inputs::default());
+            let (then, settling) = std::sync::mpsc::channel();
+            let inputs = scope.spawn(move || {
+                // Settling, or a calculation that stopped early: hash now.
+                let _ = settling.recv();
+                fingerprint()
+            });
+            let statement = calculate(Inputs::default(), Some(then));
             let inputs = inputs.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
             statement.map(|statement| Statement { inputs, ..statement })
         })
     } else {
-        calculate(fingerprint()?)
+        calculate(fingerprint()?, None)
     }?;
     drop(progress);
     warn_if_nothing_read(&reader);
