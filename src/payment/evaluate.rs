@@ -86,7 +86,7 @@ struct CompiledItem {
 }
 
 /// What evaluating one record gave.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum RecordOutcome {
     /// The record names another contract (its id).
     OtherContract(String),
@@ -96,7 +96,7 @@ pub enum RecordOutcome {
 }
 
 /// An eligible participant's lines before settlement, and reasons.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Eligible {
     pub lines: Vec<Pending>,
     pub unpaid: Vec<Unpaid>,

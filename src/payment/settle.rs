@@ -286,7 +286,7 @@ pub fn settle(
     } else {
         unique_identities(lines.iter().filter(|p| p.who == 0))?;
     }
-    apply_caps(contract, &mut lines, &rank, participants)?;
+    apply_caps(threads, contract, &mut lines, &rank, participants)?;
     let capped: Vec<(Unpaid, u32)> = lines.iter().filter_map(|p| fully_capped(&p.line).map(|u| (u, p.who))).collect();
     let mut paid = vec![false; participants];
     for p in lines.iter().filter(|p| p.line.net > Decimal::ZERO && !p.line.id.participant.is_empty()) {
@@ -577,12 +577,32 @@ fn no_vat_rate(contract: &Contract, line: &Line) -> SettleError {
 /// Every sum is checked: an overflow stops the run naming the line.
 /// `participants` (how many may have lines) sizes the running totals once,
 /// instead of growing them by doubling over a million participants.
+///
+/// The caps run over the lines in order on one thread (each depends on the
+/// totals before it); VAT, which depends only on the line's own net, is
+/// computed after them on `threads`. The first error in line order is
+/// the one reported, as if each line were capped and taxed in turn.
 fn apply_caps(
+    threads: Threads,
     contract: &Contract,
     lines: &mut [Pending],
     rank: &[u32],
     participants: usize,
 ) -> Result<(), SettleError> {
+    let capped = cap(contract, lines, rank, participants);
+    let taxed = capped.as_ref().err().map_or(lines.len(), |(at, _)| *at);
+    add_vat(threads, contract, &mut lines[..taxed])?;
+    capped.map_err(|(_, e)| e)
+}
+
+/// The caps of [`apply_caps`], or the position of the line that failed
+/// and why.
+fn cap(
+    contract: &Contract,
+    lines: &mut [Pending],
+    rank: &[u32],
+    participants: usize,
+) -> Result<(), (usize, SettleError)> {
     // Indexed by `item_index`: the items, then the fixed fees (no cap),
     // then the impact payments (their own `cap`).
     let fees = contract.fixed_fees.iter().map(|_| None);
@@ -599,7 +619,7 @@ fn apply_caps(
     let mut participant_paid = vec![Decimal::ZERO; if tallied { participants } else { 0 }];
     let mut total_paid = Decimal::ZERO;
     let truncate = Rounding { mode: RoundingMode::Down, ..contract.rounding };
-    for Pending { item_index, who, line } in lines {
+    let mut cap_one = |Pending { item_index, who, line }: &mut Pending| -> Result<(), SettleError> {
         let index = *item_index as usize;
         let rank = rank[*who as usize];
         let mut net = line.amount;
@@ -642,14 +662,36 @@ fn apply_caps(
             *used = add(*used, "the participant's total paid")?;
         }
         total_paid = add(total_paid, "the contract's total paid")?;
-        let rate = contract.vat_on(line.achieved_on).ok_or_else(|| no_vat_rate(contract, line))?;
-        let vat = net.checked_mul(rate).map(hundredth).ok_or_else(|| SettleError::overflow(line, "the VAT"))?;
-        line.vat = contract.rounding.apply(vat);
-        line.gross = net.checked_add(line.vat).ok_or_else(|| SettleError::overflow(line, "net + VAT"))?;
         line.withheld = line.amount - net;
         line.withheld_by = held;
         line.net = net;
+        Ok(())
+    };
+    lines.iter_mut().enumerate().try_for_each(|(at, p)| cap_one(p).map_err(|e| (at, e)))
+}
+
+/// VAT and gross of each line from its net, at the rate in force on its
+/// date; on two threads or more, each half of the lines on its own.
+fn add_vat(threads: Threads, contract: &Contract, lines: &mut [Pending]) -> Result<(), SettleError> {
+    let taxed = |lines: &mut [Pending]| lines.iter_mut().try_for_each(|p| vat(contract, &mut p.line));
+    if threads.0 <= 1 {
+        return taxed(lines);
     }
+    let (earlier, later) = lines.split_at_mut(lines.len() / 2);
+    std::thread::scope(|scope| {
+        let later = scope.spawn(|| taxed(later));
+        let earlier = taxed(earlier);
+        let later = later.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // The first error in line order.
+        earlier.and(later)
+    })
+}
+
+fn vat(contract: &Contract, line: &mut Line) -> Result<(), SettleError> {
+    let rate = contract.vat_on(line.achieved_on).ok_or_else(|| no_vat_rate(contract, line))?;
+    let vat = line.net.checked_mul(rate).map(hundredth).ok_or_else(|| SettleError::overflow(line, "the VAT"))?;
+    line.vat = contract.rounding.apply(vat);
+    line.gross = line.net.checked_add(line.vat).ok_or_else(|| SettleError::overflow(line, "net + VAT"))?;
     Ok(())
 }
 
@@ -718,18 +760,31 @@ tariff = "1000.00"
 
     fn settle_all(outcomes: Vec<RecordOutcome>) -> Result<Statement, SettleError> {
         let contract = crate::contract::parse(Path::new("test.toml"), CONTRACT).unwrap();
-        let mut settlement = Settlement::default();
-        outcomes.into_iter().for_each(|o| settlement.add(o));
-        let inputs = Inputs {
+        let settled = |threads| {
+            let mut settlement = Settlement::default();
+            outcomes.iter().cloned().for_each(|o| settlement.add(o));
+            settle(threads, &contract, settlement, inputs(), Request { as_of: date(2026, 12, 31), period: None })
+        };
+        // Two threads settle some steps side by side: the same statement,
+        // or the same first error.
+        let one = settled(Threads(1));
+        assert_eq!(one, settled(Threads(2)));
+        one
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn inputs() -> Inputs {
+        Inputs {
             contract_file: "test.toml".into(),
             contract_sha256: String::new(),
             libraries: Default::default(),
             records: Default::default(),
             contract_version: None,
             tulos_version: String::new(),
-        };
-        let as_of = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
-        settle(Threads(1), &contract, settlement, inputs, Request { as_of, period: None })
+        }
     }
 
     #[test]
