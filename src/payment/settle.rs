@@ -288,8 +288,11 @@ pub fn settle(
     }
     apply_caps(threads, contract, &mut lines, &rank, participants)?;
     let capped: Vec<(Unpaid, u32)> = lines.iter().filter_map(|p| fully_capped(&p.line).map(|u| (u, p.who))).collect();
+    let in_period = |l: &Line| request.period.is_none_or(|p| l.achieved_on >= p.from && l.achieved_on <= p.to);
+    // Paid: with a line in the statement (the billing period's) that pays.
     let mut paid = vec![false; participants];
-    for p in lines.iter().filter(|p| p.line.net > Decimal::ZERO && !p.line.id.participant.is_empty()) {
+    let paying = |p: &&Pending| p.line.net > Decimal::ZERO && !p.line.id.participant.is_empty() && in_period(&p.line);
+    for p in lines.iter().filter(paying) {
         paid[rank_of(p) as usize] = true;
     }
     counts.paid = paid.iter().filter(|p| **p).count() as u64;
@@ -308,9 +311,7 @@ pub fn settle(
     let lines = || {
         // The sort key is dropped in place: no second copy of the lines.
         let mut lines: Vec<Line> = lines.into_iter().map(|p| p.line).collect();
-        if let Some(p) = request.period {
-            lines.retain(|l| l.achieved_on >= p.from && l.achieved_on <= p.to);
-        }
+        lines.retain(in_period);
         let totals = Totals::of(&lines).map_err(|line| SettleError::overflow(line, "a total of the statement"));
         totals.map(|totals| (lines, totals))
     };
@@ -711,6 +712,7 @@ mod tests {
 
     use super::super::evaluate::Eligible;
     use super::*;
+    use crate::statement::Period;
 
     const CONTRACT: &str = r#"
 [contract]
@@ -759,11 +761,15 @@ tariff = "1000.00"
     }
 
     fn settle_all(outcomes: Vec<RecordOutcome>) -> Result<Statement, SettleError> {
+        settle_in(outcomes, None)
+    }
+
+    fn settle_in(outcomes: Vec<RecordOutcome>, period: Option<Period>) -> Result<Statement, SettleError> {
         let contract = crate::contract::parse(Path::new("test.toml"), CONTRACT).unwrap();
         let settled = |threads| {
             let mut settlement = Settlement::default();
             outcomes.iter().cloned().for_each(|o| settlement.add(o));
-            settle(threads, &contract, settlement, inputs(), Request { as_of: date(2026, 12, 31), period: None })
+            settle(threads, &contract, settlement, inputs(), Request { as_of: date(2026, 12, 31), period })
         };
         // Two threads settle some steps side by side: the same statement,
         // or the same first error.
@@ -805,6 +811,18 @@ tariff = "1000.00"
             let v: Decimal = text.parse().unwrap();
             assert_eq!(hundredth(v), v / Decimal::ONE_HUNDRED, "{text}");
         }
+    }
+
+    #[test]
+    fn paid_counts_the_participants_paid_in_the_billing_period() {
+        let mut later = pending("P-2", "1.00");
+        later.line.achieved_on = date(2026, 5, 4);
+        let outcomes = vec![outcome(pending("P-1", "1.00")), outcome(later), outcome(pending("P-3", "0.00"))];
+        let all = settle_all(outcomes.clone()).unwrap();
+        assert_eq!((all.counts.paid, all.lines.len()), (2, 3));
+        let spring = settle_in(outcomes, Some(Period { from: date(2026, 4, 1), to: date(2026, 6, 30) })).unwrap();
+        assert_eq!((spring.counts.paid, spring.lines.len()), (1, 1));
+        assert_eq!(&*spring.lines[0].id.participant, "P-2");
     }
 
     #[test]
