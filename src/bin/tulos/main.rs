@@ -692,10 +692,11 @@ fn run_statement(c: &Contract, ev: &Evaluator, run: &RunArgs, request: Request) 
         // statement gets its inputs when both are done.
         std::thread::scope(|scope| {
             let (then, settling) = std::sync::mpsc::channel();
-            let inputs = scope.spawn(move || {
-                // Settling, or a calculation that stopped early: hash now.
-                let _ = settling.recv();
-                fingerprint()
+            let inputs = scope.spawn(move || match settling.recv() {
+                Ok(()) => fingerprint(),
+                // The calculation stopped before settling: its error is
+                // what the run reports, no fingerprint is needed.
+                Err(_) => Ok(Inputs::default()),
             });
             let statement = calculate(Inputs::default(), Some(then));
             let inputs = inputs.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
