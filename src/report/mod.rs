@@ -40,7 +40,7 @@ pub use csv::{write_csv, write_csv_on, CsvDialect};
 pub use csv_fi::{write_csv_fi, write_csv_fi_in, write_csv_fi_on, BYTE_ORDER_MARK};
 pub use sections::PROGRAM;
 pub(crate) use text::table;
-pub use text::{statement_text, statement_text_in};
+pub use text::{statement_text, statement_text_in, write_statement_text_in};
 pub use xlsx::{item_names, item_names_in, write_xlsx, write_xlsx_in, ItemNames};
 
 /// An impact payment's computation as (label, value) steps, in the order

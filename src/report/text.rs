@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::shown;
 use crate::locale::{self, Lang, Msg};
-use crate::statement::{describe_held, Amounts, Statement};
+use crate::statement::{describe_held, Amounts, Line, Statement};
 
 /// Render the statement as aligned text: header, lines, totals, reasons
 /// for unpaid items, counts and input fingerprints. Every value from the
@@ -18,9 +18,21 @@ pub fn statement_text(s: &Statement) -> String {
 /// [`statement_text`] in `lang`: labels, sentences, reason explanations,
 /// numbers and dates (the texts are in [`crate::locale`]).
 pub fn statement_text_in(s: &Statement, lang: Lang) -> String {
+    let mut text = Vec::new();
+    write_statement_text_in(s, lang, &mut text).expect("writing to memory cannot fail");
+    String::from_utf8(text).expect("the statement text is UTF-8")
+}
+
+/// [`statement_text_in`] written to `w` as it is made: a statement of a
+/// million lines is not held as text (nor as a table of cells) in memory.
+pub fn write_statement_text_in(s: &Statement, lang: Lang, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut out = String::new();
     header(&mut out, s, lang);
-    lines(&mut out, s, lang);
+    lines(&mut out, s, lang, &mut |text: &mut String| {
+        w.write_all(text.as_bytes())?;
+        text.clear();
+        Ok(())
+    })?;
     impact(&mut out, s, lang);
     let t = |m| locale::text(lang, m);
     totals(&mut out, t(Msg::TotalsByItem), &s.totals.by_item, lang);
@@ -31,8 +43,11 @@ pub fn statement_text_in(s: &Statement, lang: Lang) -> String {
     totals(&mut out, t(Msg::Overall), &overall, lang);
     unpaid(&mut out, s, lang);
     footer(&mut out, s, lang);
-    out
+    w.write_all(out.as_bytes())
 }
+
+/// Text gathered before it is handed to the writer.
+const FLUSH_BYTES: usize = 1 << 20;
 
 fn header(out: &mut String, s: &Statement, lang: Lang) {
     let title = [&shown(&s.contract) as &dyn std::fmt::Display, &shown(&s.title_fi), &shown(&s.title_en)];
@@ -53,7 +68,19 @@ fn header(out: &mut String, s: &Statement, lang: Lang) {
     out.push('\n');
 }
 
-fn lines(out: &mut String, s: &Statement, lang: Lang) {
+/// The lines' table, measured in a first pass and written row by row in a
+/// second (`flush` takes the text made so far): the same text as
+/// [`table`] over all rows, without holding them.
+fn lines(
+    out: &mut String,
+    s: &Statement,
+    lang: Lang,
+    flush: &mut dyn FnMut(&mut String) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    if s.lines.is_empty() {
+        let _ = writeln!(out, "{}\n", locale::text(lang, Msg::NoPayableLines));
+        return Ok(());
+    }
     let head = [
         Msg::ColParticipant,
         Msg::ColItem,
@@ -68,9 +95,9 @@ fn lines(out: &mut String, s: &Statement, lang: Lang) {
         Msg::ColGross,
         Msg::ColClause,
     ];
-    let mut rows = vec![head.iter().map(|h| locale::text(lang, *h).to_string()).collect::<Vec<_>>()];
+    let head: Vec<String> = head.iter().map(|h| shown(locale::text(lang, *h))).collect();
     let n = |d| locale::number(lang, d);
-    for l in &s.lines {
+    let row = |l: &Line| -> Vec<String> {
         let withheld = match l.withheld_by.as_slice() {
             [] => n(l.withheld),
             held => format!("{} ({})", n(l.withheld), describe_held(held, n)),
@@ -80,7 +107,7 @@ fn lines(out: &mut String, s: &Statement, lang: Lang) {
         } else {
             l.id.participant.to_string()
         };
-        rows.push(vec![
+        let cells = [
             participant,
             l.id.item.to_string(),
             l.id.occurrence.to_string(),
@@ -93,14 +120,24 @@ fn lines(out: &mut String, s: &Statement, lang: Lang) {
             n(l.vat),
             n(l.gross),
             clause_with_tables(l),
-        ]);
+        ];
+        cells.iter().map(|c| shown(c)).collect()
+    };
+    let right = [4, 5, 6, 7, 8, 9, 10, 2];
+    let mut width = Vec::new();
+    widen(&mut width, &head);
+    for l in &s.lines {
+        widen(&mut width, &row(l));
     }
-    if s.lines.is_empty() {
-        let _ = writeln!(out, "{}\n", locale::text(lang, Msg::NoPayableLines));
-        return;
+    write_row(out, &head, &width, &right);
+    for l in &s.lines {
+        write_row(out, &row(l), &width, &right);
+        if out.len() >= FLUSH_BYTES {
+            flush(out)?;
+        }
     }
-    table(out, &rows, &[4, 5, 6, 7, 8, 9, 10, 2]);
     out.push('\n');
+    Ok(())
 }
 
 /// How each impact payment line was computed (nothing without one).
@@ -196,24 +233,40 @@ fn footer(out: &mut String, s: &Statement, lang: Lang) {
 /// are [`shown`] before they are measured.
 pub(crate) fn table(out: &mut String, rows: &[Vec<String>], right: &[usize]) {
     let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| shown(c)).collect()).collect();
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let width: Vec<usize> =
-        (0..cols).map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0)).collect();
+    let mut width = Vec::new();
     for row in &rows {
-        let mut line = String::new();
-        for (c, cell) in row.iter().enumerate() {
-            let pad = width[c] - cell.chars().count();
-            if c > 0 {
-                line.push_str("  ");
-            }
-            if right.contains(&c) {
-                line.push_str(&" ".repeat(pad));
-                line.push_str(cell);
-            } else {
-                line.push_str(cell);
-                line.push_str(&" ".repeat(pad));
-            }
-        }
-        let _ = writeln!(out, "{}", line.trim_end());
+        widen(&mut width, row);
     }
+    for row in &rows {
+        write_row(out, row, &width, right);
+    }
+}
+
+/// Widen the columns' `width` (in characters) to hold `row`'s cells.
+fn widen(width: &mut Vec<usize>, row: &[String]) {
+    if width.len() < row.len() {
+        width.resize(row.len(), 0);
+    }
+    for (w, cell) in width.iter_mut().zip(row) {
+        *w = (*w).max(cell.chars().count());
+    }
+}
+
+/// One row of shown cells, padded to `width`, without trailing spaces.
+fn write_row(out: &mut String, row: &[String], width: &[usize], right: &[usize]) {
+    let mut line = String::new();
+    for (c, cell) in row.iter().enumerate() {
+        let pad = width[c] - cell.chars().count();
+        if c > 0 {
+            line.push_str("  ");
+        }
+        if right.contains(&c) {
+            line.push_str(&" ".repeat(pad));
+            line.push_str(cell);
+        } else {
+            line.push_str(cell);
+            line.push_str(&" ".repeat(pad));
+        }
+    }
+    let _ = writeln!(out, "{}", line.trim_end());
 }

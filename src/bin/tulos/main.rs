@@ -748,7 +748,7 @@ fn calculate(
         None => Box::new(std::io::stdout().lock()),
     });
     let written = match format {
-        Format::Text => out.write_all(report::statement_text_in(&statement, lang).as_bytes()),
+        Format::Text => report::write_statement_text_in(&statement, lang, &mut out),
         Format::Json => report::write_json(&statement, &mut out),
         Format::Csv => report::write_csv_on(run.threads(), &statement, CsvDialect::Standard, &mut out),
         Format::CsvFi => report::write_csv_fi_on(run.threads(), &statement, lang, &mut out),
