@@ -519,6 +519,8 @@ fn push_decimal(out: &mut Vec<u8>, d: Decimal, point: u8) {
     let mut digits = [b'0'; 40];
     let mut at = digits.len();
     let mantissa = d.mantissa().unsigned_abs();
+    // Amounts fit in 64 bits, whose division is several times cheaper
+    // than a 128-bit one; the loops are the same.
     match u64::try_from(mantissa) {
         Ok(mut m) => {
             while m > 0 {
