@@ -29,11 +29,13 @@ fn date(s: &str) -> NaiveDate {
 /// with file, line and message), on `threads` threads.
 fn run(c: &Contract, records: &Path, as_of: NaiveDate, threads: usize) -> Result<String, String> {
     let ev = Evaluator::new(c).unwrap_or_else(|d| panic!("{:?}", d.0));
-    // Parsing on as many threads as evaluating, as `tulos calculate` does.
-    let reader = records::open_for(records, Some(&c.id)).map_err(|d| d.to_string())?.with_threads(threads);
+    // Parsing on as many threads as evaluating, as `tulos calculate` does,
+    // in blocks of a few lines, so that results cross many blocks.
+    let reader = records::open_for(records, Some(&c.id)).map_err(|d| d.to_string())?;
+    let mut reader = reader.with_threads_and_block_lines(threads, 7);
     let inputs = payment::fingerprint(c, records).expect("records readable");
     let request = Request { as_of, period: None };
-    match payment::calculate_on(Threads(threads), c, &ev, reader, inputs, request, |_: &tulos::records::Record| {}) {
+    match payment::calculate_on(Threads(threads), c, &ev, &mut reader, inputs, request, ()) {
         Ok(statement) => {
             let mut out = Vec::new();
             report::write_json(&statement, &mut out).expect("JSON");

@@ -289,3 +289,92 @@ fn dropping_the_reader_early_ends_its_threads() {
     // Dropped before reading anything at all.
     drop(records::open(&path).unwrap().with_threads(3));
 }
+
+/// What `each_mapped` hands out after `before` items of the iterator,
+/// mapping each record to an item (and noting whether it was mapped off
+/// the calling thread), until `each` has had `stop_after` items; and the
+/// iterator's items after that, and the empty-input warning.
+fn mapped(mut reader: RecordReader, before: usize, stop_after: Option<usize>) -> (Vec<Item>, usize, Option<String>) {
+    let here = std::thread::current().id();
+    let mut items: Vec<Item> = reader.by_ref().take(before).map(item).collect();
+    let mut elsewhere = 0;
+    let map = |r: Record| (Item::Record(Box::new(r)), std::thread::current().id() != here);
+    reader.each_mapped(map, |mapped| {
+        items.push(match mapped {
+            Ok((record, off)) => {
+                elsewhere += usize::from(off);
+                record
+            }
+            Err(d) => item(Err(d)),
+        });
+        match stop_after {
+            Some(n) if items.len() >= n => std::ops::ControlFlow::Break(()),
+            _ => std::ops::ControlFlow::Continue(()),
+        }
+    });
+    items.extend(reader.by_ref().map(item));
+    (items, elsewhere, reader.nothing_read_warning().map(|d| format!("{d:?}")))
+}
+
+fn item(item: Result<Record, tulos::diagnostic::Diagnostic>) -> Item {
+    match item {
+        Ok(r) => Item::Record(Box::new(r)),
+        Err(d) => Item::Error(format!("{d:?}\n{d}")),
+    }
+}
+
+#[test]
+fn mapping_each_record_gives_the_items_of_the_iterator() {
+    let hostile = hostile_file("mapped");
+    let dir = scratch("mapped_generated");
+    let generated = dir.join("g.jsonl");
+    let options = Options { n: 600, seed: 5, format: Format::JsonLines, out: generated.clone() };
+    generate::generate(&options, &Vocabulary::generic("G-1")).unwrap();
+    for (path, contract) in [(&hostile, None), (&hostile, Some("K-1")), (&generated, Some("G-1"))] {
+        let (sequential, warning) = drain(records::open_for(path, contract).unwrap());
+        for threads in [1, 2, 3] {
+            for block_lines in [1, 3, 1024] {
+                for before in [0, 2] {
+                    let reader = records::open_for(path, contract).unwrap();
+                    let reader = reader.with_threads_and_block_lines(threads, block_lines);
+                    let (items, elsewhere, mapped_warning) = mapped(reader, before, None);
+                    let case = format!("{path:?}, {threads} threads, blocks of {block_lines}, {before} before");
+                    assert_eq!(items, sequential, "{case}");
+                    assert_eq!(mapped_warning, warning, "{case}");
+                    // A clean file's records are all made, mapped and
+                    // freed on the workers, when they start there.
+                    if path == &generated && threads > 1 && before == 0 {
+                        assert_eq!(elsewhere, 600, "{case}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_break_stops_the_mapping_where_it_is_asked() {
+    let path = hostile_file("mapped_break");
+    let (sequential, _) = drain(records::open_for(&path, None).unwrap());
+    for stop_after in [1, 5, 17, 40, sequential.len() - 1] {
+        for (threads, block_lines) in [(1, 1024), (2, 1), (2, 4), (3, 1024)] {
+            let reader = records::open_for(&path, None).unwrap().with_threads_and_block_lines(threads, block_lines);
+            // Nothing is handed out after the break, not even by the
+            // iterator.
+            let (items, _, warning) = mapped(reader, 0, Some(stop_after));
+            assert_eq!(items, sequential[..stop_after], "{threads} threads, blocks of {block_lines}");
+            assert_eq!(warning, None);
+        }
+    }
+}
+
+#[test]
+fn only_a_fresh_reader_on_threads_maps_on_them() {
+    let contracts = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts");
+    let path = contracts.join("career-coaching").join("records.jsonl");
+    assert!(records::open(&path).unwrap().with_threads(2).maps_on_threads());
+    assert!(!records::open(&path).unwrap().maps_on_threads());
+    let mut begun = records::open(&path).unwrap().with_threads(2);
+    begun.next();
+    assert!(!begun.maps_on_threads());
+}

@@ -31,7 +31,7 @@ use super::replay::{recompute, run_records, stored_contract};
 use super::{Entry, EntryKind, Ledger, ReplayError};
 use crate::contract::{Contract, Parameter, Tariff, Version};
 use crate::explain::{explain, Explanation};
-use crate::payment::{sha256, Evaluator, Request};
+use crate::payment::{self, sha256, Evaluator, Request};
 use crate::records::{self, Record};
 use crate::report::{redacted_json, shown};
 use crate::statement::Line;
@@ -160,12 +160,9 @@ pub fn sample(
     let evaluator = Evaluator::new(&contract).map_err(|diagnostics| ReplayError::Contract { run: id, diagnostics })?;
     let inputs = run_records(&run, &contract, records)?;
     let in_run: BTreeSet<&str> = run.lines.iter().map(|e| e.participant.as_str()).collect();
-    let mut municipality: BTreeMap<String, Option<String>> = BTreeMap::new();
-    let statement = recompute(&contract, &evaluator, records, inputs, run.as_of, |r| {
-        if in_run.contains(r.id.as_str()) && belongs(r, &contract) {
-            municipality.entry(r.id.clone()).or_insert_with(|| r.municipality.clone());
-        }
-    })?;
+    let mut municipalities = Municipalities { in_run: &in_run, contract: &contract.id, found: BTreeMap::new() };
+    let statement = recompute(&contract, &evaluator, records, inputs, run.as_of, &mut municipalities)?;
+    let municipality = municipalities.found;
     let before = ledger.runs_before(&run)?;
     let paid = plan::paid_state(before.iter().flat_map(|r| &r.lines))?;
 
@@ -228,6 +225,29 @@ pub fn sample(
 }
 
 /// A record of the contract evaluated (not of another one sharing the id).
+/// The home municipality of each participant of a run, from the first
+/// of their records that belongs to the run's contract.
+struct Municipalities<'a> {
+    in_run: &'a BTreeSet<&'a str>,
+    contract: &'a str,
+    found: BTreeMap<String, Option<String>>,
+}
+
+impl payment::Watch for Municipalities<'_> {
+    /// The participant, the contract the record names, the municipality.
+    type Seen = (String, Option<String>, Option<String>);
+
+    fn see(r: &Record) -> Self::Seen {
+        (r.id.clone(), r.contract.clone(), r.municipality.clone())
+    }
+
+    fn record(&mut self, (id, contract, municipality): Self::Seen) {
+        if self.in_run.contains(id.as_str()) && contract.as_deref().is_none_or(|c| c == self.contract) {
+            self.found.entry(id).or_insert(municipality);
+        }
+    }
+}
+
 fn belongs(r: &Record, contract: &Contract) -> bool {
     r.contract.as_deref().is_none_or(|c| c == contract.id)
 }

@@ -9,7 +9,7 @@ use super::LedgerError;
 use crate::records::{AttributeValue, Record};
 
 /// The newest date found in the records read, tallied record by record
-/// (hand [`DataDates::add`] to `payment::calculate_on`).
+/// (it is a [`Watch`](crate::payment::Watch) for `payment::calculate_on`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DataDates {
     pub newest: Option<NaiveDate>,
@@ -21,6 +21,11 @@ impl DataDates {
     /// measurements, feedback and date attributes. A birth date says
     /// nothing about when the data were extracted and is left out.
     pub fn add(&mut self, record: &Record) {
+        self.newest = self.newest.max(Self::newest_of(record));
+    }
+
+    /// The newest date of one record that [`DataDates::add`] counts.
+    fn newest_of(record: &Record) -> Option<NaiveDate> {
         let service = [Some(record.service.start), record.service.end];
         let spells = record.spells.iter().flat_map(|s| [Some(s.start), s.end]);
         let earnings = record.earnings.iter().map(|e| Some(e.month));
@@ -31,7 +36,7 @@ impl DataDates {
             AttributeValue::Date(d) => Some(*d),
             _ => None,
         });
-        let newest = service
+        service
             .into_iter()
             .chain(spells)
             .chain(earnings)
@@ -40,8 +45,7 @@ impl DataDates {
             .chain(feedback)
             .chain(attributes)
             .flatten()
-            .max();
-        self.newest = self.newest.max(newest);
+            .max()
     }
 
     /// The warning for a run as of `as_of`, when it is after every date in
@@ -71,6 +75,19 @@ impl DataDates {
             (Some(newest), None) if newest < as_of => Err(LedgerError::DataBeforeAsOf { as_of, newest }),
             _ => Ok(()),
         }
+    }
+}
+
+impl crate::payment::Watch for DataDates {
+    /// The record's newest date.
+    type Seen = Option<NaiveDate>;
+
+    fn see(record: &Record) -> Self::Seen {
+        Self::newest_of(record)
+    }
+
+    fn record(&mut self, newest: Self::Seen) {
+        self.newest = self.newest.max(newest);
     }
 }
 

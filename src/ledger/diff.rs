@@ -264,7 +264,7 @@ fn same_contract(a: &Inputs, b: &Inputs) -> bool {
 /// records and as-of date, by identity.
 fn nets(rules: &Source, data: &Source) -> Result<BTreeMap<Key, Decimal>, DiffError> {
     let inputs = fingerprint(rules.contract, &data.records)?;
-    let statement = recompute(rules.contract, &rules.evaluator, &data.records, inputs, data.as_of, |_| {})?;
+    let statement = recompute(rules.contract, &rules.evaluator, &data.records, inputs, data.as_of, ())?;
     Ok(statement
         .lines
         .iter()

@@ -11,8 +11,8 @@ use super::{Entry, Ledger, LedgerError, Run};
 use crate::contract::{self, Contract, RuleSource};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::payment::{self, CalcError, Evaluator, Request};
+use crate::records;
 use crate::records::hetu::redact;
-use crate::records::{self, Record};
 use crate::statement::TULOS_VERSION;
 use crate::statement::{Inputs, Statement};
 
@@ -100,7 +100,7 @@ pub fn replay(ledger: &Ledger, id: i64, records: &Path) -> Result<Replay, Replay
     let contract = stored_contract(&run)?;
     let evaluator = Evaluator::new(&contract).map_err(|diagnostics| ReplayError::Contract { run: id, diagnostics })?;
     let inputs = run_records(&run, &contract, records)?;
-    let statement = recompute(&contract, &evaluator, records, inputs, run.as_of, |_| {})?;
+    let statement = recompute(&contract, &evaluator, records, inputs, run.as_of, ())?;
     let before = ledger.runs_before(&run)?;
     let paid = plan::paid_state(before.iter().flat_map(|r| &r.lines))?;
     let lines = plan::entries(&statement, &paid, contract.clawback, contract.rounding.scale)?;
@@ -139,18 +139,18 @@ pub(crate) fn fingerprint(contract: &Contract, records: &Path) -> Result<Inputs,
 }
 
 /// The cumulative statement of `contract` over `records` as of `as_of`;
-/// `observe` sees every record read.
+/// `watch` sees every record read.
 pub(crate) fn recompute(
     contract: &Contract,
     evaluator: &Evaluator,
     records: &Path,
     inputs: Inputs,
     as_of: NaiveDate,
-    observe: impl FnMut(&Record),
+    watch: impl payment::Watch,
 ) -> Result<Statement, ReplayError> {
-    let reader = records::open_for(records, Some(&contract.id)).map_err(ReplayError::Open)?;
+    let mut reader = records::open_for(records, Some(&contract.id)).map_err(ReplayError::Open)?;
     let request = Request { as_of, period: None };
-    Ok(payment::calculate_on(payment::Threads::default(), contract, evaluator, reader, inputs, request, observe)?)
+    Ok(payment::calculate_on(payment::Threads::default(), contract, evaluator, &mut reader, inputs, request, watch)?)
 }
 
 fn differences(run: &Run, replayed: &[Entry]) -> Vec<Difference> {

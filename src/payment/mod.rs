@@ -42,12 +42,12 @@ use sha2::{Digest, Sha256};
 
 use crate::contract::Contract;
 use crate::diagnostic::Diagnostic;
-use crate::records::{ErrorLimit, Record};
+use crate::records::{ErrorLimit, Record, RecordReader};
 use crate::scripting::RuleError;
 use crate::statement::{Inputs, Period, Statement};
 
 pub use evaluate::{Achievements, Evaluator, RecordOutcome, Step};
-pub use parallel::{each_evaluated, Threads};
+pub use parallel::{each_evaluated, each_evaluated_in, Threads};
 pub use settle::{settle, SettleError, Settlement};
 
 /// What a calculation was asked for.
@@ -88,14 +88,28 @@ pub fn calculate(
     inputs: Inputs,
     request: Request,
 ) -> Result<Statement, CalcError> {
-    calculate_on(Threads::default(), contract, evaluator, records, inputs, request, |_: &Record| {})
+    let threads = Threads::default();
+    calculate_with(threads, contract, evaluator, inputs, request, &mut (), |_, evaluate, take| {
+        each_evaluated(threads, evaluator, records, |_| {}, evaluate, take)
+    })
 }
 
-/// What a caller sees of a calculation as it runs (any `FnMut(&Record)` is
-/// one that only looks at the records).
+/// What a caller sees of a calculation as it runs: what it keeps of each
+/// record, in input order, so that it tallies what it needs (a ledger,
+/// the newest date the records hold) in the same pass, without reading the
+/// records twice; and the moment settling begins.
 pub trait Watch {
-    /// Each bound record, in input order, before it is evaluated.
-    fn record(&mut self, record: &Record);
+    /// What is kept of a record for [`Watch::record`].
+    type Seen: Send + 'static;
+
+    /// What to keep of a bound record. It runs on the thread that
+    /// evaluates the record, for a record a later check may still refuse:
+    /// only a pure function of the record will do.
+    fn see(record: &Record) -> Self::Seen;
+
+    /// What was kept of each bound record, in input order, up to the
+    /// first bad record.
+    fn record(&mut self, seen: Self::Seen);
 
     /// Every record is evaluated and every worker thread has ended; the
     /// statement is settled next, its lines moving into lists of their
@@ -104,25 +118,89 @@ pub trait Watch {
     fn settling(&mut self) {}
 }
 
-impl<F: FnMut(&Record)> Watch for F {
-    fn record(&mut self, record: &Record) {
-        self(record)
+/// Watching nothing.
+impl Watch for () {
+    type Seen = ();
+
+    fn see(_: &Record) {}
+
+    fn record(&mut self, (): ()) {}
+}
+
+/// Two watches at once.
+impl<A: Watch, B: Watch> Watch for (A, B) {
+    type Seen = (A::Seen, B::Seen);
+
+    fn see(record: &Record) -> Self::Seen {
+        (A::see(record), B::see(record))
+    }
+
+    fn record(&mut self, (a, b): Self::Seen) {
+        self.0.record(a);
+        self.1.record(b);
+    }
+
+    fn settling(&mut self) {
+        self.0.settling();
+        self.1.settling();
+    }
+}
+
+/// A watch the caller keeps.
+impl<W: Watch> Watch for &mut W {
+    type Seen = W::Seen;
+
+    fn see(record: &Record) -> Self::Seen {
+        W::see(record)
+    }
+
+    fn record(&mut self, seen: Self::Seen) {
+        (**self).record(seen);
+    }
+
+    fn settling(&mut self) {
+        (**self).settling();
     }
 }
 
 /// [`calculate`] with the records evaluated on `threads` threads (see
 /// [`parallel`]; the statement is the same, byte for byte, for any number),
-/// showing every bound record to `watch` first, in input order: a caller
-/// tallies what it needs (a ledger, the newest date the records hold) in
-/// the same pass, without reading the records twice.
+/// showing what `watch` keeps of every bound record to it, in input order.
+/// A reader on threads ([`RecordReader::with_threads`]) parses, binds and
+/// evaluates each record on one worker ([`each_evaluated_in`]).
 pub fn calculate_on(
     threads: Threads,
     contract: &Contract,
     evaluator: &Evaluator,
-    records: impl Iterator<Item = Result<Record, Diagnostic>>,
+    records: &mut RecordReader,
     inputs: Inputs,
     request: Request,
     mut watch: impl Watch,
+) -> Result<Statement, CalcError> {
+    calculate_with(threads, contract, evaluator, inputs, request, &mut watch, |watch, evaluate, take| {
+        each_evaluated_in(threads, evaluator, records, watch, evaluate, take)
+    })
+}
+
+/// What evaluating one record gives: its outcome, and what the impact
+/// payments take from it.
+type Evaluated = (RecordOutcome, Option<impact::Observation>);
+
+/// Evaluates and settles: `read` hands every record to the `evaluate` it
+/// is given (on any thread) and each result to `take` (in input order),
+/// showing them to `watch`, and gives how many records were read.
+fn calculate_with<W: Watch>(
+    threads: Threads,
+    contract: &Contract,
+    evaluator: &Evaluator,
+    inputs: Inputs,
+    request: Request,
+    watch: &mut W,
+    read: impl FnOnce(
+        &mut W,
+        &(dyn Fn(Record) -> Result<Evaluated, CalcError> + Sync),
+        &mut (dyn FnMut(Evaluated) -> Result<(), CalcError> + Send),
+    ) -> Result<u64, CalcError>,
 ) -> Result<Statement, CalcError> {
     let mut settlement = Settlement::default();
     let mut impact = impact::ImpactTallies::new(contract);
@@ -135,11 +213,11 @@ pub fn calculate_on(
         Ok((outcome, observed))
     };
     // In input order, on one thread: everything that adds up.
-    let take = |(outcome, observed): (RecordOutcome, Option<impact::Observation>)| {
+    let mut take = |(outcome, observed): Evaluated| {
         settlement.add(outcome);
         observed.map_or(Ok(()), |o| impact.add(o))
     };
-    let read = each_evaluated(threads, evaluator, records, |r| watch.record(r), evaluate, take)?;
+    let read = read(watch, &evaluate, &mut take)?;
     watch.settling();
     settlement.counts.records_read = read;
     settlement.add_impact(impact.lines(request.as_of)?);

@@ -26,6 +26,7 @@ pub mod value;
 
 use std::fs::File;
 use std::io::BufReader;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -206,6 +207,48 @@ impl RecordReader {
         });
         self.items += items;
         self.finish();
+    }
+
+    /// Whether [`RecordReader::each_mapped`] maps records on worker
+    /// threads: JSON Lines read on threads
+    /// ([`RecordReader::with_threads`]), not yet read from.
+    pub fn maps_on_threads(&self) -> bool {
+        matches!(&self.inner, Inner::ParallelJsonLines(_)) && self.items == 0
+    }
+
+    /// Hands every item to `each`, in input order, exactly as the iterator
+    /// gives it, with every record mapped by `map` first. When reading on
+    /// threads ([`RecordReader::maps_on_threads`]) `map` runs on the worker
+    /// that parsed the record, so that a record is made, used and freed on
+    /// one thread; it must then be a pure function of the record, as a
+    /// record the duplicate check refuses has been mapped already (what
+    /// the map made of it is dropped). Else `map` runs on this thread.
+    /// A `Break` from `each` stops the reading there.
+    pub fn each_mapped<T: Send + 'static>(
+        &mut self,
+        map: impl Fn(Record) -> T + Sync,
+        mut each: impl FnMut(Result<T, Diagnostic>) -> ControlFlow<()>,
+    ) {
+        let Inner::ParallelJsonLines(reader) = &mut self.inner else {
+            for item in self.by_ref() {
+                if each(item.map(&map)).is_break() {
+                    self.inner = Inner::Done;
+                    return;
+                }
+            }
+            return;
+        };
+        let mut items = 0;
+        let flow = reader.each_mapped(&map, &mut |item| {
+            items += 1;
+            // Every diagnostic is masked, as the iterator masks them.
+            each(item.map_err(hetu::redact_diagnostic))
+        });
+        self.items += items;
+        match flow {
+            ControlFlow::Continue(()) => self.finish(),
+            ControlFlow::Break(()) => self.inner = Inner::Done,
+        }
     }
 
     fn finish(&mut self) {

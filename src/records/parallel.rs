@@ -39,9 +39,18 @@
 //! overflow the earnings' total is read again on the consumer's thread
 //! and handed out record by record, so the summary and the diagnostics are
 //! always those of adding every record in order.
+//!
+//! Mapping ([`ParallelJsonLines::each_mapped`], for a calculation) runs a
+//! caller's pure function on each fast-path record on the worker that
+//! parsed it, on scoped threads started for the purpose (so the function
+//! may borrow, say, the contract's compiled rules); the workers keep of
+//! each record only its duplicate check's key. Workers start on first use
+//! for this reason: the iterator and summarising start them as threads
+//! of their own, mapping within its scope.
 
+use std::any::Any;
 use std::io::{BufRead, ErrorKind};
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -121,20 +130,45 @@ enum Step {
         /// Its earnings' amounts in the block's [`Prepared::amounts`].
         amounts: Range<usize>,
     },
+    /// A record of the fast path that a worker mapped: what the map made
+    /// of it is the next of its block's [`Prepared::mapped`].
+    Mapped(Key),
 }
 
 impl Step {
-    /// What the pure step makes of the line: a counted record is read
-    /// again (the step is pure, so it gives the same record).
+    /// What the pure step makes of the line: a counted or mapped record
+    /// is read again (the step is pure, so it gives the same record).
     fn into_parsed(self, bytes: &[u8], raw: &RawLine, file: &Arc<PathBuf>) -> Parsed {
         match self {
             Step::Parsed(parsed) => parsed,
-            Step::Counted { .. } => jsonl::prepare(bytes, raw, file),
+            Step::Counted { .. } | Step::Mapped(_) => jsonl::prepare(bytes, raw, file),
         }
     }
 }
 
+/// What the in-order step needs of a record a worker mapped
+/// ([`ParallelJsonLines::each_mapped`]): its duplicate check's key, with
+/// its texts in the block's [`Prepared::names`] (one string per block
+/// rather than two per record).
+struct Key {
+    id: Range<usize>,
+    contract: Option<Range<usize>>,
+    arm: Arm,
+    hash: u64,
+}
+
+impl Key {
+    fn of(record: &Record, hash: u64, names: &mut String) -> Self {
+        let mut add = |text: &str| {
+            names.push_str(text);
+            names.len() - text.len()..names.len()
+        };
+        Key { id: add(&record.id), contract: record.contract.as_deref().map(add), arm: record.arm, hash }
+    }
+}
+
 /// What a worker made of a block.
+#[derive(Default)]
 struct Prepared {
     lines: Vec<Line>,
     /// When summarising: what the lines the fast path took add to a
@@ -143,15 +177,45 @@ struct Prepared {
     counts: Option<Summary>,
     /// The earnings' amounts of the counted lines, one after another.
     amounts: Vec<Decimal>,
+    /// When mapping: the texts of the mapped records' [`Key`]s, and what
+    /// the map made of each record, in line order: a
+    /// `std::vec::IntoIter<T>` of the map's `T` (the reading side does not
+    /// know `T`).
+    names: String,
+    mapped: Option<Box<dyn Any + Send>>,
 }
 
 impl Block {
     /// Splits the block into lines and runs the pure step on each; with
     /// `counting`, also counts the fast path's records for a summary.
     fn prepare(&self, file: &Arc<PathBuf>, counting: bool) -> Prepared {
-        let data = &self.data[..self.filled];
         let mut counts = counting.then(Summary::default);
-        let (mut lines, mut amounts) = (Vec::new(), Vec::new());
+        let mut amounts = Vec::new();
+        let lines = self.lines(file, |record, hash| match counts.as_mut() {
+            Some(counts) => count(record, hash, counts, &mut amounts),
+            None => Step::Parsed(Parsed::Record(record, hash)),
+        });
+        Prepared { lines, counts, amounts, ..Prepared::default() }
+    }
+
+    /// Splits the block into lines and runs the pure step on each, then
+    /// `map` on each record of the fast path: the record is made, used and
+    /// freed on this thread.
+    fn map<T: Send + 'static>(&self, file: &Arc<PathBuf>, map: &impl Fn(Record) -> T) -> Prepared {
+        let (mut names, mut values) = (String::new(), Vec::new());
+        let lines = self.lines(file, |record, hash| {
+            let key = Key::of(&record, hash, &mut names);
+            values.push(map(*record));
+            Step::Mapped(key)
+        });
+        Prepared { lines, names, mapped: Some(Box::new(values.into_iter())), ..Prepared::default() }
+    }
+
+    /// Splits the block into lines and runs the pure step on each; `keep`
+    /// says what is kept of each record the fast path took.
+    fn lines(&self, file: &Arc<PathBuf>, mut keep: impl FnMut(Box<Record>, u64) -> Step) -> Vec<Line> {
+        let data = &self.data[..self.filled];
+        let mut lines = Vec::new();
         let mut at = 0;
         while at < data.len() {
             let end = memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |i| at + i + 1);
@@ -159,15 +223,15 @@ impl Block {
             let too_long = trim_line_end(&data[at..end]).len() > MAX_LINE_BYTES;
             let raw = RawLine { number, start: self.start + at as u64, too_long };
             let bytes = if too_long { at..at } else { at..end };
-            let step = match (jsonl::prepare(&data[bytes.clone()], &raw, file), counts.as_mut()) {
-                (Parsed::Record(record, hash), Some(counts)) => count(record, hash, counts, &mut amounts),
-                (parsed, _) => Step::Parsed(parsed),
+            let step = match jsonl::prepare(&data[bytes.clone()], &raw, file) {
+                Parsed::Record(record, hash) => keep(record, hash),
+                parsed => Step::Parsed(parsed),
             };
             lines.push(Line { raw, step, bytes });
             at = end;
         }
         lines.extend(self.too_long.map(|raw| Line { raw, bytes: 0..0, step: Step::Parsed(Parsed::Other) }));
-        Prepared { lines, counts, amounts }
+        lines
     }
 }
 
@@ -204,6 +268,8 @@ struct Current {
     lines: std::vec::IntoIter<Line>,
     counts: Option<Summary>,
     amounts: Vec<Decimal>,
+    names: String,
+    mapped: Option<Box<dyn Any + Send>>,
     failure: Option<Diagnostic>,
     last: bool,
 }
@@ -217,6 +283,16 @@ pub(super) struct ParallelJsonLines {
     /// Buffers of blocks handed out, back to the reading thread: reusing
     /// them spares the kernel zeroing fresh pages for every block.
     spare: SyncSender<Vec<u8>>,
+    /// Where the reading thread queues blocks for the workers; `None`
+    /// once dropping, or when no worker could be started (the reading
+    /// thread's sends then fail, and the iterator prepares each block).
+    jobs: Option<Arc<Mutex<Receiver<Job>>>>,
+    /// How many workers to start, and whether they were: workers start
+    /// on first use, as threads of their own for the iterator and
+    /// [`ParallelJsonLines::summarise`], or within
+    /// [`ParallelJsonLines::each_mapped`], which borrows what they run.
+    workers: usize,
+    started: bool,
     /// Set once summarising: the workers then count records for the
     /// summary ([`ParallelJsonLines::summarise`]).
     counting: Arc<AtomicBool>,
@@ -238,18 +314,6 @@ impl ParallelJsonLines {
         let (order_tx, order_rx) = sync_channel::<Ordered>(2 * workers);
         // Every block in flight, and one being read.
         let (spare_tx, spare_rx) = sync_channel::<Vec<u8>>(3 * workers + 2);
-        let job_rx = Arc::new(Mutex::new(job_rx));
-        let counting = Arc::new(AtomicBool::new(false));
-        let mut threads = Vec::with_capacity(workers + 1);
-        for i in 0..workers {
-            let (jobs, file, counting) = (Arc::clone(&job_rx), Arc::clone(settle.file()), Arc::clone(&counting));
-            // A worker that cannot start only leaves more to the iterator.
-            let spawned = std::thread::Builder::new()
-                .name(format!("tulos-records-{i}"))
-                .spawn(move || work(&jobs, &file, &counting));
-            threads.extend(spawned.ok());
-        }
-        drop(job_rx);
         let file = Arc::clone(settle.file());
         let mut blocks = Blocks::new(source, limit);
         // A reading thread that cannot start drops `order_tx`: the
@@ -257,15 +321,38 @@ impl ParallelJsonLines {
         let reading = std::thread::Builder::new()
             .name("tulos-records-read".to_owned())
             .spawn(move || read_blocks(&mut blocks, &file, &spare_rx, &job_tx, &order_tx));
-        threads.extend(reading.ok());
         ParallelJsonLines {
             settle,
             blocks: Some(order_rx),
             current: None,
             spare: spare_tx,
-            counting,
-            threads,
+            jobs: Some(Arc::new(Mutex::new(job_rx))),
+            workers,
+            started: false,
+            counting: Arc::new(AtomicBool::new(false)),
+            threads: reading.ok().into_iter().collect(),
             finished: false,
+        }
+    }
+
+    /// Starts the workers as threads of their own, unless they were
+    /// started. A worker that cannot start only leaves more to the
+    /// iterator; with none, the iterator prepares every block.
+    fn start_workers(&mut self) {
+        if std::mem::replace(&mut self.started, true) {
+            return;
+        }
+        let Some(jobs) = &self.jobs else { return };
+        let before = self.threads.len();
+        for i in 0..self.workers {
+            let (jobs, file, counting) = (Arc::clone(jobs), Arc::clone(self.settle.file()), Arc::clone(&self.counting));
+            let spawned = std::thread::Builder::new()
+                .name(format!("tulos-records-{i}"))
+                .spawn(move || work(&jobs, &file, &counting));
+            self.threads.extend(spawned.ok());
+        }
+        if self.threads.len() == before {
+            self.jobs = None;
         }
     }
 
@@ -282,6 +369,8 @@ impl ParallelJsonLines {
             lines: prepared.lines.into_iter(),
             counts: prepared.counts,
             amounts: prepared.amounts,
+            names: prepared.names,
+            mapped: prepared.mapped,
             failure: ordered.failure,
             last: ordered.last,
         })
@@ -311,6 +400,7 @@ impl ParallelJsonLines {
     /// its records passed both.
     pub(super) fn summarise(&mut self, summary: &mut Summary, each: &mut Each<'_>) {
         self.counting.store(true, Ordering::Relaxed);
+        self.start_workers();
         while let Some(d) = self.settle.pending() {
             each(summary, Some(Err(d)));
         }
@@ -379,7 +469,6 @@ impl ParallelJsonLines {
         for (i, line) in block.lines.by_ref().enumerate() {
             let bytes = &block.block.data[line.bytes];
             match line.step {
-                Step::Parsed(parsed) => self.settle_line(bytes, &line.raw, parsed, summary, each),
                 Step::Counted { id, arm, contract, hash, amounts } => {
                     if !self.settle.is_new(&id, arm, contract.as_deref(), line.raw.number, hash) {
                         refused = Some((i, false));
@@ -390,6 +479,10 @@ impl ParallelJsonLines {
                         break;
                     }
                     each(summary, None);
+                }
+                step => {
+                    let parsed = step.into_parsed(bytes, &line.raw, self.settle.file());
+                    self.settle_line(bytes, &line.raw, parsed, summary, each);
                 }
             }
         }
@@ -421,10 +514,127 @@ impl ParallelJsonLines {
     }
 }
 
+impl ParallelJsonLines {
+    /// Hands the rest of the input to `each`, item by item in input order,
+    /// exactly as the iterator gives it, but with every record mapped by
+    /// `map` first: on the worker that parsed it, when the workers are
+    /// started here (on scoped threads, so `map` may borrow), else on this
+    /// thread. `map` must be a pure function of the record: a record the
+    /// duplicate check refuses was mapped already, and that is dropped.
+    /// A `Break` from `each` stops the reading; the reader is then done.
+    pub(super) fn each_mapped<T: Send + 'static>(
+        &mut self,
+        map: &(impl Fn(Record) -> T + Sync),
+        each: &mut impl FnMut(Result<T, Diagnostic>) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        let Some(jobs) = self.jobs.as_ref().filter(|_| !self.started).map(Arc::clone) else {
+            self.start_workers();
+            return self.hand_out_mapped(map, each);
+        };
+        self.started = true;
+        let file = Arc::clone(self.settle.file());
+        // Raised when `each` stops: the workers drop the blocks left.
+        let stopped = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let spawned = (0..self.workers)
+                .filter(|i| {
+                    let (jobs, file, stopped) = (Arc::clone(&jobs), &file, &stopped);
+                    let worker = std::thread::Builder::new().name(format!("tulos-records-{i}"));
+                    worker.spawn_scoped(scope, move || work_mapped(&jobs, file, map, stopped)).is_ok()
+                })
+                .count();
+            if spawned == 0 {
+                // Nobody takes the reading thread's blocks: let its sends
+                // fail, so that every block is prepared here.
+                self.jobs = None;
+            }
+            let flow = self.hand_out_mapped(map, each);
+            if flow.is_break() {
+                stopped.store(true, Ordering::Relaxed);
+                // The reading thread stops at its next send, and then the
+                // workers, which the scope waits for.
+                self.blocks = None;
+                self.finished = true;
+            }
+            flow
+        })
+    }
+
+    /// The consuming side of [`ParallelJsonLines::each_mapped`]: each
+    /// mapped record's duplicate check, in input order, and every other
+    /// line as the iterator hands it out, its record mapped here.
+    fn hand_out_mapped<T: 'static>(
+        &mut self,
+        map: &impl Fn(Record) -> T,
+        each: &mut impl FnMut(Result<T, Diagnostic>) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        while let Some(d) = self.settle.pending() {
+            each(Err(d))?;
+        }
+        while !self.finished {
+            let mut block = match self.current.take().map_or_else(|| self.next_block(), Ok) {
+                Ok(block) => block,
+                Err(d) => {
+                    self.finished = true;
+                    return each(Err(d));
+                }
+            };
+            let mut values = block.mapped.take().and_then(|m| m.downcast::<std::vec::IntoIter<T>>().ok());
+            for line in block.lines.by_ref() {
+                let bytes = &block.block.data[line.bytes];
+                let parsed = match line.step {
+                    Step::Mapped(key) => {
+                        let value = values.as_mut().and_then(|values| values.next());
+                        let contract = key.contract.map(|c| &block.names[c]);
+                        let id = &block.names[key.id];
+                        match value {
+                            Some(value) if self.settle.is_new(id, key.arm, contract, line.raw.number, key.hash) => {
+                                each(Ok(value))?;
+                                continue;
+                            }
+                            // A repeat: the full reader reads it again and
+                            // words it.
+                            _ => Parsed::Other,
+                        }
+                    }
+                    step => step.into_parsed(bytes, &line.raw, self.settle.file()),
+                };
+                self.map_line(bytes, &line.raw, parsed, map, each)?;
+            }
+            let (failure, last) = (block.failure.take(), block.last);
+            self.finish_block(block);
+            self.finished = last;
+            if let Some(d) = failure {
+                each(Err(d))?;
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Hands out one line as the iterator does, its record mapped by `map`.
+    fn map_line<T>(
+        &mut self,
+        bytes: &[u8],
+        raw: &RawLine,
+        parsed: Parsed,
+        map: &impl Fn(Record) -> T,
+        each: &mut impl FnMut(Result<T, Diagnostic>) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        if let Some(item) = self.settle.settle(bytes, raw, parsed) {
+            each(item.map(map))?;
+        }
+        while let Some(d) = self.settle.pending() {
+            each(Err(d))?;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
 impl Iterator for ParallelJsonLines {
     type Item = Result<Record, Diagnostic>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        self.start_workers();
         if let Some(d) = self.settle.pending() {
             return Some(Err(d));
         }
@@ -460,7 +670,10 @@ impl Iterator for ParallelJsonLines {
 
 impl Drop for ParallelJsonLines {
     fn drop(&mut self) {
+        // Without its queues the reading thread stops at its next send,
+        // and the workers once it is gone.
         self.blocks = None;
+        self.jobs = None;
         for thread in self.threads.drain(..) {
             // A thread that panicked has nothing more to say here.
             let _ = thread.join();
@@ -645,6 +858,27 @@ fn work(jobs: &Mutex<Receiver<Job>>, file: &Arc<PathBuf>, counting: &AtomicBool)
         // its buffer can be reused.
         drop(block);
         // The iterator may be gone; then nobody needs the block.
+        let _ = lines.send(prepared);
+    }
+}
+
+/// A worker of [`ParallelJsonLines::each_mapped`]: runs the pure step
+/// and `map` on each block it takes, until the reading thread is gone;
+/// once `stopped`, it drops the blocks it takes.
+fn work_mapped<T: Send + 'static>(
+    jobs: &Mutex<Receiver<Job>>,
+    file: &Arc<PathBuf>,
+    map: &impl Fn(Record) -> T,
+    stopped: &AtomicBool,
+) {
+    loop {
+        let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        let Ok(Job { block, lines }) = job else { return };
+        if stopped.load(Ordering::Relaxed) {
+            continue;
+        }
+        let prepared = block.map(file, map);
+        drop(block);
         let _ = lines.send(prepared);
     }
 }

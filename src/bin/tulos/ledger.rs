@@ -126,11 +126,8 @@ fn dated_statement(
         .map_err(|e| fail(Failed::Input, format_args!("cannot read {}: {e}", run.records.display())))?;
     let mut dates = DataDates::default();
     let mut progress = Progress::records(&c.id);
-    let observe = |r: &tulos::records::Record| {
-        progress.tick();
-        dates.add(r);
-    };
-    let statement = payment::calculate_on(run.threads(), c, ev, &mut reader, inputs, request, Settling::new(observe))
+    let watch = Settling::new((&mut progress, &mut dates));
+    let statement = payment::calculate_on(run.threads(), c, ev, &mut reader, inputs, request, watch)
         .map_err(|e| calc_failed(c, e))?;
     drop(progress);
     warn_if_nothing_read(&reader);

@@ -364,26 +364,33 @@ fn purge_freed_memory_at_once() {
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
 }
 
-/// A calculation's watch for the binary: the closure sees each record,
-/// freed memory is returned at once from settling on, and whoever waits
-/// for settling (`then`) is told.
-struct Settling<F> {
-    watch: F,
+/// A calculation's watch for the binary: `watch` sees each record, freed
+/// memory is returned at once from settling on, and whoever waits for
+/// settling (`then`) is told.
+struct Settling<W> {
+    watch: W,
     then: Option<std::sync::mpsc::Sender<()>>,
 }
 
-impl<F> Settling<F> {
-    fn new(watch: F) -> Self {
+impl<W> Settling<W> {
+    fn new(watch: W) -> Self {
         Settling { watch, then: None }
     }
 }
 
-impl<F: FnMut(&records::Record)> payment::Watch for Settling<F> {
-    fn record(&mut self, record: &records::Record) {
-        (self.watch)(record)
+impl<W: payment::Watch> payment::Watch for Settling<W> {
+    type Seen = W::Seen;
+
+    fn see(record: &records::Record) -> Self::Seen {
+        W::see(record)
+    }
+
+    fn record(&mut self, seen: Self::Seen) {
+        self.watch.record(seen);
     }
 
     fn settling(&mut self) {
+        self.watch.settling();
         purge_freed_memory_at_once();
         if let Some(then) = self.then.take() {
             // Nobody waiting any more is no error.
@@ -683,7 +690,7 @@ fn run_statement(c: &Contract, ev: &Evaluator, run: &RunArgs, request: Request) 
     };
     let mut progress = progress::Progress::records(&c.id);
     let mut calculate = |inputs, then| {
-        let watch = Settling { then, ..Settling::new(|_: &records::Record| progress.tick()) };
+        let watch = Settling { then, ..Settling::new(&mut progress) };
         payment::calculate_on(threads, c, ev, &mut reader, inputs, request, watch).map_err(|e| calc_failed(c, e))
     };
     let statement = if threads.0 > 1 {

@@ -54,6 +54,17 @@ impl Progress {
     }
 }
 
+/// Counting the records of a calculation.
+impl tulos::payment::Watch for Progress {
+    type Seen = ();
+
+    fn see(_: &tulos::records::Record) {}
+
+    fn record(&mut self, (): ()) {
+        self.tick();
+    }
+}
+
 impl Drop for Progress {
     /// The line is cleared: what follows on stderr starts clean.
     fn drop(&mut self) {
