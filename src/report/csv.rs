@@ -514,7 +514,7 @@ fn push_ours(out: &mut Vec<u8>, text: &[u8], d: CsvDialect) {
 
 /// `d` as its `Display` writes it — every digit of its scale, a `-` when
 /// its sign is negative (even on zero) — with `point` as decimal point.
-fn push_decimal(out: &mut Vec<u8>, d: Decimal, point: u8) {
+pub(super) fn push_decimal(out: &mut Vec<u8>, d: Decimal, point: u8) {
     // 96-bit mantissa: at most 29 digits; scale at most 28.
     let mut digits = [b'0'; 40];
     let mut at = digits.len();
@@ -557,7 +557,7 @@ fn push_decimal(out: &mut Vec<u8>, d: Decimal, point: u8) {
 }
 
 /// `n` in decimal digits.
-fn push_u32(out: &mut Vec<u8>, mut n: u32) {
+pub(super) fn push_u32(out: &mut Vec<u8>, mut n: u32) {
     let mut digits = [b'0'; 10];
     let mut at = digits.len();
     loop {
@@ -572,7 +572,7 @@ fn push_u32(out: &mut Vec<u8>, mut n: u32) {
 }
 
 /// `date` as its `Display` writes it: `2026-01-31`.
-fn push_date(out: &mut Vec<u8>, date: NaiveDate) {
+pub(super) fn push_date(out: &mut Vec<u8>, date: NaiveDate) {
     let year = date.year();
     if !(0..=9999).contains(&year) {
         // A signed year of five digits or more: never in a statement, but

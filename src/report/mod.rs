@@ -4,8 +4,11 @@
 //! text form is for reading at a terminal, CSV for spreadsheets (with a
 //! Finnish-locale dialect: `;` separator and decimal comma), JSON for tools.
 //! `csv` writes CSV fields and records, and a statement's lines as rows
-//! rendered on several threads (the same bytes as on one). For spreadsheets, `csv_fi` writes the whole statement (lines, totals,
-//! not paid, inputs) in one Finnish CSV file and `xlsx` as a workbook.
+//! rendered on several threads (the same bytes as on one); `json` writes
+//! the JSON statement with its lists rendered so ([`write_json_on`]),
+//! byte for byte [`write_json`], the one-thread reference. For
+//! spreadsheets, `csv_fi` writes the whole statement (lines, totals, not
+//! paid, inputs) in one Finnish CSV file and `xlsx` as a workbook.
 //!
 //! Values that come from records or the contract are rendered defensively,
 //! even though the records reader refuses the worst of them:
@@ -23,6 +26,7 @@
 mod csv;
 mod csv_fi;
 pub mod html;
+mod json;
 pub mod portfolio;
 mod sections;
 mod text;
@@ -38,6 +42,7 @@ use crate::text::hides_or_forges;
 pub(crate) use csv::{csv_record, CsvField, CSV_HEADER};
 pub use csv::{write_csv, write_csv_on, CsvDialect};
 pub use csv_fi::{write_csv_fi, write_csv_fi_in, write_csv_fi_on, BYTE_ORDER_MARK};
+pub use json::write_json_on;
 pub use sections::PROGRAM;
 pub(crate) use text::table;
 pub use text::{statement_text, statement_text_in, write_statement_text_in};
@@ -144,7 +149,9 @@ pub fn shown_lines(text: &str) -> String {
 /// strings), followed by a newline: the bytes of [`redacted_json`]
 /// printed pretty, but streamed — serialised straight into `out` and
 /// redacted line by line ([`RedactLines`]), so a statement of a million
-/// lines never exists a second time as a JSON tree in memory.
+/// lines never exists a second time as a JSON tree in memory. The
+/// reference for [`write_json_on`] (what `tulos calculate` uses), which
+/// renders the statement's lists on several threads.
 pub fn write_json(s: &Statement, out: impl Write) -> io::Result<()> {
     let mut lines = RedactLines { out, line: Vec::new(), in_inputs: false };
     serde_json::to_writer_pretty(&mut lines, s)?;

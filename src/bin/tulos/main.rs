@@ -756,7 +756,7 @@ fn calculate(
     });
     let written = match format {
         Format::Text => report::write_statement_text_in(&statement, lang, &mut out),
-        Format::Json => report::write_json(&statement, &mut out),
+        Format::Json => report::write_json_on(run.threads(), &statement, &mut out),
         Format::Csv => report::write_csv_on(run.threads(), &statement, CsvDialect::Standard, &mut out),
         Format::CsvFi => report::write_csv_fi_on(run.threads(), &statement, lang, &mut out),
         Format::Xlsx => report::write_xlsx_in(&statement, &report::item_names_in(&c, lang), lang)
