@@ -1,6 +1,7 @@
 //! `--threads N` gives the statement of one thread, byte for byte, and the
 //! same error: over every shipped contract with generated records, and over
-//! inputs that fail — a rule error, a bad record, both, in either order.
+//! inputs that fail — a rule error, a bad record, both, in either order —
+//! and a watch sees every record, in input order, before settling begins.
 
 // `CalcError` travels by value in the library's API (see `src/lib.rs`).
 #![allow(clippy::result_large_err)]
@@ -200,5 +201,57 @@ fn every_shipped_contract_scores_the_same_on_any_number_of_threads() {
         for n in THREADS {
             assert_eq!(score(n), one, "{n} threads score {} differently", c.id);
         }
+    }
+}
+
+/// What a watch saw of a calculation: each record's id and line, in the
+/// order it saw them, and whether settling was announced after them.
+#[derive(Debug, Default, PartialEq)]
+struct Sighting {
+    records: Vec<(String, u64)>,
+    settled: bool,
+}
+
+impl payment::Watch for Sighting {
+    type Seen = (String, u64);
+
+    fn see(record: &tulos::records::Record) -> Self::Seen {
+        (record.id.clone(), record.origin.line)
+    }
+
+    fn record(&mut self, seen: Self::Seen) {
+        assert!(!self.settled, "a record after settling began");
+        self.records.push(seen);
+    }
+
+    fn settling(&mut self) {
+        self.settled = true;
+    }
+}
+
+#[test]
+fn a_watch_sees_every_record_in_input_order_on_any_number_of_threads() {
+    let scratch = Scratch::new("parallel", "watch");
+    let (c, as_of) = shipped().into_iter().next().expect("a shipped contract");
+    let records = generated(&scratch, &c, 1_500, 5);
+    let ev = Evaluator::new(&c).unwrap_or_else(|d| panic!("{:?}", d.0));
+    let watched = |threads: usize| {
+        let reader = records::open_for(&records, Some(&c.id)).expect("records");
+        let mut reader = reader.with_threads_and_block_lines(threads, 7);
+        let (mut sighting, mut dates) = (Sighting::default(), tulos::ledger::DataDates::default());
+        let request = Request { as_of, period: None };
+        let watch = (&mut sighting, &mut dates);
+        payment::calculate_on(Threads(threads), &c, &ev, &mut reader, Default::default(), request, watch)
+            .unwrap_or_else(|e| panic!("{e}"));
+        (sighting, dates)
+    };
+    let one = watched(1);
+    let (sighting, dates) = &one;
+    assert!(sighting.settled);
+    assert_eq!(sighting.records.len(), 1_500);
+    assert!(sighting.records.windows(2).all(|w| w[0].1 < w[1].1), "in input order");
+    assert!(dates.newest.is_some());
+    for n in THREADS {
+        assert_eq!(watched(n), one, "{n} threads");
     }
 }
