@@ -21,11 +21,12 @@ fn main() {
     };
     let c = tulos::contract::load(&PathBuf::from(contract)).expect("a valid contract");
     let ev = Evaluator::new(&c).expect("rules that compile");
-    let reader = tulos::records::open_for(&PathBuf::from(records), Some(&c.id)).expect("readable records");
+    let mut reader =
+        tulos::records::open_for(&PathBuf::from(records), Some(&c.id)).expect("readable records").with_threads(2);
     let as_of = as_of.parse().expect("an as-of date YYYY-MM-DD");
     let request = Request { as_of, period: None };
-    let s = payment::calculate_on(Threads(2), &c, &ev, reader.with_threads(2), Default::default(), request, |_: &_| {})
-        .expect("a statement");
+    let s =
+        payment::calculate_on(Threads(2), &c, &ev, &mut reader, Default::default(), request, ()).expect("a statement");
     eprintln!("{} lines, {} not paid", s.lines.len(), s.unpaid.len());
     for threads in [None, Some(1), Some(2), Some(1), Some(2), Some(1), Some(2)] {
         let file = std::io::BufWriter::new(std::fs::File::create(out).expect("an output file"));
