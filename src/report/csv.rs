@@ -22,12 +22,12 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::ops::Range;
-use std::sync::mpsc;
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
+use super::blocks::write_blocks;
 use super::{impact_steps, kind_name};
 use crate::payment::Threads;
 use crate::records::hetu::redacted;
@@ -102,9 +102,6 @@ pub(crate) const CSV_HEADER: [&str; 21] = [
 /// nothing next to rendering it.
 const BLOCK_LINES: usize = 4096;
 
-/// Finished blocks a worker may hold before the writer takes them.
-const IN_FLIGHT: usize = 2;
-
 /// Write the statement's lines as CSV, one row per line, header first, on
 /// one thread. A statement with impact payments has one more column,
 /// `computation`: how an impact line's amount was computed (empty on other
@@ -140,67 +137,8 @@ pub(crate) fn line_columns(s: &Statement) -> impl Iterator<Item = &'static str> 
 /// The rows of the statement's lines (no header), rendered in blocks of
 /// `block` lines on `threads` workers and written in order.
 fn write_rows(threads: Threads, block: usize, s: &Statement, d: CsvDialect, out: &mut impl Write) -> io::Result<()> {
-    let block = block.max(1);
-    let blocks = s.lines.len().div_ceil(block);
-    let workers = threads.0.min(blocks);
-    if workers <= 1 {
-        let (mut rows, mut buffer) = (Rows::new(s, d), Vec::new());
-        for lines in s.lines.chunks(block) {
-            buffer.clear();
-            rows.render(lines, &mut buffer);
-            out.write_all(&buffer)?;
-        }
-        return Ok(());
-    }
-    std::thread::scope(|scope| {
-        let workers: Vec<Worker> = (0..workers).map(|w| Worker::spawn(scope, s, d, block, w, workers)).collect();
-        for n in 0..blocks {
-            let worker = &workers[n % workers.len()];
-            // A worker ends early only by panicking; the scope resumes the
-            // panic once every worker is joined.
-            let Ok(buffer) = worker.done.recv() else { break };
-            out.write_all(&buffer)?;
-            // Back to its worker for a later block; gone if it has finished.
-            let _ = worker.spare.send(buffer);
-        }
-        // Returning drops the receivers: on a write error, workers stop at
-        // their next block instead of waiting for a writer that is gone.
-        Ok(())
-    })
-}
-
-/// The writer's end of one rendering thread: blocks `w`, `w + n`,
-/// `w + 2n`… of `n` workers arrive on `done` in order, and their buffers
-/// go back on `spare`, so a worker allocates at most `IN_FLIGHT + 2`.
-struct Worker {
-    done: mpsc::Receiver<Vec<u8>>,
-    spare: mpsc::Sender<Vec<u8>>,
-}
-
-impl Worker {
-    fn spawn<'scope, 'env>(
-        scope: &'scope std::thread::Scope<'scope, 'env>,
-        s: &'env Statement,
-        d: CsvDialect,
-        block: usize,
-        w: usize,
-        n: usize,
-    ) -> Worker {
-        let (done_tx, done) = mpsc::sync_channel(IN_FLIGHT);
-        let (spare, spare_rx) = mpsc::channel::<Vec<u8>>();
-        scope.spawn(move || {
-            let mut rows = Rows::new(s, d);
-            for lines in s.lines.chunks(block).skip(w).step_by(n) {
-                let mut buffer = spare_rx.try_recv().unwrap_or_default();
-                buffer.clear();
-                rows.render(lines, &mut buffer);
-                if done_tx.send(buffer).is_err() {
-                    return; // the writer stopped (a write failed)
-                }
-            }
-        });
-        Worker { done, spare }
-    }
+    let new = || Rows::new(s, d);
+    write_blocks(threads.0, block, &s.lines, &new, &Rows::render, b"", out)
 }
 
 /// Renders lines as rows, keeping what lines share rendered (see the

@@ -32,12 +32,13 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::ops::Range;
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::blocks::write_blocks;
 use super::csv::{push_date, push_decimal, push_u32};
 use super::{kind_name, RedactLines};
 use crate::money::Rounding;
@@ -51,9 +52,6 @@ use crate::statement::{
 /// 0.85 MB of JSON, so the few blocks in flight per worker cost a few MiB,
 /// and handing a block over costs nothing next to rendering it.
 const BLOCK: usize = 1024;
-
-/// Finished blocks a worker may hold before the writer takes them.
-const IN_FLIGHT: usize = 2;
 
 /// Indentation of a list's element, of its fields, and of what a field's
 /// list holds (the statement object's own fields are at two spaces).
@@ -177,7 +175,9 @@ where
         return write!(out, "  \"{key}\": []");
     }
     writeln!(out, "  \"{key}\": [")?;
-    write_blocks(workers, block, items, &new, out)?;
+    let new = || (new(), Participants::default());
+    let render = |(r, ids): &mut (R, Participants), items: &'s [T], out: &mut Vec<u8>| render_block(r, ids, items, out);
+    write_blocks(workers, block, items, &new, &render, b",\n", out)?;
     out.write_all(b"\n  ]")
 }
 
@@ -199,94 +199,6 @@ fn render_block<'s, T, R: Render<'s, T>>(r: &mut R, ids: &mut Participants, item
             out.extend_from_slice(b",\n");
         }
         r.element(item, ids.field(n), out);
-    }
-}
-
-/// `items` rendered in blocks of `block` on `workers` threads and written
-/// in order, separated as in a JSON list.
-fn write_blocks<'s, T, R, F>(
-    workers: usize,
-    block: usize,
-    items: &'s [T],
-    new: &F,
-    out: &mut impl Write,
-) -> io::Result<()>
-where
-    T: Sync,
-    R: Render<'s, T>,
-    F: Fn() -> R + Sync,
-{
-    let block = block.max(1);
-    let blocks = items.len().div_ceil(block);
-    let workers = workers.min(blocks);
-    if workers <= 1 {
-        let (mut r, mut ids, mut buffer) = (new(), Participants::default(), Vec::new());
-        for (n, items) in items.chunks(block).enumerate() {
-            buffer.clear();
-            if n > 0 {
-                buffer.extend_from_slice(b",\n");
-            }
-            render_block(&mut r, &mut ids, items, &mut buffer);
-            out.write_all(&buffer)?;
-        }
-        return Ok(());
-    }
-    std::thread::scope(|scope| {
-        let workers: Vec<Worker> = (0..workers).map(|w| Worker::spawn(scope, items, new, block, w, workers)).collect();
-        for n in 0..blocks {
-            let worker = &workers[n % workers.len()];
-            // A worker ends early only by panicking; the scope resumes the
-            // panic once every worker is joined.
-            let Ok(buffer) = worker.done.recv() else { break };
-            if n > 0 {
-                out.write_all(b",\n")?;
-            }
-            out.write_all(&buffer)?;
-            // Back to its worker for a later block; gone if it has finished.
-            let _ = worker.spare.send(buffer);
-        }
-        // Returning drops the receivers: on a write error, workers stop at
-        // their next block instead of waiting for a writer that is gone.
-        Ok(())
-    })
-}
-
-/// The writer's end of one rendering thread: blocks `w`, `w + n`,
-/// `w + 2n`… of `n` workers arrive on `done` in order, and their buffers
-/// go back on `spare`, so a worker allocates at most `IN_FLIGHT + 2`.
-struct Worker {
-    done: mpsc::Receiver<Vec<u8>>,
-    spare: mpsc::Sender<Vec<u8>>,
-}
-
-impl Worker {
-    fn spawn<'scope, 'env, 's: 'env, T, R, F>(
-        scope: &'scope std::thread::Scope<'scope, 'env>,
-        items: &'s [T],
-        new: &'env F,
-        block: usize,
-        w: usize,
-        n: usize,
-    ) -> Worker
-    where
-        T: Sync,
-        R: Render<'s, T>,
-        F: Fn() -> R + Sync,
-    {
-        let (done_tx, done) = mpsc::sync_channel(IN_FLIGHT);
-        let (spare, spare_rx) = mpsc::channel::<Vec<u8>>();
-        scope.spawn(move || {
-            let (mut r, mut ids) = (new(), Participants::default());
-            for items in items.chunks(block).skip(w).step_by(n) {
-                let mut buffer = spare_rx.try_recv().unwrap_or_default();
-                buffer.clear();
-                render_block(&mut r, &mut ids, items, &mut buffer);
-                if done_tx.send(buffer).is_err() {
-                    return; // the writer stopped (a write failed)
-                }
-            }
-        });
-        Worker { done, spare }
     }
 }
 

@@ -23,6 +23,7 @@
 //!   so a spreadsheet never reads it as a formula. Our own numbers (amounts,
 //!   factors, occurrences) are never touched: `-12.50` stays a number.
 
+mod blocks;
 mod csv;
 mod csv_fi;
 pub mod html;
