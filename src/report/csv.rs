@@ -536,6 +536,7 @@ mod tests {
     use crate::contract::ItemKind;
     use crate::money::{Rounding, RoundingMode};
     use crate::records::hetu::MASK;
+    use crate::report::blocks::Full;
     use crate::statement::{Cap, Counts, Inputs, LineId, Totals};
 
     /// An identity code (a valid one: checked characters matter not).
@@ -772,25 +773,6 @@ mod tests {
                 let masked = row.iter().filter(|f| f.contains(MASK)).count();
                 assert_eq!(masked, 10, "contract, participant, item, clause, tables, multipliers, municipality, groups, rule, currency: {row:?}");
             }
-        }
-    }
-
-    /// A sink that takes `room` bytes and then fails.
-    struct Full {
-        room: usize,
-    }
-
-    impl Write for Full {
-        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-            if bytes.len() > self.room {
-                return Err(io::Error::other("disk full"));
-            }
-            self.room -= bytes.len();
-            Ok(bytes.len())
-        }
-
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
         }
     }
 

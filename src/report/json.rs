@@ -579,6 +579,7 @@ mod tests {
     use crate::contract::ItemKind;
     use crate::money::RoundingMode;
     use crate::records::hetu::MASK;
+    use crate::report::blocks::Full;
     use crate::statement::{Cap, LineId, ReasonCode};
 
     /// Texts of every awkward kind: identity codes (plain, full-width,
@@ -916,25 +917,6 @@ mod tests {
         let id = "\u{1}23456-789012-345X";
         assert_eq!(line(id), format!("{FIELD}\"participant\": \"\\u000{MASK}12-345X\",\n"));
         assert_eq!(line(&redacted(id)), format!("{FIELD}\"participant\": \"\\u000123456-{MASK}\",\n"));
-    }
-
-    /// A sink that takes `room` bytes and then fails.
-    struct Full {
-        room: usize,
-    }
-
-    impl Write for Full {
-        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-            if bytes.len() > self.room {
-                return Err(io::Error::other("disk full"));
-            }
-            self.room -= bytes.len();
-            Ok(bytes.len())
-        }
-
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
     }
 
     #[test]
