@@ -100,24 +100,3 @@ impl Worker {
         Worker { done, spare }
     }
 }
-
-/// A sink that takes `room` bytes and then fails, for the writers' tests.
-#[cfg(test)]
-pub(super) struct Full {
-    pub room: usize,
-}
-
-#[cfg(test)]
-impl Write for Full {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        if bytes.len() > self.room {
-            return Err(io::Error::other("disk full"));
-        }
-        self.room -= bytes.len();
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}

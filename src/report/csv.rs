@@ -530,29 +530,16 @@ pub(super) fn push_date(out: &mut Vec<u8>, date: NaiveDate) {
 #[cfg(test)]
 mod tests {
     use std::path::Path;
-    use std::str::FromStr;
 
     use super::*;
     use crate::contract::ItemKind;
     use crate::money::{Rounding, RoundingMode};
     use crate::records::hetu::MASK;
-    use crate::report::blocks::Full;
+    use crate::report::test_support::{date, dec, texts, Full};
     use crate::statement::{Cap, Counts, Inputs, LineId, Totals};
 
     /// An identity code (a valid one: checked characters matter not).
     const CODE: &str = "131052-308T";
-
-    fn dec(text: &str) -> Decimal {
-        Decimal::from_str(text).unwrap()
-    }
-
-    fn date(text: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
-    }
-
-    fn texts(parts: &[&str]) -> Arc<[Arc<str>]> {
-        parts.iter().map(|p| Arc::from(*p)).collect()
-    }
 
     /// Bases with every kind of text a field can hold: empty, a separator
     /// of either dialect, quotes, a line break, a formula, non-ASCII.

@@ -571,7 +571,6 @@ fn push_string(s: &mut String, text: &str) {
 mod tests {
     use std::collections::BTreeMap;
     use std::path::Path;
-    use std::str::FromStr;
 
     use proptest::prelude::*;
 
@@ -579,7 +578,7 @@ mod tests {
     use crate::contract::ItemKind;
     use crate::money::RoundingMode;
     use crate::records::hetu::MASK;
-    use crate::report::blocks::Full;
+    use crate::report::test_support::{date, dec, texts, Full};
     use crate::statement::{Cap, LineId, ReasonCode};
 
     /// Texts of every awkward kind: identity codes (plain, full-width,
@@ -608,18 +607,6 @@ mod tests {
 
     fn odd(n: usize) -> &'static str {
         ODD[n % ODD.len()]
-    }
-
-    fn dec(text: &str) -> Decimal {
-        Decimal::from_str(text).unwrap()
-    }
-
-    fn date(text: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
-    }
-
-    fn texts(parts: &[&str]) -> Arc<[Arc<str>]> {
-        parts.iter().map(|p| Arc::from(*p)).collect()
     }
 
     fn basis(k: usize) -> Arc<Basis> {

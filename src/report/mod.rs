@@ -30,6 +30,8 @@ pub mod html;
 mod json;
 pub mod portfolio;
 mod sections;
+#[cfg(test)]
+mod test_support;
 mod text;
 mod xlsx;
 
