@@ -1,6 +1,7 @@
-//! The fast path of the JSON Lines reader: a line parsed straight into
-//! borrowed, typed structs, with no `serde_json::Value` and no field names
-//! built, for the common case of a line that is entirely right.
+//! The fast path of the JSON Lines reader: a line read straight from its
+//! bytes ([`super::scan`]) into borrowed fields, with no
+//! `serde_json::Value` and no field names built, for the common case of a
+//! line that is entirely right.
 //!
 //! It accepts only a subset of what the full reader (`jsonl::read_line`)
 //! accepts, and gives the same [`Record`] for it: anything unusual — a
@@ -13,18 +14,15 @@
 //! order on what the fast path took.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::de::{self, value::MapAccessDeserializer, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 
 use super::check;
 use super::model::{AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell};
+use super::scan::{Cursor, Seen};
 use super::{hetu, value};
 use crate::money;
 use crate::text::{hides_or_forges, is_layout};
@@ -32,9 +30,9 @@ use crate::text::{hides_or_forges, is_layout};
 /// The record of `text`, not yet checked for duplicates, or `None` when
 /// the full reader must look at it.
 pub(super) fn read_line(text: &str, line: u64, file: &Arc<PathBuf>) -> Option<Record> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let Obj(raw) = Obj::<RawRecord<'_>>::deserialize(&mut deserializer).ok()?;
-    deserializer.end().ok()?;
+    let mut json = Cursor::new(text);
+    let raw = raw_record(&mut json)?;
+    json.at_end().then_some(())?;
     raw.convert(Origin { file: Arc::clone(file), line })
 }
 
@@ -152,8 +150,8 @@ fn normal_id(text: &str, normalise: fn(&str, &str) -> Result<String, check::Prob
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A record's fields as written, before conversion; its arrays are
+/// converted as they are read.
 struct RawRecord<'a> {
     id: &'a str,
     contract: Option<&'a str>,
@@ -161,32 +159,22 @@ struct RawRecord<'a> {
     weight: Option<&'a str>,
     municipality: Option<&'a str>,
     birth_date: Option<&'a str>,
-    groups: Option<Groups>,
-    #[serde(borrow)]
-    service: Obj<RawService<'a>>,
-    #[serde(borrow)]
-    spells: Option<Items<RawSpell<'a>>>,
-    #[serde(borrow)]
-    earnings: Option<Items<RawEarning<'a>>>,
-    #[serde(borrow)]
-    events: Option<Items<RawEvent<'a>>>,
-    #[serde(borrow)]
-    measures: Option<Items<RawMeasure<'a>>>,
-    #[serde(borrow)]
-    feedback: Option<Items<RawFeedback<'a>>>,
-    attributes: Option<Attributes>,
+    groups: Vec<String>,
+    service: RawService<'a>,
+    spells: Vec<Spell>,
+    earnings: Vec<Earning>,
+    events: Vec<Event>,
+    measures: Vec<Measure>,
+    feedback: Vec<Feedback>,
+    attributes: BTreeMap<String, AttributeValue>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawService<'a> {
     start: &'a str,
     end: Option<&'a str>,
     completed: Option<bool>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawSpell<'a> {
     kind: &'a str,
     sector: Option<&'a str>,
@@ -196,15 +184,11 @@ struct RawSpell<'a> {
     source: Option<&'a str>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawEarning<'a> {
     month: &'a str,
     amount: &'a str,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawEvent<'a> {
     kind: &'a str,
     date: &'a str,
@@ -212,16 +196,12 @@ struct RawEvent<'a> {
     source: Option<&'a str>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawMeasure<'a> {
     instrument: &'a str,
     date: &'a str,
-    scores: Scores,
+    scores: BTreeMap<String, Decimal>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawFeedback<'a> {
     date: &'a str,
     satisfaction: i64,
@@ -246,14 +226,14 @@ impl RawRecord<'_> {
             weight,
             municipality: optional(self.municipality, |m| nonempty(m).map(str::to_owned))?,
             birth_date: optional(self.birth_date, date)?,
-            groups: self.groups.map(|g| g.0).unwrap_or_default(),
-            service: self.service.0.convert()?,
-            spells: Items::take(self.spells),
-            earnings: Items::take(self.earnings),
-            events: Items::take(self.events),
-            measures: Items::take(self.measures),
-            feedback: Items::take(self.feedback),
-            attributes: self.attributes.map(|a| a.0).unwrap_or_default(),
+            groups: self.groups,
+            service: self.service.convert()?,
+            spells: self.spells,
+            earnings: self.earnings,
+            events: self.events,
+            measures: self.measures,
+            feedback: self.feedback,
+            attributes: self.attributes,
             origin,
         })
     }
@@ -276,7 +256,7 @@ impl RawService<'_> {
 }
 
 /// A raw object of an array, converted as soon as it is read (see
-/// [`Items`]).
+/// [`items`]).
 trait Convert {
     type Out;
     fn convert(self) -> Option<Self::Out>;
@@ -329,11 +309,10 @@ impl Convert for RawMeasure<'_> {
     fn convert(self) -> Option<Measure> {
         let instrument = nonempty(self.instrument)?.to_owned();
         let date = date(self.date)?;
-        let scores = self.scores.0;
-        if scores.is_empty() {
+        if self.scores.is_empty() {
             return None;
         }
-        Some(Measure { instrument, date, scores })
+        Some(Measure { instrument, date, scores: self.scores })
     }
 }
 
@@ -345,234 +324,221 @@ impl Convert for RawFeedback<'_> {
     }
 }
 
-/// A JSON object, never an array: serde's derived structs also take an
-/// array of the fields in order, which the format does not allow.
-struct Obj<T>(T);
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ObjVisitor<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjVisitor<T> {
-            type Value = Obj<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Obj<T>, A::Error> {
-                T::deserialize(MapAccessDeserializer::new(map)).map(Obj)
-            }
+/// Reads a record's object; its arrays are converted item by item.
+fn raw_record<'a>(json: &mut Cursor<'a>) -> Option<RawRecord<'a>> {
+    let mut seen = Seen::default();
+    let (mut id, mut contract, mut arm, mut weight, mut municipality, mut birth_date) =
+        (None, None, None, None, None, None);
+    let (mut groups, mut service, mut attributes) = (Vec::new(), None, BTreeMap::new());
+    let (mut spells, mut earnings, mut events, mut measures, mut feedback) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    json.object(|json, name| {
+        match name {
+            "id" => id = Some(seen.once(0, json.string())?),
+            "contract" => contract = seen.once(1, json.nullable(Cursor::string))?,
+            "arm" => arm = seen.once(2, json.nullable(Cursor::string))?,
+            "weight" => weight = seen.once(3, json.nullable(Cursor::string))?,
+            "municipality" => municipality = seen.once(4, json.nullable(Cursor::string))?,
+            "birth_date" => birth_date = seen.once(5, json.nullable(Cursor::string))?,
+            "groups" => groups = seen.once(6, json.nullable(raw_groups))?.unwrap_or_default(),
+            "service" => service = Some(seen.once(7, raw_service(json))?),
+            "spells" => spells = seen.once(8, items(json, raw_spell))?,
+            "earnings" => earnings = seen.once(9, items(json, raw_earning))?,
+            "events" => events = seen.once(10, items(json, raw_event))?,
+            "measures" => measures = seen.once(11, items(json, raw_measure))?,
+            "feedback" => feedback = seen.once(12, items(json, raw_feedback))?,
+            "attributes" => attributes = seen.once(13, json.nullable(raw_attributes))?.unwrap_or_default(),
+            _ => return None,
         }
-        deserializer.deserialize_map(ObjVisitor(PhantomData))
-    }
+        Some(())
+    })?;
+    Some(RawRecord {
+        id: id?,
+        contract,
+        arm,
+        weight,
+        municipality,
+        birth_date,
+        groups,
+        service: service?,
+        spells,
+        earnings,
+        events,
+        measures,
+        feedback,
+        attributes,
+    })
 }
 
-/// The objects of an array, each converted as it is read: no array of raw
-/// objects is built, and the first object refused stops the fast path.
-struct Items<T: Convert>(Vec<T::Out>);
-
-impl<T: Convert> Items<T> {
-    /// The converted objects of an optional array; missing = empty.
-    fn take(items: Option<Self>) -> Vec<T::Out> {
-        items.map(|i| i.0).unwrap_or_default()
-    }
-}
-
-impl<'de, T: Convert + Deserialize<'de>> Deserialize<'de> for Items<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ItemsVisitor<T>(PhantomData<T>);
-        impl<'de, T: Convert + Deserialize<'de>> Visitor<'de> for ItemsVisitor<T> {
-            type Value = Items<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an array of objects")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Items<T>, A::Error> {
-                let mut items = Vec::new();
-                while let Some(Obj(raw)) = seq.next_element::<Obj<T>>()? {
-                    items.push(raw.convert().ok_or_else(give_up)?);
-                }
-                Ok(Items(items))
-            }
+fn raw_service<'a>(json: &mut Cursor<'a>) -> Option<RawService<'a>> {
+    let mut seen = Seen::default();
+    let (mut start, mut end, mut completed) = (None, None, None);
+    json.object(|json, name| {
+        match name {
+            "start" => start = Some(seen.once(0, json.string())?),
+            "end" => end = seen.once(1, json.nullable(Cursor::string))?,
+            "completed" => completed = seen.once(2, json.nullable(Cursor::boolean))?,
+            _ => return None,
         }
-        deserializer.deserialize_seq(ItemsVisitor(PhantomData))
-    }
+        Some(())
+    })?;
+    Some(RawService { start: start?, end, completed })
 }
 
-/// Gives up on a value inside a visitor: the full reader words why.
-fn give_up<E: de::Error>() -> E {
-    E::custom("left to the full reader")
+fn raw_spell<'a>(json: &mut Cursor<'a>) -> Option<RawSpell<'a>> {
+    let mut seen = Seen::default();
+    let (mut kind, mut sector, mut start, mut end, mut hours_per_week, mut source) =
+        (None, None, None, None, None, None);
+    json.object(|json, name| {
+        match name {
+            "kind" => kind = Some(seen.once(0, json.string())?),
+            "sector" => sector = seen.once(1, json.nullable(Cursor::string))?,
+            "start" => start = Some(seen.once(2, json.string())?),
+            "end" => end = seen.once(3, json.nullable(Cursor::string))?,
+            "hours_per_week" => hours_per_week = seen.once(4, json.nullable(Cursor::string))?,
+            "source" => source = seen.once(5, json.nullable(Cursor::string))?,
+            _ => return None,
+        }
+        Some(())
+    })?;
+    Some(RawSpell { kind: kind?, sector, start: start?, end, hours_per_week, source })
+}
+
+fn raw_earning<'a>(json: &mut Cursor<'a>) -> Option<RawEarning<'a>> {
+    let mut seen = Seen::default();
+    let (mut month, mut amount) = (None, None);
+    json.object(|json, name| {
+        match name {
+            "month" => month = Some(seen.once(0, json.string())?),
+            "amount" => amount = Some(seen.once(1, json.string())?),
+            _ => return None,
+        }
+        Some(())
+    })?;
+    Some(RawEarning { month: month?, amount: amount? })
+}
+
+fn raw_event<'a>(json: &mut Cursor<'a>) -> Option<RawEvent<'a>> {
+    let mut seen = Seen::default();
+    let (mut kind, mut date, mut value, mut source) = (None, None, None, None);
+    json.object(|json, name| {
+        match name {
+            "kind" => kind = Some(seen.once(0, json.string())?),
+            "date" => date = Some(seen.once(1, json.string())?),
+            "value" => value = seen.once(2, json.nullable(Cursor::string))?,
+            "source" => source = seen.once(3, json.nullable(Cursor::string))?,
+            _ => return None,
+        }
+        Some(())
+    })?;
+    Some(RawEvent { kind: kind?, date: date?, value, source })
+}
+
+fn raw_measure<'a>(json: &mut Cursor<'a>) -> Option<RawMeasure<'a>> {
+    let mut seen = Seen::default();
+    let (mut instrument, mut date, mut scores) = (None, None, None);
+    json.object(|json, name| {
+        match name {
+            "instrument" => instrument = Some(seen.once(0, json.string())?),
+            "date" => date = Some(seen.once(1, json.string())?),
+            "scores" => scores = Some(seen.once(2, raw_scores(json))?),
+            _ => return None,
+        }
+        Some(())
+    })?;
+    Some(RawMeasure { instrument: instrument?, date: date?, scores: scores? })
+}
+
+fn raw_feedback<'a>(json: &mut Cursor<'a>) -> Option<RawFeedback<'a>> {
+    let mut seen = Seen::default();
+    let (mut date, mut satisfaction) = (None, None);
+    json.object(|json, name| {
+        match name {
+            "date" => date = Some(seen.once(0, json.string())?),
+            "satisfaction" => satisfaction = Some(seen.once(1, json.integer())?),
+            _ => return None,
+        }
+        Some(())
+    })?;
+    Some(RawFeedback { date: date?, satisfaction: satisfaction? })
+}
+
+/// An optional array of objects, each converted as soon as it is read
+/// (the first refused stops the fast path); `null` is no items.
+fn items<'a, T: Convert>(json: &mut Cursor<'a>, read: fn(&mut Cursor<'a>) -> Option<T>) -> Option<Vec<T::Out>> {
+    let mut items = Vec::new();
+    if !json.null() {
+        json.array(|json| {
+            items.push(read(json)?.convert()?);
+            Some(())
+        })?;
+    }
+    Some(items)
 }
 
 /// Target-group tags, checked, trimmed and without repeats, in input order.
-struct Groups(Vec<String>);
+fn raw_groups(json: &mut Cursor<'_>) -> Option<Vec<String>> {
+    let mut groups = Vec::new();
+    json.array(|json| check::push_group(&mut groups, "", clean(json.string()?)?).ok())?;
+    Some(groups)
+}
 
-impl<'de> Deserialize<'de> for Groups {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct GroupsVisitor;
-        impl<'de> Visitor<'de> for GroupsVisitor {
-            type Value = Groups;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an array of strings")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Groups, A::Error> {
-                let mut groups = Vec::new();
-                while let Some(tag) = seq.next_element::<&'de str>()? {
-                    let tag = clean(tag).ok_or_else(give_up)?;
-                    check::push_group(&mut groups, "", tag).map_err(|_| give_up())?;
-                }
-                Ok(Groups(groups))
-            }
-        }
-        deserializer.deserialize_seq(GroupsVisitor)
+/// A measurement's scores, dimension → score (a JSON integer or a decimal
+/// string); a repeated or refused dimension gives up.
+fn raw_scores(json: &mut Cursor<'_>) -> Option<BTreeMap<String, Decimal>> {
+    // Sorted and built at once: inserting one by one searched and shifted
+    // the map's node for each dimension.
+    let mut scores = Vec::with_capacity(8);
+    json.object(|json, dimension| {
+        let score = match json.next_is(b'"') {
+            true => decimal(json.string()?)?,
+            false => Decimal::from(json.integer()?),
+        };
+        safe_name(dimension).then(|| scores.push((dimension, score)))
+    })?;
+    scores.sort_unstable_by_key(|&(dimension, _)| dimension);
+    if scores.windows(2).any(|pair| pair[0].0 == pair[1].0) {
+        return None;
     }
+    Some(scores.into_iter().map(|(dimension, score)| (dimension.to_owned(), score)).collect())
 }
 
-/// A measurement's scores, dimension → score; a repeated or refused
-/// dimension gives up.
-struct Scores(BTreeMap<String, Decimal>);
-
-impl<'de> Deserialize<'de> for Scores {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ScoresVisitor;
-        impl<'de> Visitor<'de> for ScoresVisitor {
-            type Value = Scores;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scores, A::Error> {
-                // Sorted and built at once: inserting one by one searched
-                // and shifted the map's node for each dimension.
-                let mut scores = Vec::with_capacity(8);
-                while let Some((dimension, score)) = map.next_entry::<&'de str, Score<'de>>()? {
-                    let score = match score {
-                        Score::Integer(n) => Decimal::from(n),
-                        Score::Text(t) => decimal(t).ok_or_else(give_up)?,
-                    };
-                    if !safe_name(dimension) {
-                        return Err(give_up());
-                    }
-                    scores.push((dimension, score));
-                }
-                scores.sort_unstable_by_key(|&(dimension, _)| dimension);
-                if scores.windows(2).any(|pair| pair[0].0 == pair[1].0) {
-                    return Err(give_up());
-                }
-                Ok(Scores(scores.into_iter().map(|(dimension, score)| (dimension.to_owned(), score)).collect()))
-            }
+/// Free attributes, name → value (a string, a boolean or an integer);
+/// null values are left out, a repeated or refused name gives up.
+fn raw_attributes(json: &mut Cursor<'_>) -> Option<BTreeMap<String, AttributeValue>> {
+    let mut attributes = BTreeMap::new();
+    // Names given as null: not kept, but a repeat of one is refused.
+    let mut nulls = Vec::new();
+    json.object(|json, name| {
+        if !safe_name(name) || attributes.contains_key(name) || nulls.contains(&name) {
+            return None;
         }
-        deserializer.deserialize_map(ScoresVisitor)
-    }
-}
-
-/// Free attributes, name → value; null values are left out, a repeated or
-/// refused name gives up.
-struct Attributes(BTreeMap<String, AttributeValue>);
-
-impl<'de> Deserialize<'de> for Attributes {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct AttributesVisitor;
-        impl<'de> Visitor<'de> for AttributesVisitor {
-            type Value = Attributes;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
+        let value = match json.next_is(b'"') {
+            _ if json.null() => {
+                nulls.push(name);
+                return Some(());
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attributes, A::Error> {
-                let mut attributes = BTreeMap::new();
-                // Names given as null: not kept, but a repeat of one is refused.
-                let mut nulls = Vec::new();
-                while let Some((name, value)) = map.next_entry::<&'de str, Attribute<'de>>()? {
-                    if !safe_name(name) || attributes.contains_key(name) || nulls.contains(&name) {
-                        return Err(give_up());
-                    }
-                    let value = match value {
-                        Attribute::Null => {
-                            nulls.push(name);
-                            continue;
-                        }
-                        Attribute::Text(s) if safe_free(s) => {
-                            AttributeValue::Text(trim(s).to_owned(), Dialect::Standard)
-                        }
-                        Attribute::Text(_) => return Err(give_up()),
-                        Attribute::Bool(b) => AttributeValue::Bool(b),
-                        Attribute::Integer(text) => {
-                            AttributeValue::Number(money::parse_exact(&text).map_err(|_| give_up())?)
-                        }
-                    };
-                    attributes.insert(name.to_owned(), value);
-                }
-                Ok(Attributes(attributes))
+            true => {
+                let text = json.string().filter(|&t| safe_free(t))?;
+                AttributeValue::Text(trim(text).to_owned(), Dialect::Standard)
             }
-        }
-        deserializer.deserialize_map(AttributesVisitor)
-    }
-}
-
-/// A score: a JSON integer or a string.
-enum Score<'a> {
-    Integer(i64),
-    Text(&'a str),
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Score<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ScoreVisitor;
-        impl<'de> Visitor<'de> for ScoreVisitor {
-            type Value = Score<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an integer or a string")
-            }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Score<'de>, E> {
-                Ok(Score::Integer(n))
-            }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Score<'de>, E> {
-                i64::try_from(n).map(Score::Integer).map_err(|_| E::custom("too large"))
-            }
-            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Score<'de>, E> {
-                Ok(Score::Text(s))
-            }
-        }
-        deserializer.deserialize_any(ScoreVisitor)
-    }
-}
-
-/// An attribute value the fast path takes: a string, a boolean, an
-/// integer (as its text, to be read exactly) or null.
-enum Attribute<'a> {
-    Null,
-    Text(&'a str),
-    Bool(bool),
-    Integer(String),
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Attribute<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct AttributeVisitor;
-        impl<'de> Visitor<'de> for AttributeVisitor {
-            type Value = Attribute<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string, boolean, integer or null")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Attribute<'de>, E> {
-                Ok(Attribute::Null)
-            }
-            fn visit_bool<E: de::Error>(self, b: bool) -> Result<Attribute<'de>, E> {
-                Ok(Attribute::Bool(b))
-            }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Attribute<'de>, E> {
-                Ok(Attribute::Integer(n.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Attribute<'de>, E> {
-                Ok(Attribute::Integer(n.to_string()))
-            }
-            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Attribute<'de>, E> {
-                Ok(Attribute::Text(s))
-            }
-        }
-        deserializer.deserialize_any(AttributeVisitor)
-    }
+            false => match json.boolean() {
+                Some(b) => AttributeValue::Bool(b),
+                None => AttributeValue::Number(money::parse_exact(&json.integer()?.to_string()).ok()?),
+            },
+        };
+        attributes.insert(name.to_owned(), value);
+        Some(())
+    })?;
+    Some(attributes)
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::generate;
 
     fn both(text: &str) -> (Option<Record>, Result<Record, Vec<crate::diagnostic::Diagnostic>>) {
         let file = Arc::new(PathBuf::from("t.jsonl"));
@@ -581,18 +547,119 @@ mod tests {
         (fast, full)
     }
 
+    /// Lines of every kind the fast path takes: the shipped records, 300
+    /// generated ones and one line with every field, odd spacing and
+    /// non-ASCII text.
+    fn corpus() -> &'static [String] {
+        static CORPUS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        CORPUS.get_or_init(|| {
+            let mut lines = vec![EVERY_FIELD.to_owned(), UNICODE.to_owned()];
+            for contract in ["career-coaching", "labour-market-training"] {
+                let path = format!("{}/contracts/{contract}/records.jsonl", env!("CARGO_MANIFEST_DIR"));
+                lines.extend(std::fs::read_to_string(path).unwrap().lines().map(str::to_owned));
+            }
+            let out = std::env::temp_dir().join(format!("tulos-fast-corpus-{}.jsonl", std::process::id()));
+            let options = generate::Options { n: 300, seed: 5, format: generate::Format::JsonLines, out: out.clone() };
+            generate::generate(&options, &generate::Vocabulary::generic("G-1")).unwrap();
+            lines.extend(std::fs::read_to_string(&out).unwrap().lines().map(str::to_owned));
+            std::fs::remove_file(out).unwrap();
+            lines
+        })
+    }
+
+    const EVERY_FIELD: &str = r#"{"id":" P-1 ","contract":"ESK-1","arm":"control","weight":"0.5","municipality":"Oulu","birth_date":"1990-02-03","groups":["youth","youth"],"service":{"start":"2026-01-12","end":null,"completed":false},"spells":[{"kind":"employment","sector":"subsidised","start":"2026-02-01","end":"2026-03-01","hours_per_week":" 37.5","source":"income_register"}],"earnings":[{"month":"2026-02","amount":"1428.35"}],"measures":[{"instrument":"m","date":"2026-01-12","scores":{"b":"3.5","a":2}}],"events":[{"kind":"k","date":"2026-03-01","value":" L2 ","source":"s"}],"feedback":[{"date":"2026-03-02","satisfaction":4}],"attributes":{"n":12,"s":" x ","b":false,"z":null}}"#;
+
+    /// Non-ASCII ids and values, surrounded by non-ASCII white space.
+    const UNICODE: &str = "{\"id\":\"Ja\u{308}msa\u{308}-1\u{2003}\",\"municipality\":\"\u{a0}J\u{e4}ms\u{e4}\",\
+                           \"groups\":[\" nuoret\u{3000}\"],\"service\":{\"start\":\"2026-01-12\"}}";
+
     #[test]
     fn takes_clean_lines_and_reads_them_as_the_full_reader_does() {
-        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/contracts/career-coaching/records.jsonl");
-        let text = std::fs::read_to_string(fixture).unwrap();
-        let line = r#"{"id":" P-1 ","arm":"control","weight":"0.5","groups":["youth","youth"],"service":{"start":"2026-01-12","end":null},"spells":[{"kind":"employment","sector":"subsidised","start":"2026-02-01","hours_per_week":" 37.5"}],"measures":[{"instrument":"m","date":"2026-01-12","scores":{"b":"3.5","a":2}}],"events":[{"kind":"k","date":"2026-03-01","value":" L2 "}],"attributes":{"n":12,"s":" x ","b":false,"z":null}}"#;
-        // Non-ASCII ids and values, surrounded by non-ASCII white space.
-        let unicode = "{\"id\":\"Ja\u{308}msa\u{308}-1\u{2003}\",\"municipality\":\"\u{a0}J\u{e4}ms\u{e4}\",\
-                       \"groups\":[\" nuoret\u{3000}\"],\"service\":{\"start\":\"2026-01-12\"}}";
-        for line in text.lines().chain([line, unicode]) {
+        for line in corpus() {
             let (fast, full) = both(line);
             assert_eq!(fast.as_ref(), full.as_ref().ok(), "{line}");
             assert!(fast.is_some(), "{line}");
+        }
+    }
+
+    /// What an edit puts in: JSON's structure, literals, numbers the
+    /// subset refuses, text the checks refuse, and whole fields (known,
+    /// unknown, repeated, null).
+    const PIECES: [&str; 34] = [
+        "\"",
+        "\\",
+        ",",
+        ":",
+        "{",
+        "}",
+        "[",
+        "]",
+        "null",
+        "true",
+        "false",
+        "0",
+        "-",
+        ".5",
+        "e3",
+        " ",
+        "\t",
+        "\r",
+        "\u{1}",
+        "\u{7f}",
+        "é",
+        "\u{200b}",
+        "\u{a0}",
+        "131052-308T",
+        "01",
+        "-0",
+        "99999999999999999999",
+        "\"id\":\"X\",",
+        "\"end\":null,",
+        "\"spells\":null,",
+        "\"x\":1,",
+        "\"groups\":[],",
+        "\"satisfaction\":5,",
+        "\\u0041",
+    ];
+
+    /// An edit of a line: at a position (taken modulo its length, moved
+    /// back to a character boundary), delete some bytes and insert a piece.
+    fn edit() -> impl Strategy<Value = (usize, usize, Option<usize>)> {
+        (any::<usize>(), 0usize..4, proptest::option::of(0..PIECES.len()))
+    }
+
+    fn apply(line: &mut String, (at, delete, piece): (usize, usize, Option<usize>)) {
+        let mut at = at % (line.len() + 1);
+        while !line.is_char_boundary(at) {
+            at -= 1;
+        }
+        let mut end = (at + delete).min(line.len());
+        while !line.is_char_boundary(end) {
+            end += 1;
+        }
+        line.replace_range(at..end, piece.map_or("", |p| PIECES[p]));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Whatever the fast path takes, the full reader reads the same:
+        /// edited lines are mostly refused by one or both, and where the
+        /// fast path takes one its record is the full reader's.
+        #[test]
+        fn an_edited_line_taken_is_read_as_the_full_reader_reads_it(
+            base in any::<proptest::sample::Index>(),
+            edits in proptest::collection::vec(edit(), 1..4),
+        ) {
+            let lines = corpus();
+            let mut line = lines[base.index(lines.len())].clone();
+            for e in edits {
+                apply(&mut line, e);
+            }
+            let (fast, full) = both(&line);
+            if let Some(fast) = fast {
+                prop_assert_eq!(Some(&fast), full.as_ref().ok(), "{}", line);
+            }
         }
     }
 
@@ -652,6 +719,15 @@ mod tests {
             r#"{"id":"P-1","service":{"start":"2026-01-12"},"measures":[{"instrument":"m","date":"2026-01-12","scores":{"a":1,"a":2}}]}"#,
             r#"{"id":"P-1","service":{"start":"2026-01-12"},"feedback":[{"date":"2026-01-12","satisfaction":4.0}]}"#,
             r#"{"id":"P-1","service":{"start":"2026-01-12"},"attributes":{"n":0.10}}"#,
+            r#"{"id":"P-1","service":{"start":"2026-01-12"},"attributes":{"n":-0}}"#,
+            r#"{"id":"P-1","service":{"start":"2026-01-12"},"attributes":{"n":1e2}}"#,
+            r#"{"id":"P-1","service":{"start":"2026-01-12"},"attributes":{"n":[1]}}"#,
+            r#"{"id":"P-1","service":{"start":"2026-01-12"},"spells":[null]}"#,
+            r#"{"id":"P-1","service":{"start":"2026-01-12"},"groups":[null]}"#,
+            r#"{"id":"P-1","service":null}"#,
+            r#"{"id":null,"service":{"start":"2026-01-12"}}"#,
+            r#"{"id":"P-1","service":{"start":"2026-01-12"}} {}"#,
+            r#"{"id":"P-1","service":{"start":"2026-01-12"},}"#,
             r#"{"id":"P-1","service":{"start":"2026-01-12"},"attributes":{"z":null,"z":"x"}}"#,
             r#"{"id":"P-1","service":{"start":"2026-01-12"},"attributes":{"z":"x","z":null}}"#,
             r#"{"id":"P-1","groups":["youth","131052-308T"],"service":{"start":"2026-01-12"}}"#,

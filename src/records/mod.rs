@@ -21,6 +21,7 @@ mod json;
 mod jsonl;
 mod model;
 mod parallel;
+mod scan;
 pub mod summary;
 pub mod value;
 
