@@ -144,20 +144,37 @@ impl<R: BufRead> LineSource<R> {
     }
 }
 
-/// What the pure step made of one line.
-pub(super) enum Parsed {
+/// What the pure step made of one line; the record is boxed (`R`) where
+/// lines are kept in a list, so that each entry stays small.
+pub(super) enum Parsed<R = Box<Record>> {
     /// Nothing but white space: skipped (the line still counts).
     Blank,
     /// The fast path's record, before the duplicate check, with the
     /// [`Duplicates::hash`] of its participant.
-    Record(Box<Record>, u64),
+    Record(R, u64),
     /// For the full reader: anything the fast path did not take.
     Other,
+}
+
+impl Parsed<Record> {
+    pub(super) fn boxed(self) -> Parsed {
+        match self {
+            Parsed::Blank => Parsed::Blank,
+            Parsed::Record(record, hash) => Parsed::Record(Box::new(record), hash),
+            Parsed::Other => Parsed::Other,
+        }
+    }
 }
 
 /// The pure step of reading one line (`bytes`, line end included): no
 /// state, so any thread can run it.
 pub(super) fn prepare(bytes: &[u8], raw: &RawLine, file: &Arc<PathBuf>) -> Parsed {
+    prepare_unboxed(bytes, raw, file).boxed()
+}
+
+/// [`prepare`] with the record not boxed, for a worker that uses it up at
+/// once.
+pub(super) fn prepare_unboxed(bytes: &[u8], raw: &RawLine, file: &Arc<PathBuf>) -> Parsed<Record> {
     if raw.too_long {
         return Parsed::Other;
     }
@@ -166,7 +183,7 @@ pub(super) fn prepare(bytes: &[u8], raw: &RawLine, file: &Arc<PathBuf>) -> Parse
         Ok(text) if text.trim().is_empty() => Parsed::Blank,
         Ok(text) => fast::read_line(text, raw.number, file).map_or(Parsed::Other, |r| {
             let hash = Duplicates::hash(&r.id, r.arm);
-            Parsed::Record(Box::new(r), hash)
+            Parsed::Record(r, hash)
         }),
     }
 }

@@ -123,10 +123,7 @@ enum Step {
     /// cheaper than freeing it on another thread): what is left is what
     /// the in-order step needs, the duplicate check and the earnings.
     Counted {
-        id: String,
-        arm: Arm,
-        contract: Option<String>,
-        hash: u64,
+        key: Key,
         /// Its earnings' amounts in the block's [`Prepared::amounts`].
         amounts: Range<usize>,
     },
@@ -146,10 +143,10 @@ impl Step {
     }
 }
 
-/// What the in-order step needs of a record a worker mapped
-/// ([`ParallelJsonLines::each_mapped`]): its duplicate check's key, with
-/// its texts in the block's [`Prepared::names`] (one string per block
-/// rather than two per record).
+/// What the in-order step needs of a record a worker counted or mapped:
+/// its duplicate check's key, with its texts in the block's
+/// [`Prepared::names`] (one string per block rather than two per record,
+/// and every record freed on the worker that made it).
 struct Key {
     id: Range<usize>,
     contract: Option<Range<usize>>,
@@ -177,8 +174,8 @@ struct Prepared {
     counts: Option<Summary>,
     /// The earnings' amounts of the counted lines, one after another.
     amounts: Vec<Decimal>,
-    /// When mapping: the texts of the mapped records' [`Key`]s, and what
-    /// the map made of each record, in line order: a
+    /// The texts of the counted or mapped records' [`Key`]s; when
+    /// mapping, what the map made of each record, in line order: a
     /// `std::vec::IntoIter<T>` of the map's `T` (the reading side does not
     /// know `T`).
     names: String,
@@ -190,12 +187,12 @@ impl Block {
     /// `counting`, also counts the fast path's records for a summary.
     fn prepare(&self, file: &Arc<PathBuf>, counting: bool) -> Prepared {
         let mut counts = counting.then(Summary::default);
-        let mut amounts = Vec::new();
+        let (mut amounts, mut names) = (Vec::new(), String::new());
         let lines = self.lines(file, |record, hash| match counts.as_mut() {
-            Some(counts) => count(record, hash, counts, &mut amounts),
-            None => Step::Parsed(Parsed::Record(record, hash)),
+            Some(counts) => count(record, hash, counts, &mut amounts, &mut names),
+            None => Step::Parsed(Parsed::Record(Box::new(record), hash)),
         });
-        Prepared { lines, counts, amounts, ..Prepared::default() }
+        Prepared { lines, counts, amounts, names, ..Prepared::default() }
     }
 
     /// Splits the block into lines and runs the pure step on each, then
@@ -205,7 +202,7 @@ impl Block {
         let (mut names, mut values) = (String::new(), Vec::new());
         let lines = self.lines(file, |record, hash| {
             let key = Key::of(&record, hash, &mut names);
-            values.push(map(*record));
+            values.push(map(record));
             Step::Mapped(key)
         });
         Prepared { lines, names, mapped: Some(Box::new(values.into_iter())), ..Prepared::default() }
@@ -213,7 +210,7 @@ impl Block {
 
     /// Splits the block into lines and runs the pure step on each; `keep`
     /// says what is kept of each record the fast path took.
-    fn lines(&self, file: &Arc<PathBuf>, mut keep: impl FnMut(Box<Record>, u64) -> Step) -> Vec<Line> {
+    fn lines(&self, file: &Arc<PathBuf>, mut keep: impl FnMut(Record, u64) -> Step) -> Vec<Line> {
         let data = &self.data[..self.filled];
         let mut lines = Vec::new();
         let mut at = 0;
@@ -223,9 +220,9 @@ impl Block {
             let too_long = trim_line_end(&data[at..end]).len() > MAX_LINE_BYTES;
             let raw = RawLine { number, start: self.start + at as u64, too_long };
             let bytes = if too_long { at..at } else { at..end };
-            let step = match jsonl::prepare(&data[bytes.clone()], &raw, file) {
+            let step = match jsonl::prepare_unboxed(&data[bytes.clone()], &raw, file) {
                 Parsed::Record(record, hash) => keep(record, hash),
-                parsed => Step::Parsed(parsed),
+                parsed => Step::Parsed(parsed.boxed()),
             };
             lines.push(Line { raw, step, bytes });
             at = end;
@@ -237,12 +234,11 @@ impl Block {
 
 /// Counts `record` into `counts`, its earnings into `amounts`, and keeps
 /// of it only what the in-order step needs.
-fn count(record: Box<Record>, hash: u64, counts: &mut Summary, amounts: &mut Vec<Decimal>) -> Step {
+fn count(record: Record, hash: u64, counts: &mut Summary, amounts: &mut Vec<Decimal>, names: &mut String) -> Step {
     counts.count_in(&record);
     let start = amounts.len();
     amounts.extend(record.earnings.iter().map(|e| e.amount));
-    let Record { id, arm, contract, .. } = *record;
-    Step::Counted { id, arm, contract, hash, amounts: start..amounts.len() }
+    Step::Counted { key: Key::of(&record, hash, names), amounts: start..amounts.len() }
 }
 
 /// A block for the workers, and where to send what they made of it.
@@ -469,8 +465,9 @@ impl ParallelJsonLines {
         for (i, line) in block.lines.by_ref().enumerate() {
             let bytes = &block.block.data[line.bytes];
             match line.step {
-                Step::Counted { id, arm, contract, hash, amounts } => {
-                    if !self.settle.is_new(&id, arm, contract.as_deref(), line.raw.number, hash) {
+                Step::Counted { key, amounts } => {
+                    let contract = key.contract.map(|c| &block.names[c]);
+                    if !self.settle.is_new(&block.names[key.id], key.arm, contract, line.raw.number, key.hash) {
                         refused = Some((i, false));
                         break;
                     }
@@ -853,13 +850,20 @@ fn work(jobs: &Mutex<Receiver<Job>>, file: &Arc<PathBuf>, counting: &AtomicBool)
     loop {
         let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
         let Ok(Job { block, lines }) = job else { return };
-        let prepared = block.prepare(file, counting.load(Ordering::Relaxed));
+        let prepared = block.prepare(&block_file(file), counting.load(Ordering::Relaxed));
         // Let go of the block before the iterator sees it done, so that
         // its buffer can be reused.
         drop(block);
         // The iterator may be gone; then nobody needs the block.
         let _ = lines.send(prepared);
     }
+}
+
+/// The file name for one block's records: a copy of its own, so that the
+/// records of different workers do not count their references to it on
+/// one shared cache line (each record's `Origin` holds one).
+fn block_file(file: &Arc<PathBuf>) -> Arc<PathBuf> {
+    Arc::new(PathBuf::clone(file))
 }
 
 /// A worker of [`ParallelJsonLines::each_mapped`]: runs the pure step
@@ -877,7 +881,7 @@ fn work_mapped<T: Send + 'static>(
         if stopped.load(Ordering::Relaxed) {
             continue;
         }
-        let prepared = block.map(file, map);
+        let prepared = block.map(&block_file(file), map);
         drop(block);
         let _ = lines.send(prepared);
     }

@@ -92,7 +92,7 @@ impl<'a> Cursor<'a> {
         self.expect(b'"')?;
         let start = self.at;
         let rest = &self.text.as_bytes()[start..];
-        let len = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let len = string_end(rest)?;
         if rest[len] != b'"' {
             return None;
         }
@@ -165,6 +165,28 @@ impl<'a> Cursor<'a> {
             }
         }
     }
+}
+
+/// Where a string's contents end: the first `"`, `\\` or control
+/// character in `bytes`. Eight bytes are looked at a time (most strings
+/// are ids, dates and names of about ten bytes).
+fn string_end(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    // Bytes below `n` get their high bit set; a borrow can flag bytes above
+    // the first one flagged, never below it, so the lowest flag is exact.
+    let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGH;
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().ok()?);
+        let found =
+            below(word ^ (ONES * u64::from(b'"')), 1) | below(word ^ (ONES * u64::from(b'\\')), 1) | below(word, 0x20);
+        if found != 0 {
+            return Some(at + found.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    bytes[at..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).map(|i| at + i)
 }
 
 /// The fields of one object seen so far, by the bit their name was given:
@@ -270,6 +292,28 @@ mod tests {
             "\u{a0}{}",
         ] {
             assert_eq!(read(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_string_ends_at_its_first_quote_backslash_or_control_character() {
+        let stops = [b'"', b'\\', 0, 0x1f];
+        let fillers = [b'a', b' ', 0x7f, 0x80, 0xff, b'!', b'#', b'[', b']', 0x21, 0x5b, 0x5d, 0x20, 0xa2, 0xdc];
+        for len in 0..20 {
+            for at in 0..=len {
+                for &stop in &stops {
+                    for &filler in &fillers {
+                        let mut bytes = vec![filler; len];
+                        if at < len {
+                            bytes[at] = stop;
+                            // Stops after the first do not move it.
+                            bytes.iter_mut().skip(at + 1).step_by(3).for_each(|b| *b = b'"');
+                        }
+                        let expected = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+                        assert_eq!(string_end(&bytes), expected, "{bytes:?}");
+                    }
+                }
+            }
         }
     }
 
