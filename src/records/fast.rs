@@ -93,11 +93,21 @@ fn nonempty(text: &str) -> Option<&str> {
     clean(text).filter(|t| !t.is_empty())
 }
 
+/// A date. The common `YYYY-MM-DD` of ASCII digits needs no [`clean`]:
+/// it has no white space, no control character and, at ten characters,
+/// no room for an eleven-character identity code.
 fn date(text: &str) -> Option<NaiveDate> {
-    value::parse_date(clean(text)?, Dialect::Standard)
+    value::all_digit_iso_date(text).or_else(|| value::parse_date(clean(text)?, Dialect::Standard))
 }
 
+/// A decimal. A short one of ten characters at most needs no [`clean`],
+/// for the reasons a date needs none.
 fn decimal(text: &str) -> Option<Decimal> {
+    if text.len() <= 10 {
+        if let Some(d) = short_decimal(text) {
+            return Some(d);
+        }
+    }
     let text = clean(text)?;
     short_decimal(text).or_else(|| money::parse_exact(text).ok())
 }
@@ -703,6 +713,22 @@ mod tests {
         }
         for text in ["2026-01", "2026-12", "2026-13", "2026-00", "0000-01", "2026-1", "26-01", "2026/01", "2026-011"] {
             assert_eq!(month(text), value::parse_month(text, Dialect::Standard), "{text}");
+        }
+        for text in [
+            "2026-01-31",
+            "2026-02-29",
+            "2028-02-29",
+            "0000-01-01",
+            "2026-13-01",
+            " 2026-01-31",
+            "2026-01-31\u{a0}",
+            "2026-01-31\u{1}",
+            "2026-1-31",
+            "２０２６-01-31",
+            "",
+        ] {
+            let general = clean(text).and_then(|t| value::parse_date(t, Dialect::Standard));
+            assert_eq!(date(text), general, "{text}");
         }
     }
 

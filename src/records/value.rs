@@ -77,7 +77,7 @@ pub fn parse_date(text: &str, dialect: Dialect) -> Option<NaiveDate> {
 /// `YYYY-MM-DD` with every other character an ASCII digit, read without
 /// chrono's format parser (the common case, and the hot one); `None`
 /// leaves anything else to [`parse_iso_date`].
-fn all_digit_iso_date(text: &str) -> Option<NaiveDate> {
+pub(super) fn all_digit_iso_date(text: &str) -> Option<NaiveDate> {
     let b = text.as_bytes();
     let shaped = b.len() == 10
         && b[4] == b'-'
