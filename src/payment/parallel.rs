@@ -138,7 +138,7 @@ where
         Ok(record) => {
             let seen = W::see(&record);
             if bad.load(Ordering::Relaxed) {
-                Bound::Skipped(seen, record)
+                Bound::Skipped(seen, Box::new(record))
             } else {
                 Bound::Evaluated(seen, evaluate(record))
             }
@@ -165,7 +165,7 @@ where
             // bad one is always taken before it: kept for safety's sake.
             Ok(Bound::Skipped(seen, record)) => {
                 watch.record(seen);
-                evaluate(record)
+                evaluate(*record)
             }
         };
         read += 1;
@@ -190,8 +190,9 @@ enum Bound<S, T, E> {
     /// The contract refuses it ([`Evaluator::bind`]).
     Refused(Diagnostic),
     Evaluated(S, Result<T, E>),
-    /// Not evaluated: a record before it was bad.
-    Skipped(S, Record),
+    /// Not evaluated: a record before it was bad. Boxed, as this is rare
+    /// and every result is moved a few times on its way back.
+    Skipped(S, Box<Record>),
 }
 
 /// Records, or their results, with their place in the input.
