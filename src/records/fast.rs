@@ -497,20 +497,26 @@ fn raw_groups(json: &mut Cursor<'_>) -> Option<Vec<String>> {
 /// string); a repeated or refused dimension gives up.
 fn raw_scores(json: &mut Cursor<'_>) -> Option<BTreeMap<String, Decimal>> {
     // Sorted and built at once: inserting one by one searched and shifted
-    // the map's node for each dimension.
-    let mut scores = Vec::with_capacity(8);
+    // the map's node for each dimension. Gathered on the stack: a
+    // measurement with more dimensions than that is left to the full
+    // reader.
+    let mut gathered = [("", Decimal::ZERO); 16];
+    let mut n = 0;
     json.object(|json, dimension| {
         let score = match json.next_is(b'"') {
             true => decimal(json.string()?)?,
             false => Decimal::from(json.integer()?),
         };
-        safe_name(dimension).then(|| scores.push((dimension, score)))
+        *gathered.get_mut(n).filter(|_| safe_name(dimension))? = (dimension, score);
+        n += 1;
+        Some(())
     })?;
+    let scores = &mut gathered[..n];
     scores.sort_unstable_by_key(|&(dimension, _)| dimension);
     if scores.windows(2).any(|pair| pair[0].0 == pair[1].0) {
         return None;
     }
-    Some(scores.into_iter().map(|(dimension, score)| (dimension.to_owned(), score)).collect())
+    Some(scores.iter().map(|&(dimension, score)| (dimension.to_owned(), score)).collect())
 }
 
 /// Free attributes, name → value (a string, a boolean or an integer);
@@ -590,6 +596,23 @@ mod tests {
             assert_eq!(fast.as_ref(), full.as_ref().ok(), "{line}");
             assert!(fast.is_some(), "{line}");
         }
+    }
+
+    #[test]
+    fn a_measurement_of_many_dimensions_is_left_to_the_full_reader() {
+        let scores = |n: usize| (0..n).map(|i| format!("\"d{i:02}\":{i}")).collect::<Vec<_>>().join(",");
+        let line = |n: usize| {
+            format!(
+                r#"{{"id":"P-1","service":{{"start":"2026-01-12"}},"measures":[{{"instrument":"m","date":"2026-01-12","scores":{{{}}}}}]}}"#,
+                scores(n)
+            )
+        };
+        let (fast, full) = both(&line(16));
+        assert_eq!(fast.as_ref().map(|r| r.measures[0].scores.len()), Some(16));
+        assert_eq!(fast.as_ref(), full.as_ref().ok());
+        let (fast, full) = both(&line(17));
+        assert!(fast.is_none());
+        assert_eq!(full.unwrap().measures[0].scores.len(), 17);
     }
 
     /// What an edit puts in: JSON's structure, literals, numbers the
