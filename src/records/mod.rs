@@ -7,8 +7,9 @@
 //!
 //! Map: [`open`] picks the reader; `jsonl` and `csv` read their format
 //! (`json` parses one JSON Lines line, noting repeated keys; `fast` reads
-//! a clean line cheaply; `parallel` runs the JSON Lines reader on several
-//! threads, see [`RecordReader::with_threads`]); `check` holds
+//! a clean line cheaply, with `scan`'s cursor over a strict subset of
+//! JSON; `parallel` runs the JSON Lines reader on several threads, see
+//! [`RecordReader::with_threads`]); `check` holds
 //! the rules both share; [`value`] parses dialect scalars; [`hetu`] detects
 //! and masks identity codes; [`summary`] describes a file for a data
 //! steward.
