@@ -125,39 +125,31 @@ impl<'a> Cursor<'a> {
     /// Reads an object: `field` is called with each name, the cursor at
     /// its value, and must consume the value (or give up).
     pub(super) fn object(&mut self, mut field: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
-        self.expect(b'{')?;
-        if self.peek()? == b'}' {
-            self.at += 1;
-            return Some(());
-        }
-        loop {
-            let name = self.string()?;
-            self.expect(b':')?;
-            field(self, name)?;
-            match self.peek()? {
-                b',' => self.at += 1,
-                b'}' => {
-                    self.at += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
+        self.sequence(b'{', b'}', |json| {
+            let name = json.string()?;
+            json.expect(b':')?;
+            field(json, name)
+        })
     }
 
     /// Reads an array: `item` is called with the cursor at each item, and
     /// must consume it (or give up).
-    pub(super) fn array(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
-        self.expect(b'[')?;
-        if self.peek()? == b']' {
+    pub(super) fn array(&mut self, item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.sequence(b'[', b']', item)
+    }
+
+    /// Reads `open`, comma-separated entries read by `entry`, and `close`.
+    fn sequence(&mut self, open: u8, close: u8, mut entry: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.expect(open)?;
+        if self.next_is(close) {
             self.at += 1;
             return Some(());
         }
         loop {
-            item(self)?;
+            entry(self)?;
             match self.peek()? {
                 b',' => self.at += 1,
-                b']' => {
+                b if b == close => {
                     self.at += 1;
                     return Some(());
                 }
