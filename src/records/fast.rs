@@ -529,19 +529,17 @@ fn raw_attributes(json: &mut Cursor<'_>) -> Option<BTreeMap<String, AttributeVal
         if !safe_name(name) || attributes.contains_key(name) || nulls.contains(&name) {
             return None;
         }
-        let value = match json.next_is(b'"') {
-            _ if json.null() => {
-                nulls.push(name);
-                return Some(());
-            }
-            true => {
-                let text = json.string().filter(|&t| safe_free(t))?;
-                AttributeValue::Text(trim(text).to_owned(), Dialect::Standard)
-            }
-            false => match json.boolean() {
-                Some(b) => AttributeValue::Bool(b),
-                None => AttributeValue::Number(money::parse_exact(&json.integer()?.to_string()).ok()?),
-            },
+        if json.null() {
+            nulls.push(name);
+            return Some(());
+        }
+        let value = if json.next_is(b'"') {
+            let text = json.string().filter(|&t| safe_free(t))?;
+            AttributeValue::Text(trim(text).to_owned(), Dialect::Standard)
+        } else if let Some(b) = json.boolean() {
+            AttributeValue::Bool(b)
+        } else {
+            AttributeValue::Number(money::parse_exact(&json.integer()?.to_string()).ok()?)
         };
         attributes.insert(name.to_owned(), value);
         Some(())
