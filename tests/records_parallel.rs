@@ -298,8 +298,13 @@ fn mapped(mut reader: RecordReader, before: usize, stop_after: Option<usize>) ->
     let here = std::thread::current().id();
     let mut items: Vec<Item> = reader.by_ref().take(before).map(item).collect();
     let mut elsewhere = 0;
-    let map = |r: Record| (Item::Record(Box::new(r)), std::thread::current().id() != here);
-    reader.each_mapped(map, |mapped| {
+    // Each thread maps with a scratch of its own, made on that thread.
+    let scratch = || std::thread::current().id();
+    let map = |made_on: &mut std::thread::ThreadId, r: Record| {
+        assert_eq!(*made_on, std::thread::current().id(), "a scratch made on another thread");
+        (Item::Record(Box::new(r)), std::thread::current().id() != here)
+    };
+    reader.each_mapped(scratch, map, |mapped| {
         items.push(match mapped {
             Ok((record, off)) => {
                 elsewhere += usize::from(off);

@@ -34,7 +34,7 @@ use chrono::NaiveDate;
 
 use crate::contract::Contract;
 use crate::diagnostic::Diagnostic;
-use crate::payment::{each_evaluated, Achievements, Evaluator, Threads};
+use crate::payment::{each_evaluated, Achievements, Evaluator, Parts, Threads};
 use crate::records::Record;
 use crate::scripting::RuleError;
 use crate::statement::{Inputs, Statement};
@@ -100,8 +100,9 @@ pub fn score_on(
 ) -> Result<Scorecard, ScoreError> {
     let mut tallies = scorecard::Tallies::new(contract, as_of);
     let wants_values = tallies.wants_values();
-    // Per record, on any thread: the rules.
-    let evaluate = |record: Record| {
+    // Per record, on any thread: the rules (which price no line, so they
+    // need no parts).
+    let evaluate = |_: &mut Parts, record: Record| {
         let achievements = evaluator.achievements(&record, as_of)?;
         let values = match achievements {
             Achievements::Eligible(_) if wants_values => evaluator.values(&record, as_of)?,

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::lookup::{describe_inputs, field_value, rule_value, Found};
+use super::parts::{BasisOf, Parts};
 use super::standard;
 use crate::contract::{
     Achievement, AttributeType, Combine, Contract, ExclusivePolicy, Factor, Input, Item, ItemKind, Occurrences,
@@ -18,7 +19,7 @@ use crate::records::{Arm, AttributeValue, Record};
 use crate::scripting::{
     CompiledRule, EvalContext, Library, Limits, ParamValue, ParamVersion, RuleEngine, RuleError, RuleSource, RuleValue,
 };
-use crate::statement::{Basis, Ineligible, Line, LineId, ReasonCode, Unpaid};
+use crate::statement::{Ineligible, Line, LineId, ReasonCode, Unpaid};
 use crate::tables::{TableOutput, Value};
 
 /// A contract compiled for one run: one rule engine, every rule compiled
@@ -339,6 +340,32 @@ impl<'c> Evaluator<'c> {
         as_of: NaiveDate,
         trace: Option<&mut Vec<Step>>,
     ) -> Result<RecordOutcome, RuleError> {
+        self.evaluate_in(record, as_of, trace, &mut self.parts())
+    }
+
+    /// [`Evaluator::evaluate`] reusing the `parts` this thread has made of
+    /// the records before (see [`Parts`]): the same outcome.
+    pub fn evaluate_with(
+        &self,
+        record: &Record,
+        as_of: NaiveDate,
+        parts: &mut Parts,
+    ) -> Result<RecordOutcome, RuleError> {
+        self.evaluate_in(record, as_of, None, parts)
+    }
+
+    /// A thread's [`Parts`] for evaluating records of this contract.
+    pub fn parts(&self) -> Parts {
+        Parts::new(&self.contract_id, self.items.iter().map(|i| &i.id))
+    }
+
+    fn evaluate_in(
+        &self,
+        record: &Record,
+        as_of: NaiveDate,
+        trace: Option<&mut Vec<Step>>,
+        parts: &mut Parts,
+    ) -> Result<RecordOutcome, RuleError> {
         let c = self.contract;
         if let Some(other) = record.contract.as_ref().filter(|id| **id != c.id) {
             return Ok(RecordOutcome::OtherContract(other.clone()));
@@ -356,11 +383,11 @@ impl<'c> Evaluator<'c> {
             match run.attain(item, compiled, &mut achieved)? {
                 Attained::Achieved { first, dates } => {
                     out.first.push(Some(first));
-                    run.item_lines(index, item, compiled, dates, &mut out)?;
+                    run.item_lines(index, item, compiled, dates, &mut out, parts)?;
                 }
                 Attained::Not(reason, detail) => {
                     out.first.push(None);
-                    out.unpaid.push(run.unpaid(compiled, reason, detail));
+                    out.unpaid.push(run.unpaid(parts, index, reason, &detail));
                 }
             }
         }
@@ -422,8 +449,6 @@ impl<'c> Evaluator<'c> {
             },
             trace,
             participant: Arc::from(record.id.as_str()),
-            municipality: record.municipality.as_deref().map(Arc::from),
-            groups: Arc::from(record.groups.as_slice()),
         }
     }
 
@@ -552,13 +577,12 @@ struct Run<'a, 'c> {
     params: Cow<'a, BTreeMap<String, ParamValue>>,
     trace: Option<&'a mut Vec<Step>>,
     participant: Arc<str>,
-    municipality: Option<Arc<str>>,
-    groups: Arc<[String]>,
 }
 
 impl<'c> Run<'_, 'c> {
-    fn unpaid(&self, item: &CompiledItem, reason: ReasonCode, detail: Cow<'static, str>) -> Unpaid {
-        Unpaid::new(self.participant.clone(), item.id.clone(), reason, detail.into())
+    /// A reason the item at `index` is not paid.
+    fn unpaid(&self, parts: &mut Parts, index: usize, reason: ReasonCode, detail: &str) -> Unpaid {
+        Unpaid { participant: self.participant.clone(), why: parts.reason(index, reason, detail) }
     }
 
     fn rule(
@@ -897,6 +921,7 @@ impl<'c> Run<'_, 'c> {
         compiled: &CompiledItem,
         dates: Vec<NaiveDate>,
         out: &mut Eligible,
+        parts: &mut Parts,
     ) -> Result<(), RuleError> {
         let due: Vec<NaiveDate> = dates.into_iter().filter(|d| *d <= self.as_of).collect();
         let (max, source) = self.max_occurrences(item, compiled)?;
@@ -906,7 +931,7 @@ impl<'c> Run<'_, 'c> {
                 due.len(),
                 max + 1
             );
-            out.unpaid.push(self.unpaid(compiled, ReasonCode::MaxReached, detail.into()));
+            out.unpaid.push(self.unpaid(parts, index, ReasonCode::MaxReached, &detail));
         }
         if due.is_empty() || max == 0 {
             return Ok(());
@@ -920,10 +945,10 @@ impl<'c> Run<'_, 'c> {
         for (n, date) in due.into_iter().take(max).enumerate() {
             let (tariff, clause, table) = match &item.tariff {
                 Tariff::Fixed(timeline) => match timeline.versions.iter().position(|v| v.period.contains(date)) {
-                    Some(i) => (timeline.versions[i].value, compiled.clauses[i].clone(), None),
+                    Some(i) => (timeline.versions[i].value, &compiled.clauses[i], None),
                     None => {
                         let detail = format!("no tariff in force on {date}");
-                        out.unpaid.push(self.unpaid(compiled, ReasonCode::NoTariff, detail.into()));
+                        out.unpaid.push(self.unpaid(parts, index, ReasonCode::NoTariff, &detail));
                         continue;
                     }
                 },
@@ -932,26 +957,37 @@ impl<'c> Run<'_, 'c> {
                         let message = format!("{trace} gives the tariff {t}; a payment cannot be negative");
                         return Err(self.item_error(item, message));
                     }
-                    Some(Found { value: Value::Number(t), trace }) => (t, compiled.clauses[0].clone(), Some(trace)),
+                    Some(Found { value: Value::Number(t), trace }) => (t, &compiled.clauses[0], Some(trace)),
                     _ => {
                         let detail = format!("no row of tariff table {} matches", reference.table);
-                        out.unpaid.push(self.unpaid(compiled, ReasonCode::NoTariff, detail.into()));
+                        out.unpaid.push(self.unpaid(parts, index, ReasonCode::NoTariff, &detail));
                         continue;
                     }
                 },
                 Tariff::Rule(_) => match computed {
-                    Some(t) => (t, compiled.clauses[0].clone(), None),
+                    Some(t) => (t, &compiled.clauses[0], None),
                     None => return Err(self.item_error(item, "its tariff rule was not compiled".into())),
                 },
             };
             let mut line_tables = factors.tables.clone();
             line_tables.extend(table);
             let amount = c.rounding.apply(self.amount(item, tariff, &factors)?);
+            let basis = parts.basis(BasisOf {
+                kind: item.kind,
+                tariff,
+                clause,
+                tables: &line_tables,
+                multiplier: factors.value,
+                multipliers: &factors.ids,
+                rule: &compiled.rule,
+                municipality: self.record.municipality.as_deref(),
+                groups: &self.record.groups,
+            });
             let line = Line {
                 id: LineId {
-                    contract: self.ev.contract_id.clone(),
+                    contract: parts.contract_id().clone(),
                     participant: self.participant.clone(),
-                    item: compiled.id.clone(),
+                    item: parts.item_id(index).clone(),
                     occurrence: n as u32 + 1,
                 },
                 achieved_on: date,
@@ -961,17 +997,7 @@ impl<'c> Run<'_, 'c> {
                 net: amount,
                 vat: Decimal::ZERO,
                 gross: Decimal::ZERO,
-                basis: Arc::new(Basis {
-                    kind: item.kind,
-                    tariff,
-                    clause,
-                    tables: line_tables.into(),
-                    multiplier: factors.value,
-                    multipliers: factors.ids.clone(),
-                    rule: compiled.rule.clone(),
-                    municipality: self.municipality.clone(),
-                    groups: self.groups.clone(),
-                }),
+                basis,
             };
             out.lines.push(Pending { item_index: index as u32, who: 0, line });
         }
@@ -1123,7 +1149,7 @@ struct Factor1 {
 /// (1 when none), their ids, and the table rows behind them.
 struct Factors {
     value: Decimal,
-    ids: Arc<[Arc<str>]>,
+    ids: Vec<Arc<str>>,
     tables: Vec<Arc<str>>,
 }
 
@@ -1141,7 +1167,7 @@ impl Factors {
             found.iter().try_fold(Decimal::ONE, |product, f| product.checked_mul(f.value)).ok_or_else(|| {
                 format!("the product of the factors of {} is too large to compute exactly", ids.join(", "))
             })?;
-        Ok(Factors { value, ids: ids.into(), tables: found.into_iter().filter_map(|f| f.table).collect() })
+        Ok(Factors { value, ids, tables: found.into_iter().filter_map(|f| f.table).collect() })
     }
 }
 

@@ -31,6 +31,7 @@ mod impact;
 mod lookup;
 mod order;
 pub mod parallel;
+mod parts;
 mod settle;
 mod standard;
 
@@ -48,6 +49,7 @@ use crate::statement::{Inputs, Period, Statement};
 
 pub use evaluate::{Achievements, Evaluator, RecordOutcome, Step};
 pub use parallel::{each_evaluated, each_evaluated_in, Threads};
+pub use parts::Parts;
 pub use settle::{settle, SettleError, Settlement};
 
 /// What a calculation was asked for.
@@ -198,7 +200,7 @@ fn calculate_with<W: Watch>(
     watch: &mut W,
     read: impl FnOnce(
         &mut W,
-        &(dyn Fn(Record) -> Result<Evaluated, CalcError> + Sync),
+        &(dyn Fn(&mut Parts, Record) -> Result<Evaluated, CalcError> + Sync),
         &mut (dyn FnMut(Evaluated) -> Result<(), CalcError> + Send),
     ) -> Result<u64, CalcError>,
 ) -> Result<Statement, CalcError> {
@@ -207,8 +209,8 @@ fn calculate_with<W: Watch>(
     let needs = impact.needs();
     let as_of = request.as_of;
     // Per record, on any thread: everything that runs a rule.
-    let evaluate = |record: Record| -> Result<_, CalcError> {
-        let outcome = evaluator.evaluate(&record, as_of, None)?;
+    let evaluate = |parts: &mut Parts, record: Record| -> Result<_, CalcError> {
+        let outcome = evaluator.evaluate_with(&record, as_of, parts)?;
         let observed = needs.observe(evaluator, &record, &outcome, as_of)?;
         Ok((outcome, observed))
     };

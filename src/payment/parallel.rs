@@ -34,7 +34,7 @@ use std::sync::Mutex;
 
 use std::ops::ControlFlow;
 
-use super::{each_bound_record, Evaluator, Watch, MAX_RECORD_ERRORS};
+use super::{each_bound_record, Evaluator, Parts, Watch, MAX_RECORD_ERRORS};
 use crate::diagnostic::Diagnostic;
 use crate::records::{ErrorLimit, Record, RecordReader};
 
@@ -65,8 +65,9 @@ impl Default for Threads {
 }
 
 /// Bind each record, show it to `observe` (on the calling thread, in input
-/// order), evaluate it with `evaluate` (on `threads` workers; a result may
-/// keep the record) and hand the results to `take` in input order; gives how many records were read.
+/// order), evaluate it with `evaluate` (on `threads` workers, each with
+/// [`Parts`] of its own; a result may keep the record) and hand the
+/// results to `take` in input order; gives how many records were read.
 /// The errors are those of [`each_bound_record`] doing the same on one
 /// thread.
 pub fn each_evaluated<T, E>(
@@ -74,7 +75,7 @@ pub fn each_evaluated<T, E>(
     evaluator: &Evaluator,
     records: impl Iterator<Item = Result<Record, Diagnostic>>,
     mut observe: impl FnMut(&Record),
-    evaluate: impl Fn(Record) -> Result<T, E> + Sync,
+    evaluate: impl Fn(&mut Parts, Record) -> Result<T, E> + Sync,
     take: impl FnMut(T) -> Result<(), E> + Send,
 ) -> Result<u64, E>
 where
@@ -82,10 +83,10 @@ where
     E: From<Vec<Diagnostic>> + Send,
 {
     if threads.0 <= 1 {
-        let mut take = take;
+        let (mut take, mut parts) = (take, evaluator.parts());
         return each_bound_record(evaluator, records, |record| {
             observe(&record);
-            take(evaluate(record)?)
+            take(evaluate(&mut parts, record)?)
         });
     }
     let stop = AtomicBool::new(false);
@@ -96,7 +97,7 @@ where
         for _ in 0..threads.0 {
             let results = results.clone();
             let (work, stop, evaluate) = (&work, &stop, &evaluate);
-            scope.spawn(move || worker(work, &results, stop, evaluate));
+            scope.spawn(move || worker(work, &results, stop, evaluator.parts(), evaluate));
         }
         drop(results);
         let collector = scope.spawn(|| collect(done, &stop, take));
@@ -120,7 +121,7 @@ pub fn each_evaluated_in<W: Watch, T, E>(
     evaluator: &Evaluator,
     reader: &mut RecordReader,
     watch: &mut W,
-    evaluate: impl Fn(Record) -> Result<T, E> + Sync,
+    evaluate: impl Fn(&mut Parts, Record) -> Result<T, E> + Sync,
     mut take: impl FnMut(T) -> Result<(), E> + Send,
 ) -> Result<u64, E>
 where
@@ -133,50 +134,56 @@ where
     // Raised at the first bad record: evaluating the records after it
     // would be wasted, as their results are not taken.
     let bad = AtomicBool::new(false);
-    let map = |record: Record| match evaluator.bind(record) {
+    let map = |parts: &mut Parts, record: Record| match evaluator.bind(record) {
         Err(d) => Bound::Refused(d),
         Ok(record) => {
             let seen = W::see(&record);
             if bad.load(Ordering::Relaxed) {
                 Bound::Skipped(seen, Box::new(record))
             } else {
-                Bound::Evaluated(seen, evaluate(record))
+                Bound::Evaluated(seen, evaluate(parts, record))
             }
         }
     };
     let mut errors = ErrorLimit::new(MAX_RECORD_ERRORS);
     let (mut read, mut failed) = (0, None);
-    reader.each_mapped(map, |item| {
-        let result = match item {
-            Err(d) | Ok(Bound::Refused(d)) => {
-                errors.push(d);
-                bad.store(true, Ordering::Relaxed);
-                return ControlFlow::Continue(());
+    // For a record skipped by a worker, evaluated here after all.
+    let mut parts = evaluator.parts();
+    reader.each_mapped(
+        || evaluator.parts(),
+        map,
+        |item| {
+            let result = match item {
+                Err(d) | Ok(Bound::Refused(d)) => {
+                    errors.push(d);
+                    bad.store(true, Ordering::Relaxed);
+                    return ControlFlow::Continue(());
+                }
+                Ok(_) if !errors.is_empty() => {
+                    read += 1;
+                    return ControlFlow::Continue(());
+                }
+                Ok(Bound::Evaluated(seen, result)) => {
+                    watch.record(seen);
+                    result
+                }
+                // Only a record after a bad one is skipped, and the first
+                // bad one is always taken before it: kept for safety's sake.
+                Ok(Bound::Skipped(seen, record)) => {
+                    watch.record(seen);
+                    evaluate(&mut parts, *record)
+                }
+            };
+            read += 1;
+            match result.and_then(&mut take) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    failed = Some(e);
+                    ControlFlow::Break(())
+                }
             }
-            Ok(_) if !errors.is_empty() => {
-                read += 1;
-                return ControlFlow::Continue(());
-            }
-            Ok(Bound::Evaluated(seen, result)) => {
-                watch.record(seen);
-                result
-            }
-            // Only a record after a bad one is skipped, and the first
-            // bad one is always taken before it: kept for safety's sake.
-            Ok(Bound::Skipped(seen, record)) => {
-                watch.record(seen);
-                evaluate(*record)
-            }
-        };
-        read += 1;
-        match result.and_then(&mut take) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
-                failed = Some(e);
-                ControlFlow::Break(())
-            }
-        }
-    });
+        },
+    );
     match failed {
         Some(e) => Err(e),
         None if errors.is_empty() => Ok(read),
@@ -261,7 +268,8 @@ fn worker<T, E>(
     work: &Mutex<Receiver<Batch<Vec<Record>>>>,
     results: &SyncSender<Batch<Result<Vec<T>, E>>>,
     stop: &AtomicBool,
-    evaluate: &(impl Fn(Record) -> Result<T, E> + Sync),
+    mut parts: Parts,
+    evaluate: &(impl Fn(&mut Parts, Record) -> Result<T, E> + Sync),
 ) {
     loop {
         // The lock is held only to receive, never while evaluating.
@@ -270,7 +278,7 @@ fn worker<T, E>(
         if stop.load(Ordering::Relaxed) {
             continue;
         }
-        let items = items.into_iter().map(evaluate).collect::<Result<Vec<T>, E>>();
+        let items = items.into_iter().map(|record| evaluate(&mut parts, record)).collect::<Result<Vec<T>, E>>();
         if results.send(Batch { number, items }).is_err() {
             return;
         }

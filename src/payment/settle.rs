@@ -157,10 +157,17 @@ impl<T> Chunks<T> {
 /// thousand distinct values, and each record's evaluation brings its own
 /// copies. Only looked up, never iterated, so the hasher's seed cannot
 /// reach the output.
+///
+/// A thread that evaluates records hands out the same few bases and
+/// reasons over and over ([`super::Parts`]), so each address seen is
+/// remembered with what was decided for it, and most lines are settled by
+/// their address alone, without hashing what the basis holds.
 #[derive(Debug, Default)]
 struct Shared {
     bases: HashSet<Arc<Basis>>,
+    bases_at: ByAddress<Basis>,
     reasons: HashSet<Arc<ItemReason>>,
+    reasons_at: ByAddress<ItemReason>,
     texts: HashSet<Arc<str>>,
     lists: HashSet<Arc<[Arc<str>]>>,
     groups: HashSet<Arc<[String]>>,
@@ -168,26 +175,90 @@ struct Shared {
 
 impl Shared {
     fn line(&mut self, mut p: Pending) -> Pending {
-        if let Some(same) = self.bases.get(&p.line.basis) {
-            p.line.basis = same.clone();
+        if self.bases_at.settle(&mut p.line.basis) {
             return p;
         }
-        // A basis not seen before: share what it has in common with others.
-        let basis = Arc::make_mut(&mut p.line.basis);
-        if let Some(m) = &mut basis.municipality {
-            keep_once(&mut self.texts, m);
+        let seen = p.line.basis.clone();
+        if let Some(same) = self.bases.get(&p.line.basis) {
+            p.line.basis = same.clone();
+        } else {
+            // A basis not seen before: share what it has in common with
+            // others.
+            let basis = Arc::make_mut(&mut p.line.basis);
+            if let Some(m) = &mut basis.municipality {
+                keep_once(&mut self.texts, m);
+            }
+            keep_once(&mut self.groups, &mut basis.groups);
+            keep_once(&mut self.lists, &mut basis.multipliers);
+            keep_once(&mut self.lists, &mut basis.tables);
+            self.bases.insert(p.line.basis.clone());
         }
-        keep_once(&mut self.groups, &mut basis.groups);
-        keep_once(&mut self.lists, &mut basis.multipliers);
-        keep_once(&mut self.lists, &mut basis.tables);
-        self.bases.insert(p.line.basis.clone());
+        let identical = renders_alike(&seen, &p.line.basis);
+        self.bases_at.remember(seen, &p.line.basis, identical);
         p
     }
 
     fn unpaid(&mut self, mut u: Unpaid) -> Unpaid {
+        if self.reasons_at.settle(&mut u.why) {
+            return u;
+        }
+        let seen = u.why.clone();
         keep_once(&mut self.reasons, &mut u.why);
+        // Equal reasons are identical: nothing in them is a decimal.
+        self.reasons_at.remember(seen, &u.why, true);
         u
     }
+}
+
+/// Whether two equal bases are exactly alike: decimals of the same scale
+/// too (`1.0` and `1.00` are equal but render differently).
+fn renders_alike(a: &Basis, b: &Basis) -> bool {
+    a == b && a.tariff.serialize() == b.tariff.serialize() && a.multiplier.serialize() == b.multiplier.serialize()
+}
+
+/// Addresses remembered at most: a thread's parts are a few thousand; a
+/// producer that makes a new value for every record cannot fill memory.
+const ADDRESSES: usize = 1 << 14;
+
+/// What was decided for each address of a shared value seen: the value,
+/// held so that no other value takes its address while it is remembered,
+/// and the kept equal value to put in its place, unless the two are
+/// exactly alike — then the value stays as it is, and no reference count
+/// changes (another thread counts references to it as it hands it out).
+#[derive(Debug)]
+struct ByAddress<T: ?Sized>(HashMap<usize, (Arc<T>, Option<Arc<T>>)>);
+
+impl<T: ?Sized> Default for ByAddress<T> {
+    fn default() -> Self {
+        ByAddress(HashMap::new())
+    }
+}
+
+impl<T: ?Sized> ByAddress<T> {
+    /// Settles `value` as its address was settled before; false when the
+    /// address is new.
+    fn settle(&self, value: &mut Arc<T>) -> bool {
+        match self.0.get(&address(value)) {
+            None => false,
+            Some((_, None)) => true,
+            Some((_, Some(kept))) => {
+                *value = kept.clone();
+                true
+            }
+        }
+    }
+
+    /// Remembers that `seen` was settled as `kept`, exactly `alike` or not.
+    fn remember(&mut self, seen: Arc<T>, kept: &Arc<T>, alike: bool) {
+        if self.0.len() < ADDRESSES {
+            let instead = (!alike).then(|| kept.clone());
+            self.0.insert(address(&seen), (seen, instead));
+        }
+    }
+}
+
+fn address<T: ?Sized>(value: &Arc<T>) -> usize {
+    Arc::as_ptr(value).cast::<()>() as usize
 }
 
 /// Replace `value` by the equal one already kept (dropping this copy), or
@@ -878,5 +949,33 @@ tariff = "1000.00"
         assert!(Arc::ptr_eq(&s.unpaid[0].why, &s.unpaid[1].why));
         assert_eq!(s.lines[1].municipality.as_deref(), Some("Laukaa"));
         assert_eq!((&*s.unpaid[1].participant, &*s.unpaid[1].detail), ("P-2", "not achieved"));
+    }
+
+    #[test]
+    fn a_basis_handed_out_again_is_kept_as_it_is_unless_it_renders_otherwise() {
+        // One thread's parts hand out the same basis to many records.
+        let basis = pending("P-0", "1.00").line.basis;
+        let reason = Arc::new(ItemReason { item: "job".into(), reason: ReasonCode::NotAchieved, detail: "no".into() });
+        let eligible = |who: &str, amount: &str, basis: &Arc<Basis>| {
+            let mut p = pending(who, amount);
+            p.line.basis = basis.clone();
+            let unpaid = vec![Unpaid { participant: who.into(), why: reason.clone() }];
+            RecordOutcome::Eligible(Eligible { lines: vec![p], unpaid, first: Vec::new() })
+        };
+        // Equal to `basis` as numbers, but rendered `1.0`.
+        let scaled = Arc::new(Basis { tariff: "1.0".parse().unwrap(), ..(*basis).clone() });
+        let mut settlement = Settlement::default();
+        for n in 0..3 {
+            settlement.add(eligible(&format!("P-{n}"), "1.00", &basis));
+            settlement.add(eligible(&format!("Q-{n}"), "1.0", &scaled));
+        }
+        let lines: Vec<Pending> = settlement.lines.into_vec(0);
+        // Seen again, the basis handed out is kept as it is.
+        assert!(lines[2..].iter().step_by(2).all(|p| Arc::ptr_eq(&p.line.basis, &basis)));
+        // The equal one that renders otherwise is replaced by the one kept,
+        // each time, as equal bases always were.
+        assert!(lines.iter().all(|p| *p.line.basis == *basis && p.line.basis.tariff.to_string() == "1.00"));
+        let unpaid: Vec<Unpaid> = settlement.unpaid.into_vec(0);
+        assert!(unpaid.iter().all(|u| Arc::ptr_eq(&u.why, &reason)), "a reason handed out again is kept as it is");
     }
 }

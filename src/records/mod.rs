@@ -225,15 +225,19 @@ impl RecordReader {
     /// one thread; it must then be a pure function of the record, as a
     /// record the duplicate check refuses has been mapped already (what
     /// the map made of it is dropped). Else `map` runs on this thread.
+    /// Each thread that maps has a `scratch` of its own, made by `scratch`,
+    /// which `map` may use to save work, never to change what it gives.
     /// A `Break` from `each` stops the reading there.
-    pub fn each_mapped<T: Send + 'static>(
+    pub fn each_mapped<S, T: Send + 'static>(
         &mut self,
-        map: impl Fn(Record) -> T + Sync,
+        scratch: impl Fn() -> S + Sync,
+        map: impl Fn(&mut S, Record) -> T + Sync,
         mut each: impl FnMut(Result<T, Diagnostic>) -> ControlFlow<()>,
     ) {
         let Inner::ParallelJsonLines(reader) = &mut self.inner else {
+            let mut own = scratch();
             for item in self.by_ref() {
-                if each(item.map(&map)).is_break() {
+                if each(item.map(|record| map(&mut own, record))).is_break() {
                     self.inner = Inner::Done;
                     return;
                 }
@@ -241,7 +245,7 @@ impl RecordReader {
             return;
         };
         let mut items = 0;
-        let flow = reader.each_mapped(&map, &mut |item| {
+        let flow = reader.each_mapped(&scratch, &map, &mut |item| {
             items += 1;
             // Every diagnostic is masked, as the iterator masks them.
             each(item.map_err(hetu::redact_diagnostic))

@@ -198,7 +198,7 @@ impl Block {
     /// Splits the block into lines and runs the pure step on each, then
     /// `map` on each record of the fast path: the record is made, used and
     /// freed on this thread.
-    fn map<T: Send + 'static>(&self, file: &Arc<PathBuf>, map: &impl Fn(Record) -> T) -> Prepared {
+    fn map<T: Send + 'static>(&self, file: &Arc<PathBuf>, map: &mut impl FnMut(Record) -> T) -> Prepared {
         let (mut names, mut values) = (String::new(), Vec::new());
         let lines = self.lines(file, |record, hash| {
             let key = Key::of(&record, hash, &mut names);
@@ -516,17 +516,22 @@ impl ParallelJsonLines {
     /// exactly as the iterator gives it, but with every record mapped by
     /// `map` first: on the worker that parsed it, when the workers are
     /// started here (on scoped threads, so `map` may borrow), else on this
-    /// thread. `map` must be a pure function of the record: a record the
-    /// duplicate check refuses was mapped already, and that is dropped.
-    /// A `Break` from `each` stops the reading; the reader is then done.
-    pub(super) fn each_mapped<T: Send + 'static>(
+    /// thread. Each thread maps with a `scratch` of its own. `map` must be
+    /// a pure function of the record (its scratch may only save work): a
+    /// record the duplicate check refuses was mapped already, and that is
+    /// dropped. A `Break` from `each` stops the reading; the reader is then
+    /// done.
+    pub(super) fn each_mapped<S, T: Send + 'static>(
         &mut self,
-        map: &(impl Fn(Record) -> T + Sync),
+        scratch: &(impl Fn() -> S + Sync),
+        map: &(impl Fn(&mut S, Record) -> T + Sync),
         each: &mut impl FnMut(Result<T, Diagnostic>) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
+        let mut own = scratch();
+        let mut map_here = |record| map(&mut own, record);
         let Some(jobs) = self.jobs.as_ref().filter(|_| !self.started).map(Arc::clone) else {
             self.start_workers();
-            return self.hand_out_mapped(map, each);
+            return self.hand_out_mapped(&mut map_here, each);
         };
         self.started = true;
         let file = Arc::clone(self.settle.file());
@@ -537,7 +542,7 @@ impl ParallelJsonLines {
                 .filter(|i| {
                     let (jobs, file, stopped) = (Arc::clone(&jobs), &file, &stopped);
                     let worker = std::thread::Builder::new().name(format!("tulos-records-{i}"));
-                    worker.spawn_scoped(scope, move || work_mapped(&jobs, file, map, stopped)).is_ok()
+                    worker.spawn_scoped(scope, move || work_mapped(&jobs, file, scratch, map, stopped)).is_ok()
                 })
                 .count();
             if spawned == 0 {
@@ -545,7 +550,7 @@ impl ParallelJsonLines {
                 // fail, so that every block is prepared here.
                 self.jobs = None;
             }
-            let flow = self.hand_out_mapped(map, each);
+            let flow = self.hand_out_mapped(&mut map_here, each);
             if flow.is_break() {
                 stopped.store(true, Ordering::Relaxed);
                 // The reading thread stops at its next send, and then the
@@ -562,7 +567,7 @@ impl ParallelJsonLines {
     /// line as the iterator hands it out, its record mapped here.
     fn hand_out_mapped<T: 'static>(
         &mut self,
-        map: &impl Fn(Record) -> T,
+        map: &mut impl FnMut(Record) -> T,
         each: &mut impl FnMut(Result<T, Diagnostic>) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         while let Some(d) = self.settle.pending() {
@@ -614,7 +619,7 @@ impl ParallelJsonLines {
         bytes: &[u8],
         raw: &RawLine,
         parsed: Parsed,
-        map: &impl Fn(Record) -> T,
+        map: &mut impl FnMut(Record) -> T,
         each: &mut impl FnMut(Result<T, Diagnostic>) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         if let Some(item) = self.settle.settle(bytes, raw, parsed) {
@@ -867,21 +872,24 @@ fn block_file(file: &Arc<PathBuf>) -> Arc<PathBuf> {
 }
 
 /// A worker of [`ParallelJsonLines::each_mapped`]: runs the pure step
-/// and `map` on each block it takes, until the reading thread is gone;
-/// once `stopped`, it drops the blocks it takes.
-fn work_mapped<T: Send + 'static>(
+/// and `map` (with a scratch of its own) on each block it takes, until the
+/// reading thread is gone; once `stopped`, it drops the blocks it takes.
+fn work_mapped<S, T: Send + 'static>(
     jobs: &Mutex<Receiver<Job>>,
     file: &Arc<PathBuf>,
-    map: &impl Fn(Record) -> T,
+    scratch: &impl Fn() -> S,
+    map: &impl Fn(&mut S, Record) -> T,
     stopped: &AtomicBool,
 ) {
+    let mut own = scratch();
+    let mut map = |record| map(&mut own, record);
     loop {
         let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
         let Ok(Job { block, lines }) = job else { return };
         if stopped.load(Ordering::Relaxed) {
             continue;
         }
-        let prepared = block.map(&block_file(file), map);
+        let prepared = block.map(&block_file(file), &mut map);
         drop(block);
         let _ = lines.send(prepared);
     }

@@ -1,0 +1,187 @@
+//! The parts of statement lines and reasons that one thread makes over and
+//! over: a line's [`Basis`], a reason's [`ItemReason`], and the contract and
+//! item ids of a line's identity.
+//!
+//! A million records give millions of lines and reasons but a few
+//! thousand distinct bases and reasons. Made anew for each record, every
+//! one cost allocations that the settling thread then hashed, compared and
+//! freed — a free on another thread than the one that allocated is several
+//! times dearer — and each line's copy of an id shared by all workers
+//! counted a reference on one cache line that bounced between the cores.
+//! A thread that evaluates records keeps one [`Parts`] for all of them:
+//! each part is made once per thread, with ids of its own, and reused
+//! wherever it is exactly what would have been made (the same texts, and
+//! decimals of the same scale, so that every report renders it alike).
+
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::Arc;
+
+use foldhash::{HashMap, HashMapExt};
+use rust_decimal::Decimal;
+
+use crate::contract::ItemKind;
+use crate::statement::{Basis, ItemReason, ReasonCode};
+
+/// What one thread has made of lines and reasons so far (see the module
+/// doc). Only a cache: the lines and reasons are the same with a new one
+/// for every record.
+pub struct Parts {
+    contract_id: Arc<str>,
+    /// One per item of the contract, by position.
+    item_ids: Vec<Arc<str>>,
+    /// By the hash of what they are made of; equal hashes are told apart
+    /// by comparing.
+    bases: HashMap<u64, Vec<Arc<Basis>>>,
+    reasons: HashMap<u64, Vec<Arc<ItemReason>>>,
+    hasher: foldhash::fast::FixedState,
+}
+
+/// What a line's basis is made of, as the evaluation has it.
+pub(super) struct BasisOf<'a> {
+    pub kind: ItemKind,
+    pub tariff: Decimal,
+    pub clause: &'a Option<Arc<str>>,
+    pub tables: &'a [Arc<str>],
+    pub multiplier: Decimal,
+    pub multipliers: &'a [Arc<str>],
+    pub rule: &'a Arc<str>,
+    pub municipality: Option<&'a str>,
+    pub groups: &'a [String],
+}
+
+impl Parts {
+    /// Parts for the contract `contract_id` with items `item_ids`, the ids
+    /// copied so that no other thread counts references to them.
+    pub(super) fn new(contract_id: &str, item_ids: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        Parts {
+            contract_id: Arc::from(contract_id),
+            item_ids: item_ids.into_iter().map(|id| Arc::from(id.as_ref())).collect(),
+            bases: HashMap::new(),
+            reasons: HashMap::new(),
+            hasher: foldhash::fast::FixedState::default(),
+        }
+    }
+
+    pub(super) fn contract_id(&self) -> &Arc<str> {
+        &self.contract_id
+    }
+
+    /// The id of the item at `index` in the contract.
+    pub(super) fn item_id(&self, index: usize) -> &Arc<str> {
+        &self.item_ids[index]
+    }
+
+    /// The basis made of `of`: the one made before, or a new one.
+    pub(super) fn basis(&mut self, of: BasisOf<'_>) -> Arc<Basis> {
+        let hash = {
+            let mut h = self.hasher.build_hasher();
+            std::mem::discriminant(&of.kind).hash(&mut h);
+            of.tariff.serialize().hash(&mut h);
+            of.clause.hash(&mut h);
+            of.tables.hash(&mut h);
+            of.multiplier.serialize().hash(&mut h);
+            of.multipliers.hash(&mut h);
+            of.rule.hash(&mut h);
+            of.municipality.hash(&mut h);
+            of.groups.hash(&mut h);
+            h.finish()
+        };
+        let made = self.bases.entry(hash).or_default();
+        if let Some(same) = made.iter().find(|b| is_made_of(b, &of)) {
+            return same.clone();
+        }
+        let basis = Arc::new(Basis {
+            kind: of.kind,
+            tariff: of.tariff,
+            clause: of.clause.clone(),
+            tables: of.tables.into(),
+            multiplier: of.multiplier,
+            multipliers: of.multipliers.into(),
+            rule: of.rule.clone(),
+            municipality: of.municipality.map(Arc::from),
+            groups: of.groups.into(),
+        });
+        made.push(basis.clone());
+        basis
+    }
+
+    /// The reason `reason` with `detail` for the item at `index`: the one
+    /// made before, or a new one.
+    pub(super) fn reason(&mut self, index: usize, reason: ReasonCode, detail: &str) -> Arc<ItemReason> {
+        let hash = self.hasher.hash_one((index, &reason, detail));
+        let made = self.reasons.entry(hash).or_default();
+        let item = &self.item_ids[index];
+        if let Some(same) = made.iter().find(|r| r.item == *item && r.reason == reason && &*r.detail == detail) {
+            return same.clone();
+        }
+        let why = Arc::new(ItemReason { item: item.clone(), reason, detail: Arc::from(detail) });
+        made.push(why.clone());
+        why
+    }
+}
+
+/// Whether `basis` is exactly what `of` makes: decimals are compared with
+/// their scale, as `1.0` and `1.00` render differently.
+fn is_made_of(basis: &Basis, of: &BasisOf<'_>) -> bool {
+    basis.kind == of.kind
+        && basis.tariff.serialize() == of.tariff.serialize()
+        && basis.clause == *of.clause
+        && *basis.tables == *of.tables
+        && basis.multiplier.serialize() == of.multiplier.serialize()
+        && *basis.multipliers == *of.multipliers
+        && basis.rule == *of.rule
+        && basis.municipality.as_deref() == of.municipality
+        && *basis.groups == *of.groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of<'a>(tariff: &str, rule: &'a Arc<str>, clause: &'a Option<Arc<str>>, groups: &'a [String]) -> BasisOf<'a> {
+        BasisOf {
+            kind: ItemKind::Outcome,
+            tariff: tariff.parse().unwrap(),
+            clause,
+            tables: &[],
+            multiplier: Decimal::ONE,
+            multipliers: &[],
+            rule,
+            municipality: Some("Laukaa"),
+            groups,
+        }
+    }
+
+    #[test]
+    fn a_basis_is_made_once_and_reused_only_when_identical() {
+        let mut parts = Parts::new("C-1", ["job"]);
+        let (rule, clause) = (Arc::from("contract.toml:9 outcome job"), Some(Arc::from("§ 5")));
+        let groups = ["youth".to_string()];
+        let first = parts.basis(of("100.00", &rule, &clause, &groups));
+        let again = parts.basis(of("100.00", &rule, &clause, &groups));
+        assert!(Arc::ptr_eq(&first, &again));
+        // Equal as numbers, but rendered differently: a basis of its own.
+        let scaled = parts.basis(of("100.0", &rule, &clause, &groups));
+        assert!(!Arc::ptr_eq(&first, &scaled));
+        assert_eq!(scaled.tariff.to_string(), "100.0");
+        let other_groups = ["youth".to_string(), "immigrant".to_string()];
+        let grouped = parts.basis(of("100.00", &rule, &clause, &other_groups));
+        assert_eq!(&*grouped.groups, &other_groups[..]);
+        let unclaused = parts.basis(of("100.00", &rule, &None, &groups));
+        assert_eq!(unclaused.clause, None);
+        assert_eq!(*first, Basis { clause: Some("§ 5".into()), ..(*unclaused).clone() });
+    }
+
+    #[test]
+    fn a_reason_is_made_once_per_item_code_and_detail() {
+        let mut parts = Parts::new("C-1", ["job", "study"]);
+        let a = parts.reason(0, ReasonCode::NotAchieved, "not achieved");
+        assert!(Arc::ptr_eq(&a, &parts.reason(0, ReasonCode::NotAchieved, "not achieved")));
+        let b = parts.reason(1, ReasonCode::NotAchieved, "not achieved");
+        assert_eq!(&*b.item, "study");
+        let c = parts.reason(0, ReasonCode::Requires, "not achieved");
+        let d = parts.reason(0, ReasonCode::NotAchieved, "requires job");
+        assert!([&b, &c, &d].iter().all(|r| !Arc::ptr_eq(r, &a)));
+        assert_eq!((&*d.detail, &**parts.item_id(1), &**parts.contract_id()), ("requires job", "study", "C-1"));
+    }
+}
