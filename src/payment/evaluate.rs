@@ -114,7 +114,8 @@ pub struct Pending {
     pub item_index: u32,
     /// The participant's number in the settlement, which orders lines by
     /// participant id without comparing ids: 0 (the contract itself) until
-    /// `Settlement::add` numbers the record's participant.
+    /// `Settlement::add` numbers the record's participant, and once
+    /// settling has ranked the ids, the participant's rank.
     pub who: u32,
     pub line: Line,
 }

@@ -73,15 +73,17 @@ impl Parts {
 
     /// The basis made of `of`: the one made before, or a new one.
     pub(super) fn basis(&mut self, of: BasisOf<'_>) -> Arc<Basis> {
+        // The rule and clause are the evaluator's own, shared by every
+        // line of their item: their addresses are hashed, not their texts
+        // (another copy of a text is only another entry, still exact).
         let hash = {
             let mut h = self.hasher.build_hasher();
-            std::mem::discriminant(&of.kind).hash(&mut h);
-            of.tariff.serialize().hash(&mut h);
-            of.clause.hash(&mut h);
+            h.write_usize(address(Some(of.rule)));
+            h.write_usize(address(of.clause.as_ref()));
+            h.write(&of.tariff.serialize());
+            h.write(&of.multiplier.serialize());
             of.tables.hash(&mut h);
-            of.multiplier.serialize().hash(&mut h);
             of.multipliers.hash(&mut h);
-            of.rule.hash(&mut h);
             of.municipality.hash(&mut h);
             of.groups.hash(&mut h);
             h.finish()
@@ -120,16 +122,21 @@ impl Parts {
     }
 }
 
+/// Where a shared text is, 0 for none.
+fn address(text: Option<&Arc<str>>) -> usize {
+    text.map_or(0, |t| Arc::as_ptr(t).cast::<u8>() as usize)
+}
+
 /// Whether `basis` is exactly what `of` makes: decimals are compared with
 /// their scale, as `1.0` and `1.00` render differently.
 fn is_made_of(basis: &Basis, of: &BasisOf<'_>) -> bool {
-    basis.kind == of.kind
+    basis.rule == *of.rule
+        && basis.kind == of.kind
         && basis.tariff.serialize() == of.tariff.serialize()
+        && basis.multiplier.serialize() == of.multiplier.serialize()
         && basis.clause == *of.clause
         && *basis.tables == *of.tables
-        && basis.multiplier.serialize() == of.multiplier.serialize()
         && *basis.multipliers == *of.multipliers
-        && basis.rule == *of.rule
         && basis.municipality.as_deref() == of.municipality
         && *basis.groups == *of.groups
 }

@@ -346,35 +346,42 @@ pub fn settle(
     // Participant 0 is the contract itself (fees, impact payments: no id).
     let (rank, participants) = ranks(who.len() + 1, |n| if n == 0 { "" } else { who.get(n - 1) });
     drop(who);
-    let rank_of = |p: &Pending| rank[p.who as usize];
-    put_in_line_order(&mut lines, &rank);
+    // From here on a line's (and a reason's) `who` is its participant's
+    // rank, looked up once in input order, where the numbers rise, rather
+    // than at each step after, in orders that jump about the list.
+    lines.iter_mut().for_each(|p| p.who = rank[p.who as usize]);
+    let mut unpaid_who = unpaid_who.into_vec(0);
+    unpaid_who.iter_mut().for_each(|who| *who = rank[*who as usize]);
+    let all_ranks_distinct = participants == rank.len();
+    drop(rank);
+    put_in_line_order(&mut lines);
     // Each participant's lines are unique when no record repeated one, no
     // two records share an id, and item ids are unique: then only the
     // contract's own lines are checked. Otherwise every line, in order.
-    let ids_unique = participants == rank.len() && unique_item_ids(contract);
+    let ids_unique = all_ranks_distinct && unique_item_ids(contract);
     if repeated_line || !ids_unique {
         unique_identities(&lines)?;
     } else {
-        unique_identities(lines.iter().filter(|p| p.who == 0))?;
+        unique_identities(lines.iter().filter(|p| p.line.id.participant.is_empty()))?;
     }
-    apply_caps(threads, contract, &mut lines, &rank, participants)?;
+    apply_caps(threads, contract, &mut lines, participants)?;
     let capped: Vec<(Unpaid, u32)> = lines.iter().filter_map(|p| fully_capped(&p.line).map(|u| (u, p.who))).collect();
     let in_period = |l: &Line| request.period.is_none_or(|p| l.achieved_on >= p.from && l.achieved_on <= p.to);
     // Paid: with a line in the statement (the billing period's) that pays.
     let mut paid = vec![false; participants];
     let paying = |p: &&Pending| p.line.net > Decimal::ZERO && !p.line.id.participant.is_empty() && in_period(&p.line);
     for p in lines.iter().filter(paying) {
-        paid[rank_of(p) as usize] = true;
+        paid[p.who as usize] = true;
     }
     counts.paid = paid.iter().filter(|p| **p).count() as u64;
-    let mut unpaid_who = unpaid_who.into_vec(capped.len());
+    unpaid_who.reserve_exact(capped.len());
     let mut unpaid = unpaid.into_vec(capped.len());
     for (u, who) in capped {
         unpaid.push(u);
         unpaid_who.push(who);
     }
     let reasons = || {
-        put_in_reason_order(&mut unpaid, unpaid_who, &rank);
+        put_in_reason_order(&mut unpaid, unpaid_who);
         // Equal entries are identical, so an unstable sort is exact, and it
         // needs no buffer beside a list that can hold millions.
         ineligible.sort_unstable();
@@ -443,32 +450,32 @@ fn unique_item_ids(contract: &Contract) -> bool {
     ids.len() == all
 }
 
-/// Order lines by achievement date, then participant id (by `rank`), then
-/// the item's position in the contract, then occurrence.
-fn put_in_line_order(lines: &mut [Pending], rank: &[u32]) {
+/// Order lines by achievement date, then participant id (by its rank,
+/// `who`), then the item's position in the contract, then occurrence.
+fn put_in_line_order(lines: &mut [Pending]) {
     let days = |p: &Pending| p.line.achieved_on.num_days_from_ce();
     let first = lines.iter().map(days).min().unwrap_or(0);
     let day = |p: &Pending| (i64::from(days(p)) - i64::from(first)) as u64;
     let largest = |part: fn(&Pending) -> u64| lines.iter().map(part).max().unwrap_or(0);
     let largest = [
         lines.iter().map(day).max().unwrap_or(0),
-        rank.iter().copied().max().map_or(0, u64::from),
+        largest(|p| u64::from(p.who)),
         largest(|p| u64::from(p.item_index)),
         largest(|p| u64::from(p.line.id.occurrence)),
     ];
     let parts = |i: usize| {
         let p = &lines[i];
-        [day(p), u64::from(rank[p.who as usize]), u64::from(p.item_index), u64::from(p.line.id.occurrence)]
+        [day(p), u64::from(p.who), u64::from(p.item_index), u64::from(p.line.id.occurrence)]
     };
     permute(lines, order_by(lines.len(), largest, parts));
 }
 
-/// Order reasons by participant id (by `rank`; `who` gives each reason's
-/// participant), then by the reason itself.
-fn put_in_reason_order(unpaid: &mut [Unpaid], who: Vec<u32>, rank: &[u32]) {
+/// Order reasons by participant id (by its rank: `who` gives each
+/// reason's), then by the reason itself.
+fn put_in_reason_order(unpaid: &mut [Unpaid], who: Vec<u32>) {
     let (why, distinct) = reason_ranks(unpaid);
-    let largest = [rank.iter().copied().max().map_or(0, u64::from), distinct.saturating_sub(1) as u64];
-    let order = order_by(unpaid.len(), largest, |i| [u64::from(rank[who[i] as usize]), u64::from(why[i])]);
+    let largest = [who.iter().copied().max().map_or(0, u64::from), distinct.saturating_sub(1) as u64];
+    let order = order_by(unpaid.len(), largest, |i| [u64::from(who[i]), u64::from(why[i])]);
     drop(who);
     permute(unpaid, order);
 }
@@ -658,10 +665,9 @@ fn apply_caps(
     threads: Threads,
     contract: &Contract,
     lines: &mut [Pending],
-    rank: &[u32],
     participants: usize,
 ) -> Result<(), SettleError> {
-    let capped = cap(contract, lines, rank, participants);
+    let capped = cap(contract, lines, participants);
     let taxed = capped.as_ref().err().map_or(lines.len(), |(at, _)| *at);
     add_vat(threads, contract, &mut lines[..taxed])?;
     capped.map_err(|(_, e)| e)
@@ -669,12 +675,7 @@ fn apply_caps(
 
 /// The caps of [`apply_caps`], or the position of the line that failed
 /// and why.
-fn cap(
-    contract: &Contract,
-    lines: &mut [Pending],
-    rank: &[u32],
-    participants: usize,
-) -> Result<(), (usize, SettleError)> {
+fn cap(contract: &Contract, lines: &mut [Pending], participants: usize) -> Result<(), (usize, SettleError)> {
     // Indexed by `item_index`: the items, then the fixed fees (no cap),
     // then the impact payments (their own `cap`).
     let fees = contract.fixed_fees.iter().map(|_| None);
@@ -686,14 +687,18 @@ fn cap(
     // Only looked up, never iterated, so its order cannot reach the output.
     let mut item_participant_paid: HashMap<(u32, usize), Decimal> =
         HashMap::with_capacity(participants.saturating_mul(own_caps));
-    // By participant rank: equal ids, one total.
+    // Each participant's total (equal ids, one total), in the order their
+    // first lines come: a day's lines are mostly of participants who
+    // started about the same days, so their totals lie near each other,
+    // where a list by rank is read all over — at a million participants,
+    // each read a page-table walk. `total_at` finds a rank's total.
     let tallied = contract.items.iter().any(|i| i.in_participant_cap);
-    let mut participant_paid = vec![Decimal::ZERO; if tallied { participants } else { 0 }];
+    let mut total_at = vec![u32::MAX; if tallied { participants } else { 0 }];
+    let mut participant_paid: Vec<Decimal> = Vec::with_capacity(total_at.len());
     let mut total_paid = Decimal::ZERO;
     let truncate = Rounding { mode: RoundingMode::Down, ..contract.rounding };
     let mut cap_one = |Pending { item_index, who, line }: &mut Pending| -> Result<(), SettleError> {
-        let index = *item_index as usize;
-        let rank = rank[*who as usize];
+        let (index, rank) = (*item_index as usize, *who);
         let mut net = line.amount;
         let mut held = Vec::new();
         let mut limit = |ceiling: Option<Decimal>, used: Decimal, cap: Cap| {
@@ -720,7 +725,14 @@ fn cap(
         limit(item_cap.get(index).copied().flatten(), *slot, Cap::OutcomeTotal);
         let in_participant_cap = item.is_some_and(|i| i.in_participant_cap);
         let participant = (in_participant_cap && !matches!(line.kind, ItemKind::FixedFee | ItemKind::Impact))
-            .then(|| &mut participant_paid[rank as usize]);
+            .then(|| {
+                let at = &mut total_at[rank as usize];
+                if *at == u32::MAX {
+                    *at = participant_paid.len() as u32;
+                    participant_paid.push(Decimal::ZERO);
+                }
+                &mut participant_paid[*at as usize]
+            });
         if let Some(used) = &participant {
             limit(contract.caps.per_participant, **used, Cap::PerParticipant);
         }
