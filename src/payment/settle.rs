@@ -687,17 +687,14 @@ fn cap(contract: &Contract, lines: &mut [Pending], participants: usize) -> Resul
     // Only looked up, never iterated, so its order cannot reach the output.
     let mut item_participant_paid: HashMap<(u32, usize), Decimal> =
         HashMap::with_capacity(participants.saturating_mul(own_caps));
-    // Each participant's total (equal ids, one total), in the order their
-    // first lines come: a day's lines are mostly of participants who
-    // started about the same days, so their totals lie near each other,
-    // where a list by rank is read all over — at a million participants,
-    // each read a page-table walk. `total_at` finds a rank's total.
+    // Each participant's total (equal ids, one total), and which one each
+    // line adds to (`total_of`).
     let tallied = contract.items.iter().any(|i| i.in_participant_cap);
-    let mut total_at = vec![u32::MAX; if tallied { participants } else { 0 }];
-    let mut participant_paid: Vec<Decimal> = Vec::with_capacity(total_at.len());
+    let total_of = if tallied { totals_by_first_line(lines, participants) } else { Vec::new() };
+    let mut participant_paid = vec![Decimal::ZERO; total_of.iter().max().map_or(0, |n| *n as usize + 1)];
     let mut total_paid = Decimal::ZERO;
     let truncate = Rounding { mode: RoundingMode::Down, ..contract.rounding };
-    let mut cap_one = |Pending { item_index, who, line }: &mut Pending| -> Result<(), SettleError> {
+    let mut cap_one = |at: usize, Pending { item_index, who, line }: &mut Pending| -> Result<(), SettleError> {
         let (index, rank) = (*item_index as usize, *who);
         let mut net = line.amount;
         let mut held = Vec::new();
@@ -725,14 +722,7 @@ fn cap(contract: &Contract, lines: &mut [Pending], participants: usize) -> Resul
         limit(item_cap.get(index).copied().flatten(), *slot, Cap::OutcomeTotal);
         let in_participant_cap = item.is_some_and(|i| i.in_participant_cap);
         let participant = (in_participant_cap && !matches!(line.kind, ItemKind::FixedFee | ItemKind::Impact))
-            .then(|| {
-                let at = &mut total_at[rank as usize];
-                if *at == u32::MAX {
-                    *at = participant_paid.len() as u32;
-                    participant_paid.push(Decimal::ZERO);
-                }
-                &mut participant_paid[*at as usize]
-            });
+            .then(|| &mut participant_paid[total_of[at] as usize]);
         if let Some(used) = &participant {
             limit(contract.caps.per_participant, **used, Cap::PerParticipant);
         }
@@ -751,7 +741,28 @@ fn cap(contract: &Contract, lines: &mut [Pending], participants: usize) -> Resul
         line.net = net;
         Ok(())
     };
-    lines.iter_mut().enumerate().try_for_each(|(at, p)| cap_one(p).map_err(|e| (at, e)))
+    lines.iter_mut().enumerate().try_for_each(|(at, p)| cap_one(at, p).map_err(|e| (at, e)))
+}
+
+/// For each line, in order, which participant total it adds to: totals are
+/// numbered in the order their participants' first lines come. A day's
+/// lines are mostly of participants who started about the same days, so
+/// the caps then find their totals near each other, where a list by rank
+/// would be read all over (at a million participants, each read a miss of
+/// every cache and a page-table walk). The lookups by rank happen here, in
+/// a loop of their own whose reads do not wait for one another.
+fn totals_by_first_line(lines: &[Pending], participants: usize) -> Vec<u32> {
+    let mut first = vec![u32::MAX; participants];
+    let mut next = 0;
+    let mut number = |p: &Pending| {
+        let at = &mut first[p.who as usize];
+        if *at == u32::MAX {
+            *at = next;
+            next += 1;
+        }
+        *at
+    };
+    lines.iter().map(&mut number).collect()
 }
 
 /// VAT and gross of each line from its net, at the rate in force on its
