@@ -154,8 +154,9 @@ impl<T> Chunks<T> {
 /// Texts that many lines repeat — a line's whole [`Basis`], and the
 /// municipalities, groups, multiplier and table lists in it, reasons —
 /// kept once each: a national run has millions of lines but only a few
-/// thousand distinct values, and each record's evaluation brings its own
-/// copies. Only looked up, never iterated, so the hasher's seed cannot
+/// thousand distinct values, and each evaluating thread brings its own
+/// copies (an evaluation without a thread's [`super::Parts`], one per
+/// record). Only looked up, never iterated, so the hasher's seed cannot
 /// reach the output.
 ///
 /// A thread that evaluates records hands out the same few bases and
