@@ -217,9 +217,12 @@ fn renders_alike(a: &Basis, b: &Basis) -> bool {
     a == b && a.tariff.serialize() == b.tariff.serialize() && a.multiplier.serialize() == b.multiplier.serialize()
 }
 
-/// Addresses remembered at most: a thread's parts are a few thousand; a
-/// producer that makes a new value for every record cannot fill memory.
-const ADDRESSES: usize = 1 << 14;
+/// Addresses remembered at most (per kind): a thread's parts number a few
+/// hundred in the generated national data and some tens of thousands at
+/// most (municipalities × groups × items); a producer that makes a new
+/// value for every record holds no more than this many (some 16 MiB).
+/// Past it, values are settled by hashing them, as before.
+const ADDRESSES: usize = 1 << 16;
 
 /// What was decided for each address of a shared value seen: the value,
 /// held so that no other value takes its address while it is remembered,
