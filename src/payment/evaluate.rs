@@ -345,8 +345,10 @@ impl<'c> Evaluator<'c> {
     }
 
     /// [`Evaluator::evaluate`] reusing the `parts` this thread has made of
-    /// the records before (see [`Parts`]): the same outcome.
-    pub fn evaluate_with(
+    /// the records before (see [`Parts`]): the same outcome. The parts must
+    /// be this evaluator's ([`Evaluator::parts`]): their ids are the ones
+    /// lines get. Only the payment module's own loops hand them out.
+    pub(super) fn evaluate_with(
         &self,
         record: &Record,
         as_of: NaiveDate,
@@ -356,7 +358,7 @@ impl<'c> Evaluator<'c> {
     }
 
     /// A thread's [`Parts`] for evaluating records of this contract.
-    pub fn parts(&self) -> Parts {
+    pub(super) fn parts(&self) -> Parts {
         Parts::new(&self.contract_id, self.items.iter().map(|i| &i.id))
     }
 
@@ -367,6 +369,7 @@ impl<'c> Evaluator<'c> {
         trace: Option<&mut Vec<Step>>,
         parts: &mut Parts,
     ) -> Result<RecordOutcome, RuleError> {
+        debug_assert!(parts.is_for(&self.contract_id, self.items.len()), "parts of another evaluator");
         let c = self.contract;
         if let Some(other) = record.contract.as_ref().filter(|id| **id != c.id) {
             return Ok(RecordOutcome::OtherContract(other.clone()));

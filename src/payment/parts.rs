@@ -62,6 +62,12 @@ impl Parts {
         }
     }
 
+    /// Whether these are parts for the contract `contract_id` with `items`
+    /// items (a guard against mixing evaluators' parts).
+    pub(super) fn is_for(&self, contract_id: &str, items: usize) -> bool {
+        &*self.contract_id == contract_id && self.item_ids.len() == items
+    }
+
     pub(super) fn contract_id(&self) -> &Arc<str> {
         &self.contract_id
     }
