@@ -130,6 +130,61 @@ pub(super) fn permute<T>(items: &mut [T], mut order: Vec<u32>) {
     }
 }
 
+/// Each of `days` as a dense number in the days' order, and how many
+/// numbers there may be: the day less the first when the days span not
+/// many more days than there are items, else the day's place among the
+/// distinct days (a hostile file may date lines millennia apart).
+pub(super) fn day_numbers(days: &[i32]) -> (Vec<u32>, usize) {
+    let (Some(first), Some(last)) = (days.iter().min(), days.iter().max()) else { return (Vec::new(), 0) };
+    let span = (i64::from(*last) - i64::from(*first)) as usize + 1;
+    if span <= days.len().saturating_add(1 << 16) {
+        return (days.iter().map(|d| (d - first) as u32).collect(), span);
+    }
+    let mut distinct = days.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let place = |d: &i32| distinct.binary_search(d).map_or(0, |at| at as u32);
+    (days.iter().map(place).collect(), distinct.len())
+}
+
+/// The items of `chunks` in one list grouped by day, in day order and in
+/// input order within a day, with where each day's items start (and, last,
+/// the end): a counting sort. `day[i]` (less than `days`) is the day number
+/// of the `i`th item. Each item is moved once, straight into its place,
+/// and each chunk is freed as soon as its items are moved, so the memory
+/// held is about one list throughout; the places written are one running
+/// place per day, not all over the list.
+pub(super) fn grouped_by_day<T>(
+    chunks: impl IntoIterator<Item = Vec<T>>,
+    day: &[u32],
+    days: usize,
+) -> (Vec<T>, Vec<usize>) {
+    let mut starts = vec![0usize; days + 1];
+    for &d in day {
+        starts[d as usize + 1] += 1;
+    }
+    for d in 1..starts.len() {
+        starts[d] += starts[d - 1];
+    }
+    let mut next = starts[..days].to_vec();
+    let mut items = Vec::with_capacity(day.len());
+    let places = items.spare_capacity_mut();
+    let mut moved = 0;
+    for item in chunks.into_iter().flatten() {
+        let at = &mut next[day[moved] as usize];
+        places[*at].write(item);
+        *at += 1;
+        moved += 1;
+    }
+    // Every day's run filled to the next day's start, by as many items as
+    // there are days given: every place was written, each once.
+    assert!(moved == day.len() && next[..] == starts[1..], "one day given for each item");
+    // SAFETY: the runs `starts[d]..starts[d + 1]` cover `0..day.len()`
+    // without overlapping, and each was written in full (checked above).
+    unsafe { items.set_len(moved) };
+    (items, starts)
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -185,6 +240,43 @@ mod tests {
             sorted.sort();
             prop_assert_eq!(moved, sorted);
         }
+    }
+
+    proptest! {
+        #[test]
+        fn grouping_by_day_is_a_stable_sort_by_day_whatever_the_chunks(
+            days in proptest::collection::vec(0i32..40, 0..300),
+            far in proptest::option::of(-3_000_000i32..3_000_000),
+            chunk in 1usize..50,
+        ) {
+            // `far` puts one item millennia away: days are then numbered
+            // by their place among the distinct days.
+            let mut days = days;
+            if let (Some(far), false) = (far, days.is_empty()) {
+                days[0] = far;
+            }
+            let items: Vec<(i32, usize)> = days.iter().copied().zip(0..).collect();
+            let chunks: Vec<Vec<(i32, usize)>> = items.chunks(chunk).map(<[_]>::to_vec).collect();
+            let (numbers, count) = day_numbers(&days);
+            prop_assert!(numbers.iter().all(|n| (*n as usize) < count));
+            prop_assert!(count <= days.len() + (1 << 16));
+            let (grouped, starts) = grouped_by_day(chunks, &numbers, count);
+            let mut sorted = items.clone();
+            sorted.sort_by_key(|(day, _)| *day);
+            prop_assert_eq!(&grouped, &sorted);
+            prop_assert_eq!(starts.len(), count + 1);
+            prop_assert_eq!(starts[count], items.len());
+            for run in starts.windows(2) {
+                let run = &grouped[run[0]..run[1]];
+                prop_assert!(run.iter().all(|(day, _)| *day == run[0].0));
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "one day given for each item")]
+    fn grouping_refuses_fewer_items_than_days() {
+        grouped_by_day(vec![vec!['a']], &[0, 0], 1);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use rust_decimal::Decimal;
 
 use super::evaluate::{Pending, RecordOutcome};
-use super::order::{order_by, permute, ranks};
+use super::order::{day_numbers, grouped_by_day, order_by, permute, ranks};
 use super::{Request, Threads};
 use crate::calendar::{add_months, month_end, month_start};
 use crate::contract::{Contract, Every, FixedFee, ItemKind, Prorate};
@@ -138,6 +138,15 @@ impl<T> Chunks<T> {
     fn get(&self, index: usize) -> &T {
         let (chunk, at) = (index / Self::ITEMS, index % Self::ITEMS);
         &self.full.get(chunk).unwrap_or(&self.last)[at]
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.full.iter_mut().chain([&mut self.last]).flatten()
+    }
+
+    /// The chunks in order, each to be freed once its items are moved.
+    fn into_chunks(self) -> impl Iterator<Item = Vec<T>> {
+        self.full.into_iter().chain([self.last])
     }
 
     /// All items in order, in a list with room for exactly `more` besides,
@@ -345,20 +354,14 @@ pub fn settle(
         settlement;
     drop(shared);
     let fees = fixed_fees(contract, request.as_of)?;
-    let mut lines = lines.into_vec(fees.len());
-    lines.extend(fees);
     // Participant 0 is the contract itself (fees, impact payments: no id).
     let (rank, participants) = ranks(who.len() + 1, |n| if n == 0 { "" } else { who.get(n - 1) });
     drop(who);
-    // From here on a line's (and a reason's) `who` is its participant's
-    // rank, looked up once in input order, where the numbers rise, rather
-    // than at each step after, in orders that jump about the list.
-    lines.iter_mut().for_each(|p| p.who = rank[p.who as usize]);
+    let mut lines = in_line_order(lines, fees, &rank);
     let mut unpaid_who = unpaid_who.into_vec(0);
     unpaid_who.iter_mut().for_each(|who| *who = rank[*who as usize]);
     let all_ranks_distinct = participants == rank.len();
     drop(rank);
-    put_in_line_order(&mut lines);
     // Each participant's lines are unique when no record repeated one, no
     // two records share an id, and item ids are unique: then only the
     // contract's own lines are checked. Otherwise every line, in order.
@@ -454,24 +457,35 @@ fn unique_item_ids(contract: &Contract) -> bool {
     ids.len() == all
 }
 
-/// Order lines by achievement date, then participant id (by its rank,
-/// `who`), then the item's position in the contract, then occurrence.
-fn put_in_line_order(lines: &mut [Pending]) {
-    let days = |p: &Pending| p.line.achieved_on.num_days_from_ce();
-    let first = lines.iter().map(days).min().unwrap_or(0);
-    let day = |p: &Pending| (i64::from(days(p)) - i64::from(first)) as u64;
-    let largest = |part: fn(&Pending) -> u64| lines.iter().map(part).max().unwrap_or(0);
-    let largest = [
-        lines.iter().map(day).max().unwrap_or(0),
-        largest(|p| u64::from(p.who)),
-        largest(|p| u64::from(p.item_index)),
-        largest(|p| u64::from(p.line.id.occurrence)),
-    ];
-    let parts = |i: usize| {
-        let p = &lines[i];
-        [day(p), u64::from(p.who), u64::from(p.item_index), u64::from(p.line.id.occurrence)]
-    };
-    permute(lines, order_by(lines.len(), largest, parts));
+/// The lines and fees in line order: by achievement date, then
+/// participant id (by its rank), then the item's position in the
+/// contract, then occurrence, then input order. From here on a line's
+/// `who` is its participant's rank, looked up once in input order, where
+/// the numbers rise.
+///
+/// The lines are grouped by day as they are moved out of the chunks, and
+/// then only each day's lines are sorted: a day's lines fit in a cache,
+/// where moving a million lines along one permutation of the whole list
+/// read and wrote memory at random (a page-table walk a line).
+fn in_line_order(mut lines: Chunks<Pending>, mut fees: Vec<Pending>, rank: &[u32]) -> Vec<Pending> {
+    let parts = |p: &Pending| [u64::from(p.who), u64::from(p.item_index), u64::from(p.line.id.occurrence)];
+    let mut days = Vec::with_capacity(lines.len() + fees.len());
+    let mut largest = [0; 3];
+    for p in lines.iter_mut().chain(fees.iter_mut()) {
+        p.who = rank[p.who as usize];
+        days.push(p.line.achieved_on.num_days_from_ce());
+        let part = parts(p);
+        largest = std::array::from_fn(|k| largest[k].max(part[k]));
+    }
+    let (day, count) = day_numbers(&days);
+    drop(days);
+    let (mut lines, starts) = grouped_by_day(lines.into_chunks().chain([fees]), &day, count);
+    drop(day);
+    for run in starts.windows(2).filter(|run| run[1] - run[0] > 1) {
+        let lines = &mut lines[run[0]..run[1]];
+        permute(lines, order_by(lines.len(), largest, |i| parts(&lines[i])));
+    }
+    lines
 }
 
 /// Order reasons by participant id (by its rank: `who` gives each
