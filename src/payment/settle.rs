@@ -342,7 +342,7 @@ impl Settlement {
 
 /// Turn the evaluated records into the statement (see the module doc of
 /// `payment` for the order of operations). With two threads or more, the
-/// reasons are put in order beside the lines' totals: the same statement.
+/// reasons are put in order beside the lines: the same statement.
 pub fn settle(
     threads: Threads,
     contract: &Contract,
@@ -362,55 +362,48 @@ pub fn settle(
     unpaid_who.iter_mut().for_each(|who| *who = rank[*who as usize]);
     let all_ranks_distinct = participants == rank.len();
     drop(rank);
-    // Each participant's lines are unique when no record repeated one, no
-    // two records share an id, and item ids are unique: then only the
-    // contract's own lines are checked. Otherwise every line, in order.
-    let ids_unique = all_ranks_distinct && unique_item_ids(contract);
-    if repeated_line || !ids_unique {
-        unique_identities(&lines)?;
-    } else {
-        unique_identities(lines.iter().filter(|p| p.line.id.participant.is_empty()))?;
-    }
-    apply_caps(threads, contract, &mut lines, participants)?;
-    let capped: Vec<(Unpaid, u32)> = lines.iter().filter_map(|p| fully_capped(&p.line).map(|u| (u, p.who))).collect();
-    let in_period = |l: &Line| request.period.is_none_or(|p| l.achieved_on >= p.from && l.achieved_on <= p.to);
-    // Paid: with a line in the statement (the billing period's) that pays.
-    let mut paid = vec![false; participants];
-    let paying = |p: &&Pending| p.line.net > Decimal::ZERO && !p.line.id.participant.is_empty() && in_period(&p.line);
-    for p in lines.iter().filter(paying) {
-        paid[p.who as usize] = true;
-    }
-    counts.paid = paid.iter().filter(|p| **p).count() as u64;
-    unpaid_who.reserve_exact(capped.len());
-    let mut unpaid = unpaid.into_vec(capped.len());
-    for (u, who) in capped {
-        unpaid.push(u);
-        unpaid_who.push(who);
-    }
-    let reasons = || {
+    let mut unpaid = unpaid.into_vec(0);
+    let order_reasons = move || {
         put_in_reason_order(&mut unpaid, unpaid_who);
         // Equal entries are identical, so an unstable sort is exact, and it
         // needs no buffer beside a list that can hold millions.
         ineligible.sort_unstable();
+        (unpaid, ineligible)
     };
-    let lines = || {
+    let (lines, totals, unpaid, ineligible) = std::thread::scope(|scope| {
+        // The reasons are put in order beside the lines, and the few the
+        // caps add are merged in after.
+        let reasons = Beside::start(threads, scope, order_reasons);
+        // Each participant's lines are unique when no record repeated one,
+        // no two records share an id, and item ids are unique: then only
+        // the contract's own lines are checked. Otherwise every line, in
+        // order.
+        let ids_unique = all_ranks_distinct && unique_item_ids(contract);
+        if repeated_line || !ids_unique {
+            unique_identities(&lines)?;
+        } else {
+            unique_identities(lines.iter().filter(|p| p.line.id.participant.is_empty()))?;
+        }
+        apply_caps(threads, contract, &mut lines, participants)?;
+        let capped: Vec<Unpaid> = lines.iter().filter_map(|p| fully_capped(&p.line)).collect();
+        let in_period = |l: &Line| request.period.is_none_or(|p| l.achieved_on >= p.from && l.achieved_on <= p.to);
+        // Paid: with a line in the statement (the billing period's) that
+        // pays.
+        let mut paid = vec![false; participants];
+        let paying =
+            |p: &&Pending| p.line.net > Decimal::ZERO && !p.line.id.participant.is_empty() && in_period(&p.line);
+        for p in lines.iter().filter(paying) {
+            paid[p.who as usize] = true;
+        }
+        counts.paid = paid.iter().filter(|p| **p).count() as u64;
         // The sort key is dropped in place: no second copy of the lines.
         let mut lines: Vec<Line> = lines.into_iter().map(|p| p.line).collect();
         lines.retain(in_period);
-        let totals = Totals::of(&lines).map_err(|line| SettleError::overflow(line, "a total of the statement"));
-        totals.map(|totals| (lines, totals))
-    };
-    let (lines, totals) = if threads.0 > 1 {
-        std::thread::scope(|scope| {
-            let reasons = scope.spawn(reasons);
-            let lines = lines();
-            reasons.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            lines
-        })
-    } else {
-        reasons();
-        lines()
-    }?;
+        let totals = Totals::of(&lines).map_err(|line| SettleError::overflow(line, "a total of the statement"))?;
+        let (mut unpaid, ineligible) = reasons.result();
+        merge_reasons(&mut unpaid, capped);
+        Ok((lines, totals, unpaid, ineligible))
+    })?;
     impact.retain(|i| lines.iter().any(|l| l.kind == ItemKind::Impact && l.id.item == i.item));
     Ok(Statement {
         contract: contract.id.clone(),
@@ -496,6 +489,59 @@ fn put_in_reason_order(unpaid: &mut [Unpaid], who: Vec<u32>) {
     let order = order_by(unpaid.len(), largest, |i| [u64::from(who[i]), u64::from(why[i])]);
     drop(who);
     permute(unpaid, order);
+}
+
+/// Puts the reasons for lines the caps withheld in full (in line order)
+/// among `unpaid` (in reason order) where ordering them all together would
+/// have: by participant id and reason, and after the equal ones already
+/// there. Ranks order as ids do, so the ids themselves are compared.
+fn merge_reasons(unpaid: &mut Vec<Unpaid>, mut capped: Vec<Unpaid>) {
+    fn key(u: &Unpaid) -> (&str, &ItemReason) {
+        (&u.participant, &u.why)
+    }
+    // Stable: equal ones stay in line order.
+    capped.sort_by(|a, b| key(a).cmp(&key(b)));
+    let Some(filler) = capped.first().cloned() else { return };
+    let (mut kept, mut added) = (unpaid.len(), capped.len());
+    unpaid.resize(kept + added, filler);
+    // From the end: the larger of the two last ones goes last; of equal
+    // ones, the added one.
+    for at in (0..unpaid.len()).rev() {
+        if added == 0 {
+            break;
+        }
+        if kept > 0 && key(&unpaid[kept - 1]) > key(&capped[added - 1]) {
+            unpaid.swap(kept - 1, at);
+            kept -= 1;
+        } else {
+            std::mem::swap(&mut unpaid[at], &mut capped[added - 1]);
+            added -= 1;
+        }
+    }
+}
+
+/// Work that runs beside settling on a thread of its own when there are
+/// threads to spare, else here, when its result is wanted.
+enum Beside<'s, T, F> {
+    Thread(std::thread::ScopedJoinHandle<'s, T>),
+    Here(F),
+}
+
+impl<'s, T: Send + 's, F: FnOnce() -> T + Send + 's> Beside<'s, T, F> {
+    fn start<'e>(threads: Threads, scope: &'s std::thread::Scope<'s, 'e>, work: F) -> Self {
+        if threads.0 > 1 {
+            Beside::Thread(scope.spawn(work))
+        } else {
+            Beside::Here(work)
+        }
+    }
+
+    fn result(self) -> T {
+        match self {
+            Beside::Thread(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Beside::Here(work) => work(),
+        }
+    }
 }
 
 /// The rank of each reason's [`ItemReason`] among the distinct ones, as
@@ -990,6 +1036,32 @@ tariff = "1000.00"
         assert!(Arc::ptr_eq(&s.unpaid[0].why, &s.unpaid[1].why));
         assert_eq!(s.lines[1].municipality.as_deref(), Some("Laukaa"));
         assert_eq!((&*s.unpaid[1].participant, &*s.unpaid[1].detail), ("P-2", "not achieved"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn reasons_merged_in_are_where_ordering_them_all_together_puts_them(
+            kept in proptest::collection::vec((0u8..4, 0u8..3), 0..30),
+            added in proptest::collection::vec((0u8..4, 0u8..3), 0..30),
+        ) {
+            // Equal reasons are told apart by where each is kept.
+            let reasons = |list: &[(u8, u8)]| -> Vec<Unpaid> {
+                let reason = |(who, item): (u8, u8)| {
+                    Unpaid::new(format!("P-{who}").into(), format!("item-{item}").into(), ReasonCode::Capped, "x".into())
+                };
+                list.iter().map(|r| reason(*r)).collect()
+            };
+            let key = |u: &Unpaid| (u.participant.clone(), u.why.clone());
+            let mut unpaid = reasons(&kept);
+            unpaid.sort_by_key(key);
+            let capped = reasons(&added);
+            // Ordering all together, the ones kept first: a stable sort.
+            let mut all: Vec<Unpaid> = unpaid.iter().chain(&capped).cloned().collect();
+            all.sort_by_key(key);
+            merge_reasons(&mut unpaid, capped);
+            let places = |list: &[Unpaid]| list.iter().map(|u| Arc::as_ptr(&u.why)).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(places(&unpaid), places(&all));
+        }
     }
 
     #[test]
