@@ -19,7 +19,7 @@ use crate::records::{Arm, AttributeValue, Record};
 use crate::scripting::{
     CompiledRule, EvalContext, Library, Limits, ParamValue, ParamVersion, RuleEngine, RuleError, RuleSource, RuleValue,
 };
-use crate::statement::{Ineligible, Line, LineId, ReasonCode, Unpaid};
+use crate::statement::{Basis, Ineligible, Line, LineId, ReasonCode, Unpaid};
 use crate::tables::{TableOutput, Value};
 
 /// A contract compiled for one run: one rule engine, every rule compiled
@@ -40,7 +40,6 @@ pub struct Evaluator<'c> {
     table_rules: BTreeMap<String, Vec<Option<CompiledRule>>>,
     /// Texts every line repeats, made once per run and shared.
     contract_id: Arc<str>,
-    multiplier_ids: Vec<Arc<str>>,
     vocabulary: Vocabulary<'c>,
     /// The parameters when every one is in force on every date: the same
     /// for every record, so built once instead of per record.
@@ -84,6 +83,9 @@ struct CompiledItem {
     tariff_rule: Option<CompiledRule>,
     /// `max_per_participant = { rule = '…' }`.
     max_rule: Option<CompiledRule>,
+    /// The reason given for each of the item's `requires` when it was not
+    /// achieved: the same text for every participant, made once.
+    unmet: Vec<String>,
 }
 
 /// What evaluating one record gave.
@@ -182,6 +184,7 @@ impl<'c> Evaluator<'c> {
                         Achievement::Rule(r) => compile(format!("{what}, achieved_on"), Some(r)),
                     },
                     id: Arc::from(item.id.as_str()),
+                    unmet: item.requires.iter().map(|req| format!("requires {req}, which was not achieved")).collect(),
                     rule: Arc::from(format!(
                         "{}:{} {} {}",
                         contract.file_name(),
@@ -253,7 +256,6 @@ impl<'c> Evaluator<'c> {
             values,
             table_rules,
             contract_id: Arc::from(contract.id.as_str()),
-            multiplier_ids: contract.multipliers.iter().map(|m| Arc::from(m.id.as_str())).collect(),
             vocabulary: Vocabulary::of(contract),
             fixed_params: contract
                 .parameters
@@ -557,12 +559,12 @@ impl<'c> Failed<'c> {
 }
 
 /// Whether an item was achieved by the as-of date.
-enum Attained {
+enum Attained<'t> {
     /// Its dates, sorted (some may be after the as-of date), the first on
     /// or before it with every requirement met by then.
     Achieved { first: NaiveDate, dates: Vec<NaiveDate> },
     /// Why not.
-    Not(ReasonCode, Cow<'static, str>),
+    Not(ReasonCode, Cow<'t, str>),
 }
 
 /// What an item's rules found for a record.
@@ -592,7 +594,7 @@ impl<'c> Run<'_, 'c> {
     fn rule(
         &mut self,
         rule: &CompiledRule,
-        achieved: &BTreeMap<String, NaiveDate>,
+        achieved: &BTreeMap<&str, NaiveDate>,
         clause: Option<&String>,
         line: u64,
     ) -> Result<RuleValue, RuleError> {
@@ -810,7 +812,7 @@ impl<'c> Run<'_, 'c> {
         &mut self,
         item: &Item,
         compiled: &CompiledItem,
-        achieved: &BTreeMap<String, NaiveDate>,
+        achieved: &BTreeMap<&str, NaiveDate>,
     ) -> Result<Evidence, RuleError> {
         if let Some(rule) = &compiled.condition {
             let v = self.rule(rule, achieved, item.clause.as_ref(), item.line)?;
@@ -860,7 +862,7 @@ impl<'c> Run<'_, 'c> {
         &mut self,
         item: &Item,
         part: &str,
-        achieved: &BTreeMap<String, NaiveDate>,
+        achieved: &BTreeMap<&str, NaiveDate>,
         form: impl FnOnce(&mut standard::Scope) -> Result<RuleValue, String>,
     ) -> Result<RuleValue, RuleError> {
         let tracing = self.trace.is_some();
@@ -887,14 +889,14 @@ impl<'c> Run<'_, 'c> {
     /// being a date), when no date or only later dates are found, or when
     /// a requirement was met only after the item's first date. An achieved
     /// item is added to `achieved` for the items after it.
-    fn attain(
+    fn attain<'t>(
         &mut self,
-        item: &Item,
-        compiled: &CompiledItem,
-        achieved: &mut BTreeMap<String, NaiveDate>,
-    ) -> Result<Attained, RuleError> {
-        if let Some(req) = item.requires.iter().find(|r| !achieved.contains_key(*r)) {
-            return Ok(Attained::Not(ReasonCode::Requires, format!("requires {req}, which was not achieved").into()));
+        item: &'c Item,
+        compiled: &'t CompiledItem,
+        achieved: &mut BTreeMap<&'c str, NaiveDate>,
+    ) -> Result<Attained<'t>, RuleError> {
+        if let Some(unmet) = item.requires.iter().position(|r| !achieved.contains_key(r.as_str())) {
+            return Ok(Attained::Not(ReasonCode::Requires, Cow::Borrowed(&compiled.unmet[unmet])));
         }
         let dates = match self.dates(item, compiled, achieved)? {
             Evidence::Dates(dates) => dates,
@@ -910,10 +912,10 @@ impl<'c> Run<'_, 'c> {
             let detail = format!("achieved on {first}, after the as-of date {}", self.as_of);
             return Ok(Attained::Not(ReasonCode::AchievedAfterAsOf, detail.into()));
         }
-        if let Some(req) = item.requires.iter().find(|req| achieved.get(*req).is_none_or(|d| *d > first)) {
+        if let Some(req) = item.requires.iter().find(|req| achieved.get(req.as_str()).is_none_or(|d| *d > first)) {
             return Ok(Attained::Not(ReasonCode::Requires, format!("requires {req} achieved by {first}").into()));
         }
-        achieved.insert(item.id.clone(), first);
+        achieved.insert(item.id.as_str(), first);
         Ok(Attained::Achieved { first, dates })
     }
 
@@ -946,6 +948,7 @@ impl<'c> Run<'_, 'c> {
             None => None,
         };
         let c = self.ev.contract;
+        let mut same_tariff: Option<(TariffKey, Decimal, Arc<Basis>)> = None;
         for (n, date) in due.into_iter().take(max).enumerate() {
             let (tariff, clause, table) = match &item.tariff {
                 Tariff::Fixed(timeline) => match timeline.versions.iter().position(|v| v.period.contains(date)) {
@@ -973,20 +976,34 @@ impl<'c> Run<'_, 'c> {
                     None => return Err(self.item_error(item, "its tariff rule was not compiled".into())),
                 },
             };
-            let mut line_tables = factors.tables.clone();
-            line_tables.extend(table);
-            let amount = c.rounding.apply(self.amount(item, tariff, &factors)?);
-            let basis = parts.basis(BasisOf {
-                kind: item.kind,
-                tariff,
-                clause,
-                tables: &line_tables,
-                multiplier: factors.value,
-                multipliers: &factors.ids,
-                rule: &compiled.rule,
-                municipality: self.record.municipality.as_deref(),
-                groups: &self.record.groups,
-            });
+            // Occurrences at one tariff (of one clause, from no table) have
+            // one amount and one basis: made once, as the same inputs give
+            // the same values.
+            let key = (tariff.serialize(), std::ptr::from_ref(clause));
+            let from_table = table.is_some();
+            let (amount, basis) = match &same_tariff {
+                Some((made, amount, basis)) if !from_table && *made == key => (*amount, basis.clone()),
+                _ => {
+                    let mut line_tables = factors.tables.clone();
+                    line_tables.extend(table);
+                    let amount = c.rounding.apply(self.amount(item, tariff, &factors)?);
+                    let basis = parts.basis(BasisOf {
+                        kind: item.kind,
+                        tariff,
+                        clause,
+                        tables: &line_tables,
+                        multiplier: factors.value,
+                        multipliers: &factors.ids,
+                        rule: &compiled.rule,
+                        municipality: self.record.municipality.as_deref(),
+                        groups: &self.record.groups,
+                    });
+                    if !from_table {
+                        same_tariff = Some((key, amount, basis.clone()));
+                    }
+                    (amount, basis)
+                }
+            };
             let line = Line {
                 id: LineId {
                     contract: parts.contract_id().clone(),
@@ -1066,8 +1083,8 @@ impl<'c> Run<'_, 'c> {
     }
 
     /// `tariff × factor`, unrounded: checked, and never negative.
-    fn amount(&self, item: &Item, tariff: Decimal, factors: &Factors) -> Result<Decimal, RuleError> {
-        let product = |ids: &[Arc<str>]| match ids {
+    fn amount(&self, item: &Item, tariff: Decimal, factors: &Factors<'_>) -> Result<Decimal, RuleError> {
+        let product = |ids: &[&str]| match ids {
             [] => format!("tariff {tariff}"),
             ids => format!("tariff {tariff} × factor {} ({})", factors.value, ids.join(", ")),
         };
@@ -1090,15 +1107,14 @@ impl<'c> Run<'_, 'c> {
 
     /// The combined factor for `item` from the participant's matching
     /// multipliers (see [`Factors`]).
-    fn multiplier(&mut self, item: &Item) -> Result<Factors, RuleError> {
+    fn multiplier(&mut self, item: &Item) -> Result<Factors<'c>, RuleError> {
         let c = self.ev.contract;
         let mut found: Vec<Factor1> = Vec::new();
         if item.kind != ItemKind::Outcome {
             return Factors::combine(c.combine, found).map_err(|m| self.item_error(item, m));
         }
-        for (index, ((m, rule), id)) in
-            c.multipliers.iter().zip(&self.ev.multipliers).zip(&self.ev.multiplier_ids).enumerate()
-        {
+        for (index, (m, rule)) in c.multipliers.iter().zip(&self.ev.multipliers).enumerate() {
+            let id = m.id.as_str();
             if !(m.items.is_empty() || m.items.contains(&item.id)) || selector_mismatch(&m.when, self.record).is_some()
             {
                 continue;
@@ -1110,7 +1126,7 @@ impl<'c> Run<'_, 'c> {
                 }
             }
             match &m.factor {
-                Factor::Fixed(f) => found.push(Factor1 { id: id.clone(), value: *f, table: None }),
+                Factor::Fixed(f) => found.push(Factor1 { id, value: *f, table: None }),
                 Factor::Rule(_) => {
                     let Some(rule) = &self.ev.factor_rules[index] else {
                         return Err(
@@ -1118,7 +1134,7 @@ impl<'c> Run<'_, 'c> {
                         );
                     };
                     let value = self.computed_amount(rule, item, "factor")?;
-                    found.push(Factor1 { id: id.clone(), value, table: None });
+                    found.push(Factor1 { id, value, table: None });
                 }
                 Factor::Table(reference) => {
                     if let Some(Found { value: Value::Number(f), trace }) = self.lookup(reference, Some(&item.id))? {
@@ -1127,7 +1143,7 @@ impl<'c> Run<'_, 'c> {
                                 format!("multiplier `{id}`: {trace} gives the factor {f}; a factor cannot be negative");
                             return Err(self.item_error(item, message));
                         }
-                        found.push(Factor1 { id: id.clone(), value: f, table: Some(trace) });
+                        found.push(Factor1 { id, value: f, table: Some(trace) });
                     }
                 }
             }
@@ -1142,31 +1158,34 @@ fn occurrence_count(n: Decimal) -> Option<usize> {
     (n.fract().is_zero() && n >= Decimal::ZERO && n <= Decimal::from(1000)).then(|| n.to_usize()).flatten()
 }
 
+/// A tariff exactly (its decimal with scale) and where its clause is kept.
+type TariffKey = ([u8; 16], *const Option<Arc<str>>);
+
 /// One matching multiplier's factor, and the table row that gave it.
-struct Factor1 {
-    id: Arc<str>,
+struct Factor1<'c> {
+    id: &'c str,
     value: Decimal,
     table: Option<Arc<str>>,
 }
 
 /// The factor applied to a line: the product of the applied multipliers
 /// (1 when none), their ids, and the table rows behind them.
-struct Factors {
+struct Factors<'c> {
     value: Decimal,
-    ids: Vec<Arc<str>>,
+    ids: Vec<&'c str>,
     tables: Vec<Arc<str>>,
 }
 
-impl Factors {
+impl<'c> Factors<'c> {
     /// The factors combined `how` the contract says; `Err` names the
     /// multipliers whose product no decimal can hold.
-    fn combine(how: Combine, mut found: Vec<Factor1>) -> Result<Factors, String> {
+    fn combine(how: Combine, mut found: Vec<Factor1<'c>>) -> Result<Factors<'c>, String> {
         if how == Combine::Highest {
             // The first of equal factors wins, so the choice is stable.
             let best = found.iter().enumerate().rev().max_by(|a, b| a.1.value.cmp(&b.1.value)).map(|(i, _)| i);
             found = best.map(|i| found.swap_remove(i)).into_iter().collect();
         }
-        let ids: Vec<Arc<str>> = found.iter().map(|f| f.id.clone()).collect();
+        let ids: Vec<&str> = found.iter().map(|f| f.id).collect();
         let value =
             found.iter().try_fold(Decimal::ONE, |product, f| product.checked_mul(f.value)).ok_or_else(|| {
                 format!("the product of the factors of {} is too large to compute exactly", ids.join(", "))

@@ -43,7 +43,7 @@ pub(super) struct BasisOf<'a> {
     pub clause: &'a Option<Arc<str>>,
     pub tables: &'a [Arc<str>],
     pub multiplier: Decimal,
-    pub multipliers: &'a [Arc<str>],
+    pub multipliers: &'a [&'a str],
     pub rule: &'a Arc<str>,
     pub municipality: Option<&'a str>,
     pub groups: &'a [String],
@@ -104,7 +104,7 @@ impl Parts {
             clause: of.clause.clone(),
             tables: of.tables.into(),
             multiplier: of.multiplier,
-            multipliers: of.multipliers.into(),
+            multipliers: of.multipliers.iter().map(|m| Arc::from(*m)).collect(),
             rule: of.rule.clone(),
             municipality: of.municipality.map(Arc::from),
             groups: of.groups.into(),
@@ -142,7 +142,7 @@ fn is_made_of(basis: &Basis, of: &BasisOf<'_>) -> bool {
         && basis.multiplier.serialize() == of.multiplier.serialize()
         && basis.clause == *of.clause
         && *basis.tables == *of.tables
-        && *basis.multipliers == *of.multipliers
+        && basis.multipliers.iter().map(|m| &**m).eq(of.multipliers.iter().copied())
         && basis.municipality.as_deref() == of.municipality
         && *basis.groups == *of.groups
 }

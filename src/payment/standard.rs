@@ -27,7 +27,7 @@ use crate::scripting::{not_in_force, ParamValue, RuleValue, View};
 pub(super) struct Scope<'a> {
     pub view: View<'a>,
     pub params: &'a BTreeMap<String, ParamValue>,
-    pub achieved: &'a BTreeMap<String, NaiveDate>,
+    pub achieved: &'a BTreeMap<&'a str, NaiveDate>,
     pub reads: Option<Vec<String>>,
 }
 
@@ -76,14 +76,16 @@ impl Scope<'_> {
 
     /// The anchor's day; `None` for a service end not known by the as-of date.
     fn anchor(&mut self, anchor: &Anchor) -> Option<NaiveDate> {
-        let (day, what) = match anchor {
-            Anchor::ServiceStart => (Some(self.view.record.service.start), "p.service_start".to_string()),
-            Anchor::ServiceEnd => {
-                (self.view.record.service.end.filter(|d| *d <= self.view.as_of), "p.service_end".to_string())
-            }
-            Anchor::Outcome(id) => (self.achieved.get(id).copied(), format!("achieved[{id:?}]")),
+        let day = match anchor {
+            Anchor::ServiceStart => Some(self.view.record.service.start),
+            Anchor::ServiceEnd => self.view.record.service.end.filter(|d| *d <= self.view.as_of),
+            Anchor::Outcome(id) => self.achieved.get(id.as_str()).copied(),
         };
-        self.read(|| format!("{what} = {}", shown(day)));
+        self.read(|| match anchor {
+            Anchor::ServiceStart => format!("p.service_start = {}", shown(day)),
+            Anchor::ServiceEnd => format!("p.service_end = {}", shown(day)),
+            Anchor::Outcome(id) => format!("achieved[{id:?}] = {}", shown(day)),
+        });
         day
     }
 

@@ -277,7 +277,7 @@ pub struct EvalContext<'a> {
     pub as_of: NaiveDate,
     /// Outcomes this participant achieved earlier in declaration order →
     /// first achievement date.
-    pub achieved: &'a BTreeMap<String, NaiveDate>,
+    pub achieved: &'a BTreeMap<&'a str, NaiveDate>,
     pub params: &'a BTreeMap<String, ParamValue>,
 }
 

@@ -70,7 +70,7 @@ struct Harness {
     engine: RuleEngine,
     record: Record,
     as_of: NaiveDate,
-    achieved: BTreeMap<String, NaiveDate>,
+    achieved: BTreeMap<&'static str, NaiveDate>,
     params: BTreeMap<String, ParamValue>,
     libraries: Vec<Library>,
 }
@@ -514,7 +514,7 @@ fn feedback_queries() {
 #[test]
 fn achieved_and_params_are_read_only_maps() {
     let mut h = Harness::new(record(), "2026-08-31");
-    h.achieved.insert("employed_3m".into(), d("2026-08-17"));
+    h.achieved.insert("employed_3m", d("2026-08-17"));
     h.params.insert("min_hours".into(), ParamValue::Decimal(dec("18.5")));
     h.params.insert("months".into(), ParamValue::Integer(3));
     h.params.insert("region".into(), ParamValue::Text("Keski-Suomi".into()));
