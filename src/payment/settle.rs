@@ -356,14 +356,13 @@ pub fn settle(
     let fees = fixed_fees(contract, request.as_of)?;
     // Participant 0 is the contract itself (fees, impact payments: no id).
     let (rank, participants) = ranks(who.len() + 1, |n| if n == 0 { "" } else { who.get(n - 1) });
-    drop(who);
-    let mut lines = in_line_order(lines, fees, &rank);
-    let mut unpaid_who = unpaid_who.into_vec(0);
-    unpaid_who.iter_mut().for_each(|who| *who = rank[*who as usize]);
     let all_ranks_distinct = participants == rank.len();
-    drop(rank);
-    let mut unpaid = unpaid.into_vec(0);
+    let rank = &rank;
     let order_reasons = move || {
+        drop(who);
+        let mut unpaid_who = unpaid_who.into_vec(0);
+        unpaid_who.iter_mut().for_each(|who| *who = rank[*who as usize]);
+        let mut unpaid = unpaid.into_vec(0);
         put_in_reason_order(&mut unpaid, unpaid_who);
         // Equal entries are identical, so an unstable sort is exact, and it
         // needs no buffer beside a list that can hold millions.
@@ -374,6 +373,7 @@ pub fn settle(
         // The reasons are put in order beside the lines, and the few the
         // caps add are merged in after.
         let reasons = Beside::start(threads, scope, order_reasons);
+        let mut lines = in_line_order(lines, fees, rank);
         // Each participant's lines are unique when no record repeated one,
         // no two records share an id, and item ids are unique: then only
         // the contract's own lines are checked. Otherwise every line, in
