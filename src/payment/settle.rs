@@ -385,20 +385,22 @@ pub fn settle(
             unique_identities(lines.iter().filter(|p| p.line.id.participant.is_empty()))?;
         }
         apply_caps(threads, contract, &mut lines, participants)?;
-        let capped: Vec<Unpaid> = lines.iter().filter_map(|p| fully_capped(&p.line)).collect();
         let in_period = |l: &Line| request.period.is_none_or(|p| l.achieved_on >= p.from && l.achieved_on <= p.to);
         // Paid: with a line in the statement (the billing period's) that
-        // pays.
+        // pays. One pass over the lines finds these and the lines capped to
+        // nothing.
         let mut paid = vec![false; participants];
-        let paying =
-            |p: &&Pending| p.line.net > Decimal::ZERO && !p.line.id.participant.is_empty() && in_period(&p.line);
-        for p in lines.iter().filter(paying) {
-            paid[p.who as usize] = true;
+        let mut capped: Vec<Unpaid> = Vec::new();
+        for p in &lines {
+            let line = &p.line;
+            if line.net > Decimal::ZERO && !line.id.participant.is_empty() && in_period(line) {
+                paid[p.who as usize] = true;
+            }
+            capped.extend(fully_capped(line));
         }
         counts.paid = paid.iter().filter(|p| **p).count() as u64;
         // The sort key is dropped in place: no second copy of the lines.
-        let mut lines: Vec<Line> = lines.into_iter().map(|p| p.line).collect();
-        lines.retain(in_period);
+        let lines: Vec<Line> = lines.into_iter().map(|p| p.line).filter(in_period).collect();
         let totals = Totals::of(&lines).map_err(|line| SettleError::overflow(line, "a total of the statement"))?;
         let (mut unpaid, ineligible) = reasons.result();
         merge_reasons(&mut unpaid, capped);
