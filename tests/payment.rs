@@ -328,6 +328,44 @@ tariff = "100.00"
 }
 
 #[test]
+fn occurrences_either_side_of_a_tariff_change_are_each_paid_at_the_tariff_of_their_day() {
+    // One participant's occurrences share the amount and basis of one
+    // tariff; a new version (or clause) in between must not be missed.
+    let body = r#"
+[[outcome]]
+id = "month_in_work"
+name = { fi = "Kuukausi työssä", en = "Month in work" }
+clause = "§ 6"
+achieved_on = '[p.attr("a"), p.attr("a").add_months(1), p.attr("a").add_months(2), p.attr("a").add_months(3), p.attr("a").add_months(4)]'
+max_per_participant = 5
+tariff = [
+  { from = 2026-01-01, to = 2026-05-31, amount = "100.00", clause = "§ 6" },
+  { from = 2026-06-01, to = 2026-06-30, amount = "100.00", clause = "Muutos 1" },
+  { from = 2026-07-01, amount = "110.0", clause = "Muutos 1" },
+]
+"#;
+    let s = ok(body, vec![person("P-1", Some("2026-04-15"), None)], "2026-12-31");
+    let got: Vec<_> = s
+        .lines
+        .iter()
+        .map(|l| (l.achieved_on.to_string(), l.amount.to_string(), l.clause.as_deref().unwrap().to_string()))
+        .collect();
+    let line = |day: &str, amount: &str, clause: &str| (day.to_string(), amount.to_string(), clause.to_string());
+    assert_eq!(
+        got,
+        [
+            line("2026-04-15", "100.00", "§ 6"),
+            line("2026-05-15", "100.00", "§ 6"),
+            line("2026-06-15", "100.00", "Muutos 1"),
+            line("2026-07-15", "110.00", "Muutos 1"),
+            line("2026-08-15", "110.00", "Muutos 1"),
+        ]
+    );
+    // The tariff as written, with its own scale, on each line's basis.
+    assert_eq!(s.lines[3].tariff.to_string(), "110.0");
+}
+
+#[test]
 fn outcomes_after_the_as_of_date_are_not_paid_yet() {
     let s = ok(ONE_OUTCOME, vec![person("P-1", Some("2026-09-01"), None)], "2026-08-31");
     assert!(s.lines.is_empty());
