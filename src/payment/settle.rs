@@ -358,6 +358,9 @@ pub fn settle(
     let (rank, participants) = ranks(who.len() + 1, |n| if n == 0 { "" } else { who.get(n - 1) });
     let all_ranks_distinct = participants == rank.len();
     let rank = &rank;
+    // The reasons for lines the caps withheld in full come once the caps
+    // have run; none come if settling stopped before.
+    let (capped_reasons, capped) = std::sync::mpsc::channel::<Vec<Unpaid>>();
     let order_reasons = move || {
         drop(who);
         let mut unpaid_who = unpaid_who.into_vec(0);
@@ -367,12 +370,18 @@ pub fn settle(
         // Equal entries are identical, so an unstable sort is exact, and it
         // needs no buffer beside a list that can hold millions.
         ineligible.sort_unstable();
+        if let Ok(capped) = capped.recv() {
+            merge_reasons(&mut unpaid, capped);
+        }
         (unpaid, ineligible)
     };
     let (lines, totals, unpaid, ineligible) = std::thread::scope(|scope| {
         // The reasons are put in order beside the lines, and the few the
-        // caps add are merged in after.
+        // caps add are merged in there too, once the caps have run.
         let reasons = Beside::start(threads, scope, order_reasons);
+        // Owned here, so that a settling that stops early closes the
+        // channel, and the reasons' thread ends with it.
+        let capped_reasons = capped_reasons;
         let mut lines = in_line_order(lines, fees, rank);
         // Each participant's lines are unique when no record repeated one,
         // no two records share an id, and item ids are unique: then only
@@ -399,11 +408,13 @@ pub fn settle(
             capped.extend(fully_capped(line));
         }
         counts.paid = paid.iter().filter(|p| **p).count() as u64;
+        // The reasons' thread has ended only if it panicked, which joining
+        // it reports.
+        let _ = capped_reasons.send(capped);
         // The sort key is dropped in place: no second copy of the lines.
         let lines: Vec<Line> = lines.into_iter().map(|p| p.line).filter(in_period).collect();
         let totals = Totals::of(&lines).map_err(|line| SettleError::overflow(line, "a total of the statement"))?;
-        let (mut unpaid, ineligible) = reasons.result();
-        merge_reasons(&mut unpaid, capped);
+        let (unpaid, ineligible) = reasons.result();
         Ok((lines, totals, unpaid, ineligible))
     })?;
     impact.retain(|i| lines.iter().any(|l| l.kind == ItemKind::Impact && l.id.item == i.item));
@@ -760,7 +771,10 @@ fn cap(contract: &Contract, lines: &mut [Pending], participants: usize) -> Resul
     let mut participant_paid = vec![Decimal::ZERO; total_of.iter().max().map_or(0, |n| *n as usize + 1)];
     let mut total_paid = Decimal::ZERO;
     let truncate = Rounding { mode: RoundingMode::Down, ..contract.rounding };
-    let mut cap_one = |at: usize, Pending { item_index, who, line }: &mut Pending| -> Result<(), SettleError> {
+    let mut cap_one = |at: usize,
+                       Pending { item_index, who, line }: &mut Pending,
+                       participant_paid: &mut [Decimal]|
+     -> Result<(), SettleError> {
         let (index, rank) = (*item_index as usize, *who);
         let mut net = line.amount;
         let mut held = Vec::new();
@@ -807,8 +821,23 @@ fn cap(contract: &Contract, lines: &mut [Pending], participants: usize) -> Resul
         line.net = net;
         Ok(())
     };
-    lines.iter_mut().enumerate().try_for_each(|(at, p)| cap_one(at, p).map_err(|e| (at, e)))
+    // The participants' totals are read a block of lines ahead, in a loop
+    // whose reads do not wait for one another: a participant's later
+    // lines come months after its first, when its total has left every
+    // cache, and the caps would otherwise wait for each in turn.
+    for (block, lines) in lines.chunks_mut(TOTALS_AHEAD).enumerate() {
+        let first = block * TOTALS_AHEAD;
+        let ahead = total_of.get(first..first + lines.len()).unwrap_or_default();
+        std::hint::black_box(ahead.iter().fold(0, |seen, &t| seen ^ participant_paid[t as usize].scale()));
+        for (at, p) in (first..).zip(lines) {
+            cap_one(at, p, &mut participant_paid).map_err(|e| (at, e))?;
+        }
+    }
+    Ok(())
 }
+
+/// Lines whose participants' totals are read ahead of capping them.
+const TOTALS_AHEAD: usize = 64;
 
 /// For each line, in order, which participant total it adds to: totals are
 /// numbered in the order their participants' first lines come. A day's
