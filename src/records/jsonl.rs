@@ -220,6 +220,14 @@ impl Settle {
         self.duplicates.check_hashed(id, arm, contract, line, hash).is_ok()
     }
 
+    /// Reads the duplicate check's entries for `hashes` (a block's records,
+    /// about to be checked) in a loop whose reads do not wait for one
+    /// another: in a table of a million participants each is a wait for
+    /// memory, which the checks one by one would wait for in turn.
+    pub(super) fn look_ahead(&self, hashes: impl Iterator<Item = u64>) {
+        self.duplicates.look_ahead(hashes);
+    }
+
     /// The next diagnostic still to hand out.
     pub(super) fn pending(&mut self) -> Option<Diagnostic> {
         self.pending.pop_front()

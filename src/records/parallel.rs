@@ -590,6 +590,10 @@ impl ParallelJsonLines {
                 }
             };
             let mut values = block.mapped.take().and_then(|m| m.downcast::<std::vec::IntoIter<T>>().ok());
+            self.settle.look_ahead(block.lines.as_slice().iter().filter_map(|line| match &line.step {
+                Step::Mapped(key) => Some(key.hash),
+                _ => None,
+            }));
             for line in block.lines.by_ref() {
                 let bytes = &block.block.data[line.bytes];
                 let parsed = match line.step {
