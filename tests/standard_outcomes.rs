@@ -221,8 +221,8 @@ fn found(ev: &Evaluator, record: &Record, as_of: NaiveDate) -> Option<Found> {
     };
     let mut by_item = Found::new();
     for p in &out.lines {
-        let entry = by_item.entry(p.line.id.item.to_string()).or_default();
-        entry.0.push((p.line.id.occurrence, p.line.achieved_on));
+        let entry = by_item.entry(p.id.item.to_string()).or_default();
+        entry.0.push((p.id.occurrence, p.achieved_on));
     }
     for u in &out.unpaid {
         let entry = by_item.entry(u.item.to_string()).or_default();

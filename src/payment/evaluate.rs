@@ -109,8 +109,11 @@ pub struct Eligible {
     pub first: Vec<Option<NaiveDate>>,
 }
 
-/// A line before caps and VAT (`net = amount`, `vat = gross = 0`), with its
-/// item's position in the contract, which orders lines of one day.
+/// A line as the evaluation decides it, before caps and VAT, with its
+/// item's position in the contract, which orders lines of one day. The
+/// amounts caps and VAT fill in come when it becomes a statement line
+/// ([`Pending::into_line`]): a run holds every line pending until it is
+/// settled, and this is half a line's size.
 #[derive(Debug, Clone)]
 pub struct Pending {
     pub item_index: u32,
@@ -119,7 +122,31 @@ pub struct Pending {
     /// `Settlement::add` numbers the record's participant, and once
     /// settling has ranked the ids, the participant's rank.
     pub who: u32,
-    pub line: Line,
+    pub id: LineId,
+    /// The day the outcome was achieved or the fee fell due.
+    pub achieved_on: NaiveDate,
+    /// `tariff × multiplier`, rounded: what the line pays uncapped.
+    pub amount: Decimal,
+    pub basis: Arc<Basis>,
+}
+
+impl Pending {
+    /// The statement line before caps and VAT: nothing withheld,
+    /// `net = amount`, `vat = gross = 0`.
+    pub fn into_line(self) -> Line {
+        let Pending { id, achieved_on, amount, basis, .. } = self;
+        Line {
+            id,
+            achieved_on,
+            amount,
+            withheld: Decimal::ZERO,
+            withheld_by: Vec::new(),
+            net: amount,
+            vat: Decimal::ZERO,
+            gross: Decimal::ZERO,
+            basis,
+        }
+    }
 }
 
 /// One evaluated rule or table, for `tulos explain`.
@@ -465,7 +492,7 @@ impl<'c> Evaluator<'c> {
         for group in &self.contract.exclusive {
             // `Ok(None)`: the item has no line; `Err`: its total overflows.
             let total = |id: &str| -> Result<Option<Decimal>, RuleError> {
-                let mut amounts = out.lines.iter().filter(|p| &*p.line.id.item == id).map(|p| p.line.amount);
+                let mut amounts = out.lines.iter().filter(|p| &*p.id.item == id).map(|p| p.amount);
                 let Some(first) = amounts.next() else { return Ok(None) };
                 let sum = amounts.try_fold(first, Decimal::checked_add);
                 sum.map(Some).ok_or_else(|| {
@@ -482,7 +509,7 @@ impl<'c> Evaluator<'c> {
             let mut best: Option<(&String, Decimal, NaiveDate)> = None;
             for id in &group.items {
                 if let Some(t) = total(id)? {
-                    let first = out.lines.iter().filter(|p| &*p.line.id.item == id).map(|p| p.line.achieved_on).min();
+                    let first = out.lines.iter().filter(|p| &*p.id.item == id).map(|p| p.achieved_on).min();
                     let Some(first) = first else { continue };
                     if best.is_none_or(|(_, amount, date)| beats(group.policy, (t, first), (amount, date))) {
                         best = Some((id, t, first));
@@ -493,7 +520,7 @@ impl<'c> Evaluator<'c> {
             let winner = winner.clone();
             let mut excluded: Vec<(Arc<str>, Arc<str>)> = Vec::new();
             out.lines.retain(|p| {
-                let id = &p.line.id;
+                let id = &p.id;
                 let lose = *id.item != *winner && group.items.iter().any(|g| **g == *id.item);
                 if lose {
                     excluded.push((id.participant.clone(), id.item.clone()));
@@ -1004,23 +1031,13 @@ impl<'c> Run<'_, 'c> {
                     (amount, basis)
                 }
             };
-            let line = Line {
-                id: LineId {
-                    contract: parts.contract_id().clone(),
-                    participant: self.participant.clone(),
-                    item: parts.item_id(index).clone(),
-                    occurrence: n as u32 + 1,
-                },
-                achieved_on: date,
-                amount,
-                withheld: Decimal::ZERO,
-                withheld_by: Vec::new(),
-                net: amount,
-                vat: Decimal::ZERO,
-                gross: Decimal::ZERO,
-                basis,
+            let id = LineId {
+                contract: parts.contract_id().clone(),
+                participant: self.participant.clone(),
+                item: parts.item_id(index).clone(),
+                occurrence: n as u32 + 1,
             };
-            out.lines.push(Pending { item_index: index as u32, who: 0, line });
+            out.lines.push(Pending { item_index: index as u32, who: 0, id, achieved_on: date, amount, basis });
         }
         Ok(())
     }

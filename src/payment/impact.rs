@@ -38,9 +38,7 @@ use crate::contract::{Additional, Contract, Counterfactual, ImpactMeasure, Impac
 use crate::money::{Rounding, RoundingMode};
 use crate::records::{Arm, Record};
 use crate::scripting::RuleError;
-use crate::statement::{
-    Basis, ImpactArm, ImpactComputation, ImpactInterval, ImpactValue, Line, LineId, IMPACT_DECIMALS,
-};
+use crate::statement::{Basis, ImpactArm, ImpactComputation, ImpactInterval, ImpactValue, LineId, IMPACT_DECIMALS};
 use crate::stats;
 
 /// What the record loop keeps for the impact payments: per payment and arm.
@@ -245,7 +243,9 @@ impl<'c> ImpactTallies<'c> {
 /// The statement line of an impact payment: contract-level (no
 /// participant), occurrence 1, `tariff` = `amount` before caps.
 fn pending(c: &Contract, p: &ImpactPayment, date: NaiveDate, amount: Decimal, index: usize) -> Pending {
-    let line = Line {
+    Pending {
+        item_index: index as u32,
+        who: 0,
         id: LineId {
             contract: Arc::from(c.id.as_str()),
             participant: Arc::from(""),
@@ -254,11 +254,6 @@ fn pending(c: &Contract, p: &ImpactPayment, date: NaiveDate, amount: Decimal, in
         },
         achieved_on: date,
         amount,
-        withheld: Decimal::ZERO,
-        withheld_by: Vec::new(),
-        net: amount,
-        vat: Decimal::ZERO,
-        gross: Decimal::ZERO,
         basis: Arc::new(Basis {
             kind: ItemKind::Impact,
             tariff: amount,
@@ -270,8 +265,7 @@ fn pending(c: &Contract, p: &ImpactPayment, date: NaiveDate, amount: Decimal, in
             municipality: None,
             groups: Arc::from(Vec::new()),
         }),
-    };
-    Pending { item_index: index as u32, who: 0, line }
+    }
 }
 
 fn rule_location(c: &Contract, p: &ImpactPayment) -> Arc<str> {

@@ -113,10 +113,16 @@ pub(super) fn order_by<const N: usize>(n: usize, largest: [u64; N], parts: impl 
 /// Moves the items so that the item at position `i` becomes the one that
 /// was at `order[i]`: each item moves once along its cycle, with no second
 /// list of items. `order` must be a permutation of the positions.
-pub(super) fn permute<T>(items: &mut [T], mut order: Vec<u32>) {
+pub(super) fn permute<T>(items: &mut [T], order: Vec<u32>) {
     debug_assert_eq!(items.len(), order.len());
+    permute_by(order, |a, b| items.swap(a, b));
+}
+
+/// [`permute`] for lists kept side by side: `swap` swaps the items at two
+/// positions in each.
+pub(super) fn permute_by(mut order: Vec<u32>, mut swap: impl FnMut(usize, usize)) {
     const DONE: u32 = u32::MAX;
-    for start in 0..items.len() {
+    for start in 0..order.len() {
         let mut at = start;
         while order[at] != DONE {
             let from = order[at] as usize;
@@ -124,7 +130,7 @@ pub(super) fn permute<T>(items: &mut [T], mut order: Vec<u32>) {
             if from == start {
                 break;
             }
-            items.swap(at, from);
+            swap(at, from);
             at = from;
         }
     }
@@ -147,18 +153,20 @@ pub(super) fn day_numbers(days: &[i32]) -> (Vec<u32>, usize) {
     (days.iter().map(place).collect(), distinct.len())
 }
 
-/// The items of `chunks` in one list grouped by day, in day order and in
-/// input order within a day, with where each day's items start (and, last,
-/// the end): a counting sort. `day[i]` (less than `days`) is the day number
-/// of the `i`th item. Each item is moved once, straight into its place,
-/// and each chunk is freed as soon as its items are moved, so the memory
-/// held is about one list throughout; the places written are one running
-/// place per day, not all over the list.
-pub(super) fn grouped_by_day<T>(
+/// The items of `chunks` grouped by day, in day order and in input order
+/// within a day, each split in two by `split` into two lists side by side,
+/// with where each day's items start (and, last, the end): a counting
+/// sort. `day[i]` (less than `days`) is the day number of the `i`th item.
+/// Each item is moved once, straight into its place, and each chunk is
+/// freed as soon as its items are moved, so the memory held is about one
+/// list throughout; the places written are one running place per day, not
+/// all over the list.
+pub(super) fn grouped_by_day<T, A, B>(
     chunks: impl IntoIterator<Item = Vec<T>>,
     day: &[u32],
     days: usize,
-) -> (Vec<T>, Vec<usize>) {
+    split: impl Fn(T) -> (A, B),
+) -> (Vec<A>, Vec<B>, Vec<usize>) {
     let mut starts = vec![0usize; days + 1];
     for &d in day {
         starts[d as usize + 1] += 1;
@@ -167,12 +175,14 @@ pub(super) fn grouped_by_day<T>(
         starts[d] += starts[d - 1];
     }
     let mut next = starts[..days].to_vec();
-    let mut items = Vec::with_capacity(day.len());
-    let places = items.spare_capacity_mut();
+    let (mut firsts, mut seconds) = (Vec::with_capacity(day.len()), Vec::with_capacity(day.len()));
+    let (first_places, second_places) = (firsts.spare_capacity_mut(), seconds.spare_capacity_mut());
     let mut moved = 0;
     for item in chunks.into_iter().flatten() {
         let at = &mut next[day[moved] as usize];
-        places[*at].write(item);
+        let (first, second) = split(item);
+        first_places[*at].write(first);
+        second_places[*at].write(second);
         *at += 1;
         moved += 1;
     }
@@ -180,9 +190,13 @@ pub(super) fn grouped_by_day<T>(
     // there are days given: every place was written, each once.
     assert!(moved == day.len() && next[..] == starts[1..], "one day given for each item");
     // SAFETY: the runs `starts[d]..starts[d + 1]` cover `0..day.len()`
-    // without overlapping, and each was written in full (checked above).
-    unsafe { items.set_len(moved) };
-    (items, starts)
+    // without overlapping, and each was written in full in both lists
+    // (checked above).
+    unsafe {
+        firsts.set_len(moved);
+        seconds.set_len(moved);
+    }
+    (firsts, seconds, starts)
 }
 
 #[cfg(test)]
@@ -260,7 +274,8 @@ mod tests {
             let (numbers, count) = day_numbers(&days);
             prop_assert!(numbers.iter().all(|n| (*n as usize) < count));
             prop_assert!(count <= days.len() + (1 << 16));
-            let (grouped, starts) = grouped_by_day(chunks, &numbers, count);
+            let (grouped, positions, starts) = grouped_by_day(chunks, &numbers, count, |(day, at)| ((day, at), at));
+            prop_assert!(grouped.iter().zip(&positions).all(|((_, at), position)| at == position));
             let mut sorted = items.clone();
             sorted.sort_by_key(|(day, _)| *day);
             prop_assert_eq!(&grouped, &sorted);
@@ -276,7 +291,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "one day given for each item")]
     fn grouping_refuses_fewer_items_than_days() {
-        grouped_by_day(vec![vec!['a']], &[0, 0], 1);
+        grouped_by_day(vec![vec!['a']], &[0, 0], 1, |c| (c, ()));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use rust_decimal::Decimal;
 
 use super::evaluate::{Pending, RecordOutcome};
-use super::order::{day_numbers, grouped_by_day, order_by, permute, ranks};
+use super::order::{day_numbers, grouped_by_day, order_by, permute, permute_by, ranks};
 use super::{Request, Threads};
 use crate::calendar::{add_months, month_end, month_start};
 use crate::contract::{Contract, Every, FixedFee, ItemKind, Prorate};
@@ -185,26 +185,26 @@ struct Shared {
 
 impl Shared {
     fn line(&mut self, mut p: Pending) -> Pending {
-        if self.bases_at.settle(&mut p.line.basis) {
+        if self.bases_at.settle(&mut p.basis) {
             return p;
         }
-        let seen = p.line.basis.clone();
-        if let Some(same) = self.bases.get(&p.line.basis) {
-            p.line.basis = same.clone();
+        let seen = p.basis.clone();
+        if let Some(same) = self.bases.get(&p.basis) {
+            p.basis = same.clone();
         } else {
             // A basis not seen before: share what it has in common with
             // others.
-            let basis = Arc::make_mut(&mut p.line.basis);
+            let basis = Arc::make_mut(&mut p.basis);
             if let Some(m) = &mut basis.municipality {
                 keep_once(&mut self.texts, m);
             }
             keep_once(&mut self.groups, &mut basis.groups);
             keep_once(&mut self.lists, &mut basis.multipliers);
             keep_once(&mut self.lists, &mut basis.tables);
-            self.bases.insert(p.line.basis.clone());
+            self.bases.insert(p.basis.clone());
         }
-        let identical = renders_alike(&seen, &p.line.basis);
-        self.bases_at.remember(seen, &p.line.basis, identical);
+        let identical = renders_alike(&seen, &p.basis);
+        self.bases_at.remember(seen, &p.basis, identical);
         p
     }
 
@@ -327,7 +327,7 @@ impl Settlement {
                 self.repeated_line |= repeats_an_identity(&e.lines);
                 let mut first = true;
                 for mut p in e.lines {
-                    p.who = self.number(&p.line.id.participant, std::mem::take(&mut first));
+                    p.who = self.number(&p.id.participant, std::mem::take(&mut first));
                     self.lines.push(self.shared.line(p));
                 }
                 for u in e.unpaid {
@@ -382,7 +382,7 @@ pub fn settle(
         // Owned here, so that a settling that stops early closes the
         // channel, and the reasons' thread ends with it.
         let capped_reasons = capped_reasons;
-        let mut lines = in_line_order(lines, fees, rank);
+        let (mut lines, whose) = in_line_order(lines, fees, rank);
         // Each participant's lines are unique when no record repeated one,
         // no two records share an id, and item ids are unique: then only
         // the contract's own lines are checked. Otherwise every line, in
@@ -391,28 +391,30 @@ pub fn settle(
         if repeated_line || !ids_unique {
             unique_identities(&lines)?;
         } else {
-            unique_identities(lines.iter().filter(|p| p.line.id.participant.is_empty()))?;
+            unique_identities(lines.iter().filter(|l| l.id.participant.is_empty()))?;
         }
-        apply_caps(threads, contract, &mut lines, participants)?;
+        apply_caps(threads, contract, &mut lines, &whose, participants)?;
         let in_period = |l: &Line| request.period.is_none_or(|p| l.achieved_on >= p.from && l.achieved_on <= p.to);
         // Paid: with a line in the statement (the billing period's) that
         // pays. One pass over the lines finds these and the lines capped to
         // nothing.
         let mut paid = vec![false; participants];
         let mut capped: Vec<Unpaid> = Vec::new();
-        for p in &lines {
-            let line = &p.line;
+        for (line, whose) in lines.iter().zip(&whose) {
             if line.net > Decimal::ZERO && !line.id.participant.is_empty() && in_period(line) {
-                paid[p.who as usize] = true;
+                paid[whose.who as usize] = true;
             }
             capped.extend(fully_capped(line));
         }
+        drop(whose);
         counts.paid = paid.iter().filter(|p| **p).count() as u64;
         // The reasons' thread has ended only if it panicked, which joining
         // it reports.
         let _ = capped_reasons.send(capped);
-        // The sort key is dropped in place: no second copy of the lines.
-        let lines: Vec<Line> = lines.into_iter().map(|p| p.line).filter(in_period).collect();
+        // In place: lines move only once one before them is dropped.
+        if request.period.is_some() {
+            lines.retain(in_period);
+        }
         let totals = Totals::of(&lines).map_err(|line| SettleError::overflow(line, "a total of the statement"))?;
         let (unpaid, ineligible) = reasons.result();
         Ok((lines, totals, unpaid, ineligible))
@@ -444,7 +446,7 @@ pub fn settle(
 /// Whether two of one record's lines have one item and occurrence (the
 /// evaluation never gives them; the guard does not rely on it).
 fn repeats_an_identity(lines: &[Pending]) -> bool {
-    let identity = |p: &Pending| (p.item_index, p.line.id.occurrence);
+    let identity = |p: &Pending| (p.item_index, p.id.occurrence);
     if lines.len() <= 8 {
         return lines.iter().enumerate().any(|(n, p)| lines[..n].iter().any(|q| identity(q) == identity(p)));
     }
@@ -465,33 +467,53 @@ fn unique_item_ids(contract: &Contract) -> bool {
 
 /// The lines and fees in line order: by achievement date, then
 /// participant id (by its rank), then the item's position in the
-/// contract, then occurrence, then input order. From here on a line's
-/// `who` is its participant's rank, looked up once in input order, where
-/// the numbers rise.
+/// contract, then occurrence, then input order; beside them, whose each
+/// line is and of which item. A line's `who` is its participant's rank,
+/// looked up once in input order, where the numbers rise.
 ///
-/// The lines are grouped by day as they are moved out of the chunks, and
-/// then only each day's lines are sorted: a day's lines fit in a cache,
-/// where moving a million lines along one permutation of the whole list
-/// read and wrote memory at random (a page-table walk a line).
-fn in_line_order(mut lines: Chunks<Pending>, mut fees: Vec<Pending>, rank: &[u32]) -> Vec<Pending> {
-    let parts = |p: &Pending| [u64::from(p.who), u64::from(p.item_index), u64::from(p.line.id.occurrence)];
+/// The lines are grouped by day as they are moved out of the chunks,
+/// becoming statement lines on the way, and then only each day's lines
+/// are sorted: a day's lines fit in a cache, where moving a million lines
+/// along one permutation of the whole list read and wrote memory at
+/// random (a page-table walk a line).
+fn in_line_order(mut lines: Chunks<Pending>, mut fees: Vec<Pending>, rank: &[u32]) -> (Vec<Line>, Vec<Whose>) {
     let mut days = Vec::with_capacity(lines.len() + fees.len());
     let mut largest = [0; 3];
     for p in lines.iter_mut().chain(fees.iter_mut()) {
         p.who = rank[p.who as usize];
-        days.push(p.line.achieved_on.num_days_from_ce());
-        let part = parts(p);
+        days.push(p.achieved_on.num_days_from_ce());
+        let part = [u64::from(p.who), u64::from(p.item_index), u64::from(p.id.occurrence)];
         largest = std::array::from_fn(|k| largest[k].max(part[k]));
     }
     let (day, count) = day_numbers(&days);
     drop(days);
-    let (mut lines, starts) = grouped_by_day(lines.into_chunks().chain([fees]), &day, count);
+    let split = |p: Pending| {
+        let whose = Whose { who: p.who, item_index: p.item_index };
+        (p.into_line(), whose)
+    };
+    let (mut lines, mut whose, starts) = grouped_by_day(lines.into_chunks().chain([fees]), &day, count, split);
     drop(day);
     for run in starts.windows(2).filter(|run| run[1] - run[0] > 1) {
-        let lines = &mut lines[run[0]..run[1]];
-        permute(lines, order_by(lines.len(), largest, |i| parts(&lines[i])));
+        let (lines, whose) = (&mut lines[run[0]..run[1]], &mut whose[run[0]..run[1]]);
+        let parts =
+            |i: usize| [u64::from(whose[i].who), u64::from(whose[i].item_index), u64::from(lines[i].id.occurrence)];
+        let order = order_by(lines.len(), largest, parts);
+        permute_by(order, |a, b| {
+            lines.swap(a, b);
+            whose.swap(a, b);
+        });
     }
-    lines
+    (lines, whose)
+}
+
+/// Whose a line is, and of which item: what orders and caps it beside the
+/// statement line itself.
+#[derive(Debug, Clone, Copy)]
+struct Whose {
+    /// The participant's rank (0 for the contract's own lines).
+    who: u32,
+    /// The item's position among the contract's payables.
+    item_index: u32,
 }
 
 /// Order reasons by participant id (by its rank: `who` gives each
@@ -588,9 +610,9 @@ fn reason_ranks(unpaid: &[Unpaid]) -> (Vec<u32>, usize) {
 /// The last guard against paying twice: a ledger pays against a line's
 /// identity, so no two lines may share one, whatever the records held.
 /// Checked in line order, so the first duplicate reported is always the same.
-fn unique_identities<'l>(lines: impl IntoIterator<Item = &'l Pending>) -> Result<(), SettleError> {
+fn unique_identities<'l>(lines: impl IntoIterator<Item = &'l Line>) -> Result<(), SettleError> {
     let mut seen: HashSet<&LineId> = HashSet::new();
-    match lines.into_iter().map(|p| &p.line).find(|l| !seen.insert(&l.id)) {
+    match lines.into_iter().find(|l| !seen.insert(&l.id)) {
         Some(l) => Err(SettleError::DuplicateLine {
             participant: l.id.participant.clone(),
             item: l.id.item.clone(),
@@ -622,7 +644,9 @@ fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Result<Vec<Pending>, Set
             groups: Arc::from(Vec::new()),
         });
         for (k, (date, share)) in fee_dates(fee, as_of).into_iter().enumerate() {
-            let line = Line {
+            let fee_line = Pending {
+                item_index: (contract.items.len() + n) as u32,
+                who: 0,
                 id: LineId {
                     contract: contract_id.clone(),
                     participant: no_participant.clone(),
@@ -631,17 +655,11 @@ fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Result<Vec<Pending>, Set
                 },
                 achieved_on: date,
                 amount: Decimal::ZERO,
-                withheld: Decimal::ZERO,
-                withheld_by: Vec::new(),
-                net: Decimal::ZERO,
-                vat: Decimal::ZERO,
-                gross: Decimal::ZERO,
                 basis: basis.clone(),
             };
             let amount = fee_amount(contract, fee.amount, share)
-                .ok_or_else(|| SettleError::overflow(&line, "the pro-rated fee"))?;
-            let line = Line { amount, net: amount, ..line };
-            out.push(Pending { item_index: (contract.items.len() + n) as u32, who: 0, line });
+                .ok_or_else(|| SettleError::overflow(&fee_line.clone().into_line(), "the pro-rated fee"))?;
+            out.push(Pending { amount, ..fee_line });
         }
     }
     Ok(out)
@@ -741,10 +759,11 @@ fn no_vat_rate(contract: &Contract, line: &Line) -> SettleError {
 fn apply_caps(
     threads: Threads,
     contract: &Contract,
-    lines: &mut [Pending],
+    lines: &mut [Line],
+    whose: &[Whose],
     participants: usize,
 ) -> Result<(), SettleError> {
-    let capped = cap(contract, lines, participants);
+    let capped = cap(contract, lines, whose, participants);
     let taxed = capped.as_ref().err().map_or(lines.len(), |(at, _)| *at);
     add_vat(threads, contract, &mut lines[..taxed])?;
     capped.map_err(|(_, e)| e)
@@ -752,7 +771,12 @@ fn apply_caps(
 
 /// The caps of [`apply_caps`], or the position of the line that failed
 /// and why.
-fn cap(contract: &Contract, lines: &mut [Pending], participants: usize) -> Result<(), (usize, SettleError)> {
+fn cap(
+    contract: &Contract,
+    lines: &mut [Line],
+    whose: &[Whose],
+    participants: usize,
+) -> Result<(), (usize, SettleError)> {
     // Indexed by `item_index`: the items, then the fixed fees (no cap),
     // then the impact payments (their own `cap`).
     let fees = contract.fixed_fees.iter().map(|_| None);
@@ -767,15 +791,12 @@ fn cap(contract: &Contract, lines: &mut [Pending], participants: usize) -> Resul
     // Each participant's total (equal ids, one total), and which one each
     // line adds to (`total_of`).
     let tallied = contract.items.iter().any(|i| i.in_participant_cap);
-    let total_of = if tallied { totals_by_first_line(lines, participants) } else { Vec::new() };
+    let total_of = if tallied { totals_by_first_line(whose, participants) } else { Vec::new() };
     let mut participant_paid = vec![Decimal::ZERO; total_of.iter().max().map_or(0, |n| *n as usize + 1)];
     let mut total_paid = Decimal::ZERO;
     let truncate = Rounding { mode: RoundingMode::Down, ..contract.rounding };
-    let mut cap_one = |at: usize,
-                       Pending { item_index, who, line }: &mut Pending,
-                       participant_paid: &mut [Decimal]|
-     -> Result<(), SettleError> {
-        let (index, rank) = (*item_index as usize, *who);
+    let mut cap_one = |at: usize, line: &mut Line, participant_paid: &mut [Decimal]| -> Result<(), SettleError> {
+        let (index, rank) = (whose[at].item_index as usize, whose[at].who);
         let mut net = line.amount;
         let mut held = Vec::new();
         let mut limit = |ceiling: Option<Decimal>, used: Decimal, cap: Cap| {
@@ -829,8 +850,8 @@ fn cap(contract: &Contract, lines: &mut [Pending], participants: usize) -> Resul
         let first = block * TOTALS_AHEAD;
         let ahead = total_of.get(first..first + lines.len()).unwrap_or_default();
         std::hint::black_box(ahead.iter().fold(0, |seen, &t| seen ^ participant_paid[t as usize].scale()));
-        for (at, p) in (first..).zip(lines) {
-            cap_one(at, p, &mut participant_paid).map_err(|e| (at, e))?;
+        for (at, line) in (first..).zip(lines) {
+            cap_one(at, line, &mut participant_paid).map_err(|e| (at, e))?;
         }
     }
     Ok(())
@@ -846,24 +867,24 @@ const TOTALS_AHEAD: usize = 64;
 /// would be read all over (at a million participants, each read a miss of
 /// every cache and a page-table walk). The lookups by rank happen here, in
 /// a loop of their own whose reads do not wait for one another.
-fn totals_by_first_line(lines: &[Pending], participants: usize) -> Vec<u32> {
+fn totals_by_first_line(whose: &[Whose], participants: usize) -> Vec<u32> {
     let mut first = vec![u32::MAX; participants];
     let mut next = 0;
-    let mut number = |p: &Pending| {
-        let at = &mut first[p.who as usize];
+    let mut number = |w: &Whose| {
+        let at = &mut first[w.who as usize];
         if *at == u32::MAX {
             *at = next;
             next += 1;
         }
         *at
     };
-    lines.iter().map(&mut number).collect()
+    whose.iter().map(&mut number).collect()
 }
 
 /// VAT and gross of each line from its net, at the rate in force on its
 /// date; on two threads or more, each half of the lines on its own.
-fn add_vat(threads: Threads, contract: &Contract, lines: &mut [Pending]) -> Result<(), SettleError> {
-    let taxed = |lines: &mut [Pending]| lines.iter_mut().try_for_each(|p| vat(contract, &mut p.line));
+fn add_vat(threads: Threads, contract: &Contract, lines: &mut [Line]) -> Result<(), SettleError> {
+    let taxed = |lines: &mut [Line]| lines.iter_mut().try_for_each(|line| vat(contract, line));
     if threads.0 <= 1 {
         return taxed(lines);
     }
@@ -921,15 +942,12 @@ tariff = "1000.00"
 
     fn pending(participant: &str, amount: &str) -> Pending {
         let amount: Decimal = amount.parse().unwrap();
-        let line = Line {
+        Pending {
+            item_index: 0,
+            who: 0,
             id: LineId { contract: "T-1".into(), participant: participant.into(), item: "job".into(), occurrence: 1 },
             achieved_on: NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
             amount,
-            withheld: Decimal::ZERO,
-            withheld_by: Vec::new(),
-            net: amount,
-            vat: Decimal::ZERO,
-            gross: Decimal::ZERO,
             basis: Arc::new(Basis {
                 kind: ItemKind::Outcome,
                 tariff: amount,
@@ -941,8 +959,7 @@ tariff = "1000.00"
                 municipality: None,
                 groups: Arc::from(Vec::new()),
             }),
-        };
-        Pending { item_index: 0, who: 0, line }
+        }
     }
 
     fn outcome(p: Pending) -> RecordOutcome {
@@ -1005,7 +1022,7 @@ tariff = "1000.00"
     #[test]
     fn paid_counts_the_participants_paid_in_the_billing_period() {
         let mut later = pending("P-2", "1.00");
-        later.line.achieved_on = date(2026, 5, 4);
+        later.achieved_on = date(2026, 5, 4);
         let outcomes = vec![outcome(pending("P-1", "1.00")), outcome(later), outcome(pending("P-3", "0.00"))];
         let all = settle_all(outcomes.clone()).unwrap();
         assert_eq!((all.counts.paid, all.lines.len()), (2, 3));
@@ -1059,7 +1076,7 @@ tariff = "1000.00"
         let eligible = |who: &str| {
             let mut p = pending(who, "1.00");
             // Each record's evaluation brings its own copies.
-            p.line.basis = Arc::new(Basis { municipality: Some("Laukaa".into()), ..(*p.line.basis).clone() });
+            p.basis = Arc::new(Basis { municipality: Some("Laukaa".into()), ..(*p.basis).clone() });
             RecordOutcome::Eligible(Eligible { lines: vec![p], unpaid: vec![reason(who)], first: Vec::new() })
         };
         let s = settle_all(vec![eligible("P-1"), eligible("P-2")]).unwrap();
@@ -1098,11 +1115,11 @@ tariff = "1000.00"
     #[test]
     fn a_basis_handed_out_again_is_kept_as_it_is_unless_it_renders_otherwise() {
         // One thread's parts hand out the same basis to many records.
-        let basis = pending("P-0", "1.00").line.basis;
+        let basis = pending("P-0", "1.00").basis;
         let reason = Arc::new(ItemReason { item: "job".into(), reason: ReasonCode::NotAchieved, detail: "no".into() });
         let eligible = |who: &str, amount: &str, basis: &Arc<Basis>| {
             let mut p = pending(who, amount);
-            p.line.basis = basis.clone();
+            p.basis = basis.clone();
             let unpaid = vec![Unpaid { participant: who.into(), why: reason.clone() }];
             RecordOutcome::Eligible(Eligible { lines: vec![p], unpaid, first: Vec::new() })
         };
@@ -1115,10 +1132,10 @@ tariff = "1000.00"
         }
         let lines: Vec<Pending> = settlement.lines.into_vec(0);
         // Seen again, the basis handed out is kept as it is.
-        assert!(lines[2..].iter().step_by(2).all(|p| Arc::ptr_eq(&p.line.basis, &basis)));
+        assert!(lines[2..].iter().step_by(2).all(|p| Arc::ptr_eq(&p.basis, &basis)));
         // The equal one that renders otherwise is replaced by the one kept,
         // each time, as equal bases always were.
-        assert!(lines.iter().all(|p| *p.line.basis == *basis && p.line.basis.tariff.to_string() == "1.00"));
+        assert!(lines.iter().all(|p| *p.basis == *basis && p.basis.tariff.to_string() == "1.00"));
         let unpaid: Vec<Unpaid> = settlement.unpaid.into_vec(0);
         assert!(unpaid.iter().all(|u| Arc::ptr_eq(&u.why, &reason)), "a reason handed out again is kept as it is");
     }
