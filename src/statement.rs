@@ -445,6 +445,10 @@ impl Exact {
 /// `a + b`, each an integer at a scale (value × 10^scale), at the larger
 /// of the two scales; `None` past what a `u128` holds.
 fn add_scaled((a, a_scale): (u128, u32), (b, b_scale): (u128, u32)) -> Option<(u128, u32)> {
+    // Most amounts of a run share one scale: no power of ten to multiply by.
+    if a_scale == b_scale {
+        return Some((a.checked_add(b)?, a_scale));
+    }
     let scale = a_scale.max(b_scale);
     let up = |n: u128, from: u32| n.checked_mul(10u128.checked_pow(scale - from)?);
     Some((up(a, a_scale)?.checked_add(up(b, b_scale)?)?, scale))

@@ -375,7 +375,7 @@ pub fn settle(
         }
         (unpaid, ineligible)
     };
-    let (lines, totals, unpaid, ineligible) = std::thread::scope(|scope| {
+    let (lines, totals, unpaid, ineligible, impact_paid) = std::thread::scope(|scope| {
         // The reasons are put in order beside the lines, and the few the
         // caps add are merged in there too, once the caps have run.
         let reasons = Beside::start(threads, scope, order_reasons);
@@ -400,9 +400,14 @@ pub fn settle(
         // nothing.
         let mut paid = vec![false; participants];
         let mut capped: Vec<Unpaid> = Vec::new();
+        // The impact payments with a line in the statement, by item id.
+        let mut impact_paid: HashSet<Arc<str>> = HashSet::new();
         for (line, whose) in lines.iter().zip(&whose) {
             if line.net > Decimal::ZERO && !line.id.participant.is_empty() && in_period(line) {
                 paid[whose.who as usize] = true;
+            }
+            if line.kind == ItemKind::Impact && in_period(line) {
+                impact_paid.insert(line.id.item.clone());
             }
             capped.extend(fully_capped(line));
         }
@@ -417,9 +422,9 @@ pub fn settle(
         }
         let totals = Totals::of(&lines).map_err(|line| SettleError::overflow(line, "a total of the statement"))?;
         let (unpaid, ineligible) = reasons.result();
-        Ok((lines, totals, unpaid, ineligible))
+        Ok((lines, totals, unpaid, ineligible, impact_paid))
     })?;
-    impact.retain(|i| lines.iter().any(|l| l.kind == ItemKind::Impact && l.id.item == i.item));
+    impact.retain(|i| impact_paid.contains(&i.item));
     Ok(Statement {
         contract: contract.id.clone(),
         title_fi: contract.title.fi.clone(),
