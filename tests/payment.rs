@@ -118,6 +118,40 @@ fn contract_cap_pays_in_achievement_order_then_participant_id() {
 }
 
 #[test]
+fn a_days_lines_put_in_participant_order_keep_their_own_participants_caps() {
+    let body = r#"
+[[outcome]]
+id = "entry"
+name = { fi = "Työllistyminen", en = "Job entry" }
+achieved_on = 'p.attr("a")'
+tariff = "1000.00"
+
+[[outcome]]
+id = "bonus"
+name = { fi = "Lisä", en = "Bonus" }
+achieved_on = 'p.attr("b")'
+tariff = "500.00"
+
+[caps]
+per_participant = "1200.00"
+"#;
+    // On 2026-03-01 Z-9's bonus comes first in the file and A-1's entry
+    // second; the statement puts A-1 first. Each line is capped against
+    // its own participant's total: Z-9 was paid 1000 before, A-1 nothing.
+    let records = vec![person("Z-9", Some("2026-02-01"), Some("2026-03-01")), person("A-1", Some("2026-03-01"), None)];
+    let s = ok(body, records, "2026-12-31");
+    assert_eq!(
+        lines(&s),
+        vec![
+            row("Z-9", "entry", 1, "1000.00", "0.00"),
+            row("A-1", "entry", 1, "1000.00", "0.00"),
+            row("Z-9", "bonus", 1, "200.00", "300.00"),
+        ]
+    );
+    assert_eq!(s.lines[2].withheld_by, [Held { cap: Cap::PerParticipant, amount: dec("300.00") }]);
+}
+
+#[test]
 fn outcome_cap_then_participant_cap_then_contract_cap() {
     let body = r#"
 [start_fee]
