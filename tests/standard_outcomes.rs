@@ -214,15 +214,15 @@ fn twins(name: &str) -> (Scratch, Contract) {
 /// twin's prefix made common so the two can be compared.
 type Found = BTreeMap<String, (Vec<(u32, NaiveDate)>, Vec<String>)>;
 
-fn found(ev: &Evaluator, record: &Record, as_of: NaiveDate) -> Option<Found> {
+fn found(ev: &Evaluator, c: &Contract, record: &Record, as_of: NaiveDate) -> Option<Found> {
     let out = match ev.evaluate(record, as_of, None).unwrap_or_else(|e| panic!("{e:?}")) {
         RecordOutcome::Eligible(out) => out,
         _ => return None,
     };
     let mut by_item = Found::new();
     for p in &out.lines {
-        let entry = by_item.entry(p.id.item.to_string()).or_default();
-        entry.0.push((p.id.occurrence, p.achieved_on));
+        let entry = by_item.entry(c.items[p.item_index as usize].id.clone()).or_default();
+        entry.0.push((p.occurrence, p.achieved_on));
     }
     for u in &out.unpaid {
         let entry = by_item.entry(u.item.to_string()).or_default();
@@ -232,7 +232,7 @@ fn found(ev: &Evaluator, record: &Record, as_of: NaiveDate) -> Option<Found> {
 }
 
 fn assert_twins_agree(ev: &Evaluator, c: &Contract, record: &Record, as_of: NaiveDate) {
-    let Some(found) = found(ev, record, as_of) else { return };
+    let Some(found) = found(ev, c, record, as_of) else { return };
     for item in c.items.iter().filter(|i| i.id.starts_with("s_")) {
         let twin = item.id.replacen("s_", "r_", 1);
         assert_eq!(
@@ -314,7 +314,7 @@ fn generated_records_reach_every_outcome_of_each_form() {
     let mut seen: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
     for _ in 0..600 {
         let (record, as_of) = (record(), 0i64..900).new_tree(&mut runner).unwrap().current();
-        let Some(found) = found(&ev, &record, day(as_of)) else { continue };
+        let Some(found) = found(&ev, &c, &record, day(as_of)) else { continue };
         for (item, (lines, reasons)) in found {
             let kinds = seen.entry(item).or_default();
             if !lines.is_empty() {
@@ -361,7 +361,7 @@ fn edge_cases_agree() {
         }
     }
     // Not a vacuous comparison: B's job of 28 days is found by both.
-    let found = found(&ev, &records[1], d("2026-06-30")).unwrap();
+    let found = found(&ev, &c, &records[1], d("2026-06-30")).unwrap();
     assert_eq!(found["s_lasting"].0, vec![(1, d("2026-02-28"))]);
 }
 

@@ -122,7 +122,11 @@ pub struct Pending {
     /// `Settlement::add` numbers the record's participant, and once
     /// settling has ranked the ids, the participant's rank.
     pub who: u32,
-    pub id: LineId,
+    /// The participant (empty for the contract's own lines) and the
+    /// occurrence: with the contract and the item at `item_index`, the
+    /// line's identity.
+    pub participant: Arc<str>,
+    pub occurrence: u32,
     /// The day the outcome was achieved or the fee fell due.
     pub achieved_on: NaiveDate,
     /// `tariff × multiplier`, rounded: what the line pays uncapped.
@@ -131,12 +135,14 @@ pub struct Pending {
 }
 
 impl Pending {
-    /// The statement line before caps and VAT: nothing withheld,
-    /// `net = amount`, `vat = gross = 0`.
-    pub fn into_line(self) -> Line {
-        let Pending { id, achieved_on, amount, basis, .. } = self;
+    /// The statement line before caps and VAT, its identity completed by
+    /// the contract's id and the ids of its payables by position: nothing
+    /// withheld, `net = amount`, `vat = gross = 0`.
+    pub fn into_line(self, contract: &Arc<str>, items: &[Arc<str>]) -> Line {
+        let Pending { item_index, participant, occurrence, achieved_on, amount, basis, .. } = self;
+        let item = items[item_index as usize].clone();
         Line {
-            id,
+            id: LineId { contract: contract.clone(), participant, item, occurrence },
             achieved_on,
             amount,
             withheld: Decimal::ZERO,
@@ -489,10 +495,11 @@ impl<'c> Evaluator<'c> {
     /// policy the highest total amount, or the earliest first achievement
     /// (see [`beats`] for ties).
     fn apply_exclusivity(&self, record: &Record, out: &mut Eligible) -> Result<(), RuleError> {
+        let item_of = |p: &Pending| self.contract.items[p.item_index as usize].id.as_str();
         for group in &self.contract.exclusive {
             // `Ok(None)`: the item has no line; `Err`: its total overflows.
             let total = |id: &str| -> Result<Option<Decimal>, RuleError> {
-                let mut amounts = out.lines.iter().filter(|p| &*p.id.item == id).map(|p| p.amount);
+                let mut amounts = out.lines.iter().filter(|p| item_of(p) == id).map(|p| p.amount);
                 let Some(first) = amounts.next() else { return Ok(None) };
                 let sum = amounts.try_fold(first, Decimal::checked_add);
                 sum.map(Some).ok_or_else(|| {
@@ -509,7 +516,7 @@ impl<'c> Evaluator<'c> {
             let mut best: Option<(&String, Decimal, NaiveDate)> = None;
             for id in &group.items {
                 if let Some(t) = total(id)? {
-                    let first = out.lines.iter().filter(|p| &*p.id.item == id).map(|p| p.achieved_on).min();
+                    let first = out.lines.iter().filter(|p| item_of(p) == id).map(|p| p.achieved_on).min();
                     let Some(first) = first else { continue };
                     if best.is_none_or(|(_, amount, date)| beats(group.policy, (t, first), (amount, date))) {
                         best = Some((id, t, first));
@@ -520,10 +527,10 @@ impl<'c> Evaluator<'c> {
             let winner = winner.clone();
             let mut excluded: Vec<(Arc<str>, Arc<str>)> = Vec::new();
             out.lines.retain(|p| {
-                let id = &p.id;
-                let lose = *id.item != *winner && group.items.iter().any(|g| **g == *id.item);
+                let item = item_of(p);
+                let lose = *item != *winner && group.items.iter().any(|g| **g == *item);
                 if lose {
-                    excluded.push((id.participant.clone(), id.item.clone()));
+                    excluded.push((p.participant.clone(), Arc::from(item)));
                 }
                 !lose
             });
@@ -1031,13 +1038,15 @@ impl<'c> Run<'_, 'c> {
                     (amount, basis)
                 }
             };
-            let id = LineId {
-                contract: parts.contract_id().clone(),
+            out.lines.push(Pending {
+                item_index: index as u32,
+                who: 0,
                 participant: self.participant.clone(),
-                item: parts.item_id(index).clone(),
                 occurrence: n as u32 + 1,
-            };
-            out.lines.push(Pending { item_index: index as u32, who: 0, id, achieved_on: date, amount, basis });
+                achieved_on: date,
+                amount,
+                basis,
+            });
         }
         Ok(())
     }

@@ -38,7 +38,7 @@ use crate::contract::{Additional, Contract, Counterfactual, ImpactMeasure, Impac
 use crate::money::{Rounding, RoundingMode};
 use crate::records::{Arm, Record};
 use crate::scripting::RuleError;
-use crate::statement::{Basis, ImpactArm, ImpactComputation, ImpactInterval, ImpactValue, LineId, IMPACT_DECIMALS};
+use crate::statement::{Basis, ImpactArm, ImpactComputation, ImpactInterval, ImpactValue, IMPACT_DECIMALS};
 use crate::stats;
 
 /// What the record loop keeps for the impact payments: per payment and arm.
@@ -246,12 +246,8 @@ fn pending(c: &Contract, p: &ImpactPayment, date: NaiveDate, amount: Decimal, in
     Pending {
         item_index: index as u32,
         who: 0,
-        id: LineId {
-            contract: Arc::from(c.id.as_str()),
-            participant: Arc::from(""),
-            item: Arc::from(p.id.as_str()),
-            occurrence: 1,
-        },
+        participant: Arc::from(""),
+        occurrence: 1,
         achieved_on: date,
         amount,
         basis: Arc::new(Basis {

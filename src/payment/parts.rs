@@ -1,6 +1,7 @@
 //! The parts of statement lines and reasons that one thread makes over and
-//! over: a line's [`Basis`], a reason's [`ItemReason`], and the contract and
-//! item ids of a line's identity.
+//! over: a line's [`Basis`], and a reason's [`ItemReason`] with its item id.
+//! (A pending line names its contract and item by position; settling
+//! completes its identity.)
 //!
 //! A million records give millions of lines and reasons but a few
 //! thousand distinct bases and reasons. Made anew for each record, every
@@ -26,8 +27,9 @@ use crate::statement::{Basis, ItemReason, ReasonCode};
 /// doc). Only a cache: the lines and reasons are the same with a new one
 /// for every record.
 pub struct Parts {
+    /// Whose parts these are ([`Parts::is_for`]).
     contract_id: Arc<str>,
-    /// One per item of the contract, by position.
+    /// One per item of the contract, by position, for reasons.
     item_ids: Vec<Arc<str>>,
     /// By the hash of what they are made of; equal hashes are told apart
     /// by comparing.
@@ -66,15 +68,6 @@ impl Parts {
     /// items (a guard against mixing evaluators' parts).
     pub(super) fn is_for(&self, contract_id: &str, items: usize) -> bool {
         &*self.contract_id == contract_id && self.item_ids.len() == items
-    }
-
-    pub(super) fn contract_id(&self) -> &Arc<str> {
-        &self.contract_id
-    }
-
-    /// The id of the item at `index` in the contract.
-    pub(super) fn item_id(&self, index: usize) -> &Arc<str> {
-        &self.item_ids[index]
     }
 
     /// The basis made of `of`: the one made before, or a new one.
@@ -195,6 +188,7 @@ mod tests {
         let c = parts.reason(0, ReasonCode::Requires, "not achieved");
         let d = parts.reason(0, ReasonCode::NotAchieved, "requires job");
         assert!([&b, &c, &d].iter().all(|r| !Arc::ptr_eq(r, &a)));
-        assert_eq!((&*d.detail, &**parts.item_id(1), &**parts.contract_id()), ("requires job", "study", "C-1"));
+        assert_eq!(&*d.detail, "requires job");
+        assert!(parts.is_for("C-1", 2) && !parts.is_for("C-2", 2));
     }
 }

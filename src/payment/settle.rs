@@ -327,7 +327,7 @@ impl Settlement {
                 self.repeated_line |= repeats_an_identity(&e.lines);
                 let mut first = true;
                 for mut p in e.lines {
-                    p.who = self.number(&p.id.participant, std::mem::take(&mut first));
+                    p.who = self.number(&p.participant, std::mem::take(&mut first));
                     self.lines.push(self.shared.line(p));
                 }
                 for u in e.unpaid {
@@ -353,7 +353,8 @@ pub fn settle(
     let Settlement { mut counts, lines, unpaid, unpaid_who, who, repeated_line, mut ineligible, mut impact, shared } =
         settlement;
     drop(shared);
-    let fees = fixed_fees(contract, request.as_of)?;
+    let ids = LineIds::of(contract);
+    let fees = fixed_fees(contract, &ids, request.as_of)?;
     // Participant 0 is the contract itself (fees, impact payments: no id).
     let (rank, participants) = ranks(who.len() + 1, |n| if n == 0 { "" } else { who.get(n - 1) });
     let all_ranks_distinct = participants == rank.len();
@@ -382,7 +383,7 @@ pub fn settle(
         // Owned here, so that a settling that stops early closes the
         // channel, and the reasons' thread ends with it.
         let capped_reasons = capped_reasons;
-        let (mut lines, whose) = in_line_order(lines, fees, rank);
+        let (mut lines, whose) = in_line_order(lines, fees, rank, &ids);
         // Each participant's lines are unique when no record repeated one,
         // no two records share an id, and item ids are unique: then only
         // the contract's own lines are checked. Otherwise every line, in
@@ -451,7 +452,7 @@ pub fn settle(
 /// Whether two of one record's lines have one item and occurrence (the
 /// evaluation never gives them; the guard does not rely on it).
 fn repeats_an_identity(lines: &[Pending]) -> bool {
-    let identity = |p: &Pending| (p.item_index, p.id.occurrence);
+    let identity = |p: &Pending| (p.item_index, p.occurrence);
     if lines.len() <= 8 {
         return lines.iter().enumerate().any(|(n, p)| lines[..n].iter().any(|q| identity(q) == identity(p)));
     }
@@ -481,20 +482,25 @@ fn unique_item_ids(contract: &Contract) -> bool {
 /// are sorted: a day's lines fit in a cache, where moving a million lines
 /// along one permutation of the whole list read and wrote memory at
 /// random (a page-table walk a line).
-fn in_line_order(mut lines: Chunks<Pending>, mut fees: Vec<Pending>, rank: &[u32]) -> (Vec<Line>, Vec<Whose>) {
+fn in_line_order(
+    mut lines: Chunks<Pending>,
+    mut fees: Vec<Pending>,
+    rank: &[u32],
+    ids: &LineIds,
+) -> (Vec<Line>, Vec<Whose>) {
     let mut days = Vec::with_capacity(lines.len() + fees.len());
     let mut largest = [0; 3];
     for p in lines.iter_mut().chain(fees.iter_mut()) {
         p.who = rank[p.who as usize];
         days.push(p.achieved_on.num_days_from_ce());
-        let part = [u64::from(p.who), u64::from(p.item_index), u64::from(p.id.occurrence)];
+        let part = [u64::from(p.who), u64::from(p.item_index), u64::from(p.occurrence)];
         largest = std::array::from_fn(|k| largest[k].max(part[k]));
     }
     let (day, count) = day_numbers(&days);
     drop(days);
     let split = |p: Pending| {
         let whose = Whose { who: p.who, item_index: p.item_index };
-        (p.into_line(), whose)
+        (ids.line(p), whose)
     };
     let (mut lines, mut whose, starts) = grouped_by_day(lines.into_chunks().chain([fees]), &day, count, split);
     drop(day);
@@ -509,6 +515,26 @@ fn in_line_order(mut lines: Chunks<Pending>, mut fees: Vec<Pending>, rank: &[u32
         });
     }
     (lines, whose)
+}
+
+/// The contract's id and its payables' ids by position (items, fixed
+/// fees, impact payments): what completes a pending line's identity.
+struct LineIds {
+    contract: Arc<str>,
+    items: Vec<Arc<str>>,
+}
+
+impl LineIds {
+    fn of(contract: &Contract) -> Self {
+        LineIds {
+            contract: Arc::from(contract.id.as_str()),
+            items: contract.payables().map(|(id, _, _)| Arc::from(id)).collect(),
+        }
+    }
+
+    fn line(&self, p: Pending) -> Line {
+        p.into_line(&self.contract, &self.items)
+    }
 }
 
 /// Whose a line is, and of which item: what orders and caps it beside the
@@ -631,12 +657,10 @@ fn unique_identities<'l>(lines: impl IntoIterator<Item = &'l Line>) -> Result<()
 /// Fixed-fee lines due by `as_of`: monthly fees on the last day of each
 /// month of their period (whole months, or part months pro-rated by
 /// calendar days), one-off fees on their first day.
-fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Result<Vec<Pending>, SettleError> {
+fn fixed_fees(contract: &Contract, ids: &LineIds, as_of: NaiveDate) -> Result<Vec<Pending>, SettleError> {
     let mut out = Vec::new();
-    let contract_id: Arc<str> = Arc::from(contract.id.as_str());
     let no_participant: Arc<str> = Arc::from("");
     for (n, fee) in contract.fixed_fees.iter().enumerate() {
-        let item: Arc<str> = Arc::from(fee.id.as_str());
         let basis = Arc::new(Basis {
             kind: ItemKind::FixedFee,
             tariff: contract.rounding.apply(fee.amount),
@@ -652,18 +676,14 @@ fn fixed_fees(contract: &Contract, as_of: NaiveDate) -> Result<Vec<Pending>, Set
             let fee_line = Pending {
                 item_index: (contract.items.len() + n) as u32,
                 who: 0,
-                id: LineId {
-                    contract: contract_id.clone(),
-                    participant: no_participant.clone(),
-                    item: item.clone(),
-                    occurrence: k as u32 + 1,
-                },
+                participant: no_participant.clone(),
+                occurrence: k as u32 + 1,
                 achieved_on: date,
                 amount: Decimal::ZERO,
                 basis: basis.clone(),
             };
             let amount = fee_amount(contract, fee.amount, share)
-                .ok_or_else(|| SettleError::overflow(&fee_line.clone().into_line(), "the pro-rated fee"))?;
+                .ok_or_else(|| SettleError::overflow(&ids.line(fee_line.clone()), "the pro-rated fee"))?;
             out.push(Pending { amount, ..fee_line });
         }
     }
@@ -950,7 +970,8 @@ tariff = "1000.00"
         Pending {
             item_index: 0,
             who: 0,
-            id: LineId { contract: "T-1".into(), participant: participant.into(), item: "job".into(), occurrence: 1 },
+            participant: participant.into(),
+            occurrence: 1,
             achieved_on: NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
             amount,
             basis: Arc::new(Basis {
