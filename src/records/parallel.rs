@@ -470,6 +470,10 @@ impl ParallelJsonLines {
     /// block be read again ([`ParallelJsonLines::recount`]).
     fn settle_counted(&mut self, block: &mut Current, counts: &Summary, summary: &mut Summary, each: &mut Each<'_>) {
         let mut refused = None;
+        self.settle.look_ahead(block.lines.as_slice().iter().filter_map(|line| match &line.step {
+            Step::Counted { key, .. } => Some(key.hash),
+            _ => None,
+        }));
         for (i, line) in block.lines.by_ref().enumerate() {
             let bytes = &block.block.data[line.bytes];
             match line.step {
