@@ -80,19 +80,20 @@ impl Needs {
     /// need it (no impact payment, or the record is not an eligible one of
     /// this contract). `outcome` is the record's payment evaluation, whose
     /// achievements are reused for a participant of the service; a control
-    /// record's outcome rules run here, and it is still never paid.
+    /// record's outcome rules run here, and it is still never paid. A
+    /// participant's achievements are taken out of its outcome, not copied.
     pub(super) fn observe(
         self,
         evaluator: &Evaluator,
         record: &Record,
-        outcome: &RecordOutcome,
+        outcome: &mut RecordOutcome,
         as_of: NaiveDate,
     ) -> Result<Option<Observation>, RuleError> {
         if !self.any {
             return Ok(None);
         }
         let first = match outcome {
-            RecordOutcome::Eligible(e) => e.first.clone(),
+            RecordOutcome::Eligible(e) => std::mem::take(&mut e.first),
             RecordOutcome::Control => match evaluator.achievements(record, as_of)? {
                 Achievements::Eligible(first) => first,
                 _ => return Ok(None),

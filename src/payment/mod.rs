@@ -210,8 +210,13 @@ fn calculate_with<W: Watch>(
     let as_of = request.as_of;
     // Per record, on any thread: everything that runs a rule.
     let evaluate = |parts: &mut Parts, record: Record| -> Result<_, CalcError> {
-        let outcome = evaluator.evaluate_with(&record, as_of, parts)?;
-        let observed = needs.observe(evaluator, &record, &outcome, as_of)?;
+        let mut outcome = evaluator.evaluate_with(&record, as_of, parts)?;
+        let observed = needs.observe(evaluator, &record, &mut outcome, as_of)?;
+        // Settling never reads the first achievements: they are freed here,
+        // on the thread that made them (a free on another thread costs both).
+        if let RecordOutcome::Eligible(e) = &mut outcome {
+            e.first = Vec::new();
+        }
         Ok((outcome, observed))
     };
     // In input order, on one thread: everything that adds up.
