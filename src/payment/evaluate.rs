@@ -110,10 +110,11 @@ pub struct Eligible {
 }
 
 /// A line as the evaluation decides it, before caps and VAT, with its
-/// item's position in the contract, which orders lines of one day. The
-/// amounts caps and VAT fill in come when it becomes a statement line
+/// item's position in the contract, which orders lines of one day and
+/// names its item. The contract and item ids, and the amounts caps and
+/// VAT fill in, come when it becomes a statement line
 /// ([`Pending::into_line`]): a run holds every line pending until it is
-/// settled, and this is half a line's size.
+/// settled, and this is a third of a line's size.
 #[derive(Debug, Clone)]
 pub struct Pending {
     pub item_index: u32,
