@@ -411,8 +411,6 @@ impl Duplicates {
         h.finish()
     }
 
-    /// [`Duplicates::check`] with the participant's [`Duplicates::hash`]
-    /// computed already.
     /// Reads the table's entries for `hashes` ahead of checking them (see
     /// `Settle::look_ahead`); changes nothing.
     pub(super) fn look_ahead(&self, hashes: impl Iterator<Item = u64>) {
@@ -420,6 +418,8 @@ impl Duplicates {
         std::hint::black_box(found);
     }
 
+    /// [`Duplicates::check`] with the participant's [`Duplicates::hash`]
+    /// computed already.
     pub(super) fn check_hashed(
         &mut self,
         id: &str,

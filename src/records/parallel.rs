@@ -115,6 +115,16 @@ struct Line {
     step: Step,
 }
 
+impl Line {
+    /// The duplicate check's hash of a record a worker counted or mapped.
+    fn hash(&self) -> Option<u64> {
+        match &self.step {
+            Step::Counted { key, .. } | Step::Mapped(key) => Some(key.hash),
+            Step::Parsed(_) => None,
+        }
+    }
+}
+
 /// What a worker made of one line.
 enum Step {
     Parsed(Parsed),
@@ -470,10 +480,7 @@ impl ParallelJsonLines {
     /// block be read again ([`ParallelJsonLines::recount`]).
     fn settle_counted(&mut self, block: &mut Current, counts: &Summary, summary: &mut Summary, each: &mut Each<'_>) {
         let mut refused = None;
-        self.settle.look_ahead(block.lines.as_slice().iter().filter_map(|line| match &line.step {
-            Step::Counted { key, .. } => Some(key.hash),
-            _ => None,
-        }));
+        self.settle.look_ahead(block.lines.as_slice().iter().filter_map(Line::hash));
         for (i, line) in block.lines.by_ref().enumerate() {
             let bytes = &block.block.data[line.bytes];
             match line.step {
@@ -594,10 +601,7 @@ impl ParallelJsonLines {
                 }
             };
             let mut values = block.mapped.take().and_then(|m| m.downcast::<std::vec::IntoIter<T>>().ok());
-            self.settle.look_ahead(block.lines.as_slice().iter().filter_map(|line| match &line.step {
-                Step::Mapped(key) => Some(key.hash),
-                _ => None,
-            }));
+            self.settle.look_ahead(block.lines.as_slice().iter().filter_map(Line::hash));
             for line in block.lines.by_ref() {
                 let bytes = &block.block.data[line.bytes];
                 let parsed = match line.step {
