@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 
 use unicode_normalization::UnicodeNormalization;
 
+use super::heads::Heads;
 use super::hetu;
 use super::model::{Arm, Sector};
 use crate::diagnostic::{Column, Diagnostic, Location};
@@ -275,7 +276,7 @@ pub(super) struct Duplicates {
     /// The contract being evaluated, when known.
     evaluated: Option<String>,
     /// Hash of (id's likeness key, arm) → the last record with that hash.
-    last: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
+    last: Heads,
     /// Every record read, in input order.
     seen: Vec<Seen>,
     /// The ids of `seen`, one after another.
@@ -355,26 +356,6 @@ struct Seen {
     previous: Option<u32>,
 }
 
-/// The table's keys are already hashes: used as they are.
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl std::hash::Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) ^ u64::from(*b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
 impl Duplicates {
     /// Duplicates of records read for the contract `evaluated` (`None`:
     /// for any contract).
@@ -414,7 +395,7 @@ impl Duplicates {
     /// Reads the table's entries for `hashes` ahead of checking them (see
     /// `Settle::look_ahead`); changes nothing.
     pub(super) fn look_ahead(&self, hashes: impl Iterator<Item = u64>) {
-        let found = hashes.fold(0, |found, hash| found ^ self.last.get(&hash).copied().unwrap_or(0));
+        let found = hashes.fold(0, |found, hash| found ^ self.last.touch(hash));
         std::hint::black_box(found);
     }
 
@@ -429,7 +410,7 @@ impl Duplicates {
         hash: u64,
     ) -> Result<(), Problem> {
         let effective = contract.or(self.evaluated.as_deref());
-        let head = self.last.get(&hash).copied();
+        let head = self.last.get(hash);
         // Only a participant whose hash was seen needs its key compared.
         if head.is_some() {
             if let Some(first) = self.first_clash(head, &likeness_key(id), arm, effective) {
@@ -442,7 +423,7 @@ impl Duplicates {
         let id_len = u32::try_from(id.len()).unwrap_or(u32::MAX);
         self.seen.push(Seen { id_at: self.ids.len(), id_len, contract, named, arm, line, previous: head });
         self.ids.push_str(id);
-        self.last.insert(hash, index);
+        self.last.set(hash, index);
         Ok(())
     }
 

@@ -17,6 +17,7 @@
 mod check;
 mod csv;
 mod fast;
+mod heads;
 pub mod hetu;
 mod json;
 mod jsonl;
