@@ -185,7 +185,7 @@ fn describe(s: &Selector) -> String {
 
 /// Which group or municipality test of `s` the record fails, with what it has.
 fn selector_miss(s: &Selector, record: &Record) -> Option<String> {
-    let has = |g: &String| record.groups.contains(g);
+    let has = |g: &String| record.groups.iter().any(|own| own == g);
     let groups = || format!("the participant's groups: [{}]", record.groups.join(", "));
     if !s.groups_any.is_empty() && !s.groups_any.iter().any(has) {
         return Some(format!("in none of the groups {}; {}", s.groups_any.join(", "), groups()));
@@ -196,9 +196,9 @@ fn selector_miss(s: &Selector, record: &Record) -> Option<String> {
     if let Some(g) = s.groups_none.iter().find(|g| has(g)) {
         return Some(format!("in excluded group {g}"));
     }
-    let home = record.municipality.as_ref();
-    if !s.municipalities.is_empty() && !home.is_some_and(|m| s.municipalities.contains(m)) {
-        let home = home.map_or("none".to_string(), |m| redact(m));
+    let home = record.municipality.as_deref();
+    if !s.municipalities.is_empty() && !home.is_some_and(|m| s.municipalities.iter().any(|s| s == m)) {
+        let home = home.map_or("none".to_string(), redact);
         return Some(format!("municipality {home} not one of {}", s.municipalities.join(", ")));
     }
     None

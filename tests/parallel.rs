@@ -216,7 +216,7 @@ impl payment::Watch for Sighting {
     type Seen = (String, u64);
 
     fn see(record: &tulos::records::Record) -> Self::Seen {
-        (record.id.clone(), record.origin.line)
+        (record.id.to_string(), record.origin.line)
     }
 
     fn record(&mut self, seen: Self::Seen) {

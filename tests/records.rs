@@ -135,7 +135,7 @@ fn long_format_measures_become_measurements_in_file_order() {
     let measures = &records[0].measures;
     assert_eq!(measures.len(), 2);
     assert_eq!(measures[0].date.to_string(), "2026-01-12");
-    let dims: Vec<&str> = measures[0].scores.keys().map(String::as_str).collect();
+    let dims: Vec<&str> = measures[0].scores.keys().map(|k| k.as_str()).collect();
     assert_eq!(dims, ["job_search", "life_management", "skills", "work_ability"]);
     assert_eq!(measures[1].scores["work_ability"].to_string(), "3");
 }

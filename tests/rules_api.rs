@@ -88,7 +88,7 @@ fn measure(date: &str, scores: &[(&str, &str)]) -> Measure {
     Measure {
         instrument: "change_meter".into(),
         date: d(date),
-        scores: scores.iter().map(|(k, v)| (k.to_string(), dec(v))).collect(),
+        scores: scores.iter().map(|(k, v)| ((*k).into(), dec(v))).collect(),
     }
 }
 

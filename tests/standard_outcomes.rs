@@ -266,8 +266,8 @@ fn measure() -> impl Strategy<Value = Measure> {
     let score = prop::option::of(0i64..10);
     (0i64..700, score.clone(), score).prop_map(|(date, skills, job_search)| {
         let mut scores = BTreeMap::new();
-        scores.extend(skills.map(|s| ("skills".to_string(), dec(&s.to_string()))));
-        scores.extend(job_search.map(|s| ("job_search".to_string(), dec(&format!("{s}.5")))));
+        scores.extend(skills.map(|s| ("skills".into(), dec(&s.to_string()))));
+        scores.extend(job_search.map(|s| ("job_search".into(), dec(&format!("{s}.5")))));
         Measure { instrument: "change_meter".into(), date: day(date), scores }
     })
 }

@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::scorecard::{arm_score, difference, ArmScore, Difference, Estimate};
 use super::stats::Tally;
 use super::suppress::{suppression, Size, Suppression};
-use crate::records::Record;
+use crate::records::{Record, Text};
 
 /// What a breakdown splits the records by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -40,9 +40,9 @@ impl By {
     /// The cells `r` counts in.
     fn cells(self, r: &Record) -> Vec<String> {
         match self {
-            By::Municipality => vec![r.municipality.clone().unwrap_or_else(|| "(unknown)".into())],
+            By::Municipality => vec![r.municipality.as_deref().unwrap_or("(unknown)").to_owned()],
             By::TargetGroup if r.groups.is_empty() => vec!["(no group)".into()],
-            By::TargetGroup => r.groups.clone(),
+            By::TargetGroup => r.groups.iter().map(Text::to_string).collect(),
             By::Cohort => vec![r.service.end.map_or_else(|| "(no service end)".into(), quarter)],
         }
     }

@@ -32,7 +32,7 @@ use super::{Entry, EntryKind, Ledger, ReplayError};
 use crate::contract::{Contract, Parameter, Tariff, Version};
 use crate::explain::{explain, Explanation};
 use crate::payment::{self, sha256, Evaluator, Request};
-use crate::records::{self, Record};
+use crate::records::{self, Record, Text};
 use crate::report::{redacted_json, shown};
 use crate::statement::Line;
 
@@ -238,7 +238,7 @@ impl payment::Watch for Municipalities<'_> {
     type Seen = (String, Option<String>, Option<String>);
 
     fn see(r: &Record) -> Self::Seen {
-        (r.id.clone(), r.contract.clone(), r.municipality.clone())
+        (r.id.to_string(), r.contract.as_ref().map(Text::to_string), r.municipality.as_ref().map(Text::to_string))
     }
 
     fn record(&mut self, (id, contract, municipality): Self::Seen) {
@@ -318,9 +318,10 @@ fn find_records(
     let reader = records::open_for(path, Some(&contract.id)).map_err(ReplayError::Open)?;
     // The calculation read these records without error.
     for record in reader.filter_map(Result::ok) {
-        if wanted.contains(record.id.as_str()) && belongs(&record, contract) && !found.contains_key(&record.id) {
+        if wanted.contains(record.id.as_str()) && belongs(&record, contract) && !found.contains_key(record.id.as_str())
+        {
             let record = evaluator.bind(record).map_err(ReplayError::Open)?;
-            found.insert(record.id.clone(), record);
+            found.insert(record.id.to_string(), record);
         }
     }
     Ok(found)

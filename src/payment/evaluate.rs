@@ -15,7 +15,7 @@ use crate::contract::{
     Parameter, RuleText, Selector, TableRef, Tariff, Timeline,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics, Location};
-use crate::records::{Arm, AttributeValue, Record};
+use crate::records::{Arm, AttributeValue, Record, Text};
 use crate::scripting::{
     CompiledRule, EvalContext, Library, Limits, ParamValue, ParamVersion, RuleEngine, RuleError, RuleSource, RuleValue,
 };
@@ -126,7 +126,7 @@ pub struct Pending {
     /// The participant (empty for the contract's own lines) and the
     /// occurrence: with the contract and the item at `item_index`, the
     /// line's identity.
-    pub participant: Arc<str>,
+    pub participant: Text,
     pub occurrence: u32,
     /// The day the outcome was achieved or the fee fell due.
     pub achieved_on: NaiveDate,
@@ -307,11 +307,13 @@ impl<'c> Evaluator<'c> {
             return Ok(record);
         }
         self.check_vocabulary(&record)?;
-        if let Some(name) = self.contract.required_attributes.iter().find(|n| !record.attributes.contains_key(*n)) {
+        if let Some(name) =
+            self.contract.required_attributes.iter().find(|n| !record.attributes.contains_key(n.as_str()))
+        {
             return Err(missing_attribute(&record, name, self.contract.attributes[name]));
         }
         for (name, value) in record.attributes.iter_mut() {
-            let Some(ty) = self.contract.attributes.get(name) else { continue };
+            let Some(ty) = self.contract.attributes.get(name.as_str()) else { continue };
             match convert(value, *ty) {
                 Some(converted) => *value = converted,
                 None => return Err(attribute_error(&record.id, &record.origin, name, *ty, value)),
@@ -408,7 +410,7 @@ impl<'c> Evaluator<'c> {
         debug_assert!(parts.is_for(&self.contract_id, self.items.len()), "parts of another evaluator");
         let c = self.contract;
         if let Some(other) = record.contract.as_ref().filter(|id| **id != c.id) {
-            return Ok(RecordOutcome::OtherContract(other.clone()));
+            return Ok(RecordOutcome::OtherContract(other.to_string()));
         }
         if record.arm == Arm::Control {
             return Ok(RecordOutcome::Control);
@@ -442,7 +444,7 @@ impl<'c> Evaluator<'c> {
     /// too; control records are still never paid.
     pub fn achievements(&self, record: &Record, as_of: NaiveDate) -> Result<Achievements, RuleError> {
         if let Some(other) = record.contract.as_ref().filter(|id| **id != self.contract.id) {
-            return Ok(Achievements::OtherContract(other.clone()));
+            return Ok(Achievements::OtherContract(other.to_string()));
         }
         let mut run = self.run(record, as_of, None);
         if let Some(reason) = run.ineligibility()? {
@@ -488,7 +490,7 @@ impl<'c> Evaluator<'c> {
                 None => Cow::Owned(params_on(self.contract, record.service.start)),
             },
             trace,
-            participant: Arc::from(record.id.as_str()),
+            participant: record.id.clone(),
         }
     }
 
@@ -526,7 +528,7 @@ impl<'c> Evaluator<'c> {
             }
             let Some((winner, ..)) = best else { continue };
             let winner = winner.clone();
-            let mut excluded: Vec<(Arc<str>, Arc<str>)> = Vec::new();
+            let mut excluded: Vec<(Text, Arc<str>)> = Vec::new();
             out.lines.retain(|p| {
                 let item = item_of(p);
                 let lose = *item != *winner && group.items.iter().any(|g| **g == *item);
@@ -617,7 +619,7 @@ struct Run<'a, 'c> {
     as_of: NaiveDate,
     params: Cow<'a, BTreeMap<String, ParamValue>>,
     trace: Option<&'a mut Vec<Step>>,
-    participant: Arc<str>,
+    participant: Text,
 }
 
 impl<'c> Run<'_, 'c> {
@@ -1257,7 +1259,7 @@ fn params_on(c: &Contract, on: NaiveDate) -> BTreeMap<String, ParamValue> {
 fn payment_error(c: &Contract, what: &str, record: &Record, line: u64, message: String) -> RuleError {
     RuleError {
         rule: what.to_string(),
-        participant: record.id.clone(),
+        participant: record.id.to_string(),
         file: c.file.clone(),
         line: (line > 0).then_some(line),
         column: None,
@@ -1268,7 +1270,7 @@ fn payment_error(c: &Contract, what: &str, record: &Record, line: u64, message: 
 fn table_error(table: &str, record: &Record, message: &str) -> RuleError {
     RuleError {
         rule: format!("table `{table}`"),
-        participant: record.id.clone(),
+        participant: record.id.to_string(),
         file: record.origin.file.as_ref().clone(),
         line: None,
         column: None,
@@ -1283,7 +1285,7 @@ fn selector_mismatch(s: &Selector, record: &Record) -> Option<String> {
 
 /// Why `record` fails the selector's group tests, if it does.
 fn group_mismatch(s: &Selector, record: &Record) -> Option<String> {
-    let has = |g: &String| record.groups.contains(g);
+    let has = |g: &String| record.groups.iter().any(|own| own == g);
     if !s.groups_any.is_empty() && !s.groups_any.iter().any(has) {
         return Some(format!("in none of the groups {}", s.groups_any.join(", ")));
     }
@@ -1298,7 +1300,9 @@ fn group_mismatch(s: &Selector, record: &Record) -> Option<String> {
 
 /// Why `record` fails the selector's municipality test, if it does.
 fn municipality_mismatch(s: &Selector, record: &Record) -> Option<String> {
-    if !s.municipalities.is_empty() && !record.municipality.as_ref().is_some_and(|m| s.municipalities.contains(m)) {
+    if !s.municipalities.is_empty()
+        && !record.municipality.as_deref().is_some_and(|m| s.municipalities.iter().any(|s| s == m))
+    {
         return Some(format!("municipality not one of {}", s.municipalities.join(", ")));
     }
     None
@@ -1314,7 +1318,7 @@ fn expect_bool(rule: &CompiledRule, record: &Record, v: RuleValue) -> Result<boo
 fn wrong_type(rule: &CompiledRule, record: &Record, expected: &str, found: &RuleValue) -> RuleError {
     RuleError {
         rule: rule.name().to_string(),
-        participant: record.id.clone(),
+        participant: record.id.to_string(),
         file: record.origin.file.as_ref().clone(),
         line: None,
         column: None,
@@ -1414,7 +1418,7 @@ fn convert(value: &AttributeValue, ty: AttributeType) -> Option<AttributeValue> 
         | (V::Number(_), AttributeType::Number)
         | (V::Bool(_), AttributeType::Boolean) => Some(value.clone()),
         (V::Date(_), AttributeType::Date) => Some(value.clone()),
-        (V::Number(n), AttributeType::Text) => Some(V::Text(n.to_string(), Default::default())),
+        (V::Number(n), AttributeType::Text) => Some(V::Text(n.to_string().into(), Default::default())),
         _ => None,
     }
 }

@@ -36,7 +36,7 @@ use super::settle::SettleError;
 use super::{CalcError, Evaluator};
 use crate::contract::{Additional, Contract, Counterfactual, ImpactMeasure, ImpactPayment, ItemKind, PayOn};
 use crate::money::{Rounding, RoundingMode};
-use crate::records::{Arm, Record};
+use crate::records::{Arm, Record, Text};
 use crate::scripting::RuleError;
 use crate::statement::{Basis, ImpactArm, ImpactComputation, ImpactInterval, ImpactValue, IMPACT_DECIMALS};
 use crate::stats;
@@ -247,7 +247,7 @@ fn pending(c: &Contract, p: &ImpactPayment, date: NaiveDate, amount: Decimal, in
     Pending {
         item_index: index as u32,
         who: 0,
-        participant: Arc::from(""),
+        participant: Text::default(),
         occurrence: 1,
         achieved_on: date,
         amount,
@@ -271,7 +271,7 @@ fn rule_location(c: &Contract, p: &ImpactPayment) -> Arc<str> {
 
 fn overflow(c: &Contract, p: &ImpactPayment, what: &'static str) -> SettleError {
     SettleError::Overflow {
-        participant: Arc::from(""),
+        participant: Text::default(),
         item: Arc::from(p.id.as_str()),
         rule: rule_location(c, p),
         what,

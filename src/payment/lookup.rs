@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::calendar::{age_on, LeapDayBirthday};
 use crate::contract::{Field, TableRef};
-use crate::records::{AttributeValue, Record};
+use crate::records::{AttributeValue, Record, Text};
 use crate::scripting::RuleValue;
 use crate::tables::Value;
 
@@ -19,8 +19,8 @@ pub(super) fn field_value(field: &Field, record: &Record, item: Option<&str>, le
     let date = |d: Option<NaiveDate>| d.map_or(Value::Null, Value::Date);
     match field {
         Field::Outcome => item.map_or(Value::Null, |i| Value::Text(i.to_string())),
-        Field::Groups => Value::text_set(record.groups.iter().cloned()),
-        Field::Municipality => record.municipality.clone().map_or(Value::Null, Value::Text),
+        Field::Groups => Value::text_set(record.groups.iter().map(Text::to_string)),
+        Field::Municipality => record.municipality.as_ref().map_or(Value::Null, |m| Value::Text(m.to_string())),
         Field::Age => {
             record.birth_date.map_or(Value::Null, |b| Value::Number(age_on(b, record.service.start, leap_day).into()))
         }
@@ -28,9 +28,9 @@ pub(super) fn field_value(field: &Field, record: &Record, item: Option<&str>, le
         Field::ServiceEnd => date(record.service.end),
         Field::Completed => record.service.completed.map_or(Value::Null, Value::Bool),
         Field::UnemploymentDaysBeforeStart => Value::Number(unemployment_days_before(record).into()),
-        Field::Attribute(name) => match record.attributes.get(name) {
+        Field::Attribute(name) => match record.attributes.get(name.as_str()) {
             None => Value::Null,
-            Some(AttributeValue::Text(t, _)) => Value::Text(t.clone()),
+            Some(AttributeValue::Text(t, _)) => Value::Text(t.to_string()),
             Some(AttributeValue::Number(n)) => Value::Number(*n),
             Some(AttributeValue::Bool(b)) => Value::Bool(*b),
             Some(AttributeValue::Date(d)) => Value::Date(*d),

@@ -24,8 +24,8 @@
 //! bound, seen by the watch and evaluated on the worker that read it
 //! ([`RecordReader::each_mapped`]), and only its result comes back to the
 //! calling thread, in input order. A record then never crosses threads:
-//! freeing a record's two dozen allocations on another thread than the
-//! one that made them cost a sixth of the CPU of a run on two threads.
+//! freeing a record's allocations (two dozen then) on another thread than
+//! the one that made them cost a sixth of the CPU of a run on two threads.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};

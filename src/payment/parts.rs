@@ -21,6 +21,7 @@ use foldhash::{HashMap, HashMapExt};
 use rust_decimal::Decimal;
 
 use crate::contract::ItemKind;
+use crate::records::Text;
 use crate::statement::{Basis, ItemReason, ReasonCode};
 
 /// What one thread has made of lines and reasons so far (see the module
@@ -48,7 +49,7 @@ pub(super) struct BasisOf<'a> {
     pub multipliers: &'a [&'a str],
     pub rule: &'a Arc<str>,
     pub municipality: Option<&'a str>,
-    pub groups: &'a [String],
+    pub groups: &'a [Text],
 }
 
 impl Parts {
@@ -100,7 +101,7 @@ impl Parts {
             multipliers: of.multipliers.iter().map(|m| Arc::from(*m)).collect(),
             rule: of.rule.clone(),
             municipality: of.municipality.map(Arc::from),
-            groups: of.groups.into(),
+            groups: of.groups.iter().map(Text::to_string).collect(),
         });
         made.push(basis.clone());
         basis
@@ -137,14 +138,14 @@ fn is_made_of(basis: &Basis, of: &BasisOf<'_>) -> bool {
         && *basis.tables == *of.tables
         && basis.multipliers.iter().map(|m| &**m).eq(of.multipliers.iter().copied())
         && basis.municipality.as_deref() == of.municipality
-        && *basis.groups == *of.groups
+        && basis.groups.iter().map(String::as_str).eq(of.groups.iter().map(Text::as_str))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn of<'a>(tariff: &str, rule: &'a Arc<str>, clause: &'a Option<Arc<str>>, groups: &'a [String]) -> BasisOf<'a> {
+    fn of<'a>(tariff: &str, rule: &'a Arc<str>, clause: &'a Option<Arc<str>>, groups: &'a [Text]) -> BasisOf<'a> {
         BasisOf {
             kind: ItemKind::Outcome,
             tariff: tariff.parse().unwrap(),
@@ -162,7 +163,7 @@ mod tests {
     fn a_basis_is_made_once_and_reused_only_when_identical() {
         let mut parts = Parts::new("C-1", ["job"]);
         let (rule, clause) = (Arc::from("contract.toml:9 outcome job"), Some(Arc::from("§ 5")));
-        let groups = ["youth".to_string()];
+        let groups = [Text::from("youth")];
         let first = parts.basis(of("100.00", &rule, &clause, &groups));
         let again = parts.basis(of("100.00", &rule, &clause, &groups));
         assert!(Arc::ptr_eq(&first, &again));
@@ -170,9 +171,9 @@ mod tests {
         let scaled = parts.basis(of("100.0", &rule, &clause, &groups));
         assert!(!Arc::ptr_eq(&first, &scaled));
         assert_eq!(scaled.tariff.to_string(), "100.0");
-        let other_groups = ["youth".to_string(), "immigrant".to_string()];
+        let other_groups = [Text::from("youth"), Text::from("immigrant")];
         let grouped = parts.basis(of("100.00", &rule, &clause, &other_groups));
-        assert_eq!(&*grouped.groups, &other_groups[..]);
+        assert!(grouped.groups.iter().map(String::as_str).eq(other_groups.iter().map(Text::as_str)));
         let unclaused = parts.basis(of("100.00", &rule, &None, &groups));
         assert_eq!(unclaused.clause, None);
         assert_eq!(*first, Basis { clause: Some("§ 5".into()), ..(*unclaused).clone() });

@@ -20,6 +20,7 @@ use crate::calendar::{add_months, month_end, month_start};
 use crate::contract::{Contract, Every, FixedFee, ItemKind, Prorate};
 use crate::money::{Rounding, RoundingMode};
 use crate::records::hetu::redact;
+use crate::records::Text;
 use crate::statement::{
     describe_held, Basis, Cap, Counts, Held, ImpactComputation, Ineligible, Inputs, ItemReason, Line, LineId,
     ReasonCode, Statement, Totals, Unpaid,
@@ -34,21 +35,21 @@ pub enum SettleError {
          paid twice — each participant must appear once in the records",
         who(.participant)
     )]
-    DuplicateLine { participant: Arc<str>, item: Arc<str>, occurrence: u32, rule: Arc<str> },
+    DuplicateLine { participant: Text, item: Arc<str>, occurrence: u32, rule: Arc<str> },
     /// A sum or product of money is beyond what an exact decimal holds.
     #[error(
         "participant {}: `{item}` ({rule}): {what} is too large to compute exactly; check the tariffs, factors and \
          caps of the contract",
         who(.participant)
     )]
-    Overflow { participant: Arc<str>, item: Arc<str>, rule: Arc<str>, what: &'static str },
+    Overflow { participant: Text, item: Arc<str>, rule: Arc<str>, what: &'static str },
     /// Dated VAT rates leave a line's date uncovered.
     #[error(
         "participant {}: `{item}` ({rule}) is dated {date}, but no `vat_percent` version is in force that day \
          (versions: {versions}); add a version from {date} or earlier under [contract] vat_percent",
         who(.participant)
     )]
-    NoVatRate { participant: Arc<str>, item: Arc<str>, rule: Arc<str>, date: NaiveDate, versions: String },
+    NoVatRate { participant: Text, item: Arc<str>, rule: Arc<str>, date: NaiveDate, versions: String },
 }
 
 impl SettleError {
@@ -81,7 +82,7 @@ pub struct Settlement {
     unpaid_who: Chunks<u32>,
     /// The ids of participants with lines or reasons, numbered from 1 in
     /// input order: participant `n` is `who[n - 1]` (0 is the contract).
-    who: Chunks<Arc<str>>,
+    who: Chunks<Text>,
     /// Whether some record gave two lines of one item and occurrence.
     repeated_line: bool,
     ineligible: Vec<Ineligible>,
@@ -299,8 +300,8 @@ impl Settlement {
     /// one numbered: a record's lines and reasons all have its id. Equal
     /// ids of different records get numbers of their own; settling ranks
     /// them equal and then checks every line's identity.
-    fn number(&mut self, id: &Arc<str>, first: bool) -> u32 {
-        if first || !self.who.last().is_some_and(|last| Arc::ptr_eq(last, id) || last == id) {
+    fn number(&mut self, id: &Text, first: bool) -> u32 {
+        if first || self.who.last() != Some(id) {
             self.who.push(id.clone());
         }
         // A settlement of 2^32 participants would not fit in memory.
@@ -659,7 +660,7 @@ fn unique_identities<'l>(lines: impl IntoIterator<Item = &'l Line>) -> Result<()
 /// calendar days), one-off fees on their first day.
 fn fixed_fees(contract: &Contract, ids: &LineIds, as_of: NaiveDate) -> Result<Vec<Pending>, SettleError> {
     let mut out = Vec::new();
-    let no_participant: Arc<str> = Arc::from("");
+    let no_participant = Text::default();
     for (n, fee) in contract.fixed_fees.iter().enumerate() {
         let basis = Arc::new(Basis {
             kind: ItemKind::FixedFee,

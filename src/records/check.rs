@@ -15,7 +15,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::heads::Heads;
 use super::hetu;
-use super::model::{Arm, Sector};
+use super::model::{Arm, Sector, Text};
 use crate::diagnostic::{Column, Diagnostic, Location};
 use crate::money::DecimalError;
 use crate::text::{hides_or_forges, is_layout};
@@ -95,19 +95,19 @@ pub fn normalise_id(raw: &str) -> String {
 
 /// The participant id, normalised ([`normalise_id`]): not empty, no control
 /// or invisible formatting character, not a personal identity code.
-pub(super) fn participant_id(field: &str, raw: &str) -> Result<String, Problem> {
+pub(super) fn participant_id(field: &str, raw: &str) -> Result<Text, Problem> {
     let id = normalise_id(raw);
     safe_text(field, &id)?;
     if id.is_empty() {
         return Err(Problem::new(format!("`{field}` is empty")).help("give every record its pseudonymous id"));
     }
-    Ok(id)
+    Ok(id.into())
 }
 
 /// A contract id of a record, normalised as participant ids are, so that
 /// it compares with the contract being evaluated the same way in every
 /// format.
-pub(super) fn contract_id(field: &str, raw: &str) -> Result<String, Problem> {
+pub(super) fn contract_id(field: &str, raw: &str) -> Result<Text, Problem> {
     let id = normalise_id(raw);
     safe_text(field, &id)?;
     if id.is_empty() {
@@ -115,7 +115,7 @@ pub(super) fn contract_id(field: &str, raw: &str) -> Result<String, Problem> {
             Problem::new(format!("`{field}` is empty")).help("leave the contract out for the contract being evaluated")
         );
     }
-    Ok(id)
+    Ok(id.into())
 }
 
 /// Any text of a record, whatever its field: it may not hold a personal
@@ -193,7 +193,7 @@ pub(super) fn spell_kind(
     kind: &str,
     sector_field: &str,
     sector: Option<&str>,
-) -> Result<(String, Option<Sector>), Problem> {
+) -> Result<(Text, Option<Sector>), Problem> {
     if kind.is_empty() {
         return Err(Problem::new(format!("`{kind_field}` is empty")));
     }
@@ -217,7 +217,7 @@ pub(super) fn spell_kind(
             quote(kind)
         ))
         .help("leave the sector empty, or use kind \"employment\"")),
-        (_, None) => Ok((kind.to_owned(), None)),
+        (_, None) => Ok((kind.into(), None)),
     }
 }
 
@@ -238,12 +238,12 @@ pub(super) fn weight(field: &str, weight: Decimal) -> Result<Decimal, Problem> {
 }
 
 /// Adds a group tag unless already present, keeping input order.
-pub(super) fn push_group(groups: &mut Vec<String>, field: &str, tag: &str) -> Result<(), Problem> {
+pub(super) fn push_group(groups: &mut Vec<Text>, field: &str, tag: &str) -> Result<(), Problem> {
     if tag.is_empty() {
         return Err(Problem::new(format!("`{field}` holds an empty group tag")));
     }
     if !groups.iter().any(|g| g == tag) {
-        groups.push(tag.to_owned());
+        groups.push(tag.into());
     }
     Ok(())
 }
@@ -488,7 +488,7 @@ mod tests {
     use super::*;
 
     fn kind(kind: &str, sector: Option<&str>) -> Result<(String, Option<Sector>), String> {
-        spell_kind("kind", kind, "sector", sector).map_err(|p| p.message)
+        spell_kind("kind", kind, "sector", sector).map(|(k, s)| (k.into(), s)).map_err(|p| p.message)
     }
 
     #[test]

@@ -23,7 +23,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::check::{self, quote, Duplicates, Place, Problem};
-use super::model::{Arm, AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell};
+use super::model::{
+    Arm, AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell, Text,
+};
 use super::value;
 use super::MAX_LINE_BYTES;
 use crate::diagnostic::{Column, Diagnostic, Location};
@@ -478,7 +480,9 @@ impl<'a> Cells<'a> {
     /// The row's participant id, normalised.
     fn id(&self) -> Result<String, CellProblem> {
         let raw = self.req("id", text)?;
-        check::participant_id("id", raw).map_err(|problem| CellProblem { column: "id".into(), problem })
+        check::participant_id("id", raw)
+            .map(String::from)
+            .map_err(|problem| CellProblem { column: "id".into(), problem })
     }
 
     /// Every cell of the row checked with [`check::safe_text`], so that no
@@ -564,7 +568,7 @@ fn read_participant(
         let d = cells.diagnostic(Some(&id), e);
         return (Some((id, arm)), Err(d));
     }
-    let read_contract = |c: &str, column: &str, _: Dialect| check::contract_id(column, c);
+    let read_contract = |c: &str, column: &str, _: Dialect| check::contract_id(column, c).map(String::from);
     let key = cells.opt("arm", arm).and_then(|a| Ok((a.unwrap_or_default(), cells.opt("contract", read_contract)?)));
     let (arm, contract) = match key {
         Ok(v) => v,
@@ -589,19 +593,21 @@ fn participant_record(cells: &Cells<'_>, id: &str, arm: Arm, contract: Option<St
         .map_err(|problem| CellProblem { column: "service_end".into(), problem })?;
     let weight = cells.opt("weight", |c, col, d| check::weight(col, decimal(c, col, d)?))?;
     let known: Vec<&str> = PARTICIPANTS.known().collect();
-    let attributes: BTreeMap<String, AttributeValue> = cells
+    let attributes: BTreeMap<Text, AttributeValue> = cells
         .table
         .header
         .iter()
         .filter(|name| !known.contains(&name.as_str()))
-        .filter_map(|name| Some((name.clone(), AttributeValue::Text(cells.get(name)?.to_owned(), cells.table.dialect))))
+        .filter_map(|name| {
+            Some((name.as_str().into(), AttributeValue::Text(cells.get(name)?.into(), cells.table.dialect)))
+        })
         .collect();
     Ok(Record {
-        id: id.to_owned(),
-        contract,
+        id: id.into(),
+        contract: contract.map(Text::from),
         arm,
         weight: weight.unwrap_or(Decimal::ONE),
-        municipality: cells.opt("municipality", text)?.map(str::to_owned),
+        municipality: cells.opt("municipality", text)?.map(Text::from),
         birth_date: cells.opt("birth_date", date)?,
         groups,
         service: Service { start, end, completed: cells.opt("completed", boolean)? },
@@ -622,9 +628,9 @@ enum Child {
     Event(Event),
     /// One dimension of a long-format measurement.
     Score {
-        instrument: String,
+        instrument: Text,
         date: NaiveDate,
-        dimension: String,
+        dimension: Text,
         score: Decimal,
     },
     Feedback(Feedback),
@@ -644,7 +650,7 @@ fn read_spell(cells: &Cells<'_>) -> Result<Child, CellProblem> {
         start,
         end,
         hours_per_week: cells.opt("hours_per_week", decimal)?,
-        source: cells.opt("source", text)?.map(str::to_owned),
+        source: cells.opt("source", text)?.map(Text::from),
     }))
 }
 
@@ -654,18 +660,18 @@ fn read_earning(cells: &Cells<'_>) -> Result<Child, CellProblem> {
 
 fn read_event(cells: &Cells<'_>) -> Result<Child, CellProblem> {
     Ok(Child::Event(Event {
-        kind: cells.req("kind", text)?.to_owned(),
+        kind: cells.req("kind", text)?.into(),
         date: cells.req("date", date)?,
-        value: cells.opt("value", text)?.map(str::to_owned),
-        source: cells.opt("source", text)?.map(str::to_owned),
+        value: cells.opt("value", text)?.map(Text::from),
+        source: cells.opt("source", text)?.map(Text::from),
     }))
 }
 
 fn read_measure_row(cells: &Cells<'_>) -> Result<Child, CellProblem> {
     Ok(Child::Score {
-        instrument: cells.req("instrument", text)?.to_owned(),
+        instrument: cells.req("instrument", text)?.into(),
         date: cells.req("date", date)?,
-        dimension: cells.req("dimension", text)?.to_owned(),
+        dimension: cells.req("dimension", text)?.into(),
         score: cells.req("score", decimal)?,
     })
 }
@@ -684,7 +690,7 @@ struct Slot {
     errors: Vec<Diagnostic>,
     /// (instrument, date) → index into `measures`, and the line of each
     /// dimension given so far.
-    measures: HashMap<(String, NaiveDate), (usize, HashMap<String, u64>)>,
+    measures: HashMap<(Text, NaiveDate), (usize, HashMap<Text, u64>)>,
 }
 
 /// Joins child rows to participants by (`id`, `arm`), or by `id` alone

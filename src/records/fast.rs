@@ -21,7 +21,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::check;
-use super::model::{AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell};
+use super::model::{AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell, Text};
 use super::scan::{Cursor, Seen};
 use super::{hetu, value};
 use crate::money;
@@ -152,10 +152,10 @@ fn month(text: &str) -> Option<NaiveDate> {
 /// An id (a participant's or a contract's), normalised as
 /// `check::participant_id` normalises it; an ASCII id that passed
 /// [`clean`] is already normal.
-fn normal_id(text: &str, normalise: fn(&str, &str) -> Result<String, check::Problem>) -> Option<String> {
+fn normal_id(text: &str, normalise: fn(&str, &str) -> Result<Text, check::Problem>) -> Option<Text> {
     match clean(text)? {
         "" => None,
-        id if id.is_ascii() => Some(id.to_owned()),
+        id if id.is_ascii() => Some(id.into()),
         id => normalise("", id).ok(),
     }
 }
@@ -169,14 +169,14 @@ struct RawRecord<'a> {
     weight: Option<&'a str>,
     municipality: Option<&'a str>,
     birth_date: Option<&'a str>,
-    groups: Vec<String>,
+    groups: Vec<Text>,
     service: RawService<'a>,
     spells: Vec<Spell>,
     earnings: Vec<Earning>,
     events: Vec<Event>,
     measures: Vec<Measure>,
     feedback: Vec<Feedback>,
-    attributes: BTreeMap<String, AttributeValue>,
+    attributes: BTreeMap<Text, AttributeValue>,
 }
 
 struct RawService<'a> {
@@ -209,7 +209,7 @@ struct RawEvent<'a> {
 struct RawMeasure<'a> {
     instrument: &'a str,
     date: &'a str,
-    scores: BTreeMap<String, Decimal>,
+    scores: BTreeMap<Text, Decimal>,
 }
 
 struct RawFeedback<'a> {
@@ -234,7 +234,7 @@ impl RawRecord<'_> {
             contract,
             arm,
             weight,
-            municipality: optional(self.municipality, |m| nonempty(m).map(str::to_owned))?,
+            municipality: optional(self.municipality, |m| nonempty(m).map(Text::from))?,
             birth_date: optional(self.birth_date, date)?,
             groups: self.groups,
             service: self.service.convert()?,
@@ -289,7 +289,7 @@ impl Convert for RawSpell<'_> {
             start,
             end,
             hours_per_week: optional(self.hours_per_week, decimal)?,
-            source: optional(self.source, |s| nonempty(s).map(str::to_owned))?,
+            source: optional(self.source, |s| nonempty(s).map(Text::from))?,
         })
     }
 }
@@ -306,10 +306,10 @@ impl Convert for RawEvent<'_> {
     type Out = Event;
     fn convert(self) -> Option<Event> {
         Some(Event {
-            kind: nonempty(self.kind)?.to_owned(),
+            kind: nonempty(self.kind)?.into(),
             date: date(self.date)?,
-            value: optional(self.value, |v| safe_free(v).then(|| trim(v).to_owned()))?,
-            source: optional(self.source, |s| nonempty(s).map(str::to_owned))?,
+            value: optional(self.value, |v| safe_free(v).then(|| trim(v).into()))?,
+            source: optional(self.source, |s| nonempty(s).map(Text::from))?,
         })
     }
 }
@@ -317,7 +317,7 @@ impl Convert for RawEvent<'_> {
 impl Convert for RawMeasure<'_> {
     type Out = Measure;
     fn convert(self) -> Option<Measure> {
-        let instrument = nonempty(self.instrument)?.to_owned();
+        let instrument = nonempty(self.instrument)?.into();
         let date = date(self.date)?;
         if self.scores.is_empty() {
             return None;
@@ -487,7 +487,7 @@ fn items<'a, T: Convert>(json: &mut Cursor<'a>, read: fn(&mut Cursor<'a>) -> Opt
 }
 
 /// Target-group tags, checked, trimmed and without repeats, in input order.
-fn raw_groups(json: &mut Cursor<'_>) -> Option<Vec<String>> {
+fn raw_groups(json: &mut Cursor<'_>) -> Option<Vec<Text>> {
     let mut groups = Vec::new();
     json.array(|json| check::push_group(&mut groups, "", clean(json.string()?)?).ok())?;
     Some(groups)
@@ -495,7 +495,7 @@ fn raw_groups(json: &mut Cursor<'_>) -> Option<Vec<String>> {
 
 /// A measurement's scores, dimension → score (a JSON integer or a decimal
 /// string); a repeated or refused dimension gives up.
-fn raw_scores(json: &mut Cursor<'_>) -> Option<BTreeMap<String, Decimal>> {
+fn raw_scores(json: &mut Cursor<'_>) -> Option<BTreeMap<Text, Decimal>> {
     // Sorted and built at once: inserting one by one searched and shifted
     // the map's node for each dimension. Gathered on the stack: a
     // measurement with more dimensions than that is left to the full
@@ -516,12 +516,12 @@ fn raw_scores(json: &mut Cursor<'_>) -> Option<BTreeMap<String, Decimal>> {
     if scores.windows(2).any(|pair| pair[0].0 == pair[1].0) {
         return None;
     }
-    Some(scores.iter().map(|&(dimension, score)| (dimension.to_owned(), score)).collect())
+    Some(scores.iter().map(|&(dimension, score)| (Text::from(dimension), score)).collect())
 }
 
 /// Free attributes, name → value (a string, a boolean or an integer);
 /// null values are left out, a repeated or refused name gives up.
-fn raw_attributes(json: &mut Cursor<'_>) -> Option<BTreeMap<String, AttributeValue>> {
+fn raw_attributes(json: &mut Cursor<'_>) -> Option<BTreeMap<Text, AttributeValue>> {
     let mut attributes = BTreeMap::new();
     // Names given as null: not kept, but a repeat of one is refused.
     let mut nulls = Vec::new();
@@ -535,13 +535,13 @@ fn raw_attributes(json: &mut Cursor<'_>) -> Option<BTreeMap<String, AttributeVal
         }
         let value = if json.next_is(b'"') {
             let text = json.string().filter(|&t| safe_free(t))?;
-            AttributeValue::Text(trim(text).to_owned(), Dialect::Standard)
+            AttributeValue::Text(trim(text).into(), Dialect::Standard)
         } else if let Some(b) = json.boolean() {
             AttributeValue::Bool(b)
         } else {
             AttributeValue::Number(money::parse_exact(&json.integer()?.to_string()).ok()?)
         };
-        attributes.insert(name.to_owned(), value);
+        attributes.insert(name.into(), value);
         Some(())
     })?;
     Some(attributes)

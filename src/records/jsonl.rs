@@ -32,7 +32,9 @@ use serde_json::{Map, Value};
 use super::check::{self, quote, Duplicates, Place, Problem};
 use super::fast;
 use super::json::{self, RepeatedKey};
-use super::model::{Arm, AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell};
+use super::model::{
+    Arm, AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Service, Spell, Text,
+};
 use super::value;
 use super::MAX_LINE_BYTES;
 use crate::diagnostic::{Column, Diagnostic, Location};
@@ -407,7 +409,7 @@ pub(super) fn read_line_for_test(
 
 /// The participant id of a record, normalised: required, never an
 /// identity code.
-fn participant(top: &Fields<'_>) -> Result<String, Problem> {
+fn participant(top: &Fields<'_>) -> Result<Text, Problem> {
     top.req("id", string).and_then(|id| check::participant_id("id", id))
 }
 
@@ -506,7 +508,7 @@ const RECORD_FIELDS: [&str; 14] = [
     "attributes",
 ];
 
-fn read_record(top: &Fields<'_>, id: String, origin: Origin, duplicates: &mut Duplicates) -> Result<Record, Problem> {
+fn read_record(top: &Fields<'_>, id: Text, origin: Origin, duplicates: &mut Duplicates) -> Result<Record, Problem> {
     top.only(&RECORD_FIELDS)?;
     let contract = top.opt("contract", |v, name| check::contract_id(name, string(v, name)?))?;
     let arm = top.opt("arm", |v, name| check::arm(name, string(v, name)?))?.unwrap_or_default();
@@ -521,7 +523,7 @@ fn read_record(top: &Fields<'_>, id: String, origin: Origin, duplicates: &mut Du
         contract,
         arm,
         weight: top.opt("weight", |v, name| check::weight(name, decimal_string(v, name)?))?.unwrap_or(Decimal::ONE),
-        municipality: top.opt("municipality", nonempty)?.map(str::to_owned),
+        municipality: top.opt("municipality", nonempty)?.map(Text::from),
         birth_date: top.opt("birth_date", date)?,
         groups,
         service: read_service(&top.object("service")?)?,
@@ -556,7 +558,7 @@ fn read_spell(f: &Fields<'_>) -> Result<Spell, Problem> {
         start,
         end,
         hours_per_week: f.opt("hours_per_week", decimal_string)?,
-        source: f.opt("source", nonempty)?.map(str::to_owned),
+        source: f.opt("source", nonempty)?.map(Text::from),
     })
 }
 
@@ -568,16 +570,16 @@ fn read_earning(f: &Fields<'_>) -> Result<Earning, Problem> {
 fn read_event(f: &Fields<'_>) -> Result<Event, Problem> {
     f.only(&["kind", "date", "value", "source"])?;
     Ok(Event {
-        kind: f.req("kind", nonempty)?.to_owned(),
+        kind: f.req("kind", nonempty)?.into(),
         date: f.req("date", date)?,
-        value: f.opt("value", string)?.map(str::to_owned),
-        source: f.opt("source", nonempty)?.map(str::to_owned),
+        value: f.opt("value", string)?.map(Text::from),
+        source: f.opt("source", nonempty)?.map(Text::from),
     })
 }
 
 fn read_measure(f: &Fields<'_>) -> Result<Measure, Problem> {
     f.only(&["instrument", "date", "scores"])?;
-    let instrument = f.req("instrument", nonempty)?.to_owned();
+    let instrument = f.req("instrument", nonempty)?.into();
     let date = f.req("date", date)?;
     let scores_field = f.name("scores");
     let Value::Object(raw) = f.required("scores")? else {
@@ -588,7 +590,7 @@ fn read_measure(f: &Fields<'_>) -> Result<Measure, Problem> {
     }
     let mut scores = BTreeMap::new();
     for (dimension, v) in raw {
-        scores.insert(dimension.clone(), score(v, &format!("{scores_field}.{dimension}"))?);
+        scores.insert(dimension.as_str().into(), score(v, &format!("{scores_field}.{dimension}"))?);
     }
     Ok(Measure { instrument, date, scores })
 }
@@ -602,7 +604,7 @@ fn read_feedback(f: &Fields<'_>) -> Result<Feedback, Problem> {
     Ok(Feedback { date: f.req("date", date)?, satisfaction })
 }
 
-fn read_attributes(top: &Fields<'_>) -> Result<BTreeMap<String, AttributeValue>, Problem> {
+fn read_attributes(top: &Fields<'_>) -> Result<BTreeMap<Text, AttributeValue>, Problem> {
     let Some(v) = top.get("attributes") else {
         return Ok(BTreeMap::new());
     };
@@ -615,7 +617,7 @@ fn read_attributes(top: &Fields<'_>) -> Result<BTreeMap<String, AttributeValue>,
         let value = match v {
             // Null is a missing value, as an empty CSV cell is.
             Value::Null => continue,
-            Value::String(s) => AttributeValue::Text(s.trim().to_owned(), Dialect::Standard),
+            Value::String(s) => AttributeValue::Text(s.trim().into(), Dialect::Standard),
             Value::Bool(b) => AttributeValue::Bool(*b),
             Value::Number(n) => AttributeValue::Number(
                 money::parse_exact(&n.to_string())
@@ -623,7 +625,7 @@ fn read_attributes(top: &Fields<'_>) -> Result<BTreeMap<String, AttributeValue>,
             ),
             _ => return Err(Problem::expected(&field, "a string, number or boolean", describe(v))),
         };
-        attributes.insert(name.clone(), value);
+        attributes.insert(name.as_str().into(), value);
     }
     Ok(attributes)
 }

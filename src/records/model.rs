@@ -18,6 +18,12 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+/// A short text of a record: an id, a name from the contract's
+/// vocabulary, a municipality. Most are a few dozen bytes at most and are
+/// kept inline, without an allocation of their own: a record has about
+/// twenty of them, and a national run reads a million records.
+pub type Text = compact_str::CompactString;
+
 /// Whether a record is a served participant or a member of the comparison
 /// group (verrokkiryhmä).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
@@ -50,17 +56,17 @@ pub struct Origin {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Record {
     /// Pseudonymous participant id (never a personal identity code).
-    pub id: String,
+    pub id: Text,
     /// Contract the record belongs to; `None` = the contract being evaluated.
-    pub contract: Option<String>,
+    pub contract: Option<Text>,
     pub arm: Arm,
     /// Analysis weight for effectiveness statistics; never used by payments.
     pub weight: Decimal,
     /// Home municipality (kotikunta).
-    pub municipality: Option<String>,
+    pub municipality: Option<Text>,
     pub birth_date: Option<NaiveDate>,
     /// Target-group tags (kohderyhmät), in input order, without duplicates.
-    pub groups: Vec<String>,
+    pub groups: Vec<Text>,
     pub service: Service,
     pub spells: Vec<Spell>,
     pub earnings: Vec<Earning>,
@@ -68,7 +74,7 @@ pub struct Record {
     pub measures: Vec<Measure>,
     pub feedback: Vec<Feedback>,
     /// Further fields a contract may declare and read.
-    pub attributes: BTreeMap<String, AttributeValue>,
+    pub attributes: BTreeMap<Text, AttributeValue>,
     pub origin: Origin,
 }
 
@@ -98,14 +104,14 @@ pub struct Spell {
     /// Normalised kind: `employment` (open market), `subsidised_employment`,
     /// `apprenticeship`, `education`, `entrepreneurship`, `unemployment`,
     /// `rehabilitation`, or a contract-declared tag.
-    pub kind: String,
+    pub kind: Text,
     /// For employment kinds: `Open` or `Subsidised`; `None` for other kinds.
     pub sector: Option<Sector>,
     pub start: NaiveDate,
     /// Inclusive last day; `None` = ongoing up to the extraction (as-of) date.
     pub end: Option<NaiveDate>,
     pub hours_per_week: Option<Decimal>,
-    pub source: Option<String>,
+    pub source: Option<Text>,
 }
 
 /// Monthly earnings from the income register (tulorekisteri).
@@ -119,20 +125,20 @@ pub struct Earning {
 /// A dated happening that is not a spell (qualification, work trial start…).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
-    pub kind: String,
+    pub kind: Text,
     pub date: NaiveDate,
-    pub value: Option<String>,
-    pub source: Option<String>,
+    pub value: Option<Text>,
+    pub source: Option<Text>,
 }
 
 /// One measurement with an instrument, e.g. the customer change meter
 /// (asiakasmuutosmittari).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Measure {
-    pub instrument: String,
+    pub instrument: Text,
     pub date: NaiveDate,
     /// Dimension → score, in dimension-name order.
-    pub scores: BTreeMap<String, Decimal>,
+    pub scores: BTreeMap<Text, Decimal>,
 }
 
 /// Customer feedback after the service.
@@ -151,7 +157,7 @@ pub struct Feedback {
 pub enum AttributeValue {
     /// A JSON string, or any CSV cell (with the dialect it was read in, so
     /// `1,5` and `1.2.2026` convert correctly).
-    Text(String, #[serde(skip)] Dialect),
+    Text(Text, #[serde(skip)] Dialect),
     Number(Decimal),
     Bool(bool),
     /// Only after conversion by a contract that declares the attribute a

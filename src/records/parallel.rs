@@ -32,8 +32,8 @@
 //! of the summary and drop them where they were made, and hand on only
 //! what the in-order step needs (id, arm, contract, hash, earnings). The
 //! consumer's thread then runs each record's duplicate check and adds its
-//! earnings in order, and merges the block's part. Freeing two dozen
-//! allocations per record on another thread than the one that made them,
+//! earnings in order, and merges the block's part. Freeing a record's
+//! allocations (two dozen then) on another thread than the one that made them,
 //! and adding up on one thread what any thread can count, cost a quarter
 //! of the CPU on two threads. A block whose record is a duplicate or would
 //! overflow the earnings' total is read again on the consumer's thread

@@ -194,10 +194,8 @@ impl<'s> Rows<'s> {
     }
 
     /// The participant fields of `lines`, first and in a loop of their
-    /// own: a million participant ids lie all over memory, each new one is
-    /// a wait for memory, and a short loop lets the processor wait for
-    /// several at once. A participant's lines share its `Arc`, so its field
-    /// is rendered once, without looking at the text again.
+    /// own. A participant's lines follow one another, so its field is
+    /// rendered once for them.
     fn participants(&mut self, lines: &[Line]) {
         self.participants.clear();
         self.participant_of.clear();
@@ -205,7 +203,7 @@ impl<'s> Rows<'s> {
         for l in lines {
             let id: &str = &l.id.participant;
             let field = match &last {
-                Some((same, field)) if std::ptr::eq(*same, id) => field.clone(),
+                Some((same, field)) if *same == id => field.clone(),
                 _ => given_into(&mut self.participants, id, self.d),
             };
             self.participant_of.push(field.clone());
@@ -535,6 +533,7 @@ mod tests {
     use crate::contract::ItemKind;
     use crate::money::{Rounding, RoundingMode};
     use crate::records::hetu::MASK;
+    use crate::records::Text;
     use crate::report::test_support::{date, dec, texts, Full};
     use crate::statement::{Cap, Counts, Inputs, LineId, Totals};
 
@@ -572,9 +571,8 @@ mod tests {
         let items: Vec<Arc<str>> = ["start_fee", "employed_3m", "em;ployed\"6m"].map(Arc::from).to_vec();
         let contract: Arc<str> = Arc::from("ESK-URA-2026-02");
         let amounts = ["0", "-0", "12.50", "-12.50", "0.05", "123456789012.34", "7", "-0.000", "0.00001"];
-        // Four lines a participant, mostly sharing its `Arc`, some with a
-        // copy of the text; fees have no participant.
-        let people: Vec<Arc<str>> = (0..n / 4 + 1).map(|p| Arc::from(format!("P-{p}"))).collect();
+        // Four lines a participant; fees have no participant.
+        let people: Vec<Text> = (0..n / 4 + 1).map(|p| Text::from(format!("P-{p}"))).collect();
         (0..n)
             .map(|i| {
                 let amount = |k: usize| dec(amounts[(i + k) % amounts.len()]);
@@ -589,9 +587,8 @@ mod tests {
                 Line {
                     id: LineId {
                         contract: contract.clone(),
-                        participant: match (i % 11, i % 5) {
-                            (0, _) => Arc::from(""),
-                            (_, 0) => Arc::from(&*people[i / 4]),
+                        participant: match i % 11 {
+                            0 => Text::default(),
                             _ => people[i / 4].clone(),
                         },
                         item: items[i % items.len()].clone(),
@@ -745,12 +742,12 @@ mod tests {
         let mut s = statement(lines(50));
         for (n, l) in s.lines.iter_mut().enumerate() {
             l.basis = if n % 2 == 0 { basis.clone() } else { l.basis.clone() };
-            l.id.participant = Arc::from(format!("P{n}-{CODE}"));
+            l.id.participant = format!("P{n}-{CODE}").into();
             l.id.item = Arc::from(code_in("employed"));
             l.id.contract = Arc::from(code_in("ESK"));
         }
         // Unicode forms of a code too: full-width digits.
-        s.lines[1].id.participant = Arc::from("１３１０５２-３０８T");
+        s.lines[1].id.participant = "１３１０５２-３０８T".into();
         s.currency = code_in("EUR");
         for d in [CsvDialect::Standard, CsvDialect::Finnish] {
             for threads in [1, 2, 3] {

@@ -578,6 +578,7 @@ mod tests {
     use crate::contract::ItemKind;
     use crate::money::RoundingMode;
     use crate::records::hetu::MASK;
+    use crate::records::Text;
     use crate::report::test_support::{date, dec, texts, Full};
     use crate::statement::{Cap, LineId, ReasonCode};
 
@@ -636,7 +637,7 @@ mod tests {
     fn lines(n: usize) -> Vec<Line> {
         let bases: Vec<Arc<Basis>> = (0..12).map(basis).collect();
         let items: Vec<Arc<str>> = (0..ODD.len()).map(|k| Arc::from(odd(k + 7))).collect();
-        let people: Vec<Arc<str>> = (0..n / 3 + 1).map(|p| Arc::from(format!("{}{p}", odd(p)))).collect();
+        let people: Vec<Text> = (0..n / 3 + 1).map(|p| Text::from(format!("{}{p}", odd(p)))).collect();
         let amounts = ["0", "-0", "12.50", "-12.50", "0.05", "123456789012.34", "7", "-0.000", "0.00001"];
         (0..n)
             .map(|i| {
@@ -653,7 +654,7 @@ mod tests {
                 Line {
                     id: LineId {
                         contract: Arc::from(if i.is_multiple_of(7) { odd(i) } else { "ESK-URA-2026-02" }),
-                        participant: if i.is_multiple_of(11) { Arc::from("") } else { people[i / 3].clone() },
+                        participant: if i.is_multiple_of(11) { Text::default() } else { people[i / 3].clone() },
                         item: items[i % items.len()].clone(),
                         occurrence: [1, 10, 4_000_000_000][i % 3],
                     },
@@ -685,12 +686,12 @@ mod tests {
         ];
         let shared: Vec<Unpaid> = (0..10)
             .map(|k| {
-                Unpaid::new(Arc::from(""), Arc::from(odd(k)), codes[k % codes.len()].clone(), Arc::from(odd(k + 2)))
+                Unpaid::new(Text::default(), Arc::from(odd(k)), codes[k % codes.len()].clone(), Arc::from(odd(k + 2)))
             })
             .collect();
         (0..n)
             .map(|i| {
-                let participant: Arc<str> = Arc::from(format!("{}-{i}", odd(i + 1)));
+                let participant = Text::from(format!("{}-{i}", odd(i + 1)));
                 match i % 5 {
                     0 => Unpaid::new(
                         participant,
@@ -705,7 +706,7 @@ mod tests {
     }
 
     fn ineligible(n: usize) -> Vec<Ineligible> {
-        (0..n).map(|i| Ineligible { participant: Arc::from(odd(i + 3)), reason: format!("{} {i}", odd(i)) }).collect()
+        (0..n).map(|i| Ineligible { participant: Text::from(odd(i + 3)), reason: format!("{} {i}", odd(i)) }).collect()
     }
 
     /// A statement with odd texts in every field of its own too, a billing
@@ -861,12 +862,12 @@ mod tests {
                 ..(*basis(1)).clone()
             });
             for (k, l) in s.lines.iter_mut().enumerate() {
-                l.id.participant = Arc::from(format!("{}{k}", t[8]));
+                l.id.participant = format!("{}{k}", t[8]).into();
                 l.id.item = Arc::from(t[9].as_str());
                 l.basis = if k.is_multiple_of(2) { basis.clone() } else { l.basis.clone() };
             }
             for u in &mut s.unpaid {
-                *u = Unpaid::new(Arc::from(t[10].as_str()), Arc::from(t[11].as_str()), ReasonCode::Requires, Arc::from(t[0].as_str()));
+                *u = Unpaid::new(Text::from(t[10].as_str()), Arc::from(t[11].as_str()), ReasonCode::Requires, Arc::from(t[0].as_str()));
             }
             for i in &mut s.ineligible {
                 i.reason = t[2].clone();

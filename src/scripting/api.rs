@@ -22,7 +22,7 @@ use super::{ParamValue, ParamVersion};
 use crate::calendar;
 use crate::diagnostic::closest;
 use crate::money::parse_decimal;
-use crate::records::{AttributeValue, Event, Measure, Sector, Spell};
+use crate::records::{AttributeValue, Event, Measure, Sector, Spell, Text};
 
 /// The participant (`p`): a handle on the record being evaluated.
 #[derive(Debug, Clone, Copy)]
@@ -123,6 +123,12 @@ fn opt<T: Clone + Send + Sync + 'static>(value: Option<T>) -> Dynamic {
     value.map_or(Dynamic::UNIT, Dynamic::from)
 }
 
+/// A text of the record as a rule's string: `Dynamic::from` would keep a
+/// [`Text`] as a value of its own type, which no string compares equal to.
+fn text(value: &Text) -> Dynamic {
+    Dynamic::from(ImmutableString::from(value.as_str()))
+}
+
 /// Service dates after `as_of` are not yet known on `as_of`.
 fn known(date: Option<NaiveDate>, as_of: NaiveDate) -> Option<NaiveDate> {
     date.filter(|d| *d <= as_of)
@@ -131,7 +137,7 @@ fn known(date: Option<NaiveDate>, as_of: NaiveDate) -> Option<NaiveDate> {
 fn attribute(value: Option<&AttributeValue>) -> Dynamic {
     match value {
         None => Dynamic::UNIT,
-        Some(AttributeValue::Text(s, _)) => s.clone().into(),
+        Some(AttributeValue::Text(s, _)) => s.as_str().into(),
         Some(AttributeValue::Number(n)) => Dynamic::from_decimal(*n),
         Some(AttributeValue::Bool(b)) => (*b).into(),
         Some(AttributeValue::Date(d)) => Dynamic::from(Date(*d)),
@@ -144,16 +150,13 @@ fn register_properties(engine: &mut Engine) {
             read(|| "p.id".into(), |v| Ok(ImmutableString::from(v.record.id.as_str())))
         })
         .register_get("municipality", |_: &mut Participant| {
-            read(|| "p.municipality".into(), |v| Ok(opt(v.record.municipality.clone())))
+            read(|| "p.municipality".into(), |v| Ok(v.record.municipality.as_ref().map_or(Dynamic::UNIT, text)))
         })
         .register_get("birth_date", |_: &mut Participant| {
             read(|| "p.birth_date".into(), |v| Ok(date_or_unit(v.record.birth_date)))
         })
         .register_get("groups", |_: &mut Participant| {
-            read(
-                || "p.groups".into(),
-                |v| Ok(v.record.groups.iter().map(|g| Dynamic::from(g.clone())).collect::<Array>()),
-            )
+            read(|| "p.groups".into(), |v| Ok(v.record.groups.iter().map(text).collect::<Array>()))
         })
         // `as_of` is not visible inside a library `fn`; `p.as_of` is.
         .register_get("as_of", |_: &mut Participant| read(|| "p.as_of".into(), |v| Ok(Date(v.as_of))))
@@ -266,7 +269,7 @@ fn spell_map(v: View<'_>, spell: &Spell) -> Dynamic {
         Sector::Subsidised => "subsidised",
     });
     map_of([
-        ("kind", Dynamic::from(spell.kind.clone())),
+        ("kind", text(&spell.kind)),
         ("sector", opt(sector.map(ImmutableString::from))),
         ("start", Dynamic::from(Date(spell.start))),
         ("end", date_or_unit(v.known_end(spell))),
@@ -278,9 +281,9 @@ fn spell_map(v: View<'_>, spell: &Spell) -> Dynamic {
 
 fn event_map(event: &Event) -> Dynamic {
     map_of([
-        ("kind", Dynamic::from(event.kind.clone())),
+        ("kind", text(&event.kind)),
         ("date", Dynamic::from(Date(event.date))),
-        ("value", opt(event.value.clone())),
+        ("value", event.value.as_ref().map_or(Dynamic::UNIT, text)),
     ])
 }
 
@@ -288,7 +291,7 @@ fn measurement_map(m: &Measure) -> Dynamic {
     let scores: Map =
         m.scores.iter().map(|(dim, score)| (dim.as_str().into(), Dynamic::from_decimal(*score))).collect();
     map_of([
-        ("instrument", Dynamic::from(m.instrument.clone())),
+        ("instrument", text(&m.instrument)),
         ("date", Dynamic::from(Date(m.date))),
         ("scores", Dynamic::from_map(scores)),
     ])

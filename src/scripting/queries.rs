@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::calendar::{add_days, days_between, month_end, month_start};
-use crate::records::{Measure, Record, Spell};
+use crate::records::{Measure, Record, Spell, Text};
 
 /// Pseudo-kind: any paid work (employment ∪ subsidised employment ∪
 /// apprenticeship ∪ entrepreneurship).
@@ -318,7 +318,7 @@ impl<'a> View<'a> {
     }
 
     pub fn event_value(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<Option<String>> {
-        Ok(self.first_event_of(kind, from, to)?.and_then(|e| e.value.clone()))
+        Ok(self.first_event_of(kind, from, to)?.and_then(|e| e.value.as_ref().map(Text::to_string)))
     }
 
     pub fn events_count(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<i64> {
@@ -358,7 +358,7 @@ impl<'a> View<'a> {
             .measurements(instrument)
             .into_iter()
             .filter(|m| from <= m.date && m.date <= to)
-            .filter(|m| dimensions.is_none_or(|dims| dims.iter().all(|d| m.scores.contains_key(d))))
+            .filter(|m| dimensions.is_none_or(|dims| dims.iter().all(|d| m.scores.contains_key(d.as_str()))))
             .collect())
     }
 

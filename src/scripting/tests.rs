@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use super::*;
 use crate::diagnostic::{Column, Location};
 use crate::records::{
-    Arm, AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Sector, Service, Spell,
+    Arm, AttributeValue, Dialect, Earning, Event, Feedback, Measure, Origin, Record, Sector, Service, Spell, Text,
 };
 
 fn d(s: &str) -> NaiveDate {
@@ -41,7 +41,7 @@ fn measure(date: &str, scores: &[(&str, &str)]) -> Measure {
     Measure {
         instrument: "change_meter".into(),
         date: d(date),
-        scores: scores.iter().map(|(k, v)| (k.to_string(), dec(v))).collect(),
+        scores: scores.iter().map(|(k, v)| (Text::from(*k), dec(v))).collect(),
     }
 }
 
@@ -704,7 +704,7 @@ fn engine_and_rules_are_shared_across_threads() {
     let records: Vec<Record> = (0..4)
         .map(|i| {
             let mut r = working_record();
-            r.id = format!("P-{i}");
+            r.id = format!("P-{i}").into();
             r.spells.truncate(i + 1);
             r
         })
@@ -921,7 +921,7 @@ fn overflow_is_a_rule_error_never_a_panic() {
 fn rule_errors_and_traces_never_echo_an_identity_code() {
     const CODE: &str = "131052-308T";
     let mut r = record();
-    r.attributes.insert("note".into(), AttributeValue::Text(format!("ref {CODE}"), Dialect::Standard));
+    r.attributes.insert("note".into(), AttributeValue::Text(format!("ref {CODE}").into(), Dialect::Standard));
     let mut h = Harness::new(r, "2026-08-31");
     h.params.insert(format!("p_{CODE}"), ParamValue::Integer(1));
     for rule in [

@@ -80,10 +80,10 @@ pub fn participant(id: &str) -> Record {
 }
 
 /// Attributes as a CSV cell writes them; a `None` value is left out.
-pub fn text_attributes(values: &[(&str, Option<&str>)]) -> BTreeMap<String, AttributeValue> {
+pub fn text_attributes(values: &[(&str, Option<&str>)]) -> BTreeMap<tulos::records::Text, AttributeValue> {
     values
         .iter()
-        .filter_map(|(k, v)| v.map(|v| (k.to_string(), AttributeValue::Text(v.to_string(), Default::default()))))
+        .filter_map(|(k, v)| v.map(|v| ((*k).into(), AttributeValue::Text(v.into(), Default::default()))))
         .collect()
 }
 
