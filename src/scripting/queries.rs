@@ -385,26 +385,41 @@ impl<'a> View<'a> {
     /// measurement have; `None` without two dated measurements or without
     /// a shared dimension (a zero would claim "no change").
     pub fn measure_change_sum(&self, instrument: &str) -> QueryResult<Option<Decimal>> {
-        let found = self.measurements(instrument);
-        let (Some(first), Some(last)) = (found.first(), found.last()) else {
+        let Some((first, last)) = self.first_and_last(instrument) else {
             return Ok(None);
         };
         if first.date == last.date {
             return Ok(None);
         }
-        let changes = last
-            .scores
-            .iter()
-            .filter_map(|(dim, score)| first.scores.get(dim).map(|before| change(*before, *score)))
-            .collect::<QueryResult<Vec<Decimal>>>()?;
-        if changes.is_empty() {
+        // Every change is checked before the sum is: a change too large is
+        // the error, whatever the sum of the others.
+        let (mut shared, mut sum) = (false, Some(Decimal::ZERO));
+        for (dim, score) in &last.scores {
+            if let Some(before) = first.scores.get(dim) {
+                let change = change(*before, *score)?;
+                shared = true;
+                sum = sum.and_then(|s| s.checked_add(change));
+            }
+        }
+        if !shared {
             return Ok(None);
         }
-        checked_sum(changes, "sum of score changes").map(Some)
+        sum.map(Some).ok_or_else(|| "the sum of score changes is too large for a decimal".to_string())
     }
 
     pub fn measure_last_date(&self, instrument: &str) -> Option<NaiveDate> {
-        self.measurements(instrument).last().map(|m| m.date)
+        self.first_and_last(instrument).map(|(_, last)| last.date)
+    }
+
+    /// The first and the last of [`View::measurements`], found without
+    /// gathering them: the earliest (the first given of a day) and the
+    /// latest (the last given of a day). A rule of every participant asks.
+    fn first_and_last(&self, instrument: &str) -> Option<(&'a Measure, &'a Measure)> {
+        let mut found = self.record.measures.iter().filter(|m| m.instrument == instrument && m.date <= self.as_of);
+        let one = found.next()?;
+        Some(found.fold((one, one), |(first, last), m| {
+            (if m.date < first.date { m } else { first }, if m.date >= last.date { m } else { last })
+        }))
     }
 
     // ---- feedback -----------------------------------------------------

@@ -495,6 +495,47 @@ fn change_meter_queries() {
     h.assert_true(r#"p.measure_change("change_meter", "job_search") >= 2"#);
 }
 
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// The change over all dimensions and the last date are those of the
+    /// first and last measurement in date order, same-day ones in input
+    /// order (as a stable sort of the measurements up to the as-of date
+    /// puts them), whatever the order they were given in.
+    #[test]
+    fn change_sum_and_last_date_follow_date_then_input_order(
+        given in proptest::collection::vec((0u32..6, proptest::collection::vec((0usize..3, -3i64..6), 0..4), proptest::bool::ANY), 0..7)
+    ) {
+        const DIMS: [&str; 3] = ["work_ability", "job_search", "skills"];
+        let day = |n: u32| d("2026-03-01") + chrono::Days::new(u64::from(n) * 30);
+        let measures: Vec<Measure> = given
+            .iter()
+            .map(|(n, scores, other)| Measure {
+                instrument: if *other { "other" } else { "change_meter" }.into(),
+                date: day(*n),
+                scores: scores.iter().map(|(k, v)| (Text::from(DIMS[*k]), Decimal::from(*v))).collect(),
+            })
+            .collect();
+        let as_of = day(4);
+        let mut sorted: Vec<&Measure> =
+            measures.iter().filter(|m| &*m.instrument == "change_meter" && m.date <= as_of).collect();
+        sorted.sort_by_key(|m| m.date);
+        let expected_sum = match (sorted.first(), sorted.last()) {
+            (Some(first), Some(last)) if first.date != last.date => {
+                let changes: Vec<Decimal> =
+                    last.scores.iter().filter_map(|(k, v)| first.scores.get(k).map(|b| v - b)).collect();
+                (!changes.is_empty()).then(|| changes.iter().sum::<Decimal>())
+            }
+            _ => None,
+        };
+        let mut r = record();
+        r.measures = measures.clone();
+        let view = super::queries::View::new(&r, as_of);
+        proptest::prop_assert_eq!(view.measure_change_sum("change_meter"), Ok(expected_sum));
+        proptest::prop_assert_eq!(view.measure_last_date("change_meter"), sorted.last().map(|m| m.date));
+    }
+}
+
 #[test]
 fn feedback_queries() {
     let mut r = record();
