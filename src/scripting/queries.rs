@@ -391,20 +391,16 @@ impl<'a> View<'a> {
         if first.date == last.date {
             return Ok(None);
         }
-        // Every change is checked before the sum is: a change too large is
-        // the error, whatever the sum of the others.
-        let (mut shared, mut sum) = (false, Some(Decimal::ZERO));
-        for (dim, score) in &last.scores {
-            if let Some(before) = first.scores.get(dim) {
-                let change = change(*before, *score)?;
-                shared = true;
-                sum = sum.and_then(|s| s.checked_add(change));
-            }
-        }
-        if !shared {
+        let changes = || last.scores.iter().filter_map(|(dim, score)| Some(change(*first.scores.get(dim)?, *score)));
+        if changes().next().is_none() {
             return Ok(None);
         }
-        sum.map(Some).ok_or_else(|| "the sum of score changes is too large for a decimal".to_string())
+        // Every change is checked before the sum is: a change too large is
+        // the error, whatever the sum of the others.
+        for c in changes() {
+            c?;
+        }
+        checked_sum(changes().flatten(), "sum of score changes").map(Some)
     }
 
     pub fn measure_last_date(&self, instrument: &str) -> Option<NaiveDate> {
